@@ -1,0 +1,45 @@
+# The two commands: `make run` and `make test`. Everything they need is installed
+# into .venv from the package's own metadata (pyproject.toml).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: run test check install install-test i18n i18n-extract clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit("MeetRoom needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/meetroom serve --demo --host $(HOST) --port $(PORT)
+
+check: install-test
+	$(BIN)/ruff check meetroom tests bench
+	$(BIN)/ruff format --check meetroom tests bench
+	$(BIN)/mypy
+
+test: check
+	$(BIN)/pytest -q
+
+# Translations: extract the msgids from code and templates, merge into the catalogs.
+i18n-extract: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o meetroom/locale/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i meetroom/locale/messages.pot -d meetroom/locale -D messages --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

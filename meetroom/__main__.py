@@ -1,0 +1,228 @@
+"""The `meetroom` command: serve, migrate, demo, user and token administration.
+
+Every command reads the same settings (defaults, --config file, MEETROOM_*
+variables, flags), so it acts on the same data as a server started the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from meetroom import __version__
+from meetroom.app import create_app, migrate, open_services
+from meetroom.config import Settings, load_settings
+from meetroom.errors import ConfigError, MeetRoomError
+from meetroom.meetings.demo import load_demo
+from meetroom.records import AccountRole, Principal
+from meetroom.server import serve
+from meetroom.server.context import Services
+
+logger = logging.getLogger("meetroom")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetroom", description="MeetRoom server")
+    parser.add_argument("--version", action="version", version=f"meetroom {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
+    parser.add_argument("--data-dir", metavar="DIR", help="where data is kept (default ./var)")
+    parser.add_argument("--database-url", metavar="URL", help="sqlite:///... or postgresql://...")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve_p = sub.add_parser("serve", help="run the server")
+    serve_p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_p.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve_p.add_argument(
+        "--demo", action="store_true", default=None, help="load the demo meeting once"
+    )
+
+    sub.add_parser("migrate", help="bring the database schema up to date")
+
+    demo_p = sub.add_parser("demo", help="load the demo meeting")
+    demo_p.add_argument("--force", action="store_true", help="load another copy even if loaded")
+
+    user_p = sub.add_parser("user", help="manage user accounts")
+    user_sub = user_p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add_p = user_sub.add_parser("add", help="create a user (prints a generated password)")
+    add_p.add_argument("username")
+    add_p.add_argument("--name", default="", help="display name")
+    add_p.add_argument(
+        "--role", default="delegate", choices=[r.value for r in AccountRole], help="account role"
+    )
+    add_p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user_sub.add_parser("list", help="list users")
+    passwd_p = user_sub.add_parser("passwd", help="set a user's password")
+    passwd_p.add_argument("username")
+    passwd_p.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    passwd_p.add_argument("--generate", action="store_true", help="generate one and print it")
+
+    token_p = sub.add_parser("token", help="API tokens")
+    token_sub = token_p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create_p = token_sub.add_parser("create", help="create an API token; prints it alone")
+    create_p.add_argument("username")
+    create_p.add_argument("--name", default="cli", help="a label for the token")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "data_dir": args.data_dir,
+        "database_url": args.database_url,
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "demo": getattr(args, "demo", None),
+    }
+    return load_settings(args.config, overrides=overrides)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Repeat it: "):
+        raise ConfigError("the two passwords differ")
+    return first
+
+
+async def _with_services(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
+    async with open_services(settings) as services:
+        return await work(services)
+
+
+async def prepare(services: Services) -> None:
+    """First start: the admin account, and the demo meeting when asked for."""
+    settings = services.settings
+    created = await services.accounts.ensure_admin(settings.admin_password or None)
+    if created is not None:
+        user, generated = created
+        if generated:
+            print(
+                f"\nAdmin account created.\n  username: {user.username}\n"
+                f"  one-time password: {generated}\n"
+                "  (you will choose a new password after signing in)\n",
+                flush=True,
+            )
+        else:
+            print(f"Admin account {user.username!r} created with MEETROOM_ADMIN_PASSWORD.")
+    if settings.demo:
+        admin = await services.accounts.get_by_username("admin")
+        meeting = await load_demo(
+            services.meetings, services.state, Principal(user=admin), settings.timezone
+        )
+        if meeting is not None:
+            print(f"Demo meeting loaded: {meeting.title}")
+
+
+def _cmd_serve(settings: Settings) -> int:
+    async def work(services: Services) -> int:
+        await prepare(services)
+        return 0
+
+    asyncio.run(_with_services(settings, work))
+    print(
+        f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} "
+        f"(data in {settings.data_path}); Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        serve(create_app(settings), settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"meetroom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    print("MeetRoom stopped.")
+    return 0
+
+
+async def _cmd_user(args: argparse.Namespace, services: Services) -> int:
+    accounts = services.accounts
+    if args.user_command == "add":
+        password = _read_password(True) if args.password_stdin else None
+        user, generated = await accounts.create_user(
+            args.username, args.name, AccountRole(args.role), password=password
+        )
+        print(f"created {user.username} ({user.role.value})")
+        if generated:
+            print(f"one-time password: {generated}")
+    elif args.user_command == "list":
+        for user in await accounts.users.list_users():
+            flags = " disabled" if user.disabled else ""
+            print(f"{user.username:<24} {user.role.value:<10} {user.display_name}{flags}")
+    elif args.user_command == "passwd":
+        new = None if args.generate else _read_password(args.password_stdin)
+        generated = await accounts.set_password(args.username, new)
+        print(f"password of {args.username} changed")
+        if generated:
+            print(f"one-time password: {generated}")
+    return 0
+
+
+async def _cmd_demo(args: argparse.Namespace, services: Services) -> int:
+    await prepare(services)
+    admin = await services.accounts.get_by_username("admin")
+    meeting = await load_demo(
+        services.meetings,
+        services.state,
+        Principal(user=admin),
+        services.settings.timezone,
+        force=args.force,
+    )
+    if meeting is None:
+        print("The demo meeting was loaded before (use --force for another copy).")
+    return 0
+
+
+async def _cmd_migrate(settings: Settings) -> int:
+    applied, revision = await migrate(settings)
+    print(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
+    print(f"database is at revision {revision}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(f"meetroom: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        if args.command == "serve":
+            return _cmd_serve(settings)
+        if args.command == "migrate":
+            return asyncio.run(_cmd_migrate(settings))
+        if args.command == "demo":
+            return asyncio.run(_with_services(settings, lambda s: _cmd_demo(args, s)))
+        if args.command == "user":
+            return asyncio.run(_with_services(settings, lambda s: _cmd_user(args, s)))
+        if args.command == "token":
+            return asyncio.run(_with_services(settings, lambda s: _cmd_token(args, s)))
+    except (MeetRoomError, ConfigError) as exc:
+        print(f"meetroom: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+async def _cmd_token(args: argparse.Namespace, services: Services) -> int:
+    token = await services.accounts.create_api_token(args.username, args.name)
+    print(token)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

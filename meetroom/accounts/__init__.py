@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in with lock-out, login sessions, API tokens."""

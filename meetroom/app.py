@@ -1,0 +1,104 @@
+"""The composition root: the only place that picks concrete backends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from meetroom.accounts.service import AccountService, LoginPolicy
+from meetroom.auth.passwords import Argon2Passwords
+from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
+from meetroom.clock import Clock, SystemClock
+from meetroom.config import Settings
+from meetroom.meetings.service import MeetingService
+from meetroom.server import Application, build_app
+from meetroom.server.context import Services
+from meetroom.store.database import Database
+from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.users import SqlSessionStore, SqlUserStore
+
+logger = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL = 3600.0
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Application:
+    def services(s: Settings) -> contextlib.AbstractAsyncContextManager[Services]:
+        return open_services(s, clock=clock, housekeeping=True)
+
+    return build_app(settings, services)
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, *, clock: Clock | None = None, housekeeping: bool = False
+) -> AsyncIterator[Services]:
+    """Open the database (migrating it) and build the domain services on it."""
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    db = Database.open(settings.effective_database_url, settings.database_schema)
+    task = None
+    try:
+        await db.migrate()
+        services = compose(settings, db, clock or SystemClock())
+        if housekeeping:
+            task = asyncio.create_task(_housekeeping(services), name="housekeeping")
+        yield services
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await db.close()
+
+
+async def migrate(settings: Settings) -> tuple[list[str], str | None]:
+    """Apply pending migrations; returns those applied and the revision now current."""
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    db = Database.open(settings.effective_database_url, settings.database_schema)
+    try:
+        applied = await db.migrate()
+        return applied, await db.current_revision()
+    finally:
+        await db.close()
+
+
+def compose(settings: Settings, db: Database, clock: Clock) -> Services:
+    secret = load_or_create_secret(settings.secret_key, settings.data_path)
+    users = SqlUserStore(db)
+    sessions = SqlSessionStore(db)
+    meetings = SqlMeetingStore(db)
+    policy = LoginPolicy(
+        max_failures=settings.login_max_failures,
+        failure_window=timedelta(seconds=settings.login_failure_window_seconds),
+        lockout=timedelta(seconds=settings.login_lockout_seconds),
+        session_lifetime=timedelta(hours=settings.session_hours),
+    )
+    return Services(
+        settings=settings,
+        accounts=AccountService(users, sessions, meetings, Argon2Passwords(), clock, policy),
+        meetings=MeetingService(
+            meetings,
+            users,
+            JoinLinkSigner(secret),
+            clock,
+            timedelta(hours=settings.join_link_grace_hours),
+        ),
+        database=db,
+        state=SqlAppState(db),
+        secret=secret,
+    )
+
+
+async def _housekeeping(services: Services) -> None:
+    sessions = services.accounts.sessions
+    while True:
+        try:
+            purged = await sessions.purge_expired(services.accounts.clock.now())
+            if purged:
+                logger.info("purged %d expired sessions", purged)
+        except Exception:
+            logger.exception("housekeeping failed")
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL)

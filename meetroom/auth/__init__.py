@@ -1,0 +1,1 @@
+"""Identity primitives: password hashing, signed join links, opaque tokens."""

@@ -1,0 +1,153 @@
+"""Settings: defaults, then a TOML file, then `MEETROOM_*` environment variables,
+then command-line flags; validated once at start with a message naming the source
+of a bad value."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from meetroom.errors import ConfigError
+
+ENV_PREFIX = "MEETROOM_"
+SUPPORTED_LOCALES = ("en", "vi")
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+Count = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    data_dir: str = "./var"
+    # Empty: an SQLite file in the data dir. Otherwise sqlite:///path or postgresql://...
+    database_url: str = ""
+    # PostgreSQL only: the schema to keep MeetRoom's tables in (default: public).
+    database_schema: str = ""
+    # Empty: the in-process bus (one node). redis://... for several nodes.
+    redis_url: str = ""
+    host: str = "127.0.0.1"
+    port: Port = 8080
+    # The address participants reach the server at, for join links and QR codes.
+    # Empty: taken from each request's Host header.
+    public_url: str = ""
+    # The first admin's password; empty: a random one is printed once.
+    admin_password: str = ""
+    # Signs join links. Empty: a random key kept in <data_dir>/secret_key.
+    secret_key: str = ""
+    session_hours: Positive = 12.0
+    join_link_grace_hours: Positive = 24.0
+    login_max_failures: Count = 5
+    login_failure_window_seconds: Count = 900
+    login_lockout_seconds: Count = 300
+    default_locale: str = "en"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    # Trust X-Forwarded-For / X-Forwarded-Proto (only behind your own reverse proxy).
+    trust_proxy_headers: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Load the demo meeting on start (once).
+    demo: bool = False
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_path / 'meetroom.db'}"
+
+
+FIELD_NAMES: tuple[str, ...] = Settings.__struct_fields__
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge the four sources and validate. Raises ConfigError with a clear message."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    source: dict[str, str] = {}
+
+    if config_file is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config_file = environ[ENV_PREFIX + "CONFIG"]
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        for key, value in data.items():
+            if key not in FIELD_NAMES:
+                raise ConfigError(f"config file {path}: unknown setting {key!r}")
+            merged[key] = value
+            source[key] = f"{key!r} in {path}"
+
+    for name in FIELD_NAMES:
+        value = environ.get(env_name(name))
+        if value is not None:
+            merged[name] = value
+            source[name] = f"environment variable {env_name(name)}"
+
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in FIELD_NAMES:
+            raise ConfigError(f"unknown setting {name!r}")
+        merged[name] = value
+        source[name] = f"command-line option --{name.replace('_', '-')}"
+
+    try:
+        settings = msgspec.convert(merged, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        match = re.search(r"at `\$\.(\w+)`", str(exc))
+        field = match.group(1) if match else None
+        where = source.get(field, field) if field else "settings"
+        raw = merged.get(field) if field else None
+        reason = re.sub(r" - at `\$\.\w+`", "", str(exc))
+        raise ConfigError(f"{where}: bad value {raw!r}: {reason}") from None
+
+    _check(settings, source)
+    return settings
+
+
+def _check(settings: Settings, source: Mapping[str, str]) -> None:
+    def fail(name: str, message: str) -> None:
+        where = source.get(name, f"setting {name!r}")
+        raise ConfigError(f"{where}: bad value {getattr(settings, name)!r}: {message}")
+
+    if settings.default_locale not in SUPPORTED_LOCALES:
+        fail("default_locale", f"expected one of {', '.join(SUPPORTED_LOCALES)}")
+    try:
+        zoneinfo.ZoneInfo(settings.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        fail("timezone", "not a known time zone (e.g. Asia/Ho_Chi_Minh, UTC)")
+    if settings.public_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", settings.public_url):
+        fail("public_url", "expected http://host[:port] or https://host[:port]")
+    url = settings.database_url
+    if url and not re.match(r"(sqlite|postgresql|postgres)(\+\w+)?://", url):
+        fail("database_url", "expected sqlite:///path/to/file.db or postgresql://user@host/db")
+    if settings.redis_url and not re.match(r"rediss?://", settings.redis_url):
+        fail("redis_url", "expected redis://host:port/db")
+    if settings.database_schema and not re.fullmatch(
+        r"[a-z_][a-z0-9_]{0,62}", settings.database_schema
+    ):
+        fail("database_schema", "expected a lowercase SQL identifier")
+    if not settings.host:
+        fail("host", "must not be empty")

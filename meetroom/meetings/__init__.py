@@ -1,0 +1,1 @@
+"""The meeting domain: meetings, participants, their roles, grants and join links."""

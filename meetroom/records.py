@@ -1,0 +1,129 @@
+"""Plain records passed between the store and the domain.
+
+They live in layer 0 so that `store/` can build them and the domain can use them
+without either importing the other.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from meetroom.ids import MeetingId, ParticipantId, UserId
+
+
+class AccountRole(enum.StrEnum):
+    ADMIN = "admin"
+    SECRETARY = "secretary"
+    CHAIR = "chair"
+    DELEGATE = "delegate"
+    GUEST = "guest"
+
+
+class MeetingRole(enum.StrEnum):
+    CHAIR = "chair"
+    SECRETARY = "secretary"
+    DELEGATE = "delegate"
+    GUEST = "guest"
+    OBSERVER = "observer"
+
+
+class Grant(enum.StrEnum):
+    CAN_PUBLISH = "can_publish"
+    CAN_ANNOTATE_SHARED = "can_annotate_shared"
+    CAN_VOTE = "can_vote"
+    CAN_PRESENT = "can_present"
+    MODERATOR = "moderator"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UserId
+    username: str
+    display_name: str
+    role: AccountRole
+    locale: str | None
+    disabled: bool
+    must_change_password: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserWithSecret:
+    user: User
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: MeetingId
+    title: str
+    description: str
+    location: str
+    starts_at: datetime
+    ends_at: datetime
+    created_by: UserId | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: ParticipantId
+    meeting_id: MeetingId
+    user_id: UserId | None
+    name: str
+    role: MeetingRole
+    grants: frozenset[Grant]
+    link_version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A login: either a user's (all they may see) or a join link's (one meeting)."""
+
+    id: str
+    user_id: UserId | None
+    meeting_id: MeetingId | None
+    participant_id: ParticipantId | None
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    id: str
+    user_id: UserId
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFailures:
+    address: str
+    failures: int
+    window_start: datetime
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking. A join-link principal is confined to one meeting."""
+
+    user: User | None = None
+    participant: Participant | None = None
+    session_id: str | None = None
+    via_api_token: bool = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None or self.participant is not None
+
+    @property
+    def meeting_scope(self) -> MeetingId | None:
+        if self.user is None and self.participant is not None:
+            return self.participant.meeting_id
+        return None

@@ -1,0 +1,92 @@
+"""Everything that speaks HTTP: routes, pages, JSON API, middlewares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from meetroom.config import Settings
+from meetroom.server import edge, middlewares
+from meetroom.server.api import accounts as api_accounts
+from meetroom.server.api import meetings as api_meetings
+from meetroom.server.api.openapi import openapi_document
+from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
+from meetroom.server.context import SERVICES, SETTINGS, WEB_ROOT, ServicesFactory
+from meetroom.server.health import ENDPOINTS as HEALTH_ENDPOINTS
+from meetroom.server.i18n import Catalogs
+from meetroom.server.pages import account as account_pages
+from meetroom.server.pages import meetings as meeting_pages
+from meetroom.server.render import CATALOGS
+from meetroom.server.templating import install_i18n
+
+logger = logging.getLogger(__name__)
+
+Application = web.Application
+API_ENDPOINTS: list[Endpoint] = [*api_accounts.ENDPOINTS, *api_meetings.ENDPOINTS]
+# Request bodies larger than this are refused with 413 (uploads get their own limit).
+MAX_BODY = 1024 * 1024
+
+
+def web_root() -> Path:
+    """web/ inside the installed package, else the repository's top-level web/."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "web", here.parent / "web"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise RuntimeError("web/ (templates and static files) not found next to the meetroom package")
+
+
+def build_app(settings: Settings, open_services: ServicesFactory) -> web.Application:
+    app = web.Application(
+        middlewares=[
+            edge.error_middleware,
+            middlewares.auth_middleware,
+            middlewares.password_change_middleware,
+            middlewares.csrf_middleware,
+        ],
+        client_max_size=MAX_BODY,
+    )
+    root = web_root()
+    app[SETTINGS] = settings
+    app[WEB_ROOT] = root
+    app[CATALOGS] = Catalogs()
+
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(root / "templates")),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )
+    install_i18n(env)
+
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with open_services(settings) as services:
+            app[SERVICES] = services
+            yield
+
+    app.cleanup_ctx.append(services_ctx)
+    app.on_response_prepare.append(edge.add_security_headers)
+
+    document = openapi_document([*API_ENDPOINTS, *HEALTH_ENDPOINTS])
+
+    async def openapi(request: web.Request) -> web.Response:
+        return json_response(document)
+
+    add_endpoints(app, HEALTH_ENDPOINTS)
+    add_endpoints(app, API_ENDPOINTS)
+    app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_routes(account_pages.routes)
+    app.router.add_routes(meeting_pages.routes)
+    app.router.add_static("/static", root / "static", append_version=False)
+    return app
+
+
+def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close every resource."""
+    web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=10)

@@ -1,0 +1,261 @@
+"""Meetings, participants and join links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.protocol.api import (
+    MeetingCreate,
+    MeetingDetail,
+    MeetingOut,
+    MeetingUpdate,
+    ParticipantCreate,
+    ParticipantOut,
+    ParticipantUpdate,
+)
+from meetroom.protocol.codec import UNSET
+from meetroom.server.api.registry import Endpoint
+from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
+from meetroom.server.context import principal, services
+from meetroom.server.qr import qr_svg
+
+
+def _meeting_id(request: web.Request) -> MeetingId:
+    return MeetingId(request.match_info["meeting_id"])
+
+
+def _participant_id(request: web.Request) -> ParticipantId:
+    return ParticipantId(request.match_info["participant_id"])
+
+
+async def list_meetings(request: web.Request) -> list[MeetingOut]:
+    return [meeting_out(a) for a in await services(request).meetings.list_for(principal(request))]
+
+
+async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOut:
+    svc = services(request).meetings
+    who = principal(request)
+    meeting = await svc.create(
+        who,
+        title=body.title,
+        starts_at=in_server_zone(request, body.starts_at),
+        ends_at=in_server_zone(request, body.ends_at),
+        description=body.description,
+        location=body.location,
+    )
+    return meeting_out(await svc.open(who, meeting.id))
+
+
+async def get_meeting(request: web.Request) -> MeetingDetail:
+    svc = services(request).meetings
+    who = principal(request)
+    access = await svc.open(who, _meeting_id(request))
+    people = await svc.participants(who, access.meeting.id)
+    return MeetingDetail(
+        meeting=meeting_out(access),
+        participants=[
+            participant_out(request, access.meeting, p, with_link=access.can_manage) for p in people
+        ],
+    )
+
+
+async def update_meeting(request: web.Request, body: MeetingUpdate) -> MeetingOut:
+    svc = services(request).meetings
+    who = principal(request)
+    changes: dict[str, Any] = {}
+    for name in ("title", "description", "location"):
+        value = getattr(body, name)
+        if value is not UNSET:
+            changes[name] = value
+    for name in ("starts_at", "ends_at"):
+        value = getattr(body, name)
+        if value is not UNSET:
+            changes[name] = in_server_zone(request, value)
+    meeting = await svc.update(who, _meeting_id(request), **changes)
+    return meeting_out(await svc.open(who, meeting.id))
+
+
+async def delete_meeting(request: web.Request) -> None:
+    await services(request).meetings.delete(principal(request), _meeting_id(request))
+
+
+async def list_participants(request: web.Request) -> list[ParticipantOut]:
+    svc = services(request).meetings
+    who = principal(request)
+    access = await svc.open(who, _meeting_id(request))
+    people = await svc.participants(who, access.meeting.id)
+    return [participant_out(request, access.meeting, p, access.can_manage) for p in people]
+
+
+async def add_participant(request: web.Request, body: ParticipantCreate) -> ParticipantOut:
+    svc = services(request).meetings
+    who = principal(request)
+    meeting_id = _meeting_id(request)
+    participant = await svc.add_participant(
+        who,
+        meeting_id,
+        role=body.role,
+        user_id=UserId(body.user_id) if body.user_id else None,
+        name=body.name,
+        grants=frozenset(body.grants) if body.grants is not None else None,
+    )
+    access = await svc.open(who, meeting_id)
+    return participant_out(request, access.meeting, participant, with_link=True)
+
+
+async def update_participant(request: web.Request, body: ParticipantUpdate) -> ParticipantOut:
+    svc = services(request).meetings
+    who = principal(request)
+    meeting_id = _meeting_id(request)
+    participant = await svc.update_participant(
+        who,
+        meeting_id,
+        _participant_id(request),
+        name=None if body.name is UNSET else body.name,
+        role=None if body.role is UNSET else body.role,
+        grants=None if body.grants is UNSET else frozenset(body.grants),
+    )
+    access = await svc.open(who, meeting_id)
+    return participant_out(request, access.meeting, participant, with_link=True)
+
+
+async def remove_participant(request: web.Request) -> None:
+    await services(request).meetings.remove_participant(
+        principal(request), _meeting_id(request), _participant_id(request)
+    )
+
+
+async def reissue_join_link(request: web.Request) -> ParticipantOut:
+    svc = services(request).meetings
+    who = principal(request)
+    meeting_id = _meeting_id(request)
+    participant = await svc.reissue_join_link(who, meeting_id, _participant_id(request))
+    access = await svc.open(who, meeting_id)
+    return participant_out(request, access.meeting, participant, with_link=True)
+
+
+async def join_link_qr(request: web.Request) -> web.Response:
+    svc = services(request).meetings
+    who = principal(request)
+    meeting_id = _meeting_id(request)
+    participant = await svc.get_participant(who, meeting_id, _participant_id(request))
+    access = await svc.open(who, meeting_id)
+    svg = qr_svg(join_url(request, access.meeting, participant))
+    return web.Response(
+        body=svg, content_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
+
+
+M = "/api/meetings/{meeting_id}"
+P = M + "/participants/{participant_id}"
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/api/meetings",
+        list_meetings,
+        "Meetings the caller may see",
+        "meetings",
+        response=list[MeetingOut],
+        errors=(401,),
+    ),
+    Endpoint(
+        "POST",
+        "/api/meetings",
+        create_meeting,
+        "Create a meeting (admin, secretary)",
+        "meetings",
+        body=MeetingCreate,
+        response=MeetingOut,
+        status=201,
+        errors=(400, 401, 403),
+    ),
+    Endpoint(
+        "GET",
+        M,
+        get_meeting,
+        "A meeting and its participants",
+        "meetings",
+        response=MeetingDetail,
+        errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "PATCH",
+        M,
+        update_meeting,
+        "Change a meeting",
+        "meetings",
+        body=MeetingUpdate,
+        response=MeetingOut,
+        errors=(400, 401, 403, 404),
+    ),
+    Endpoint(
+        "DELETE",
+        M,
+        delete_meeting,
+        "Delete a meeting",
+        "meetings",
+        status=204,
+        errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "GET",
+        M + "/participants",
+        list_participants,
+        "A meeting's participants",
+        "participants",
+        response=list[ParticipantOut],
+        errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "POST",
+        M + "/participants",
+        add_participant,
+        "Add a participant: an existing user (user_id) or a guest (name); answers with "
+        "the participant's join link",
+        "participants",
+        body=ParticipantCreate,
+        response=ParticipantOut,
+        status=201,
+        errors=(400, 401, 403, 404, 409),
+    ),
+    Endpoint(
+        "PATCH",
+        P,
+        update_participant,
+        "Change a participant's name, role or grants",
+        "participants",
+        body=ParticipantUpdate,
+        response=ParticipantOut,
+        errors=(400, 401, 403, 404),
+    ),
+    Endpoint(
+        "DELETE",
+        P,
+        remove_participant,
+        "Remove a participant (their links stop working)",
+        "participants",
+        status=204,
+        errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "POST",
+        P + "/join-link",
+        reissue_join_link,
+        "Issue a new join link; every earlier link of this participant stops working",
+        "participants",
+        response=ParticipantOut,
+        errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "GET",
+        P + "/qr.svg",
+        join_link_qr,
+        "The participant's join link as a QR code",
+        "participants",
+        media_type="image/svg+xml",
+        errors=(401, 403, 404),
+    ),
+]

@@ -1,0 +1,71 @@
+"""Records turned into API bodies."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from aiohttp import web
+
+from meetroom.meetings.service import MeetingAccess
+from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
+from meetroom.records import Meeting, Participant, User
+from meetroom.server.context import SETTINGS, base_url, services
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        locale=user.locale,
+        must_change_password=user.must_change_password,
+        disabled=user.disabled,
+    )
+
+
+def meeting_out(access: MeetingAccess) -> MeetingOut:
+    m = access.meeting
+    return MeetingOut(
+        id=m.id,
+        title=m.title,
+        description=m.description,
+        location=m.location,
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+        my_role=access.me.role if access.me else None,
+        can_manage=access.can_manage,
+        url=f"/meetings/{m.id}",
+    )
+
+
+def join_url(request: web.Request, meeting: Meeting, participant: Participant) -> str:
+    token = services(request).meetings.join_token(meeting, participant)
+    return f"{base_url(request)}/j/{token}"
+
+
+def participant_out(
+    request: web.Request, meeting: Meeting, p: Participant, with_link: bool
+) -> ParticipantOut:
+    out = ParticipantOut(
+        id=p.id,
+        meeting_id=p.meeting_id,
+        user_id=p.user_id,
+        name=p.name,
+        role=p.role,
+        grants=sorted(p.grants),
+    )
+    if with_link:
+        out.join_url = join_url(request, meeting, p)
+        out.join_expires_at = services(request).meetings.join_link_expiry(meeting)
+    return out
+
+
+def in_server_zone(request: web.Request, value: datetime) -> datetime:
+    """A time without an offset is read in the server's configured time zone."""
+    if value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=zoneinfo.ZoneInfo(request.app[SETTINGS].timezone))

@@ -1,0 +1,90 @@
+"""What the HTTP layer is handed by the composition root, and typed keys to reach it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from aiohttp import web
+
+from meetroom.accounts.service import AccountService
+from meetroom.config import Settings
+from meetroom.meetings.demo import KeyValue
+from meetroom.meetings.service import MeetingService
+from meetroom.records import Principal
+
+
+class HealthCheck(Protocol):
+    async def ping(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    accounts: AccountService
+    meetings: MeetingService
+    database: HealthCheck
+    state: KeyValue
+    secret: bytes
+
+
+ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestAuth:
+    principal: Principal
+    # The raw session cookie, when the request carries one: it seeds the CSRF token.
+    session_cookie: str | None
+    # True when the principal came from a cookie: such requests need a CSRF token.
+    cookie_authenticated: bool
+
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+WEB_ROOT = web.AppKey("web_root", Path)
+
+AUTH = web.RequestKey("auth", RequestAuth)
+LOCALE = web.RequestKey("locale", str)
+CSRF_TOKEN = web.RequestKey("csrf_token", str)
+
+
+def services(request: web.Request) -> Services:
+    return request.app[SERVICES]
+
+
+def principal(request: web.Request) -> Principal:
+    auth = request.get(AUTH)
+    return auth.principal if auth else Principal()
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def client_address(request: web.Request) -> str:
+    if request.app[SETTINGS].trust_proxy_headers:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return (request.remote or "unknown")[:64]
+
+
+def is_https(request: web.Request) -> bool:
+    if request.app[SETTINGS].trust_proxy_headers:
+        proto = request.headers.get("X-Forwarded-Proto", "")
+        if proto:
+            return proto.split(",")[0].strip().lower() == "https"
+    return request.scheme == "https"
+
+
+def base_url(request: web.Request) -> str:
+    """Where participants reach this server: the setting, else this request's origin."""
+    configured = request.app[SETTINGS].public_url
+    if configured:
+        return configured.rstrip("/")
+    scheme = "https" if is_https(request) else "http"
+    return f"{scheme}://{request.host}"

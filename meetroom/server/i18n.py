@@ -1,0 +1,91 @@
+"""Translations (Babel catalogs in meetroom/locale), language choice, and formatting."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import zoneinfo
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from meetroom.config import SUPPORTED_LOCALES
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt"}
+LANG_COOKIE = "mr_lang"
+
+
+class Catalogs:
+    """One gettext translations object per supported language, read at start."""
+
+    def __init__(self, locale_dir: Path = LOCALE_DIR) -> None:
+        self._translations: dict[str, gettext.NullTranslations] = {}
+        for code in SUPPORTED_LOCALES:
+            po = locale_dir / code / "LC_MESSAGES" / "messages.po"
+            if not po.exists():
+                self._translations[code] = gettext.NullTranslations()
+                continue
+            # Compiled here rather than shipping .mo files, so a catalog never goes stale.
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=code)
+            buf = io.BytesIO()
+            write_mo(buf, catalog)
+            buf.seek(0)
+            self._translations[code] = gettext.GNUTranslations(buf)
+
+    def get(self, code: str) -> gettext.NullTranslations:
+        return self._translations.get(code) or self._translations["en"]
+
+
+def parse_accept_language(header: str) -> list[str]:
+    """Language tags from an Accept-Language header, best first."""
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag.strip().lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose_locale(
+    account_locale: str | None,
+    cookie: str | None,
+    accept_language: str,
+    default: str,
+) -> str:
+    """The account's setting, else the switcher's cookie, else Accept-Language, else default."""
+    for candidate in (account_locale, cookie):
+        if candidate in SUPPORTED_LOCALES:
+            return candidate
+    for tag in parse_accept_language(accept_language):
+        primary = tag.split("-")[0]
+        if primary in SUPPORTED_LOCALES:
+            return primary
+    return default
+
+
+def format_when(value: datetime, locale: str, timezone: str, fmt: str = "medium") -> str:
+    local = value.astimezone(zoneinfo.ZoneInfo(timezone))
+    return format_datetime(local, format=fmt, locale=Locale.parse(locale))
+
+
+def translate(
+    translations: gettext.NullTranslations, message: str, params: Mapping[str, object]
+) -> str:
+    text = translations.gettext(message)
+    return text.format(**params) if params else text

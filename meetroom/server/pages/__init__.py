@@ -1,0 +1,1 @@
+"""Server-rendered pages (aiohttp-jinja2, templates in web/templates)."""

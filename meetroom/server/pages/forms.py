@@ -1,0 +1,51 @@
+"""Small helpers for HTML forms."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from meetroom.errors import N_, Invalid
+from meetroom.server.context import SETTINGS
+
+
+async def form_fields(request: web.Request) -> dict[str, str]:
+    data = await request.post()
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def safe_next(target: str | None, default: str = "/meetings") -> str:
+    """Only local paths: a login form must not bounce the user to another site."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return default
+    return target
+
+
+def parse_local_datetime(request: web.Request, value: str, field: str) -> datetime:
+    """`<input type=datetime-local>` gives a wall-clock time in the server's zone."""
+    try:
+        naive = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid(
+            "bad_datetime",
+            N_("{field}: enter a date and time, e.g. 2026-12-01 09:00."),
+            field=field,
+        ) from None
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=zoneinfo.ZoneInfo(request.app[SETTINGS].timezone))
+
+
+def local_input_value(request: web.Request, value: datetime) -> str:
+    zone = zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)
+    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def redirect(location: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(location)

@@ -1,0 +1,244 @@
+"""Meeting list, meeting form, meeting detail with participants and join links,
+the meeting page, and following a join link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from meetroom.accounts.service import require_user
+from meetroom.errors import Category, MeetRoomError
+from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
+from meetroom.records import Meeting, MeetingRole
+from meetroom.server.api.views import join_url
+from meetroom.server.context import principal, services
+from meetroom.server.pages.forms import (
+    form_fields,
+    local_input_value,
+    parse_local_datetime,
+    redirect,
+)
+from meetroom.server.render import gettext_for, render
+from meetroom.server.sessions import start_join_session
+
+routes = web.RouteTableDef()
+
+
+def _mid(request: web.Request) -> MeetingId:
+    return MeetingId(request.match_info["meeting_id"])
+
+
+def _pid(request: web.Request) -> ParticipantId:
+    return ParticipantId(request.match_info["participant_id"])
+
+
+def _error_text(request: web.Request, exc: MeetRoomError) -> str:
+    return gettext_for(request, exc.message, **exc.params)
+
+
+@routes.get("/meetings")
+async def meeting_list(request: web.Request) -> web.StreamResponse:
+    who = principal(request)
+    if who.meeting_scope is not None:
+        raise redirect(f"/m/{who.meeting_scope}")
+    require_user(who)
+    accesses = await services(request).meetings.list_for(who)
+    return render(
+        request,
+        "meetings/list.html",
+        accesses=accesses,
+        can_create=can_manage_meetings(who),
+        notice=request.query.get("notice"),
+    )
+
+
+def _meeting_form_values(request: web.Request, m: Meeting | None) -> dict[str, str]:
+    if m is None:
+        return {"title": "", "description": "", "location": "", "starts_at": "", "ends_at": ""}
+    return {
+        "title": m.title,
+        "description": m.description,
+        "location": m.location,
+        "starts_at": local_input_value(request, m.starts_at),
+        "ends_at": local_input_value(request, m.ends_at),
+    }
+
+
+async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> dict[str, Any]:
+    return {
+        "title": form.get("title", ""),
+        "description": form.get("description", ""),
+        "location": form.get("location", ""),
+        "starts_at": parse_local_datetime(
+            request, form.get("starts_at", ""), gettext_for(request, "Start")
+        ),
+        "ends_at": parse_local_datetime(
+            request, form.get("ends_at", ""), gettext_for(request, "End")
+        ),
+    }
+
+
+@routes.get("/meetings/new")
+async def meeting_new(request: web.Request) -> web.StreamResponse:
+    require_meeting_manager(principal(request))
+    return render(
+        request, "meetings/form.html", values=_meeting_form_values(request, None), meeting=None
+    )
+
+
+@routes.post("/meetings/new")
+async def meeting_create(request: web.Request) -> web.StreamResponse:
+    form = await form_fields(request)
+    try:
+        fields = await _parsed_meeting_form(request, form)
+        meeting = await services(request).meetings.create(principal(request), **fields)
+    except MeetRoomError as exc:
+        if exc.category is not Category.INVALID:
+            raise
+        return render(
+            request,
+            "meetings/form.html",
+            status=400,
+            values=form,
+            meeting=None,
+            error=_error_text(request, exc),
+        )
+    raise redirect(f"/meetings/{meeting.id}?notice=created")
+
+
+@routes.get("/meetings/{meeting_id}")
+async def meeting_detail(request: web.Request) -> web.StreamResponse:
+    return await _render_detail(request)
+
+
+async def _render_detail(
+    request: web.Request, status: int = 200, **extra: Any
+) -> web.StreamResponse:
+    svc = services(request)
+    who = principal(request)
+    access = await svc.meetings.open(who, _mid(request))
+    if who.meeting_scope is not None:
+        raise redirect(f"/m/{access.meeting.id}")
+    people = await svc.meetings.participants(who, access.meeting.id)
+    links = {}
+    users = []
+    if access.can_manage:
+        links = {p.id: join_url(request, access.meeting, p) for p in people}
+        users = await svc.accounts.list_users(who)
+    context: dict[str, Any] = {
+        "access": access,
+        "meeting": access.meeting,
+        "participants": people,
+        "links": links,
+        "users": users,
+        "roles": list(MeetingRole),
+        "link_expiry": svc.meetings.join_link_expiry(access.meeting),
+        "notice": request.query.get("notice"),
+        "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
+    }
+    context.update(extra)
+    return render(request, "meetings/detail.html", status=status, **context)
+
+
+@routes.get("/meetings/{meeting_id}/edit")
+async def meeting_edit(request: web.Request) -> web.StreamResponse:
+    meetings = services(request).meetings
+    meeting = await meetings.open_for_change(principal(request), _mid(request))
+    return render(
+        request,
+        "meetings/form.html",
+        values=_meeting_form_values(request, meeting),
+        meeting=meeting,
+    )
+
+
+@routes.post("/meetings/{meeting_id}/edit")
+async def meeting_update(request: web.Request) -> web.StreamResponse:
+    form = await form_fields(request)
+    svc = services(request).meetings
+    try:
+        fields = await _parsed_meeting_form(request, form)
+        meeting = await svc.update(principal(request), _mid(request), **fields)
+    except MeetRoomError as exc:
+        if exc.category is not Category.INVALID:
+            raise
+        access = await svc.open(principal(request), _mid(request))
+        return render(
+            request,
+            "meetings/form.html",
+            status=400,
+            values=form,
+            meeting=access.meeting,
+            error=_error_text(request, exc),
+        )
+    raise redirect(f"/meetings/{meeting.id}?notice=saved")
+
+
+@routes.post("/meetings/{meeting_id}/delete")
+async def meeting_delete(request: web.Request) -> web.StreamResponse:
+    await services(request).meetings.delete(principal(request), _mid(request))
+    raise redirect("/meetings?notice=deleted")
+
+
+@routes.post("/meetings/{meeting_id}/participants")
+async def participant_add(request: web.Request) -> web.StreamResponse:
+    form = await form_fields(request)
+    try:
+        role = MeetingRole(form.get("role", "delegate"))
+    except ValueError:
+        role = MeetingRole.DELEGATE
+    try:
+        await services(request).meetings.add_participant(
+            principal(request),
+            _mid(request),
+            role=role,
+            user_id=UserId(form["user_id"]) if form.get("user_id") else None,
+            name=form.get("name") or None,
+        )
+    except MeetRoomError as exc:
+        if exc.category not in (Category.INVALID, Category.CONFLICT):
+            raise
+        return await _render_detail(
+            request,
+            status=400,
+            add_error=_error_text(request, exc),
+            add={
+                "name": form.get("name", ""),
+                "user_id": form.get("user_id", ""),
+                "role": role.value,
+            },
+        )
+    raise redirect(f"/meetings/{_mid(request)}?notice=participant_added#participants")
+
+
+@routes.post("/meetings/{meeting_id}/participants/{participant_id}/delete")
+async def participant_remove(request: web.Request) -> web.StreamResponse:
+    await services(request).meetings.remove_participant(
+        principal(request), _mid(request), _pid(request)
+    )
+    raise redirect(f"/meetings/{_mid(request)}?notice=participant_removed#participants")
+
+
+@routes.post("/meetings/{meeting_id}/participants/{participant_id}/link")
+async def participant_new_link(request: web.Request) -> web.StreamResponse:
+    await services(request).meetings.reissue_join_link(
+        principal(request), _mid(request), _pid(request)
+    )
+    raise redirect(f"/meetings/{_mid(request)}?notice=link_reissued#participants")
+
+
+@routes.get("/m/{meeting_id}")
+async def meeting_room(request: web.Request) -> web.StreamResponse:
+    access = await services(request).meetings.open(principal(request), _mid(request))
+    return render(request, "meetings/room.html", access=access, meeting=access.meeting)
+
+
+@routes.get("/j/{token}")
+async def follow_join_link(request: web.Request) -> web.StreamResponse:
+    meeting_id, session = await start_join_session(request, request.match_info["token"])
+    # Redirect so the token leaves the address bar (and the browser history entry).
+    response = web.HTTPSeeOther(f"/m/{meeting_id}")
+    session.attach(request, response)
+    raise response

@@ -1,0 +1,63 @@
+"""Starting and ending login sessions: shared by the pages and the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from meetroom.records import User
+from meetroom.server.context import AUTH, client_address, services
+from meetroom.server.middlewares import SESSION_COOKIE, csrf_token_for, set_cookie
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    cookie: str
+    expires_at: datetime
+    # The CSRF token that goes with the new cookie (the old one no longer matches).
+    csrf_token: str
+
+    def attach(self, request: web.Request, response: web.StreamResponse) -> None:
+        max_age = int((self.expires_at - services(request).accounts.clock.now()).total_seconds())
+        set_cookie(request, response, SESSION_COOKIE, self.cookie, max_age=max(max_age, 1))
+
+
+async def sign_in(request: web.Request, username: str, password: str) -> tuple[User, NewSession]:
+    accounts = services(request).accounts
+    address = client_address(request)
+    user = await accounts.authenticate(username, password, address)
+    # A session cookie the browser already had is dropped: no session fixation.
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await accounts.end_session(old)
+    cookie, session = await accounts.start_session(
+        user, address, request.headers.get("User-Agent", "")
+    )
+    return user, NewSession(cookie, session.expires_at, csrf_token_for(request, cookie))
+
+
+async def start_join_session(request: web.Request, token: str) -> tuple[str, NewSession]:
+    """Follow a join link: returns the meeting id and the new meeting-only session."""
+    svc = services(request)
+    joined = await svc.meetings.redeem_join_token(token)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await svc.accounts.end_session(old)
+    cookie, session = await svc.accounts.start_join_session(
+        joined.participant,
+        joined.expires_at,
+        client_address(request),
+        request.headers.get("User-Agent", ""),
+    )
+    return joined.meeting.id, NewSession(
+        cookie, session.expires_at, csrf_token_for(request, cookie)
+    )
+
+
+async def sign_out(request: web.Request, response: web.StreamResponse) -> None:
+    cookie = request[AUTH].session_cookie
+    if cookie:
+        await services(request).accounts.end_session(cookie)
+    response.del_cookie(SESSION_COOKIE, path="/")

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core (async) over aiosqlite or asyncpg."""
