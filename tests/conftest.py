@@ -1,0 +1,195 @@
+"""Shared fixtures: settings on a temporary data dir, SQLite and PostgreSQL backends,
+an in-process server, and signed-in clients.
+
+PostgreSQL and Redis are real services (MEETROOM_TEST_DATABASE_URL,
+MEETROOM_TEST_REDIS_URL; by default the ones on 127.0.0.1). Where one is absent the
+tests that need it skip, unless MEETROOM_REQUIRE_SERVICES=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from meetroom.app import create_app
+from meetroom.clock import SettableClock
+from meetroom.config import Settings, load_settings
+from meetroom.records import AccountRole
+from meetroom.server.context import SERVICES, Services
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REQUIRE_SERVICES = os.environ.get("MEETROOM_REQUIRE_SERVICES") == "1"
+ADMIN_PASSWORD = "admin-pass-1234"
+
+
+def pg_url() -> str:
+    return os.environ.get("MEETROOM_TEST_DATABASE_URL", DEFAULT_PG_URL)
+
+
+def service_missing(what: str, why: str) -> None:
+    message = f"{what} is not available ({why})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}; MEETROOM_REQUIRE_SERVICES=1 makes this a failure")
+    pytest.skip(message)
+
+
+async def _pg_connect() -> asyncpg.Connection:
+    return await asyncio.wait_for(
+        asyncpg.connect(pg_url().replace("postgresql+asyncpg://", "postgresql://")), 5
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def pg_schemas() -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes fresh PostgreSQL schema names; drops the schemas afterwards."""
+    created: list[str] = []
+
+    async def new_schema() -> str:
+        try:
+            conn = await _pg_connect()
+            await conn.close()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+            service_missing("PostgreSQL", f"{pg_url()}: {exc.__class__.__name__}: {exc}")
+        name = f"mr_test_{secrets.token_hex(6)}"
+        created.append(name)
+        return name
+
+    yield new_schema
+    if created:
+        conn = await _pg_connect()
+        try:
+            for name in created:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+def make_settings(
+    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]]
+) -> Callable[..., Awaitable[Settings]]:
+    """Settings on a temporary data dir; `backend="postgresql"` uses a fresh schema."""
+
+    async def make(backend: str = "sqlite", **overrides: Any) -> Settings:
+        values: dict[str, Any] = {"data_dir": str(tmp_path / "var"), "demo": False}
+        if backend == "postgresql":
+            values["database_url"] = pg_url()
+            values["database_schema"] = await pg_schemas()
+        values.update(overrides)
+        return load_settings(environ={}, overrides=values)
+
+    return make
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@dataclass
+class Site:
+    """A running server and ways to talk to it."""
+
+    client: TestClient
+    settings: Settings
+    clock: SettableClock
+    extra_clients: list[TestClient] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        return self.client.server.app[SERVICES]
+
+    async def new_client(self) -> TestClient:
+        """Another browser: its own cookie jar, the same server."""
+        client = TestClient(self.client.server)
+        await client.start_server()
+        self.extra_clients.append(client)
+        return client
+
+    def url(self, path: str) -> str:
+        return str(self.client.make_url(path))
+
+
+@pytest.fixture
+async def make_site(
+    make_settings: Callable[..., Awaitable[Settings]], clock: SettableClock
+) -> AsyncIterator[Callable[..., Awaitable[Site]]]:
+    sites: list[Site] = []
+
+    async def make(backend: str = "sqlite", **overrides: Any) -> Site:
+        settings = await make_settings(backend, **overrides)
+        app = create_app(settings, clock=clock)
+        client = TestClient(TestServer(app, host="127.0.0.1"))
+        await client.start_server()
+        site = Site(client, settings, clock)
+        sites.append(site)
+        await site.services.accounts.create_user(
+            "admin",
+            "Administrator",
+            AccountRole.ADMIN,
+            password=ADMIN_PASSWORD,
+            must_change_password=False,
+        )
+        return site
+
+    yield make
+    for site in sites:
+        for extra in site.extra_clients:
+            await extra.close()
+        await site.client.close()
+
+
+@pytest.fixture
+async def site(make_site: Callable[..., Awaitable[Site]]) -> Site:
+    return await make_site("sqlite")
+
+
+@pytest.fixture
+async def any_site(make_site: Callable[..., Awaitable[Site]], backend: str) -> Site:
+    """The same server on SQLite and on PostgreSQL."""
+    return await make_site(backend)
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
+
+
+async def page_csrf(client: TestClient, path: str = "/login") -> str:
+    """Fetch a page the way a browser would and read its CSRF token."""
+    resp = await client.get(path)
+    text = await resp.text()
+    match = CSRF_META.search(text)
+    assert match, f"no CSRF token on {path} ({resp.status})"
+    return match.group(1)
+
+
+async def login(client: TestClient, username: str, password: str) -> str:
+    """Sign in through the JSON API; returns the CSRF token for later calls."""
+    resp = await client.post("/api/auth/login", json={"username": username, "password": password})
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    return str(body["csrf_token"])
+
+
+async def login_page(client: TestClient, username: str, password: str) -> Any:
+    """Sign in through the login form, as a person would."""
+    token = await page_csrf(client, "/login")
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf": token, "next": "/meetings"},
+        allow_redirects=False,
+    )
