@@ -56,7 +56,12 @@ class JoinLinkSigner:
                 algorithms=["HS256"],
                 audience=JOIN_AUDIENCE,
                 issuer=ISSUER,
-                options={"require": ["exp", "sub", "mid", "aud", "iss"], "verify_exp": False},
+                options={
+                    "require": ["exp", "sub", "mid", "aud", "iss"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
         except jwt.PyJWTError:
             raise Invalid(

@@ -23,19 +23,40 @@ def decode_json(data: bytes, type_: type[T]) -> T:
     try:
         return msgspec.json.decode(data, type=type_)
     except msgspec.ValidationError as exc:
-        text = str(exc)
-        match = re.search(r"at `\$\.([\w.\[\]]+)`", text)
-        field = match.group(1) if match else None
-        reason = re.sub(r" - at `\$[^`]*`", "", text)
-        raise Invalid(
-            "invalid_field" if field else "invalid_body",
-            N_("Invalid value for {field}: {reason}") if field else N_("Invalid request: {reason}"),
-            details={"field": field} if field else None,
-            field=field or "",
-            reason=reason,
-        ) from None
+        raise _invalid(str(exc)) from None
     except msgspec.DecodeError:
         raise Invalid("invalid_json", N_("The request body is not valid JSON.")) from None
+
+
+def _invalid(text: str) -> Invalid:
+    """msgspec's message, turned into a translatable error that names the field."""
+    path = re.search(r" - at `\$\.?([^`]*)`", text)
+    where = path.group(1) if path else ""
+    reason = text[: path.start()] if path else text
+    missing = re.fullmatch(r"Object missing required field `([^`]+)`", reason)
+    if missing:
+        field = ".".join(p for p in (where, missing.group(1)) if p)
+        return Invalid(
+            "missing_field",
+            N_("The field {field} is required."),
+            details={"field": field},
+            field=field,
+        )
+    unknown = re.fullmatch(r"Object contains unknown field `([^`]+)`", reason)
+    if unknown:
+        field = ".".join(p for p in (where, unknown.group(1)) if p)
+        return Invalid(
+            "unknown_field", N_("Unknown field: {field}."), details={"field": field}, field=field
+        )
+    if where:
+        return Invalid(
+            "invalid_field",
+            N_("Invalid value for {field}: {reason}"),
+            details={"field": where},
+            field=where,
+            reason=reason,
+        )
+    return Invalid("invalid_body", N_("Invalid request: {reason}"), reason=reason)
 
 
 def to_builtins(value: Any) -> Any:
