@@ -19,7 +19,7 @@ from meetroom.app import create_app, migrate, open_services
 from meetroom.config import Settings, load_settings
 from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.meetings.demo import load_demo
-from meetroom.records import AccountRole, Principal
+from meetroom.records import AccountRole, Meeting, Principal
 from meetroom.server import serve
 from meetroom.server.context import Services
 
@@ -94,8 +94,8 @@ async def _with_services(settings: Settings, work: Callable[[Services], Awaitabl
         return await work(services)
 
 
-async def prepare(services: Services) -> None:
-    """First start: the admin account, and the demo meeting when asked for."""
+async def prepare(services: Services, demo: bool, force_demo: bool = False) -> Meeting | None:
+    """First start: the admin account; the demo meeting when asked for (once)."""
     settings = services.settings
     created = await services.accounts.ensure_admin(settings.admin_password or None)
     if created is not None:
@@ -109,18 +109,20 @@ async def prepare(services: Services) -> None:
             )
         else:
             print(f"Admin account {user.username!r} created with MEETROOM_ADMIN_PASSWORD.")
-    if settings.demo:
-        admin = await services.accounts.get_by_username("admin")
-        meeting = await load_demo(
-            services.meetings, services.state, Principal(user=admin), settings.timezone
-        )
-        if meeting is not None:
-            print(f"Demo meeting loaded: {meeting.title}")
+    if not demo:
+        return None
+    admin = await services.accounts.get_by_username("admin")
+    meeting = await load_demo(
+        services.meetings, services.state, Principal(user=admin), settings.timezone, force_demo
+    )
+    if meeting is not None:
+        print(f"Demo meeting loaded: {meeting.title}")
+    return meeting
 
 
 def _cmd_serve(settings: Settings) -> int:
     async def work(services: Services) -> int:
-        await prepare(services)
+        await prepare(services, demo=settings.demo)
         return 0
 
     asyncio.run(_with_services(settings, work))
@@ -165,16 +167,7 @@ async def _cmd_user(args: argparse.Namespace, services: Services) -> int:
 
 
 async def _cmd_demo(args: argparse.Namespace, services: Services) -> int:
-    await prepare(services)
-    admin = await services.accounts.get_by_username("admin")
-    meeting = await load_demo(
-        services.meetings,
-        services.state,
-        Principal(user=admin),
-        services.settings.timezone,
-        force=args.force,
-    )
-    if meeting is None:
+    if await prepare(services, demo=True, force_demo=args.force) is None:
         print("The demo meeting was loaded before (use --force for another copy).")
     return 0
 

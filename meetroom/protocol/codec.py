@@ -49,14 +49,48 @@ def _invalid(text: str) -> Invalid:
             "unknown_field", N_("Unknown field: {field}."), details={"field": field}, field=field
         )
     if where:
+        return _invalid_value(where, reason)
+    return Invalid("invalid_body", N_("Invalid request: {reason}"), reason=reason)
+
+
+def _invalid_value(field: str, reason: str) -> Invalid:
+    details = {"field": field}
+    expected = re.fullmatch(r"Expected `([^`]+)`, got `([^`]+)`", reason)
+    if expected:
         return Invalid(
             "invalid_field",
-            N_("Invalid value for {field}: {reason}"),
-            details={"field": where},
-            field=where,
-            reason=reason,
+            N_("Invalid value for {field}: expected {expected}, got {got}."),
+            details=details,
+            field=field,
+            expected=expected.group(1),
+            got=expected.group(2),
         )
-    return Invalid("invalid_body", N_("Invalid request: {reason}"), reason=reason)
+    if reason.startswith("Invalid enum value"):
+        return Invalid(
+            "invalid_field",
+            N_("Invalid value for {field}: not one of the allowed values."),
+            details=details,
+            field=field,
+        )
+    bound = re.fullmatch(r"Expected `\w+` of length ([<>]=) (\d+)", reason)
+    if bound:
+        longest = bound.group(1) == "<="
+        return Invalid(
+            "invalid_field",
+            N_("Invalid value for {field}: at most {n} characters.")
+            if longest
+            else N_("Invalid value for {field}: at least {n} characters."),
+            details=details,
+            field=field,
+            n=int(bound.group(2)),
+        )
+    return Invalid(
+        "invalid_field",
+        N_("Invalid value for {field}: {reason}"),
+        details=details,
+        field=field,
+        reason=reason,
+    )
 
 
 def to_builtins(value: Any) -> Any:

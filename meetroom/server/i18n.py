@@ -50,13 +50,15 @@ def parse_accept_language(header: str) -> list[str]:
         piece = part.strip()
         if not piece:
             continue
-        tag, _, params = piece.partition(";")
+        tag, *params = piece.split(";")
         quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
+        for param in params:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
         if quality > 0:
             weighted.append((-quality, index, tag.strip().lower()))
     return [tag for _, _, tag in sorted(weighted)]

@@ -59,9 +59,20 @@ def csrf_token_for(request: web.Request, seed: str) -> str:
     return derive(services(request).secret, "csrf", seed)
 
 
+def _locale(request: web.Request, account_locale: str | None) -> str:
+    return choose_locale(
+        account_locale,
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("Accept-Language", ""),
+        request.app[SETTINGS].default_locale,
+    )
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     svc = services(request)
+    # The language is known before any error can be raised, so errors are translated too.
+    request[LOCALE] = _locale(request, None)
     principal = Principal()
     cookie = request.cookies.get(SESSION_COOKIE)
     cookie_authenticated = False
@@ -81,13 +92,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             cookie_authenticated = True
 
     request[AUTH] = RequestAuth(principal, cookie, cookie_authenticated)
-    user_locale = principal.user.locale if principal.user else None
-    request[LOCALE] = choose_locale(
-        user_locale,
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("Accept-Language", ""),
-        svc.settings.default_locale,
-    )
+    if principal.user is not None and principal.user.locale:
+        request[LOCALE] = _locale(request, principal.user.locale)
 
     anon_seed = None
     if cookie:
@@ -107,22 +113,30 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-# Pages a user who must change their password may still open.
-_PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout", "/lang"})
+# What a user who must change their password may still reach.
+_PASSWORD_CHANGE_PATHS = frozenset(
+    {"/account/password", "/logout", "/lang", "/api/me", "/api/me/password", "/api/auth/logout"}
+)
 
 
 @web.middleware
 async def password_change_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A user signed in with a one-time password changes it before anything else."""
-    user = request[AUTH].principal.user
+    """A user signed in with a one-time password changes it before anything else,
+    on the pages and through the API alike (API tokens are made by an admin, on purpose)."""
+    principal = request[AUTH].principal
+    user = principal.user
     if (
         user is not None
         and user.must_change_password
-        and not request[AUTH].principal.via_api_token
-        and not is_api(request)
+        and not principal.via_api_token
         and not request.path.startswith("/static/")
         and request.path not in _PASSWORD_CHANGE_PATHS
     ):
+        if is_api(request):
+            raise Forbidden(
+                "password_change_required",
+                N_("Choose a new password first (POST /api/me/password)."),
+            )
         raise web.HTTPSeeOther("/account/password?first=1")
     return await handler(request)
 

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from meetroom import __version__
 from meetroom.app import open_services
 from meetroom.config import Settings
+from meetroom.records import AccountRole
 from meetroom.server import build_app
 from meetroom.server.context import Services
 from meetroom.store.database import Database
@@ -355,3 +356,23 @@ async def test_not_ready_when_the_database_is_unreachable(
         }
         assert (await client.get("/healthz")).status == 200
     await unreachable.close()
+
+
+async def test_one_time_password_blocks_the_api_until_changed(site: Site) -> None:
+    _, generated = await site.services.accounts.create_user("tam", "Tâm", AccountRole.ADMIN)
+    assert generated
+    client = await site.new_client()
+    csrf = await login(client, "tam", generated)
+    h = {"X-CSRF-Token": csrf}
+    me = await (await client.get("/api/me")).json()
+    assert me["user"]["must_change_password"] is True
+    resp = await client.post("/api/users", json={"username": "eve"}, headers=h)
+    assert (resp.status, (await resp.json())["error"]["code"]) == (403, "password_change_required")
+    assert (await client.get("/api/meetings")).status == 403
+    resp = await client.post(
+        "/api/me/password",
+        json={"current_password": generated, "new_password": "tam-new-pass"},
+        headers=h,
+    )
+    assert resp.status == 204
+    assert (await client.get("/api/meetings")).status == 200

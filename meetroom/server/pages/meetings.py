@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from meetroom.accounts.service import require_user
-from meetroom.errors import Category, MeetRoomError
+from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.ids import MeetingId, ParticipantId, UserId
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.records import Meeting, MeetingRole
@@ -72,10 +72,10 @@ async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> di
         "description": form.get("description", ""),
         "location": form.get("location", ""),
         "starts_at": parse_local_datetime(
-            request, form.get("starts_at", ""), gettext_for(request, "Start")
+            request, form.get("starts_at", ""), gettext_for(request, N_("Start"))
         ),
         "ends_at": parse_local_datetime(
-            request, form.get("ends_at", ""), gettext_for(request, "End")
+            request, form.get("ends_at", ""), gettext_for(request, N_("End"))
         ),
     }
 

@@ -1,0 +1,239 @@
+"""The `meetroom` command as a real process, on a temporary data dir (MEETROOM_DATA_DIR),
+checked against a server started on the same data."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_serve_functional import (
+    ONE_TIME_PASSWORD,
+    REPO,
+    Http,
+    ServerProcess,
+    clean_env,
+    sign_in,
+)
+
+REVISION = re.compile(r"^database is at revision (\S+)$", re.M)
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ServerProcess]]:
+    started: list[ServerProcess] = []
+    yield started
+    for server in started:
+        server.kill()
+
+
+def cli(
+    data_dir: Path | None, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    extra = dict(env)
+    if data_dir is not None:
+        extra["MEETROOM_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "meetroom", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=clean_env(**extra),
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, (
+        f"{result.args} exited {result.returncode}\n"
+        f"--- stdout ---\n{result.stdout}--- stderr ---\n{result.stderr}"
+    )
+    return result.stdout
+
+
+def test_migrate_twice(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = ok(cli(data, "migrate"))
+    assert re.search(r"^applied: \S+", first, re.M), first
+    revision = REVISION.search(first)
+    assert revision, first
+    assert (data / "meetroom.db").is_file()
+
+    second = ok(cli(data, "migrate"))
+    assert "nothing to apply" in second
+    again = REVISION.search(second)
+    assert again and again.group(1) == revision.group(1), second
+
+
+def test_users_passwords_and_api_tokens(tmp_path: Path, servers: list[ServerProcess]) -> None:
+    data = tmp_path / "data"
+    out = ok(cli(data, "user", "add", "alice", "--role", "secretary", "--name", "Alice Lê"))
+    assert "created alice (secretary)" in out
+    generated = ONE_TIME_PASSWORD.findall(out)
+    assert len(generated) == 1, out
+    one_time = generated[0]
+
+    duplicate = cli(data, "user", "add", "alice")
+    assert duplicate.returncode == 1, duplicate
+    assert duplicate.stderr.strip(), "a refused command says why"
+
+    listing = ok(cli(data, "user", "list"))
+    rows = [line.split() for line in listing.splitlines()]
+    assert ["alice", "secretary", "Alice", "Lê"] in rows, listing
+
+    server = ServerProcess(
+        data, env=clean_env(MEETROOM_ADMIN_PASSWORD="the-admin-pass-1")
+    ).wait_ready()
+    servers.append(server)
+
+    # The generated password signs in, and must be changed.
+    before = Http(server.base_url)
+    me = sign_in(before, "alice", one_time)
+    assert me["user"]["role"] == "secretary"
+    assert me["user"]["display_name"] == "Alice Lê"
+    assert me["user"]["must_change_password"] is True
+
+    # An administrator sets a new password from the command line.
+    new_password = "alice-new-pass-2026"
+    out = ok(cli(data, "user", "passwd", "alice", "--password-stdin", stdin=new_password + "\n"))
+    assert "password of alice changed" in out
+    assert new_password not in out
+    # ... which signs out alice's sessions,
+    status, _ = before.json("GET", "/api/me")
+    assert status == 401
+    # ... retires the old password,
+    status, _ = Http(server.base_url).json(
+        "POST", "/api/auth/login", {"username": "alice", "password": one_time}
+    )
+    assert status == 401
+    # ... and the new one works, with no change required.
+    me = sign_in(Http(server.base_url), "alice", new_password)
+    assert me["user"]["username"] == "alice"
+    assert me["user"]["must_change_password"] is False
+
+    # `token create` prints the token and nothing else, for scripts.
+    result = cli(data, "token", "create", "alice")
+    token_out = ok(result)
+    lines = token_out.splitlines()
+    assert len(lines) == 1 and token_out.endswith("\n"), repr(token_out)
+    token = lines[0]
+    assert token.startswith("mrt_") and token == token.strip() and len(token) > 20, repr(token)
+    assert token not in result.stderr, "the token must not end up in the logs"
+
+    api = Http(server.base_url)
+    status, me = api.json("GET", "/api/me", Authorization=f"Bearer {token}")
+    assert status == 200, me
+    assert me["user"]["username"] == "alice"
+    assert "csrf_token" not in me  # a token is not a browser session
+    status, meetings = api.json("GET", "/api/meetings", Authorization=f"Bearer {token}")
+    assert status == 200 and meetings == []
+    status, body = api.json("GET", "/api/me", Authorization=f"Bearer {token}x")
+    assert status == 401, body
+    status, body = api.json("GET", "/api/me")
+    assert status == 401, body
+
+    # A second token is a different one; both work.
+    other = ok(cli(data, "token", "create", "alice", "--name", "backup")).strip()
+    assert other.startswith("mrt_") and other != token
+    status, _ = api.json("GET", "/api/me", Authorization=f"Bearer {other}")
+    assert status == 200
+
+    missing = cli(data, "token", "create", "nobody")
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert "nobody" in missing.stderr
+
+    assert server.interrupt() == 0, server.describe()
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "source"),
+    [
+        (None, {"MEETROOM_PORT": "abc"}, "MEETROOM_PORT"),
+        ('port = "x"\n', {}, "'port' in "),
+        ("colour = 'blue'\n", {}, "unknown setting 'colour'"),
+        ("port = [1\n", {}, "not valid TOML"),
+        (None, {"MEETROOM_TIMEZONE": "Mars/Olympus"}, "MEETROOM_TIMEZONE"),
+    ],
+    ids=["env-port", "toml-port", "toml-unknown-key", "toml-syntax", "env-timezone"],
+)
+def test_bad_settings_exit_2_naming_the_source(
+    tmp_path: Path, config: str | None, env: dict[str, str], source: str
+) -> None:
+    data = tmp_path / "data"
+    args = ["migrate"]
+    if config is not None:
+        path = tmp_path / "meetroom.toml"
+        path.write_text(config, encoding="utf-8")
+        args = ["--config", str(path), "migrate"]
+        if source.startswith("'port'"):
+            source += str(path)
+    result = cli(data, *args, **env)
+    assert result.returncode == 2, result
+    assert result.stderr.startswith("meetroom: configuration error:"), result.stderr
+    assert source in result.stderr, result.stderr
+    assert result.stdout == ""
+    assert not data.exists(), "nothing is written when the settings are bad"
+
+
+def test_bad_flag_names_the_option(tmp_path: Path) -> None:
+    result = cli(tmp_path / "data", "serve", "--port", "0")
+    assert result.returncode == 2, result
+    assert "--port" in result.stderr and "0" in result.stderr, result.stderr
+
+
+def test_settings_precedence_file_env_flag(tmp_path: Path) -> None:
+    """defaults < TOML file < MEETROOM_* variables < flags, seen by where data goes."""
+    from_file, from_env, from_flag = (tmp_path / n for n in ("file", "env", "flag"))
+    config = tmp_path / "meetroom.toml"
+    config.write_text(f"data_dir = {str(from_file)!r}\n", encoding="utf-8")
+
+    ok(cli(None, "--config", str(config), "migrate"))
+    assert (from_file / "meetroom.db").is_file()
+    ok(cli(None, "--config", str(config), "migrate", MEETROOM_DATA_DIR=str(from_env)))
+    assert (from_env / "meetroom.db").is_file()
+    ok(
+        cli(
+            None,
+            "--config",
+            str(config),
+            "--data-dir",
+            str(from_flag),
+            "migrate",
+            MEETROOM_DATA_DIR=str(from_env),
+        )
+    )
+    assert (from_flag / "meetroom.db").is_file()
+    # MEETROOM_CONFIG names the file when --config is not given.
+    (from_file / "meetroom.db").unlink()
+    ok(cli(None, "migrate", MEETROOM_CONFIG=str(config)))
+    assert (from_file / "meetroom.db").is_file()
+
+
+def test_demo_loads_once(tmp_path: Path, servers: list[ServerProcess]) -> None:
+    data = tmp_path / "data"
+    ok(cli(data, "demo"))
+    second = ok(cli(data, "demo"))
+    assert "loaded before" in second, second
+
+    token = ok(cli(data, "token", "create", "admin")).strip()
+    server = ServerProcess(data).wait_ready()
+    servers.append(server)
+    assert "one-time password" not in server.stdout, "the admin was made by `demo` already"
+    api = Http(server.base_url)
+    status, meetings = api.json("GET", "/api/meetings", Authorization=f"Bearer {token}")
+    assert status == 200, meetings
+    assert len(meetings) == 1, meetings
+    assert meetings[0]["title"].startswith("Demo")
+    status, detail = api.json(
+        "GET", f"/api/meetings/{meetings[0]['id']}", Authorization=f"Bearer {token}"
+    )
+    assert status == 200, detail
+    assert len(detail["participants"]) == 3
+    assert server.interrupt() == 0, server.describe()
