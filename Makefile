@@ -39,7 +39,7 @@ test: check
 # Translations: extract the msgids from code and templates, merge into the catalogs.
 i18n-extract: install-test
 	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _ -o meetroom/locale/messages.pot --no-location --omit-header --sort-output .
-	$(BIN)/pybabel -q update -i meetroom/locale/messages.pot -d meetroom/locale -D messages --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel -q update -i meetroom/locale/messages.pot -d meetroom/locale -D messages --no-fuzzy-matching --ignore-obsolete --omit-header
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

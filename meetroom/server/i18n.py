@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -81,9 +81,15 @@ def choose_locale(
     return default
 
 
-def format_when(value: datetime, locale: str, timezone: str, fmt: str = "medium") -> str:
+def format_when(value: datetime, locale: str, timezone: str, part: str = "datetime") -> str:
+    """A time for people: in the server's zone, in the reader's language, no seconds."""
     local = value.astimezone(zoneinfo.ZoneInfo(timezone))
-    return format_datetime(local, format=fmt, locale=Locale.parse(locale))
+    lang = Locale.parse(locale)
+    time = format_time(local, format="short", locale=lang)
+    if part == "time":
+        return time
+    date = format_date(local, format="medium", locale=lang)
+    return date if part == "date" else f"{date} {time}"
 
 
 def translate(

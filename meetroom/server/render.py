@@ -42,7 +42,7 @@ def page_context(request: web.Request) -> dict[str, Any]:
         "user": principal(request).user,
         "csrf_token": request.get(CSRF_TOKEN, ""),
         "version": __version__,
-        "when": lambda value, fmt="medium": format_when(value, locale, settings.timezone, fmt),
+        "when": lambda value, part="datetime": format_when(value, locale, settings.timezone, part),
     }
 
 
