@@ -121,6 +121,8 @@ def load_settings(
         where = source.get(field, field) if field else "settings"
         raw = merged.get(field) if field else None
         reason = re.sub(r" - at `\$\.\w+`", "", str(exc))
+        # Environment values are always strings; saying so would only confuse.
+        reason = re.sub(r"Expected `(\w+)`, got `str`", r"expected \1", reason)
         raise ConfigError(f"{where}: bad value {raw!r}: {reason}") from None
 
     _check(settings, source)
