@@ -12,7 +12,7 @@ import asyncio
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings, load_settings
 from meetroom.records import AccountRole
 from meetroom.server.context import SERVICES, Services
+from tests.processes import ServerProcess
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REQUIRE_SERVICES = os.environ.get("MEETROOM_REQUIRE_SERVICES") == "1"
@@ -193,3 +194,12 @@ async def login_page(client: TestClient, username: str, password: str) -> Any:
         data={"username": username, "password": password, "_csrf": token, "next": "/meetings"},
         allow_redirects=False,
     )
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ServerProcess]]:
+    """Servers started by a test; any still running at the end are killed."""
+    started: list[ServerProcess] = []
+    yield started
+    for server in started:
+        server.kill()

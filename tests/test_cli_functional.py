@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_serve_functional import (
+from tests.processes import (
     ONE_TIME_PASSWORD,
     REPO,
     Http,
@@ -21,14 +20,6 @@ from tests.test_serve_functional import (
 )
 
 REVISION = re.compile(r"^database is at revision (\S+)$", re.M)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.kill()
 
 
 def cli(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_serve_functional import REPO, ServerProcess, clean_env
+from tests.processes import REPO, ServerProcess, clean_env
 
 CATALOG = "meetroom/locale/vi/LC_MESSAGES/messages.po"
 

@@ -26,7 +26,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.test_serve_functional import ServerProcess, clean_env
+from tests.processes import ServerProcess, clean_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
-from tests.test_serve_functional import ServerProcess
+from tests.processes import ServerProcess
 
 GUEST = "Phạm Quốc Dũng"
 TITLE = "Họp giao ban quý 3"
