@@ -16,12 +16,11 @@ from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api.openapi import openapi_document
 from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
-from meetroom.server.context import SERVICES, SETTINGS, WEB_ROOT, ServicesFactory
+from meetroom.server.context import CATALOGS, SERVICES, SETTINGS, WEB_ROOT, ServicesFactory
 from meetroom.server.health import ENDPOINTS as HEALTH_ENDPOINTS
 from meetroom.server.i18n import Catalogs
 from meetroom.server.pages import account as account_pages
 from meetroom.server.pages import meetings as meeting_pages
-from meetroom.server.render import CATALOGS
 from meetroom.server.templating import install_i18n
 
 logger = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
+from meetroom.server.i18n import Catalogs
 
 
 class HealthCheck(Protocol):
@@ -46,6 +47,7 @@ class RequestAuth:
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 WEB_ROOT = web.AppKey("web_root", Path)
+CATALOGS = web.AppKey("catalogs", Catalogs)
 
 AUTH = web.RequestKey("auth", RequestAuth)
 LOCALE = web.RequestKey("locale", str)

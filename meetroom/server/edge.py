@@ -11,7 +11,19 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from meetroom.errors import N_, Category, MeetRoomError
+from meetroom.errors import (
+    N_,
+    Category,
+    Conflict,
+    Forbidden,
+    Invalid,
+    MeetRoomError,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+)
 from meetroom.protocol.api import ErrorBody, ErrorResponse
 from meetroom.protocol.codec import encode_json
 from meetroom.server.context import is_api, is_https
@@ -31,16 +43,18 @@ HTTP_STATUS: dict[Category, int] = {
     Category.UNAVAILABLE: 503,
 }
 
-# For the meeting WebSocket: 4000 + HTTP status where the protocol leaves room.
-WS_CLOSE_CODE: dict[Category, int] = {
-    Category.INVALID: 4400,
-    Category.UNAUTHENTICATED: 4401,
-    Category.FORBIDDEN: 4403,
-    Category.NOT_FOUND: 4404,
-    Category.CONFLICT: 4409,
-    Category.TOO_LARGE: 1009,
-    Category.RATE_LIMITED: 4429,
-    Category.UNAVAILABLE: 1013,
+_ERROR_CLASS: dict[int, type[MeetRoomError]] = {
+    HTTP_STATUS[cls.category]: cls
+    for cls in (
+        Invalid,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        TooLarge,
+        RateLimited,
+        Unavailable,
+    )
 }
 
 _HTTP_EXCEPTION_ERRORS: dict[int, tuple[str, str]] = {
@@ -79,10 +93,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         code, message = _HTTP_EXCEPTION_ERRORS.get(
             exc.status, (f"http_{exc.status}", N_("The request failed."))
         )
-        category = next((c for c, s in HTTP_STATUS.items() if s == exc.status), Category.INVALID)
-        err = MeetRoomError(code, message)
-        err.category = category
-        return error_response(request, err, status=exc.status)
+        err_class = _ERROR_CLASS.get(exc.status, MeetRoomError)
+        return error_response(request, err_class(code, message), status=exc.status)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:

@@ -10,10 +10,8 @@ from aiohttp import web
 
 from meetroom import __version__
 from meetroom.config import SUPPORTED_LOCALES
-from meetroom.server.context import CSRF_TOKEN, LOCALE, SETTINGS, principal
-from meetroom.server.i18n import LANGUAGE_NAMES, Catalogs, format_when
-
-CATALOGS = web.AppKey("catalogs", Catalogs)
+from meetroom.server.context import CATALOGS, CSRF_TOKEN, LOCALE, SETTINGS, principal
+from meetroom.server.i18n import LANGUAGE_NAMES, format_when
 
 
 def locale_of(request: web.Request) -> str:
