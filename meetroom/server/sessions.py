@@ -38,10 +38,15 @@ async def sign_in(request: web.Request, username: str, password: str) -> tuple[U
     return user, NewSession(cookie, session.expires_at, csrf_token_for(request, cookie))
 
 
-async def start_join_session(request: web.Request, token: str) -> tuple[str, NewSession]:
-    """Follow a join link: returns the meeting id and the new meeting-only session."""
+async def start_join_session(request: web.Request, token: str) -> tuple[str, NewSession | None]:
+    """Follow a join link: returns the meeting id and the new meeting-only session,
+    or None when the browser is already signed in as that participant's own account
+    (which sees the meeting anyway, and should not be signed out of everything else)."""
     svc = services(request)
     joined = await svc.meetings.redeem_join_token(token)
+    current = request[AUTH].principal.user
+    if current is not None and current.id == joined.participant.user_id:
+        return joined.meeting.id, None
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         await svc.accounts.end_session(old)

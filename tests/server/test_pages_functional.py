@@ -302,3 +302,32 @@ async def test_logout(site: Site) -> None:
     assert resp.headers["Location"] == "/login"
     resp = await client.get("/meetings", allow_redirects=False)
     assert resp.status == 303
+
+
+async def test_own_join_link_keeps_the_account_session(site: Site) -> None:
+    """Someone signed in with their account who opens their own join link stays signed
+    in; a different account's browser is switched to the link's participant."""
+    await site.services.accounts.create_user(
+        "hoa", "Đỗ Thị Hoa", AccountRole.DELEGATE, "hoapass123"
+    )
+    admin = await signed_in(site)
+    resp = await post_form(admin, "/meetings/new", "/meetings/new", MEETING_FORM)
+    detail = resp.headers["Location"].split("?")[0]
+    hoa = await site.services.accounts.get_by_username("hoa")
+    await post_form(
+        admin, detail, f"{detail}/participants", {"user_id": hoa.id, "name": "", "role": "delegate"}
+    )
+    link = re.findall(
+        r'<input class="link" readonly value="([^"]+)"', await (await admin.get(detail)).text()
+    )[0]
+    path = "/" + link.split("/", 3)[3]
+
+    hoa_browser = await signed_in(site, "hoa", "hoapass123")
+    resp = await hoa_browser.get(path, allow_redirects=False)
+    assert resp.status == 303 and "mr_session" not in resp.headers.get("Set-Cookie", "")
+    assert (await hoa_browser.get("/meetings")).status == 200  # still her account session
+
+    resp = await admin.get(path)
+    assert str(resp.url).endswith(detail.replace("/meetings/", "/m/"))
+    me = await (await admin.get("/api/me")).json()
+    assert "user" not in me and me["participant"]["name"] == "Đỗ Thị Hoa"

@@ -240,5 +240,6 @@ async def follow_join_link(request: web.Request) -> web.StreamResponse:
     meeting_id, session = await start_join_session(request, request.match_info["token"])
     # Redirect so the token leaves the address bar (and the browser history entry).
     response = web.HTTPSeeOther(f"/m/{meeting_id}")
-    session.attach(request, response)
+    if session is not None:
+        session.attach(request, response)
     raise response
