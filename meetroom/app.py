@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -13,10 +14,18 @@ from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
+from meetroom.docs.limits import Limits
+from meetroom.docs.pipeline import Pipeline
+from meetroom.docs.pool import WorkerPool
+from meetroom.docs.storage import BlobStore
 from meetroom.meetings.service import MeetingService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
+from meetroom.sessions.agenda import AgendaService
+from meetroom.sessions.documents import DocumentService, FileProgress
+from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.database import Database
+from meetroom.store.documents import SqlDocumentStore, SqlFileStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 
@@ -36,13 +45,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Application
 async def open_services(
     settings: Settings, *, clock: Clock | None = None, housekeeping: bool = False
 ) -> AsyncIterator[Services]:
-    """Open the database (migrating it) and build the domain services on it."""
+    """Open the database (migrating it) and the document pipeline, and build the
+    domain services on them."""
     settings.data_path.mkdir(parents=True, exist_ok=True)
     db = Database.open(settings.effective_database_url, settings.database_schema)
     task = None
+    pipeline = None
     try:
         await db.migrate()
-        services = compose(settings, db, clock or SystemClock())
+        clock = clock or SystemClock()
+        pipeline = _pipeline(settings, db, clock)
+        await pipeline.start()
+        services = compose(settings, db, clock, pipeline)
+        resumed = await services.documents.resume()
+        if resumed:
+            logger.info("resumed processing %d document file(s)", resumed)
         if housekeeping:
             task = asyncio.create_task(_housekeeping(services), name="housekeeping")
         yield services
@@ -51,7 +68,30 @@ async def open_services(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if pipeline is not None:
+            await pipeline.close()
         await db.close()
+
+
+def document_limits(settings: Settings) -> Limits:
+    return Limits(
+        max_file_bytes=settings.upload_max_mb * 1024 * 1024,
+        max_pages=settings.pdf_max_pages,
+        page_timeout_s=settings.pdf_page_timeout_seconds,
+        document_timeout_s=settings.pdf_document_timeout_seconds,
+        memory_bytes=settings.pdf_worker_memory_mb * 1024 * 1024,
+    )
+
+
+def _pipeline(settings: Settings, db: Database, clock: Clock) -> Pipeline:
+    limits = document_limits(settings)
+    workers = settings.pdf_workers or os.cpu_count() or 1
+    return Pipeline(
+        WorkerPool(workers, limits),
+        BlobStore(settings.data_path / "documents"),
+        limits,
+        FileProgress(SqlFileStore(db), clock),
+    )
 
 
 async def migrate(settings: Settings) -> tuple[list[str], str | None]:
@@ -65,26 +105,40 @@ async def migrate(settings: Settings) -> tuple[list[str], str | None]:
         await db.close()
 
 
-def compose(settings: Settings, db: Database, clock: Clock) -> Services:
+def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) -> Services:
     secret = load_or_create_secret(settings.secret_key, settings.data_path)
     users = SqlUserStore(db)
     sessions = SqlSessionStore(db)
-    meetings = SqlMeetingStore(db)
+    meeting_store = SqlMeetingStore(db)
+    agenda_store = SqlAgendaStore(db)
     policy = LoginPolicy(
         max_failures=settings.login_max_failures,
         failure_window=timedelta(seconds=settings.login_failure_window_seconds),
         lockout=timedelta(seconds=settings.login_lockout_seconds),
         session_lifetime=timedelta(hours=settings.session_hours),
     )
+    meetings = MeetingService(
+        meeting_store,
+        users,
+        JoinLinkSigner(secret),
+        clock,
+        timedelta(hours=settings.join_link_grace_hours),
+    )
     return Services(
         settings=settings,
-        accounts=AccountService(users, sessions, meetings, Argon2Passwords(), clock, policy),
-        meetings=MeetingService(
+        accounts=AccountService(users, sessions, meeting_store, Argon2Passwords(), clock, policy),
+        meetings=meetings,
+        agenda=AgendaService(agenda_store, meetings, clock),
+        documents=DocumentService(
+            SqlDocumentStore(db),
+            SqlFileStore(db),
+            agenda_store,
             meetings,
-            users,
-            JoinLinkSigner(secret),
+            pipeline,
+            pipeline.blobs,
             clock,
-            timedelta(hours=settings.join_link_grace_hours),
+            settings.timezone,
+            settings.upload_max_mb * 1024 * 1024,
         ),
         database=db,
         state=SqlAppState(db),

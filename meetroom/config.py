@@ -54,6 +54,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Load the demo meeting on start (once).
     demo: bool = False
+    # Documents: limits on untrusted uploads, and the worker processes that render them.
+    upload_max_mb: Count = 100
+    pdf_max_pages: Count = 1000
+    pdf_page_timeout_seconds: Positive = 30.0
+    pdf_document_timeout_seconds: Positive = 600.0
+    pdf_worker_memory_mb: Annotated[int, msgspec.Meta(ge=256)] = 2048
+    # 0: one per CPU core.
+    pdf_workers: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
 
     @property
     def data_path(self) -> Path:

@@ -14,6 +14,8 @@ from typing import NewType
 UserId = NewType("UserId", str)
 MeetingId = NewType("MeetingId", str)
 ParticipantId = NewType("ParticipantId", str)
+AgendaItemId = NewType("AgendaItemId", str)
+DocumentId = NewType("DocumentId", str)
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, UserId
 
 
 class AccountRole(enum.StrEnum):
@@ -127,3 +127,96 @@ class Principal:
         if self.user is None and self.participant is not None:
             return self.participant.meeting_id
         return None
+
+
+class Classification(enum.StrEnum):
+    NORMAL = "normal"
+    CONFIDENTIAL = "confidential"
+
+
+class FileStatus(enum.StrEnum):
+    PROCESSING = "processing"
+    READY = "ready"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    id: AgendaItemId
+    meeting_id: MeetingId
+    position: int
+    title: str
+    presenter: str
+    duration_minutes: int | None
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    title: str
+    page: int | None
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class PdfFile:
+    """What is known about one distinct file, shared by every document made from it."""
+
+    sha256: str
+    size_bytes: int
+    status: FileStatus
+    pages: int
+    pages_done: int
+    title: str | None
+    outline: tuple[OutlineEntry, ...]
+    warnings: tuple[str, ...]
+    reject_code: str | None
+    reject_message: str | None
+    reject_params: dict[str, object]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: DocumentId
+    meeting_id: MeetingId
+    agenda_item_id: AgendaItemId | None
+    position: int
+    sha256: str
+    filename: str
+    title: str
+    classification: Classification
+    allow_download: bool
+    # None: every participant of the meeting; else only these participants.
+    access: frozenset[ParticipantId] | None
+    uploaded_by: UserId | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WatermarkTrace:
+    code: str
+    document_id: DocumentId
+    viewer_key: str
+    viewer_name: str
+    day: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    document_id: DocumentId
+    meeting_id: MeetingId
+    document_title: str
+    action: str
+    page: int | None
+    viewer_user_id: UserId | None
+    viewer_participant_id: ParticipantId | None
+    viewer_name: str
+    trace_code: str | None
+    address: str
+    at: datetime

@@ -18,5 +18,9 @@ DEFAULT_GRANTS: dict[MeetingRole, frozenset[Grant]] = {
 MANAGER_ROLES = frozenset({AccountRole.ADMIN, AccountRole.SECRETARY})
 
 
+# Meeting roles that prepare their meeting's agenda and documents.
+PREPARER_ROLES = frozenset({MeetingRole.CHAIR, MeetingRole.SECRETARY})
+
+
 def default_grants(role: MeetingRole) -> frozenset[Grant]:
     return DEFAULT_GRANTS[role]

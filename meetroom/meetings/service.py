@@ -14,7 +14,7 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound, Unauthenticated
 from meetroom.ids import MeetingId, ParticipantId, UserId, new_id
 from meetroom.meetings.ports import JoinSigner, MeetingStore, UserDirectory
-from meetroom.meetings.roles import MANAGER_ROLES, default_grants
+from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
 from meetroom.records import Grant, Meeting, MeetingRole, Participant, Principal
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,12 @@ class MeetingAccess:
     meeting: Meeting
     me: Participant | None
     can_manage: bool
+
+    @property
+    def can_prepare(self) -> bool:
+        """May change the agenda and documents: those who manage meetings, and the
+        meeting's own chair and secretary."""
+        return self.can_manage or (self.me is not None and self.me.role in PREPARER_ROLES)
 
 
 @dataclass(frozen=True, slots=True)

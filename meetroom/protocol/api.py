@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from meetroom.records import AccountRole, Grant, MeetingRole
+from meetroom.records import AccountRole, Classification, FileStatus, Grant, MeetingRole
 
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -152,3 +152,129 @@ class ParticipantOut(msgspec.Struct, omit_defaults=True):
 class MeetingDetail(msgspec.Struct):
     meeting: MeetingOut
     participants: list[ParticipantOut]
+
+
+# -- agenda and documents ---------------------------------------------------------
+
+Notes = Annotated[str, msgspec.Meta(max_length=20000)]
+Minutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
+
+
+class AgendaItemCreate(Request):
+    title: Text300
+    presenter: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    duration_minutes: Minutes | None = None
+    notes: Notes = ""
+
+
+class AgendaItemUpdate(Request):
+    title: Text300 | UnsetType = UNSET
+    presenter: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    duration_minutes: Minutes | None | UnsetType = UNSET
+    notes: Notes | UnsetType = UNSET
+
+
+class AgendaOrder(Request):
+    # Every item of the meeting, once, in the new order.
+    item_ids: list[Id]
+
+
+class DocumentOrder(Request):
+    # Documents of the meeting, in the new order, all put under this item (or none).
+    document_ids: list[Id]
+
+
+class OutlineOut(msgspec.Struct):
+    title: str
+    # 1-based; null when the bookmark points nowhere in the document.
+    page: int | None
+    level: int
+
+
+class DocumentOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    meeting_id: str
+    agenda_item_id: str | None
+    position: int
+    title: str
+    filename: str
+    classification: Classification
+    allow_download: bool
+    # processing | ready | rejected
+    status: FileStatus
+    pages: int
+    pages_done: int
+    sha256: str
+    size_bytes: int
+    outline: list[OutlineOut]
+    # e.g. "javascript", "embedded_files": present in the file, never run or served.
+    warnings: list[str]
+    can_download: bool
+    can_download_original: bool
+    # /api/documents/{id}/pages/{n}?w=1600 for page n (1-based).
+    pages_url: str
+    pdf_url: str
+    # Why a rejected file was refused (in the caller's language), and the code.
+    reason: str | None = None
+    reason_code: str | None = None
+    # Participants allowed (null: all); shown to the chair and secretary only.
+    access: list[str] | None = None
+
+
+class DocumentUpdate(Request):
+    title: Annotated[str, msgspec.Meta(max_length=500)] | UnsetType = UNSET
+    classification: Classification | UnsetType = UNSET
+    allow_download: bool | UnsetType = UNSET
+    agenda_item_id: Id | None | UnsetType = UNSET
+    # Participant ids; null: every participant of the meeting.
+    access: list[Id] | None | UnsetType = UNSET
+
+
+class UploadForm(msgspec.Struct):
+    """multipart/form-data: one PDF in `file`; the other fields are optional."""
+
+    file: Annotated[str, msgspec.Meta(extra_json_schema={"format": "binary"})]
+    agenda_item_id: str | None = None
+    classification: Classification = Classification.NORMAL
+    allow_download: bool = False
+    title: str | None = None
+
+
+class AgendaItemOut(msgspec.Struct):
+    id: str
+    meeting_id: str
+    # 1, 2, 3… in agenda order.
+    number: int
+    title: str
+    presenter: str
+    duration_minutes: int | None
+    notes: str
+    documents: list[DocumentOut]
+
+
+class AgendaOut(msgspec.Struct):
+    items: list[AgendaItemOut]
+    # Documents of the meeting not attached to an item.
+    unattached: list[DocumentOut]
+
+
+class AuditEntryOut(msgspec.Struct):
+    # page_view | download | download_original
+    action: str
+    page: int | None
+    viewer_name: str
+    viewer_user_id: str | None
+    viewer_participant_id: str | None
+    trace_code: str | None
+    address: str
+    at: datetime
+
+
+class TraceOut(msgspec.Struct):
+    code: str
+    document_id: str
+    viewer_name: str
+    # "u:<user id>" or "p:<participant id>"
+    viewer: str
+    day: str
+    first_shown_at: datetime

@@ -13,6 +13,7 @@ from aiohttp import web
 from meetroom.config import Settings
 from meetroom.server import edge, middlewares
 from meetroom.server.api import accounts as api_accounts
+from meetroom.server.api import documents as api_documents
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api.openapi import openapi_document
 from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
@@ -20,13 +21,18 @@ from meetroom.server.context import CATALOGS, SERVICES, SETTINGS, WEB_ROOT, Serv
 from meetroom.server.health import ENDPOINTS as HEALTH_ENDPOINTS
 from meetroom.server.i18n import Catalogs
 from meetroom.server.pages import account as account_pages
+from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import meetings as meeting_pages
 from meetroom.server.templating import install_i18n
 
 logger = logging.getLogger(__name__)
 
 Application = web.Application
-API_ENDPOINTS: list[Endpoint] = [*api_accounts.ENDPOINTS, *api_meetings.ENDPOINTS]
+API_ENDPOINTS: list[Endpoint] = [
+    *api_accounts.ENDPOINTS,
+    *api_meetings.ENDPOINTS,
+    *api_documents.ENDPOINTS,
+]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024
 
@@ -82,6 +88,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(meeting_pages.routes)
+    app.router.add_routes(document_pages.routes)
     app.router.add_static("/static", root / "static", append_version=False)
     return app
 

@@ -16,6 +16,8 @@ from meetroom.meetings.demo import KeyValue
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
 from meetroom.server.i18n import Catalogs
+from meetroom.sessions.agenda import AgendaService
+from meetroom.sessions.documents import DocumentService
 
 
 class HealthCheck(Protocol):
@@ -27,6 +29,8 @@ class Services:
     settings: Settings
     accounts: AccountService
     meetings: MeetingService
+    agenda: AgendaService
+    documents: DocumentService
     database: HealthCheck
     state: KeyValue
     secret: bytes

@@ -157,13 +157,14 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if needs_token:
         _check_origin(request)
         sent = request.headers.get(CSRF_HEADER)
-        if sent is None and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
+        if sent is None and request.content_type == "application/x-www-form-urlencoded":
             form = await request.post()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
+        elif sent is None and request.content_type == "multipart/form-data":
+            # Uploads are streamed, not read into memory first: the page form sends the
+            # token in its action URL instead of a form field.
+            sent = request.query.get(CSRF_FIELD)
         expected = request[CSRF_TOKEN]
         if not sent or not hmac.compare_digest(sent, expected):
             raise Forbidden(

@@ -40,6 +40,7 @@ def page_context(request: web.Request) -> dict[str, Any]:
         "user": principal(request).user,
         "csrf_token": request.get(CSRF_TOKEN, ""),
         "version": __version__,
+        "tr": lambda message, params: gettext_for(request, message, **params) if message else "",
         "when": lambda value, part="datetime": format_when(value, locale, settings.timezone, part),
     }
 

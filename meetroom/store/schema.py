@@ -141,3 +141,138 @@ app_state = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+agenda_items = sa.Table(
+    "agenda_items",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column(
+        "meeting_id",
+        ID,
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("presenter", sa.String(200), nullable=False, default=""),
+    sa.Column("duration_minutes", sa.Integer, nullable=True),
+    sa.Column("notes", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per distinct file (content-addressed): two uploads of the same bytes share it.
+pdf_files = sa.Table(
+    "pdf_files",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    # processing | ready | rejected
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False, default=0),
+    sa.Column("pages_done", sa.Integer, nullable=False, default=0),
+    sa.Column("title", sa.String(500), nullable=True),
+    sa.Column("outline", sa.JSON, nullable=False),
+    sa.Column("warnings", sa.JSON, nullable=False),
+    sa.Column("reject_code", sa.String(32), nullable=True),
+    # The English msgid and its parameters: translated when shown.
+    sa.Column("reject_message", sa.String(500), nullable=True),
+    sa.Column("reject_params", sa.JSON, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+)
+
+pdf_pages = sa.Table(
+    "pdf_pages",
+    metadata,
+    sa.Column(
+        "sha256",
+        sa.String(64),
+        sa.ForeignKey("pdf_files.sha256", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("page", sa.Integer, primary_key=True),
+    sa.Column("width_px", sa.Integer, nullable=False),
+    sa.Column("height_px", sa.Integer, nullable=False),
+    # For search, later.
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column(
+        "meeting_id",
+        ID,
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "agenda_item_id",
+        ID,
+        sa.ForeignKey("agenda_items.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column(
+        "sha256", sa.String(64), sa.ForeignKey("pdf_files.sha256"), nullable=False, index=True
+    ),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    # normal | confidential
+    sa.Column("classification", sa.String(16), nullable=False),
+    sa.Column("allow_download", sa.Boolean, nullable=False, default=False),
+    # False: every participant of the meeting; True: only those in document_access.
+    sa.Column("restricted", sa.Boolean, nullable=False, default=False),
+    sa.Column("uploaded_by", ID, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+document_access = sa.Table(
+    "document_access",
+    metadata,
+    sa.Column(
+        "document_id", ID, sa.ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "participant_id", ID, sa.ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+# One code per viewer, document and day: printed on every watermarked page, it leads
+# back to who was shown the page.
+watermark_traces = sa.Table(
+    "watermark_traces",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("document_id", ID, nullable=False),
+    sa.Column("viewer_key", sa.String(40), nullable=False),
+    sa.Column("viewer_name", sa.String(200), nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("document_id", "viewer_key", "day", name="uq_watermark_traces_viewer_day"),
+)
+
+# Who opened what. No foreign keys: the record outlives the document and the people.
+document_audit = sa.Table(
+    "document_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("document_id", ID, nullable=False, index=True),
+    sa.Column("meeting_id", ID, nullable=False),
+    sa.Column("document_title", sa.String(500), nullable=False),
+    # page_view | download | download_original
+    sa.Column("action", sa.String(24), nullable=False),
+    sa.Column("page", sa.Integer, nullable=True),
+    sa.Column("viewer_user_id", ID, nullable=True),
+    sa.Column("viewer_participant_id", ID, nullable=True),
+    sa.Column("viewer_name", sa.String(200), nullable=False),
+    sa.Column("trace_code", sa.String(16), nullable=True),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)

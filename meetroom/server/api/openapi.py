@@ -13,6 +13,7 @@ from meetroom.server.api.registry import Endpoint
 _STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted; processing goes on in the background",
     204: "No content",
     400: "Invalid request",
     401: "Not signed in, or a bad API token",
@@ -30,6 +31,8 @@ def openapi_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     for ep in endpoints:
         if ep.body is not None:
             types.append(ep.body)
+        if ep.upload is not None:
+            types.append(ep.upload)
         if ep.response is not None:
             types.append(ep.response)
     schemas, components = json_schemas(types)
@@ -44,15 +47,25 @@ def openapi_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
             "operationId": ep.handler.__name__,
             "responses": {},
         }
-        if ep.path_params:
-            op["parameters"] = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in ep.path_params
-            ]
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in ep.path_params
+        ] + [
+            {"name": name, "in": "query", "required": False, "schema": {"type": kind},
+             "description": text}
+            for name, kind, text in ep.query
+        ]  # fmt: skip
+        if parameters:
+            op["parameters"] = parameters
         if ep.body is not None:
             op["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": schema_of[id(ep.body)]}},
+            }
+        if ep.upload is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": schema_of[id(ep.upload)]}},
             }
         ok: dict[str, Any] = {"description": _STATUS_TEXT.get(ep.status, "OK")}
         if ep.response is not None:

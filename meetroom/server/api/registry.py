@@ -31,6 +31,10 @@ class Endpoint:
     # For responses that are not JSON (e.g. an SVG image).
     media_type: str = "application/json"
     errors: Sequence[int] = field(default_factory=tuple)
+    # Query parameters: (name, JSON Schema type, description).
+    query: Sequence[tuple[str, str, str]] = field(default_factory=tuple)
+    # A multipart/form-data body, described by this type; the handler reads it itself.
+    upload: type | None = None
 
     @property
     def path_params(self) -> list[str]:

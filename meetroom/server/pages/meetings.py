@@ -11,7 +11,7 @@ from meetroom.accounts.service import require_user
 from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.ids import MeetingId, ParticipantId, UserId
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
-from meetroom.records import Meeting, MeetingRole
+from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.views import join_url
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import (
@@ -110,15 +110,31 @@ async def meeting_create(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/meetings/{meeting_id}")
 async def meeting_detail(request: web.Request) -> web.StreamResponse:
-    return await _render_detail(request)
+    return await render_detail(request, _mid(request))
 
 
-async def _render_detail(
-    request: web.Request, status: int = 200, **extra: Any
-) -> web.StreamResponse:
+async def agenda_context(request: web.Request, meeting_id: MeetingId) -> dict[str, Any]:
+    """The agenda with each item's visible documents, for the meeting templates."""
     svc = services(request)
     who = principal(request)
-    access = await svc.meetings.open(who, _mid(request))
+    items = await svc.agenda.items(who, meeting_id)
+    views = await svc.documents.for_meeting(who, meeting_id)
+    return {
+        "agenda": [
+            (item, [v for v in views if v.document.agenda_item_id == item.id]) for item in items
+        ],
+        "unattached": [v for v in views if v.document.agenda_item_id is None],
+        "classifications": list(Classification),
+    }
+
+
+async def render_detail(
+    request: web.Request, meeting_id: MeetingId, status: int = 200, **extra: Any
+) -> web.StreamResponse:
+    """The meeting page of those who prepare it: facts, agenda and documents, people."""
+    svc = services(request)
+    who = principal(request)
+    access = await svc.meetings.open(who, meeting_id)
     if who.meeting_scope is not None:
         raise redirect(f"/m/{access.meeting.id}")
     people = await svc.meetings.participants(who, access.meeting.id)
@@ -137,6 +153,7 @@ async def _render_detail(
         "link_expiry": svc.meetings.join_link_expiry(access.meeting),
         "notice": request.query.get("notice"),
         "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
+        **await agenda_context(request, access.meeting.id),
     }
     context.update(extra)
     return render(request, "meetings/detail.html", status=status, **context)
@@ -200,8 +217,9 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
     except MeetRoomError as exc:
         if exc.category not in (Category.INVALID, Category.CONFLICT):
             raise
-        return await _render_detail(
+        return await render_detail(
             request,
+            _mid(request),
             status=400,
             add_error=_error_text(request, exc),
             add={
@@ -232,7 +250,13 @@ async def participant_new_link(request: web.Request) -> web.StreamResponse:
 @routes.get("/m/{meeting_id}")
 async def meeting_room(request: web.Request) -> web.StreamResponse:
     access = await services(request).meetings.open(principal(request), _mid(request))
-    return render(request, "meetings/room.html", access=access, meeting=access.meeting)
+    return render(
+        request,
+        "meetings/room.html",
+        access=access,
+        meeting=access.meeting,
+        **await agenda_context(request, access.meeting.id),
+    )
 
 
 @routes.get("/j/{token}")

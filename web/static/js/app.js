@@ -1,4 +1,5 @@
 // Small progressive enhancements; every page works without this script.
+import "./documents.js";
 
 // Ask before destructive form posts (forms carry their question in data-confirm).
 document.addEventListener("submit", (event) => {

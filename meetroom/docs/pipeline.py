@@ -1,0 +1,334 @@
+"""Turning stored PDFs into page images, in worker processes, in the order people need
+them: the first pages of every new document first, then documents in upload order,
+and any page someone is waiting for ahead of everything else."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from meetroom.docs.imaging import ImageFormat
+from meetroom.docs.limits import Limits
+from meetroom.docs.pool import WorkerPool
+from meetroom.docs.rejection import PdfRejected, WorkerCrashed
+from meetroom.docs.storage import BlobStore
+from meetroom.docs.worker import (
+    PageOutput,
+    PdfInfo,
+    RenderedPage,
+    inspect_pdf,
+    render_page,
+    stamp_pdf,
+    watermark_image,
+)
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL = 240
+TABLET = 1600
+LARGE = 2400
+WIDTHS = (THUMBNAIL, TABLET, LARGE)
+# Rendered for every page at ingest; the thumbnail is scaled down from the tablet render.
+INGEST_OUTPUTS = ((TABLET, "webp"), (THUMBNAIL, "webp"))
+
+URGENT, FIRST_PAGES, BACKGROUND = 0, 1, 2
+FIRST_PAGES_COUNT = 2
+
+
+def image_format(fmt: str) -> ImageFormat:
+    if fmt in ("webp", "jpeg"):
+        return cast(ImageFormat, fmt)
+    raise ValueError(f"unknown image format {fmt!r}")
+
+
+def standard_width(requested: int | None) -> int:
+    """The smallest standard width at least as wide as asked (the largest if wider)."""
+    if requested is None:
+        return TABLET
+    return next((w for w in WIDTHS if w >= requested), LARGE)
+
+
+class IngestProgress(Protocol):
+    """Where the pipeline reports what it learns (the file store)."""
+
+    async def set_inspected(
+        self, sha256: str, pages: int, title: str | None, outline: Sequence[Any],
+        warnings: Sequence[str],
+    ) -> None: ...  # fmt: skip
+    async def add_page(
+        self, sha256: str, page: int, width_px: int, height_px: int, text: str
+    ) -> int: ...
+    async def set_ready(self, sha256: str) -> None: ...
+    async def set_rejected(self, sha256: str, error: PdfRejected) -> None: ...
+
+
+def _new_future() -> asyncio.Future[Any]:
+    return asyncio.get_running_loop().create_future()
+
+
+@dataclass
+class _Job:
+    sha256: str
+    seq: int
+    deadline: float
+    pages: int = 0
+    remaining: set[int] = field(default_factory=set)
+    finished: asyncio.Future[None] = field(default_factory=lambda: _new_future())
+    inspected: asyncio.Future[int] = field(default_factory=lambda: _new_future())
+
+
+@dataclass
+class _Task:
+    key: tuple[str, int, tuple[tuple[int, str], ...]]
+    future: asyncio.Future[RenderedPage]
+    job: _Job | None = None
+    started: bool = False
+
+
+class Pipeline:
+    def __init__(
+        self, pool: WorkerPool, blobs: BlobStore, limits: Limits, progress: IngestProgress
+    ) -> None:
+        self.pool = pool
+        self.blobs = blobs
+        self.limits = limits
+        self.progress = progress
+        self._queue: asyncio.PriorityQueue[tuple[tuple[int, int, int, int], int, _Task]] = (
+            asyncio.PriorityQueue()
+        )
+        self._counter = itertools.count()
+        self._tasks: dict[tuple[str, int, tuple[tuple[int, str], ...]], _Task] = {}
+        self._jobs: dict[str, _Job] = {}
+        self._derived: dict[Path, asyncio.Future[Path]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        await self.pool.start()
+        self._workers = [
+            asyncio.create_task(self._consume(), name=f"render-{i}") for i in range(self.pool.size)
+        ]
+
+    async def close(self) -> None:
+        for task in [*self._workers, *self._background]:
+            task.cancel()
+        await asyncio.gather(*self._workers, *self._background, return_exceptions=True)
+        await self.pool.close()
+
+    # -- ingest ----------------------------------------------------------------
+
+    def ingest(self, sha256: str, done_pages: Sequence[int] = ()) -> asyncio.Future[None]:
+        """Start processing a stored file (once); the future ends when it is ready or
+        rejected. `done_pages` were finished before a restart and are not redone."""
+        job = self._jobs.get(sha256)
+        if job is None:
+            job = _Job(
+                sha256, next(self._counter), time.monotonic() + self.limits.document_timeout_s
+            )
+            self._jobs[sha256] = job
+            self._spawn(self._run_job(job, set(done_pages)))
+        return job.finished
+
+    def is_ingesting(self, sha256: str) -> bool:
+        return sha256 in self._jobs
+
+    async def page_count(self, sha256: str) -> int | None:
+        """The number of pages once known; None if the file is not being processed."""
+        job = self._jobs.get(sha256)
+        return None if job is None else await asyncio.shield(job.inspected)
+
+    async def _run_job(self, job: _Job, done_pages: set[int]) -> None:
+        path = str(self.blobs.original(job.sha256))
+        try:
+            info: PdfInfo = await self.pool.call(
+                inspect_pdf, path, self.limits, timeout=self.limits.page_timeout_s
+            )
+            await self.progress.set_inspected(
+                job.sha256, info.pages, info.title, info.outline, info.warnings
+            )
+            job.pages = info.pages
+            job.inspected.set_result(info.pages)
+            job.remaining = set(range(1, info.pages + 1)) - done_pages
+            waits = [
+                self._render(job.sha256, page, INGEST_OUTPUTS, job=job)
+                for page in sorted(job.remaining)
+            ]
+            # asyncio.wait, not wait_for: the page futures are shared with people waiting
+            # for a page, and must not be cancelled by this job's deadline.
+            pending: set[asyncio.Future[RenderedPage]] = set(waits)
+            while pending:
+                remaining_time = job.deadline - time.monotonic()
+                if remaining_time <= 0:
+                    raise self._too_slow()
+                done, pending = await asyncio.wait(
+                    pending, timeout=remaining_time, return_when=asyncio.FIRST_EXCEPTION
+                )
+                for future in done:
+                    future.result()
+            await self.progress.set_ready(job.sha256)
+            logger.info("file %s ready: %d pages", job.sha256[:12], info.pages)
+        except PdfRejected as error:
+            logger.info("file %s rejected: %s", job.sha256[:12], error.code)
+            self._drop_tasks(job.sha256, error)
+            self.blobs.remove_renders(job.sha256)
+            await self.progress.set_rejected(job.sha256, error)
+        except Exception:
+            logger.exception("processing %s failed", job.sha256[:12])
+            broken = PdfRejected("malformed")
+            self._drop_tasks(job.sha256, broken)
+            await self.progress.set_rejected(job.sha256, broken)
+        finally:
+            self._jobs.pop(job.sha256, None)
+            if not job.inspected.done():
+                job.inspected.set_exception(PdfRejected("malformed"))
+                job.inspected.exception()
+            if not job.finished.done():
+                job.finished.set_result(None)
+
+    def _too_slow(self) -> PdfRejected:
+        return PdfRejected("too_slow", seconds=int(self.limits.document_timeout_s))
+
+    def _drop_tasks(self, sha256: str, error: PdfRejected) -> None:
+        for key, task in list(self._tasks.items()):
+            if key[0] == sha256:
+                if not task.future.done():
+                    task.future.set_exception(error)
+                    task.future.exception()  # retrieved: nobody may be waiting
+                del self._tasks[key]
+
+    # -- pages -----------------------------------------------------------------
+
+    async def page_image(self, sha256: str, page: int, width: int, fmt: str) -> Path:
+        """The rendered page, rendering it now (ahead of the queue) if need be."""
+        path = self.blobs.page(sha256, page, width, fmt)
+        if path.exists():
+            return path
+        outputs = INGEST_OUTPUTS if (width, fmt) in INGEST_OUTPUTS else ((width, fmt),)
+        await self._render(sha256, page, outputs, urgent=True)
+        return path
+
+    def _render(
+        self,
+        sha256: str,
+        page: int,
+        outputs: tuple[tuple[int, str], ...],
+        job: _Job | None = None,
+        urgent: bool = False,
+    ) -> asyncio.Future[RenderedPage]:
+        key = (sha256, page, outputs)
+        task = self._tasks.get(key)
+        if task is None:
+            task = _Task(key, asyncio.get_running_loop().create_future(), job)
+            self._tasks[key] = task
+        elif job is not None and task.job is None:
+            task.job = job
+        if urgent:
+            klass, rank = URGENT, 0
+        elif page <= FIRST_PAGES_COUNT:
+            klass, rank = FIRST_PAGES, page
+        else:
+            klass, rank = BACKGROUND, 0
+        seq = job.seq if job else 0
+        if not task.started:
+            # A task queued twice (background, then urgent) runs once: the first pick wins.
+            self._queue.put_nowait(((klass, rank, seq, page), next(self._counter), task))
+        return task.future
+
+    async def _consume(self) -> None:
+        while True:
+            _, _, task = await self._queue.get()
+            if task.started or task.future.done():
+                continue
+            task.started = True
+            try:
+                result = await self._render_now(task)
+            except PdfRejected as error:
+                self._tasks.pop(task.key, None)
+                if not task.future.done():
+                    task.future.set_exception(error)
+                continue
+            except Exception as exc:  # a bug, not the file: fail the waiters, keep serving
+                logger.exception("rendering %s page %d failed", task.key[0][:12], task.key[1])
+                self._tasks.pop(task.key, None)
+                if not task.future.done():
+                    task.future.set_exception(exc)
+                continue
+            self._tasks.pop(task.key, None)
+            if task.future.done():
+                continue
+            if task.job is not None:
+                await self.progress.add_page(
+                    task.key[0], result.page, result.width_px, result.height_px, result.text
+                )
+            task.future.set_result(result)
+
+    async def _render_now(self, task: _Task) -> RenderedPage:
+        sha256, page, outputs = task.key
+        if task.job is not None and time.monotonic() > task.job.deadline:
+            raise self._too_slow()
+        page_outputs = [
+            PageOutput(width, image_format(fmt), str(self.blobs.page(sha256, page, width, fmt)))
+            for width, fmt in outputs
+        ]
+        args = (str(self.blobs.original(sha256)), page, page_outputs, self.limits)
+        try:
+            return await self.pool.call(render_page, *args, timeout=self.limits.page_timeout_s)
+        except WorkerCrashed:
+            # Once more: the worker may have died of something else (e.g. killed).
+            logger.warning("worker died on %s page %d; retrying once", sha256[:12], page)
+            return await self.pool.call(render_page, *args, timeout=self.limits.page_timeout_s)
+
+    # -- watermarks and stamped copies -------------------------------------------
+
+    async def watermarked(
+        self, sha256: str, page: int, width: int, fmt: str, trace: str, lines: Sequence[str]
+    ) -> Path:
+        target = self.blobs.viewer_page(sha256, trace, page, width, fmt)
+        if target.exists():
+            return target
+        source = await self.page_image(sha256, page, width, fmt)
+        return await self._derive(
+            target,
+            watermark_image,
+            str(source), str(target), fmt, list(lines), trace,
+            timeout=self.limits.page_timeout_s,
+        )  # fmt: skip
+
+    async def stamped_pdf(self, sha256: str, trace: str, lines: Sequence[str]) -> Path:
+        target = self.blobs.stamped(sha256, trace)
+        if target.exists():
+            return target
+        return await self._derive(
+            target,
+            stamp_pdf,
+            str(self.blobs.original(sha256)), str(target), list(lines), trace, self.limits,
+            timeout=self.limits.document_timeout_s,
+        )  # fmt: skip
+
+    async def _derive(self, target: Path, fn: Any, *args: Any, timeout: float) -> Path:
+        """Run `fn` once for `target`, however many requests ask for it at once."""
+        pending = self._derived.get(target)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            self._derived[target] = pending
+            try:
+                await self.pool.call(fn, *args, timeout=timeout)
+                pending.set_result(target)
+            except BaseException as exc:
+                pending.set_exception(exc)
+                pending.exception()
+                raise
+            finally:
+                del self._derived[target]
+        return await asyncio.shield(pending)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,539 @@
+"""Documents of a meeting: upload, who may see them, page images (watermarked per
+viewer when confidential), downloads, and the audit of who opened what."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import secrets
+import unicodedata
+import zoneinfo
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Protocol
+
+from meetroom.clock import Clock
+from meetroom.docs.pipeline import standard_width
+from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
+from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.records import (
+    AgendaItem,
+    AuditEntry,
+    Classification,
+    Document,
+    FileStatus,
+    OutlineEntry,
+    PdfFile,
+    Principal,
+    WatermarkTrace,
+)
+from meetroom.sessions.agenda import require_preparer
+
+logger = logging.getLogger(__name__)
+
+
+class Keep(enum.Enum):
+    """Leave a field as it is (where None means something)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+TRACE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read off paper
+
+
+class DocumentStore(Protocol):
+    async def get_document(self, document_id: DocumentId) -> Document | None: ...
+    async def list_documents(self, meeting_id: MeetingId) -> list[Document]: ...
+    async def add_document(self, doc: Document) -> Document: ...
+    async def save_document(self, doc: Document) -> None: ...
+    async def delete_document(self, document_id: DocumentId) -> None: ...
+    async def reorder(
+        self, meeting_id: MeetingId, item_id: AgendaItemId | None, ordered: Sequence[DocumentId]
+    ) -> None: ...
+    async def trace_for(
+        self, document_id: DocumentId, viewer_key: str, viewer_name: str, day: str,
+        new_code: str, now: datetime,
+    ) -> WatermarkTrace: ...  # fmt: skip
+    async def find_trace(self, code: str) -> WatermarkTrace | None: ...
+    async def record_audit(self, entry: AuditEntry) -> None: ...
+    async def audit_of(self, document_id: DocumentId, limit: int = 5000) -> list[AuditEntry]: ...
+
+
+class FileStore(Protocol):
+    async def claim_file(
+        self, sha256: str, size_bytes: int, now: datetime
+    ) -> tuple[PdfFile, bool]: ...
+    async def get_file(self, sha256: str) -> PdfFile | None: ...
+    async def forget_file(self, sha256: str) -> bool: ...
+    async def files_in_state(self, status: FileStatus) -> list[PdfFile]: ...
+
+
+class FileProgressStore(Protocol):
+    async def set_inspected(
+        self, sha256: str, pages: int, title: str | None, outline: Sequence[OutlineEntry],
+        warnings: Sequence[str],
+    ) -> None: ...  # fmt: skip
+    async def add_page(
+        self, sha256: str, page: int, width_px: int, height_px: int, text: str
+    ) -> int: ...
+    async def set_ready(self, sha256: str, now: datetime) -> None: ...
+    async def set_rejected(
+        self, sha256: str, code: str, message: str, params: dict[str, Any], now: datetime
+    ) -> None: ...
+
+
+class ItemLookup(Protocol):
+    async def get_item(self, item_id: AgendaItemId) -> AgendaItem | None: ...
+
+
+class Renderer(Protocol):
+    """The page pipeline (docs.pipeline.Pipeline)."""
+
+    def ingest(self, sha256: str, done_pages: Sequence[int] = ()) -> Any: ...
+    def is_ingesting(self, sha256: str) -> bool: ...
+    async def page_count(self, sha256: str) -> int | None: ...
+    async def page_image(self, sha256: str, page: int, width: int, fmt: str) -> Path: ...
+    async def watermarked(
+        self, sha256: str, page: int, width: int, fmt: str, trace: str, lines: Sequence[str]
+    ) -> Path: ...
+    async def stamped_pdf(self, sha256: str, trace: str, lines: Sequence[str]) -> Path: ...
+
+
+class Blobs(Protocol):
+    async def receive(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]: ...
+    def original(self, sha256: str) -> Path: ...
+    def remove(self, sha256: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    sha256: str
+    size_bytes: int
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    document: Document
+    file: PdfFile
+    access: MeetingAccess
+
+    @property
+    def title(self) -> str:
+        return self.document.title or self.file.title or PurePosixPath(self.document.filename).stem
+
+    @property
+    def can_download_original(self) -> bool:
+        return self.access.can_prepare
+
+    @property
+    def can_download(self) -> bool:
+        return self.access.can_prepare or self.document.allow_download
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    path: Path
+    etag: str
+    content_type: str
+    confidential: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    path: Path
+    filename: str
+    stamped: bool
+
+
+def clean_filename(name: str | None) -> str:
+    """The last path component, without control characters, at most 200 characters."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return base[-200:] or "document.pdf"
+
+
+class DocumentService:
+    def __init__(
+        self,
+        docs: DocumentStore,
+        files: FileStore,
+        items: ItemLookup,
+        meetings: MeetingService,
+        renderer: Renderer,
+        blobs: Blobs,
+        clock: Clock,
+        timezone: str,
+        max_upload_bytes: int,
+    ) -> None:
+        self.docs = docs
+        self.files = files
+        self.items = items
+        self.meetings = meetings
+        self.renderer = renderer
+        self.blobs = blobs
+        self.clock = clock
+        self.zone = zoneinfo.ZoneInfo(timezone)
+        self.max_upload_bytes = max_upload_bytes
+
+    # -- uploads ---------------------------------------------------------------
+
+    async def check_can_upload(self, actor: Principal, meeting_id: MeetingId) -> MeetingAccess:
+        access = await self.meetings.open(actor, meeting_id)
+        require_preparer(access)
+        return access
+
+    async def store_upload(
+        self, actor: Principal, meeting_id: MeetingId, filename: str | None,
+        chunks: AsyncIterator[bytes],
+    ) -> StoredUpload:  # fmt: skip
+        """Keep the bytes (once per distinct file) and start processing them."""
+        await self.check_can_upload(actor, meeting_id)
+        sha256, size = await self.blobs.receive(chunks, self.max_upload_bytes)
+        file, created = await self.files.claim_file(sha256, size, self.clock.now())
+        if created or (
+            file.status is FileStatus.PROCESSING and not self.renderer.is_ingesting(sha256)
+        ):
+            self.renderer.ingest(sha256)
+        return StoredUpload(sha256, size, clean_filename(filename))
+
+    async def add_uploaded(
+        self,
+        actor: Principal,
+        meeting_id: MeetingId,
+        upload: StoredUpload,
+        *,
+        agenda_item_id: AgendaItemId | None = None,
+        classification: Classification = Classification.NORMAL,
+        allow_download: bool = False,
+        title: str = "",
+    ) -> DocumentView:
+        access = await self.check_can_upload(actor, meeting_id)
+        await self._check_item(meeting_id, agenda_item_id)
+        now = self.clock.now()
+        doc = await self.docs.add_document(
+            Document(
+                id=DocumentId(new_id()),
+                meeting_id=meeting_id,
+                agenda_item_id=agenda_item_id,
+                position=0,
+                sha256=upload.sha256,
+                filename=upload.filename,
+                title=_checked_title(title),
+                classification=classification,
+                allow_download=allow_download,
+                access=None,
+                uploaded_by=actor.user.id if actor.user else None,
+                created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+        )
+        logger.info("document %s (%s) added to meeting %s", doc.id, upload.sha256[:12], meeting_id)
+        return DocumentView(doc, await self._file(doc), access)
+
+    async def _check_item(self, meeting_id: MeetingId, item_id: AgendaItemId | None) -> None:
+        if item_id is None:
+            return
+        item = await self.items.get_item(item_id)
+        if item is None or item.meeting_id != meeting_id:
+            raise Invalid("agenda_item_not_found", N_("No such agenda item in this meeting."))
+
+    async def resume(self) -> int:
+        """After a restart: carry on processing what was being processed."""
+        count = 0
+        for file in await self.files.files_in_state(FileStatus.PROCESSING):
+            self.renderer.ingest(file.sha256)
+            count += 1
+        return count
+
+    # -- reading ---------------------------------------------------------------
+
+    async def _file(self, doc: Document) -> PdfFile:
+        file = await self.files.get_file(doc.sha256)
+        if file is None:  # the row goes only with the last document using it
+            raise NotFound("document_not_found", N_("No such document."))
+        return file
+
+    async def view(self, actor: Principal, document_id: DocumentId) -> DocumentView:
+        """The document if `actor` may see it: 403 for participants left out of it."""
+        doc = await self.docs.get_document(document_id)
+        if doc is None:
+            raise NotFound("document_not_found", N_("No such document."))
+        access = await self.meetings.open(actor, doc.meeting_id)
+        if not _may_see(doc, access):
+            raise Forbidden("document_forbidden", N_("You do not have access to this document."))
+        return DocumentView(doc, await self._file(doc), access)
+
+    async def for_meeting(self, actor: Principal, meeting_id: MeetingId) -> list[DocumentView]:
+        access = await self.meetings.open(actor, meeting_id)
+        views = []
+        for doc in await self.docs.list_documents(meeting_id):
+            if _may_see(doc, access):
+                views.append(DocumentView(doc, await self._file(doc), access))
+        return views
+
+    # -- changes ---------------------------------------------------------------
+
+    async def update(
+        self,
+        actor: Principal,
+        document_id: DocumentId,
+        *,
+        title: str | None = None,
+        classification: Classification | None = None,
+        allow_download: bool | None = None,
+        agenda_item_id: AgendaItemId | None | Keep = KEEP,
+        access: Sequence[ParticipantId] | None | Keep = KEEP,
+    ) -> DocumentView:
+        """Change what is given; `agenda_item_id=None` detaches, `access=None` opens the
+        document to every participant."""
+        view = await self.view(actor, document_id)
+        require_preparer(view.access)
+        doc = view.document
+        changes: dict[str, Any] = {"updated_at": self.clock.now()}
+        if title is not None:
+            changes["title"] = _checked_title(title)
+        if classification is not None:
+            changes["classification"] = classification
+        if allow_download is not None:
+            changes["allow_download"] = allow_download
+        if not isinstance(agenda_item_id, Keep):
+            await self._check_item(doc.meeting_id, agenda_item_id)
+            changes["agenda_item_id"] = agenda_item_id
+        if not isinstance(access, Keep):
+            changes["access"] = await self._checked_access(doc.meeting_id, access)
+        updated = dataclasses.replace(doc, **changes)
+        await self.docs.save_document(updated)
+        return DocumentView(updated, view.file, view.access)
+
+    async def _checked_access(
+        self, meeting_id: MeetingId, participant_ids: Sequence[ParticipantId] | None
+    ) -> frozenset[ParticipantId] | None:
+        if participant_ids is None:
+            return None
+        known = {p.id for p in await self.meetings.store.list_participants(meeting_id)}
+        unknown = set(participant_ids) - known
+        if unknown:
+            raise Invalid(
+                "participant_not_found",
+                N_("No such participant in this meeting: {id}."),
+                id=sorted(unknown)[0],
+            )
+        return frozenset(participant_ids)
+
+    async def reorder(
+        self,
+        actor: Principal,
+        meeting_id: MeetingId,
+        item_id: AgendaItemId | None,
+        ordered: Sequence[DocumentId],
+    ) -> list[DocumentView]:
+        """Put these documents under one agenda item (or none), in this order."""
+        require_preparer(await self.meetings.open(actor, meeting_id))
+        await self._check_item(meeting_id, item_id)
+        mine = {d.id for d in await self.docs.list_documents(meeting_id)}
+        if len(set(ordered)) != len(ordered) or not set(ordered) <= mine:
+            raise Invalid(
+                "bad_order", N_("Give documents of this meeting, each once, in the new order.")
+            )
+        await self.docs.reorder(meeting_id, item_id, ordered)
+        return [v for v in await self.for_meeting(actor, meeting_id) if v.document.id in ordered]
+
+    async def delete(self, actor: Principal, document_id: DocumentId) -> None:
+        view = await self.view(actor, document_id)
+        require_preparer(view.access)
+        await self.docs.delete_document(document_id)
+        if await self.files.forget_file(view.document.sha256):
+            self.blobs.remove(view.document.sha256)
+
+    # -- pages, downloads, audit --------------------------------------------------
+
+    async def page(
+        self, actor: Principal, document_id: DocumentId, page: int, width: int, fmt: str,
+        address: str,
+    ) -> PageImage:  # fmt: skip
+        view = await self.view(actor, document_id)
+        width = standard_width(width)
+        pages = await self._page_count(view)
+        if not 1 <= page <= pages:
+            raise NotFound("page_not_found", N_("This document has no page {page}."), page=page)
+        content_type = "image/webp" if fmt == "webp" else "image/jpeg"
+        sha = view.document.sha256
+        try:
+            if view.document.classification is not Classification.CONFIDENTIAL:
+                path = await self.renderer.page_image(sha, page, width, fmt)
+                return PageImage(path, f'"{sha[:20]}-{page}-{width}-{fmt}"', content_type, False)
+            trace, lines = await self._trace(view, actor)
+            path = await self.renderer.watermarked(sha, page, width, fmt, trace.code, lines)
+        except Exception as exc:
+            raise _as_error(exc) from exc
+        await self._audit(view, actor, "page_view", address, page, trace.code)
+        return PageImage(
+            path, f'"{sha[:20]}-{trace.code}-{page}-{width}-{fmt}"', content_type, True
+        )
+
+    async def _page_count(self, view: DocumentView) -> int:
+        file = view.file
+        if file.status is FileStatus.REJECTED:
+            raise _rejected(file)
+        if file.pages:
+            return file.pages
+        try:
+            count = await self.renderer.page_count(file.sha256)
+        except Exception as exc:
+            raise _as_error(exc) from exc
+        if count is None:  # processing finished meanwhile
+            fresh = await self.files.get_file(file.sha256)
+            if fresh is None or fresh.status is FileStatus.REJECTED:
+                raise _rejected(fresh or file)
+            count = fresh.pages
+        return count
+
+    async def download(self, actor: Principal, document_id: DocumentId, address: str) -> Download:
+        view = await self.view(actor, document_id)
+        if not view.can_download:
+            raise Forbidden(
+                "download_forbidden", N_("This document may be viewed but not downloaded.")
+            )
+        if view.file.status is FileStatus.REJECTED:
+            raise _rejected(view.file)
+        name = view.document.filename
+        if not name.lower().endswith(".pdf"):
+            name += ".pdf"
+        sha = view.document.sha256
+        if view.can_download_original:
+            await self._audit(view, actor, "download_original", address, None, None)
+            return Download(self.blobs.original(sha), name, stamped=False)
+        if view.document.classification is not Classification.CONFIDENTIAL:
+            await self._audit(view, actor, "download", address, None, None)
+            return Download(self.blobs.original(sha), name, stamped=False)
+        trace, lines = await self._trace(view, actor)
+        try:
+            path = await self.renderer.stamped_pdf(sha, trace.code, lines)
+        except Exception as exc:
+            raise _as_error(exc) from exc
+        await self._audit(view, actor, "download", address, None, trace.code)
+        return Download(path, name, stamped=True)
+
+    async def audit(self, actor: Principal, document_id: DocumentId) -> list[AuditEntry]:
+        view = await self.view(actor, document_id)
+        require_preparer(view.access)
+        return await self.docs.audit_of(document_id)
+
+    async def who_was_shown(self, actor: Principal, trace_code: str) -> WatermarkTrace:
+        """The viewer behind a trace code found on a leaked page."""
+        trace = await self.docs.find_trace(trace_code.strip().replace("-", "").upper())
+        if trace is None:
+            raise NotFound("trace_not_found", N_("No page was shown with this trace code."))
+        view = await self.view(actor, trace.document_id)
+        require_preparer(view.access)
+        return trace
+
+    async def _trace(
+        self, view: DocumentView, actor: Principal
+    ) -> tuple[WatermarkTrace, list[str]]:
+        key, name = _viewer(actor)
+        now = self.clock.now()
+        local = now.astimezone(self.zone)
+        trace = await self.docs.trace_for(
+            view.document.id, key, name, local.date().isoformat(), _new_trace_code(), now
+        )
+        shown = trace.created_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        return trace, [name, view.access.meeting.title, shown]
+
+    async def _audit(
+        self, view: DocumentView, actor: Principal, action: str, address: str,
+        page: int | None, trace: str | None,
+    ) -> None:  # fmt: skip
+        _, name = _viewer(actor)
+        await self.docs.record_audit(
+            AuditEntry(
+                document_id=view.document.id,
+                meeting_id=view.document.meeting_id,
+                document_title=view.title,
+                action=action,
+                page=page,
+                viewer_user_id=actor.user.id if actor.user else None,
+                viewer_participant_id=actor.participant.id if actor.participant else None,
+                viewer_name=name,
+                trace_code=trace,
+                address=address,
+                at=self.clock.now(),
+            )  # fmt: skip
+        )
+
+
+def _may_see(doc: Document, access: MeetingAccess) -> bool:
+    if access.can_prepare or doc.access is None:
+        return True
+    return access.me is not None and access.me.id in doc.access
+
+
+def _viewer(actor: Principal) -> tuple[str, str]:
+    if actor.user is not None:
+        return f"u:{actor.user.id}", actor.user.display_name
+    assert actor.participant is not None
+    return f"p:{actor.participant.id}", actor.participant.name
+
+
+def _new_trace_code() -> str:
+    return "".join(secrets.choice(TRACE_ALPHABET) for _ in range(8))
+
+
+def _checked_title(title: str) -> str:
+    title = title.strip()
+    if len(title) > 500:
+        raise Invalid("title_too_long", N_("The title is too long (500 characters at most)."))
+    return title
+
+
+def _rejected(file: PdfFile) -> Conflict:
+    return Conflict(
+        "document_rejected",
+        file.reject_message or N_("The PDF is damaged and cannot be read."),
+        **dict[str, Any](file.reject_params),
+    )
+
+
+def _as_error(exc: Exception) -> Exception:
+    """A rejection raised while rendering on demand, as an error the edge can show."""
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None)
+    if isinstance(code, str) and isinstance(message, str):
+        params = getattr(exc, "params", {}) or {}
+        return Conflict("document_rejected", message, **params)
+    return exc
+
+
+class FileProgress:
+    """Records what the page pipeline learns about a file (its IngestProgress)."""
+
+    def __init__(self, files: FileProgressStore, clock: Clock) -> None:
+        self.files = files
+        self.clock = clock
+
+    async def set_inspected(
+        self, sha256: str, pages: int, title: str | None, outline: Sequence[Any],
+        warnings: Sequence[str],
+    ) -> None:  # fmt: skip
+        entries = [OutlineEntry(e.title, e.page, e.level) for e in outline]
+        await self.files.set_inspected(sha256, pages, title, entries, warnings)
+
+    async def add_page(
+        self, sha256: str, page: int, width_px: int, height_px: int, text: str
+    ) -> int:
+        return await self.files.add_page(sha256, page, width_px, height_px, text)
+
+    async def set_ready(self, sha256: str) -> None:
+        await self.files.set_ready(sha256, self.clock.now())
+
+    async def set_rejected(self, sha256: str, error: Any) -> None:
+        await self.files.set_rejected(
+            sha256, error.code, error.message, dict(error.params), self.clock.now()
+        )
