@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -28,7 +28,7 @@ BABEL_CFG = REPO_ROOT / "babel.cfg"
 POT_FILE = LOCALE_DIR / "messages.pot"
 VI_PO = LOCALE_DIR / "vi" / "LC_MESSAGES" / "messages.po"
 # As in the Makefile: `pybabel extract -k N_ -k _` (plus Babel's default keywords).
-KEYWORDS = {"N_": None, "_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_": None}
 EXTRACTED_DIRS = ("meetroom", "web/templates")
 HOW_TO_FIX = "run `make i18n-extract` and translate the new entries in {po}"
 
@@ -129,11 +129,12 @@ def _extract_dirs_only(dirpath: str) -> bool:
 
 
 @cache
-def extracted_messages() -> dict[str, tuple[str, ...]]:
-    """Every msgid in the code and templates, with the files it comes from."""
+def extracted_messages() -> dict[str | tuple[str, ...], tuple[str, ...]]:
+    """Every msgid in the code and templates (a plural one as its (singular, plural)
+    pair, as catalogs key it), with the files it comes from."""
     with BABEL_CFG.open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f, str(BABEL_CFG))
-    found: dict[str, set[str]] = {}
+    found: dict[str | tuple[str, ...], set[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
         REPO_ROOT,
         method_map,
@@ -141,10 +142,8 @@ def extracted_messages() -> dict[str, tuple[str, ...]]:
         keywords=KEYWORDS,
         directory_filter=_extract_dirs_only,
     ):
-        ids = message if isinstance(message, tuple) else (message,)
-        for msgid in ids:
-            if msgid:
-                found.setdefault(msgid, set()).add(f"{filename}:{lineno}")
+        if message:
+            found.setdefault(message, set()).add(f"{filename}:{lineno}")
     return {msgid: tuple(sorted(where)) for msgid, where in found.items()}
 
 
@@ -175,7 +174,7 @@ def test_extraction_finds_the_messages() -> None:
 def test_every_message_has_a_vietnamese_translation() -> None:
     catalog = vi_catalog()
     missing = []
-    for msgid, where in sorted(extracted_messages().items()):
+    for msgid, where in sorted(extracted_messages().items(), key=lambda kv: str(kv[0])):
         entry = catalog.get(msgid)
         if (
             entry is None
@@ -216,11 +215,17 @@ def percent_placeholders(text: str) -> list[str]:
 
 
 def iter_translations() -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(msgid, msgstr, where); each plural form against the plural msgid."""
     catalog = vi_catalog()
-    for msgid, where in sorted(extracted_messages().items()):
+    for msgid, where in sorted(extracted_messages().items(), key=lambda kv: str(kv[0])):
         entry = catalog.get(msgid)
-        if entry is not None and isinstance(entry.string, str) and entry.string:
-            yield msgid, entry.string, where
+        if entry is None or not entry.string:
+            continue
+        if isinstance(entry.string, str):
+            yield str(msgid), entry.string, where
+        else:
+            for form in entry.string:
+                yield msgid[-1], form, where
 
 
 def test_placeholders_are_kept() -> None:
@@ -280,7 +285,11 @@ def test_literals_given_to_gettext_for_are_extracted() -> None:
 def test_compiled_catalog_translates_every_message() -> None:
     """What the server really uses: the catalog compiled in memory at start."""
     vi = Catalogs().get("vi")
-    untranslated = [m for m in extracted_messages() if vi.gettext(m) == m]
+    untranslated = [
+        m
+        for m in extracted_messages()
+        if (vi.ngettext(m[0], m[1], 2) == m[1] if isinstance(m, tuple) else vi.gettext(m) == m)
+    ]
     # Words that are the same in both languages would be listed here; there are none.
     assert not untranslated, untranslated
 
