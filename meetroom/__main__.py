@@ -16,7 +16,7 @@ from typing import Any
 
 from meetroom import __version__
 from meetroom.app import create_app, migrate, open_services
-from meetroom.config import Settings, load_settings
+from meetroom.config import Settings, bundled_path, load_settings
 from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.meetings.demo import load_demo
 from meetroom.records import AccountRole, Meeting, Principal
@@ -113,7 +113,14 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
         return None
     admin = await services.accounts.get_by_username("admin")
     meeting = await load_demo(
-        services.meetings, services.state, Principal(user=admin), settings.timezone, force_demo
+        services.meetings,
+        services.agenda,
+        services.documents,
+        services.state,
+        Principal(user=admin),
+        settings.timezone,
+        bundled_path("media"),
+        force_demo,
     )
     if meeting is not None:
         print(f"Demo meeting loaded: {meeting.title}")

@@ -76,6 +76,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 FIELD_NAMES: tuple[str, ...] = Settings.__struct_fields__
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_path(name: str) -> Path:
+    """A top-level folder of the repository (web/, media/) that the wheel ships inside
+    the package: the installed copy first, else the source tree's."""
+    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"{name}/ not found next to the meetroom package")
+
 
 def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()

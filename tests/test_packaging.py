@@ -75,6 +75,11 @@ def test_wheel_contents(wheel: Path) -> None:
     missing_web = {f"meetroom/web/{f}" for f in _repo_files("web")} - names
     assert not missing_web, f"not in the wheel: {sorted(missing_web)}"
 
+    # The demo meeting's documents and the watermark font ship too.
+    missing_media = {f"meetroom/media/{f}" for f in _repo_files("media")} - names
+    assert not missing_media, f"not in the wheel: {sorted(missing_media)}"
+    assert "meetroom/docs/fonts/DejaVuSans.ttf" in names
+
     # Every migration ships.
     versions = {
         f"meetroom/store/migrations/versions/{p.name}"
@@ -108,7 +113,9 @@ def test_installed_copy_uses_its_own_files(
             "from meetroom.server import web_root\n"
             "from meetroom.server.i18n import LOCALE_DIR\n"
             "from meetroom.store.database import MIGRATIONS_DIR\n"
-            "print(meetroom.__file__); print(web_root()); print(LOCALE_DIR); print(MIGRATIONS_DIR)",
+            "from meetroom.config import bundled_path\n"
+            "print(meetroom.__file__); print(web_root()); print(LOCALE_DIR); print(MIGRATIONS_DIR)\n"
+            "print(bundled_path('media'))",
         ],
         capture_output=True,
         text=True,
@@ -119,8 +126,8 @@ def test_installed_copy_uses_its_own_files(
     assert probe.returncode == 0, probe.stderr
     # (The venv's editable install may put the repository on sys.path too, after
     # PYTHONPATH: the installed copy must win and find its files next to itself.)
-    package, web, locale, migrations = probe.stdout.split("\n")[:4]
-    for path in (package, web, locale, migrations):
+    package, web, locale, migrations, media = probe.stdout.split("\n")[:5]
+    for path in (package, web, locale, migrations, media):
         assert Path(path).resolve().is_relative_to(installed.resolve()), (
             f"{path} is not inside the installed copy {installed}\n{probe.stdout}"
         )

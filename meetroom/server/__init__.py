@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from meetroom.config import Settings
+from meetroom.config import Settings, bundled_path
 from meetroom.server import edge, middlewares
 from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import documents as api_documents
@@ -39,11 +39,10 @@ MAX_BODY = 1024 * 1024
 
 def web_root() -> Path:
     """web/ inside the installed package, else the repository's top-level web/."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "web", here.parent / "web"):
-        if (candidate / "templates").is_dir():
-            return candidate
-    raise RuntimeError("web/ (templates and static files) not found next to the meetroom package")
+    root = bundled_path("web")
+    if not (root / "templates").is_dir():
+        raise RuntimeError(f"{root} has no templates/")
+    return root
 
 
 def build_app(settings: Settings, open_services: ServicesFactory) -> web.Application:
