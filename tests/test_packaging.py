@@ -114,8 +114,8 @@ def test_installed_copy_uses_its_own_files(
             "from meetroom.server.i18n import LOCALE_DIR\n"
             "from meetroom.store.database import MIGRATIONS_DIR\n"
             "from meetroom.config import bundled_path\n"
-            "print(meetroom.__file__); print(web_root()); print(LOCALE_DIR); print(MIGRATIONS_DIR)\n"
-            "print(bundled_path('media'))",
+            "print(meetroom.__file__); print(web_root()); print(LOCALE_DIR)\n"
+            "print(MIGRATIONS_DIR); print(bundled_path('media'))",
         ],
         capture_output=True,
         text=True,

@@ -29,7 +29,7 @@ from meetroom.records import AgendaItem, Classification, FileStatus
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.context import client_address, principal, services
 from meetroom.server.render import gettext_for
-from meetroom.sessions.documents import KEEP, DocumentView
+from meetroom.sessions.documents import KEEP, DocumentView, StoredUpload
 
 UPLOAD_CHUNK = 256 * 1024
 UPLOAD_FIELDS = {"agenda_item_id", "classification", "allow_download", "title"}
@@ -166,13 +166,15 @@ def _flag(value: str | None) -> bool:
 
 
 async def upload_document(request: web.Request) -> web.Response:
-    view = await receive_upload(request, _mid(request))
-    return json_response(document_out(request, view), 202)
+    views = await receive_uploads(request, _mid(request), many=False)
+    return json_response(document_out(request, views[0]), 202)
 
 
-async def receive_upload(request: web.Request, meeting_id: MeetingId) -> DocumentView:
-    """Read a multipart upload (also used by the page form): the file is streamed to
-    disk as it arrives, never held in memory."""
+async def receive_uploads(
+    request: web.Request, meeting_id: MeetingId, many: bool
+) -> list[DocumentView]:
+    """Read a multipart upload: each file is streamed to disk as it arrives, never held
+    in memory. The API takes one file per request; the page form several."""
     svc = services(request).documents
     who = principal(request)
     await svc.check_can_upload(who, meeting_id)
@@ -182,19 +184,21 @@ async def receive_upload(request: web.Request, meeting_id: MeetingId) -> Documen
         )
     reader = await request.multipart()
     fields: dict[str, str] = {}
-    stored = None
+    stored: list[StoredUpload] = []
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
             raise Invalid("bad_upload", N_("Nested multipart bodies are not accepted."))
         if part.name == "file":
-            if stored is not None:
+            if stored and not many:
                 raise Invalid("one_file_per_request", N_("Send one file per request."))
-            stored = await svc.store_upload(who, meeting_id, _part_filename(part), _chunks(part))
+            stored.append(
+                await svc.store_upload(who, meeting_id, _part_filename(part), _chunks(part))
+            )
         elif part.name in UPLOAD_FIELDS:
             fields[part.name] = (await part.text())[:1000]
         elif part.name != "_csrf":
             raise Invalid("unknown_field", N_("Unknown field: {field}."), field=part.name or "")
-    if stored is None:
+    if not stored:
         raise Invalid("file_required", N_("Choose a PDF file to upload."))
     try:
         classification = Classification(fields.get("classification") or "normal")
@@ -203,15 +207,18 @@ async def receive_upload(request: web.Request, meeting_id: MeetingId) -> Documen
             "bad_classification", N_("The classification is either normal or confidential.")
         ) from None
     item = fields.get("agenda_item_id") or None
-    return await svc.add_uploaded(
-        who,
-        meeting_id,
-        stored,
-        agenda_item_id=AgendaItemId(item) if item else None,
-        classification=classification,
-        allow_download=_flag(fields.get("allow_download")),
-        title=fields.get("title", ""),
-    )
+    return [
+        await svc.add_uploaded(
+            who,
+            meeting_id,
+            upload,
+            agenda_item_id=AgendaItemId(item) if item else None,
+            classification=classification,
+            allow_download=_flag(fields.get("allow_download")),
+            title=fields.get("title", "") if len(stored) == 1 else "",
+        )
+        for upload in stored
+    ]
 
 
 async def list_documents(request: web.Request) -> list[DocumentOut]:

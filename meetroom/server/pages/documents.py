@@ -10,7 +10,7 @@ from aiohttp import web
 from meetroom.errors import Category, MeetRoomError
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId
 from meetroom.records import AgendaItem, Classification, Principal
-from meetroom.server.api.documents import receive_upload
+from meetroom.server.api.documents import receive_uploads
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
 from meetroom.server.pages.meetings import render_detail
@@ -112,10 +112,12 @@ async def agenda_move(request: web.Request) -> web.StreamResponse:
 async def document_upload_form(request: web.Request) -> web.StreamResponse:
     """The upload form without JavaScript (the script uploads with progress bars)."""
     try:
-        view = await receive_upload(request, _mid(request))
+        views = await receive_uploads(request, _mid(request), many=True)
     except MeetRoomError as exc:
         return await _detail_with_error(request, _mid(request), exc)
-    raise redirect(f"/documents/{view.document.id}?notice=uploaded")
+    if len(views) == 1:
+        raise redirect(f"/documents/{views[0].document.id}?notice=uploaded")
+    raise redirect(_agenda_url(_mid(request), "uploaded"))
 
 
 async def _render_document(

@@ -1,0 +1,112 @@
+"""The agenda and documents on the pages, used with forms as without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from tests.conftest import Site, page_csrf
+from tests.docs.pdfs import make_pdf
+from tests.server.test_documents_functional import wait_done
+from tests.server.test_pages_functional import MEETING_FORM, post_form, signed_in
+
+
+async def new_meeting(site: Site) -> tuple[TestClient, str]:
+    client = await signed_in(site)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    return client, resp.headers["Location"].split("?")[0]
+
+
+async def test_agenda_forms(site: Site) -> None:
+    client, detail = await new_meeting(site)
+    mid = detail.rsplit("/", 1)[1]
+    resp = await post_form(client, detail, f"{detail}/agenda", {"title": "", "presenter": "X"})
+    assert resp.status == 400 and "The agenda item needs a title." in await resp.text()
+    for title, minutes in (("Opening", "5"), ("Budget", "30")):
+        resp = await post_form(
+            client, detail, f"{detail}/agenda",
+            {"title": title, "presenter": "Chair", "duration_minutes": minutes, "notes": "n"},
+        )  # fmt: skip
+        assert resp.headers["Location"] == f"{detail}?notice=item_added#agenda"
+    text = await (await client.get(detail)).text()
+    ids = re.findall(r'<li class="agenda-item" data-item="(\w+)">', text)
+    assert len(ids) == 2 and "30 min" in text
+
+    resp = await post_form(client, detail, f"/agenda/{ids[1]}/move", {"direction": "up"})
+    assert resp.status == 303
+    text = await (await client.get(detail)).text()
+    assert re.findall(r'<li class="agenda-item" data-item="(\w+)">', text) == [ids[1], ids[0]]
+
+    resp = await post_form(
+        client, detail, f"/agenda/{ids[0]}/edit",
+        {"title": "Opening words", "presenter": "", "duration_minutes": "", "notes": ""},
+    )  # fmt: skip
+    assert resp.status == 303
+    items = await site.services.agenda.store.list_items(mid)
+    assert [(i.title, i.duration_minutes) for i in items] == [
+        ("Budget", 30),
+        ("Opening words", None),
+    ]
+
+    resp = await post_form(client, detail, f"/agenda/{ids[1]}/delete", {})
+    assert resp.status == 303
+    assert [i.id for i in await site.services.agenda.store.list_items(mid)] == [ids[0]]
+
+
+async def test_upload_form_document_page_and_audit(site: Site, tmp_path: object) -> None:
+    client, detail = await new_meeting(site)
+    mid = detail.rsplit("/", 1)[1]
+    data = make_pdf(tmp_path / "plan.pdf", pages=3, title="Plan 2027").read_bytes()  # type: ignore[operator]
+    token = await page_csrf(client, detail)
+
+    form = aiohttp.FormData()
+    form.add_field("agenda_item_id", "")
+    form.add_field("classification", "confidential")
+    form.add_field("file", data, filename="plan.pdf", content_type="application/pdf")
+    # Without the token in the action URL the form is refused.
+    resp = await client.post(f"{detail}/documents", data=form, allow_redirects=False)
+    assert resp.status == 403
+
+    form = aiohttp.FormData()
+    form.add_field("classification", "confidential")
+    form.add_field("file", data, filename="plan.pdf", content_type="application/pdf")
+    form.add_field("file", data[:100], filename="broken.pdf", content_type="application/pdf")
+    resp = await client.post(f"{detail}/documents?_csrf={token}", data=form, allow_redirects=False)
+    assert resp.status == 303
+    views = await site.services.documents.docs.list_documents(mid)
+    assert sorted(v.filename for v in views) == ["broken.pdf", "plan.pdf"]
+    plan = next(v for v in views if v.filename == "plan.pdf")
+    broken = next(v for v in views if v.filename == "broken.pdf")
+    await wait_done(client, plan.id)
+    await wait_done(client, broken.id)
+
+    text = await (await client.get(f"/documents/{plan.id}")).text()
+    assert "Plan 2027" in text and "Confidential" in text
+    assert len(re.findall(rf'src="/api/documents/{plan.id}/pages/\d\?w=1600"', text)) == 3
+    assert 'href="#page-1"' in text  # the bookmarks
+    text = await (await client.get(f"/documents/{broken.id}")).text()
+    assert "This file was rejected:" in text and "The PDF is damaged" in text
+
+    text = await (await client.get(detail)).text()
+    assert "3 pages" in text and "Rejected:" in text
+
+    # Settings: title, classification, access.
+    resp = await post_form(
+        client, f"/documents/{plan.id}", f"/documents/{plan.id}/edit",
+        {"title": "Plan", "classification": "normal", "agenda_item_id": "", "restricted": "0"},
+    )  # fmt: skip
+    assert resp.headers["Location"] == f"/documents/{plan.id}?notice=saved"
+    doc = await site.services.documents.docs.get_document(plan.id)
+    assert doc is not None and doc.title == "Plan" and doc.classification.value == "normal"
+
+    await client.get(f"/api/documents/{broken.id}/pdf")  # rejected: nothing to download
+    resp = await client.get(f"/api/documents/{plan.id}/pdf")
+    assert resp.status == 200
+    text = await (await client.get(f"/documents/{plan.id}/audit")).text()
+    assert "downloaded the original" in text and "Administrator" in text
+
+    resp = await post_form(client, f"/documents/{plan.id}", f"/documents/{plan.id}/delete", {})
+    assert resp.headers["Location"] == f"{detail}?notice=document_deleted#agenda"
+    assert (await client.get(f"/documents/{plan.id}")).status == 404
