@@ -9,6 +9,7 @@ tests that need it skip, unless MEETROOM_REQUIRE_SERVICES=1 (CI), where they fai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import secrets
@@ -24,6 +25,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from meetroom.app import create_app
 from meetroom.clock import SettableClock
 from meetroom.config import Settings, load_settings
+from meetroom.errors import Conflict
 from meetroom.records import AccountRole
 from meetroom.server.context import SERVICES, Services
 from tests.processes import ServerProcess
@@ -139,13 +141,14 @@ async def make_site(
         await client.start_server()
         site = Site(client, settings, clock)
         sites.append(site)
-        await site.services.accounts.create_user(
-            "admin",
-            "Administrator",
-            AccountRole.ADMIN,
-            password=ADMIN_PASSWORD,
-            must_change_password=False,
-        )
+        with contextlib.suppress(Conflict):  # a restart on the data of an earlier site
+            await site.services.accounts.create_user(
+                "admin",
+                "Administrator",
+                AccountRole.ADMIN,
+                password=ADMIN_PASSWORD,
+                must_change_password=False,
+            )
         return site
 
     yield make

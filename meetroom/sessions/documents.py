@@ -72,6 +72,7 @@ class FileStore(Protocol):
     async def get_file(self, sha256: str) -> PdfFile | None: ...
     async def forget_file(self, sha256: str) -> bool: ...
     async def files_in_state(self, status: FileStatus) -> list[PdfFile]: ...
+    async def done_pages(self, sha256: str) -> list[int]: ...
 
 
 class FileProgressStore(Protocol):
@@ -248,7 +249,7 @@ class DocumentService:
         """After a restart: carry on processing what was being processed."""
         count = 0
         for file in await self.files.files_in_state(FileStatus.PROCESSING):
-            self.renderer.ingest(file.sha256)
+            self.renderer.ingest(file.sha256, await self.files.done_pages(file.sha256))
             count += 1
         return count
 

@@ -151,6 +151,13 @@ class SqlFileStore:
             )
         return int(done or 0)
 
+    async def done_pages(self, sha256: str) -> list[int]:
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(pdf_pages.c.page).where(pdf_pages.c.sha256 == sha256)
+            )
+        return sorted(int(r.page) for r in rows)
+
     async def page_text(self, sha256: str, page: int) -> str | None:
         async with self.db.connect() as conn:
             value = await conn.scalar(

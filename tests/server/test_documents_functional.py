@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image, ImageChops
 
+from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.docs.pdfs import make_pdf
 from tests.server.test_api_functional import create_meeting, local_path
@@ -358,3 +359,97 @@ async def test_worker_killed_while_processing(meeting: Meeting, tmp_path: Path) 
     doc = await wait_done(m.admin, doc_id)
     assert doc["status"] == "ready" and doc["pages_done"] == 30
     assert len(pool.pids()) == pool.size
+
+
+async def test_access_matrix(meeting: Meeting, tmp_path: Path) -> None:
+    """Who gets what, for an open, a restricted and a confidential document."""
+    m = meeting
+    chair_id, chair, _ = await m.join("Chair", "chair")
+    sec_id, secretary, _ = await m.join("Secretary", "secretary")
+    in_id, insider, _ = await m.join("Insider", "delegate")
+    _, outsider, _ = await m.join("Outsider", "delegate")
+    _, guest, _ = await m.join("Guest", "guest")
+    _, observer, _ = await m.join("Observer", "observer")
+    await m.site.services.accounts.create_user("other", "Other", AccountRole.DELEGATE, "otherpass1")
+    stranger = await m.site.new_client()
+    await login(stranger, "other", "otherpass1")
+    anonymous = await m.site.new_client()
+
+    open_doc = await uploaded(m, tmp_path, pages=1)
+    restricted = await uploaded(m, tmp_path, pages=2)
+    await m.admin.patch(
+        f"/api/documents/{restricted['id']}", json={"access": [in_id]}, headers=m.h()
+    )
+    secret = await uploaded(m, tmp_path, pages=3, classification="confidential")
+
+    who = {
+        "admin": m.admin, "chair": chair, "secretary": secretary, "insider": insider,
+        "outsider": outsider, "guest": guest, "observer": observer, "stranger": stranger,
+        "anonymous": anonymous,
+    }  # fmt: skip
+    # (document, what) -> status for: admin chair secretary insider outsider guest observer
+    # stranger anonymous
+    expected = {
+        (open_doc["id"], "view"): (200, 200, 200, 200, 200, 200, 200, 403, 401),
+        (open_doc["id"], "page"): (200, 200, 200, 200, 200, 200, 200, 403, 401),
+        (open_doc["id"], "pdf"): (200, 200, 200, 403, 403, 403, 403, 403, 401),
+        (open_doc["id"], "audit"): (200, 200, 200, 403, 403, 403, 403, 403, 401),
+        (restricted["id"], "view"): (200, 200, 200, 200, 403, 403, 403, 403, 401),
+        (restricted["id"], "page"): (200, 200, 200, 200, 403, 403, 403, 403, 401),
+        (restricted["id"], "pdf"): (200, 200, 200, 403, 403, 403, 403, 403, 401),
+        (secret["id"], "view"): (200, 200, 200, 200, 200, 200, 200, 403, 401),
+        (secret["id"], "page"): (200, 200, 200, 200, 200, 200, 200, 403, 401),
+        (secret["id"], "pdf"): (200, 200, 200, 403, 403, 403, 403, 403, 401),
+    }
+    paths = {"view": "", "page": "/pages/1", "pdf": "/pdf", "audit": "/audit"}
+    problems = []
+    for (doc_id, what), statuses in expected.items():
+        for (name, client), status in zip(who.items(), statuses, strict=True):
+            resp = await client.get(f"/api/documents/{doc_id}{paths[what]}", headers=WEBP)
+            if resp.status != status:
+                problems.append(f"{name} {what} {doc_id[-4:]}: {resp.status} != {status}")
+    assert not problems, "\n".join(problems)
+
+    # What each one finds in the agenda.
+    for name, visible in (
+        ("insider", {open_doc["id"], restricted["id"], secret["id"]}),
+        ("outsider", {open_doc["id"], secret["id"]}),
+        ("chair", {open_doc["id"], restricted["id"], secret["id"]}),
+    ):
+        agenda = await (await who[name].get(f"/api/meetings/{m.id}/agenda")).json()
+        assert {d["id"] for d in agenda["unattached"]} == visible, name
+    # The chair and secretary prepare: they may change documents; delegates may not.
+    assert chair_id and sec_id
+    for name, status in (("chair", 200), ("secretary", 200), ("insider", 403)):
+        csrf = next(c for pid, b, c in m.people.values() if b is who[name])
+        resp = await who[name].patch(
+            f"/api/documents/{open_doc['id']}", json={"title": f"By {name}"},
+            headers={"X-CSRF-Token": csrf},
+        )  # fmt: skip
+        assert resp.status == status, name
+
+
+async def test_processing_resumes_after_a_restart(make_site: Any, tmp_path: Path) -> None:
+    """A server stopped while a document is being processed finishes it when started
+    again on the same data: nothing is lost, nothing is redone."""
+    site = await make_site()
+    csrf = await login(site.client, "admin", ADMIN_PASSWORD)
+    mid = await create_meeting(site, csrf)
+    data = make_pdf(tmp_path / "long.pdf", pages=40, kinds=("text", "scan")).read_bytes()
+    resp = await upload(site.client, csrf, mid, data)
+    doc_id = (await resp.json())["id"]
+    for _ in range(300):
+        body = await (await site.client.get(f"/api/documents/{doc_id}")).json()
+        if body["pages_done"] >= 2:
+            break
+        await asyncio.sleep(0.05)
+    await site.client.close()  # stops the server, its pipeline and workers
+    assert body["status"] == "processing", "finished before the restart: make the file longer"
+    first_page = site.services.documents.renderer.blobs.page(body["sha256"], 1, 1600, "webp")
+    rendered_before = first_page.stat().st_mtime_ns
+
+    again = await make_site(data_dir=site.settings.data_dir)
+    csrf = await login(again.client, "admin", ADMIN_PASSWORD)
+    doc = await wait_done(again.client, doc_id)
+    assert doc["status"] == "ready" and doc["pages_done"] == 40
+    assert first_page.stat().st_mtime_ns == rendered_before
