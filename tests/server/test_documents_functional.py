@@ -179,6 +179,13 @@ async def test_upload_process_and_dedup(meeting: Meeting, tmp_path: Path) -> Non
     assert [d["id"] for d in agenda["items"][0]["documents"]] == [first["id"]]
     assert [d["id"] for d in agenda["unattached"]] == [second["id"]]
 
+    # The file goes with the last document that uses it, not before.
+    assert (await m.admin.delete(f"/api/documents/{first['id']}", headers=m.h())).status == 204
+    assert blobs.original(first["sha256"]).exists() and rendered.exists()
+    assert (await m.admin.delete(f"/api/documents/{second['id']}", headers=m.h())).status == 204
+    assert not blobs.original(first["sha256"]).exists() and not rendered.exists()
+    assert await m.site.services.documents.files.get_file(first["sha256"]) is None
+
 
 async def test_page_images(meeting: Meeting, tmp_path: Path) -> None:
     m = meeting
