@@ -28,6 +28,16 @@ def _item(row: Any) -> AgendaItem:
     )
 
 
+def _item_values(item: AgendaItem) -> dict[str, Any]:
+    return {
+        "title": item.title,
+        "presenter": item.presenter,
+        "duration_minutes": item.duration_minutes,
+        "notes": item.notes,
+        "updated_at": item.updated_at,
+    }
+
+
 class SqlAgendaStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -62,12 +72,8 @@ class SqlAgendaStore:
                     id=item.id,
                     meeting_id=item.meeting_id,
                     position=position,
-                    title=item.title,
-                    presenter=item.presenter,
-                    duration_minutes=item.duration_minutes,
-                    notes=item.notes,
                     created_at=item.created_at,
-                    updated_at=item.updated_at,
+                    **_item_values(item),
                 )
             )
         return dataclasses.replace(item, position=position)
@@ -75,15 +81,7 @@ class SqlAgendaStore:
     async def save_item(self, item: AgendaItem) -> None:
         async with self.db.begin() as conn:
             await conn.execute(
-                agenda_items.update()
-                .where(agenda_items.c.id == item.id)
-                .values(
-                    title=item.title,
-                    presenter=item.presenter,
-                    duration_minutes=item.duration_minutes,
-                    notes=item.notes,
-                    updated_at=item.updated_at,
-                )
+                agenda_items.update().where(agenda_items.c.id == item.id).values(_item_values(item))
             )
 
     async def delete_item(self, item_id: AgendaItemId) -> None:

@@ -3,6 +3,7 @@ trace codes and the audit of who opened what, in SQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,19 @@ def _document(row: Any, access: frozenset[ParticipantId] | None) -> Document:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _document_values(doc: Document) -> dict[str, Any]:
+    """The columns a document's owner may change."""
+    return {
+        "agenda_item_id": doc.agenda_item_id,
+        "position": doc.position,
+        "title": doc.title,
+        "classification": doc.classification.value,
+        "allow_download": doc.allow_download,
+        "restricted": doc.access is not None,
+        "updated_at": doc.updated_at,
+    }
 
 
 class SqlFileStore:
@@ -256,18 +270,12 @@ class SqlDocumentStore:
                 documents.insert().values(
                     id=doc.id,
                     meeting_id=doc.meeting_id,
-                    agenda_item_id=doc.agenda_item_id,
-                    position=position,
                     sha256=doc.sha256,
                     filename=doc.filename,
-                    title=doc.title,
-                    classification=doc.classification.value,
-                    allow_download=doc.allow_download,
-                    restricted=doc.access is not None,
                     uploaded_by=doc.uploaded_by,
                     created_at=doc.created_at,
-                    updated_at=doc.updated_at,
-                )  # fmt: skip
+                    **_document_values(dataclasses.replace(doc, position=position)),
+                )
             )
             await self._write_access(conn, doc)
         found = await self.get_document(doc.id)
@@ -277,17 +285,7 @@ class SqlDocumentStore:
     async def save_document(self, doc: Document) -> None:
         async with self.db.begin() as conn:
             await conn.execute(
-                documents.update()
-                .where(documents.c.id == doc.id)
-                .values(
-                    agenda_item_id=doc.agenda_item_id,
-                    position=doc.position,
-                    title=doc.title,
-                    classification=doc.classification.value,
-                    allow_download=doc.allow_download,
-                    restricted=doc.access is not None,
-                    updated_at=doc.updated_at,
-                )  # fmt: skip
+                documents.update().where(documents.c.id == doc.id).values(_document_values(doc))
             )
             await conn.execute(
                 document_access.delete().where(document_access.c.document_id == doc.id)
