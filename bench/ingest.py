@@ -37,6 +37,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -47,6 +49,7 @@ import mixed_pdf  # noqa: E402
 from meetroom.app import document_limits  # noqa: E402
 from meetroom.clock import SystemClock  # noqa: E402
 from meetroom.config import Settings  # noqa: E402
+from meetroom.docs.imaging import WEBP_METHOD, WEBP_QUALITY  # noqa: E402
 from meetroom.docs.pipeline import TABLET, THUMBNAIL, Pipeline  # noqa: E402
 from meetroom.docs.pool import WorkerPool  # noqa: E402
 from meetroom.docs.storage import BlobStore  # noqa: E402
@@ -153,11 +156,17 @@ async def meetroom_run(pdf: Path, workers: int) -> Run:
                     f"ingest did not finish: status {record.status}, "
                     f"{record.pages_done}/{record.pages} pages, {record.reject_code}"
                 )
+            for width in (TABLET, THUMBNAIL):
+                with Image.open(pipeline.blobs.page(sha256, 1, width, "webp")) as image:
+                    if image.format != "WEBP" or image.width != width:
+                        raise SystemExit(f"page 1 at {width} px is {image.format} {image.size}")
             run = Run(seconds, (first_at - start) * 1000, server_cpu_s=server_cpu)
             if worker_cpu0 is not None and worker_cpu1 is not None:
                 run.worker_cpu_s = worker_cpu1 - worker_cpu0
             for page in range(1, record.pages + 1):
-                run.page_bytes.append(pipeline.blobs.page(sha256, page, TABLET, "webp").stat().st_size)
+                run.page_bytes.append(
+                    pipeline.blobs.page(sha256, page, TABLET, "webp").stat().st_size
+                )
                 run.thumb_bytes.append(
                     pipeline.blobs.page(sha256, page, THUMBNAIL, "webp").stat().st_size
                 )
@@ -173,9 +182,15 @@ async def meetroom_run(pdf: Path, workers: int) -> Run:
 def pdftocairo_run(pdf: Path, pdftocairo: str) -> Run:
     with tempfile.TemporaryDirectory(prefix="pdftocairo-bench-") as tmp:
         command = [
-            pdftocairo, "-jpeg", "-scale-to-x", str(TABLET), "-scale-to-y", "-1",
-            str(pdf), os.path.join(tmp, "page"),
-        ]  # fmt: skip
+            pdftocairo,
+            "-jpeg",
+            "-scale-to-x",
+            str(TABLET),
+            "-scale-to-y",
+            "-1",
+            str(pdf),
+            os.path.join(tmp, "page"),
+        ]
         start = time.perf_counter()
         before = os.times()
         subprocess.run(command, check=True)
@@ -198,7 +213,8 @@ def _fmt_bytes(n: float) -> str:
 
 def _row(cells: list[str], widths: list[int]) -> str:
     return "  ".join(
-        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        c.ljust(w) if i == 0 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
     )
 
 
@@ -212,9 +228,11 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=200, help="pages in the PDF (200)")
     parser.add_argument("--runs", type=int, default=3, help="runs; medians are shown (3)")
     parser.add_argument(
-        "--workers", type=int, default=0,
+        "--workers",
+        type=int,
+        default=0,
         help="worker processes; 0: one per CPU, as the server's default (0)",
-    )  # fmt: skip
+    )
     parser.add_argument("--pdf", type=Path, help="ingest this PDF instead of the generated one")
     args = parser.parse_args()
 
@@ -270,23 +288,55 @@ def main() -> int:
     )
     print()
     widths = [34, 5, 7, 7, 6, 14, 13, 13]
-    head = ["configuration", "pages", "seconds", "pages/s", "ratio", "bytes/page", "first page", "CPU s"]
+    head = [
+        "configuration",
+        "pages",
+        "seconds",
+        "pages/s",
+        "ratio",
+        "bytes/page",
+        "first page",
+        "CPU s",
+    ]
     print(_row(head, widths))
     print(_row(["-" * w for w in widths], widths))
     cpu = "-" if worker_cpu is None else f"{worker_cpu:.1f}+{server_cpu:.1f}"
-    print(_row([
-        f"meetroom ({workers} workers, webp q80)", str(pages), f"{seconds:.2f}", f"{pps:.1f}",
-        f"{ratio:.2f}", f"{bytes_page:,.0f}", f"{first_ms:.0f} ms", cpu,
-    ], widths))  # fmt: skip
-    print(_row([
-        "pdftocairo -jpeg (1 process)", str(theirs[0].pages), f"{base_seconds:.2f}",
-        f"{base_pps:.1f}", "1.00", f"{base_bytes_page:,.0f}", "-",
-        "-" if base_cpu is None else f"{base_cpu:.1f}",
-    ], widths))  # fmt: skip
+    print(
+        _row(
+            [
+                f"meetroom ({workers} workers, webp q{WEBP_QUALITY} m{WEBP_METHOD})",
+                str(pages),
+                f"{seconds:.2f}",
+                f"{pps:.1f}",
+                f"{ratio:.2f}",
+                f"{bytes_page:,.0f}",
+                f"{first_ms:.0f} ms",
+                cpu,
+            ],
+            widths,
+        )
+    )
+    print(
+        _row(
+            [
+                "pdftocairo -jpeg (1 process)",
+                str(theirs[0].pages),
+                f"{base_seconds:.2f}",
+                f"{base_pps:.1f}",
+                "1.00",
+                f"{base_bytes_page:,.0f}",
+                "-",
+                "-" if base_cpu is None else f"{base_cpu:.1f}",
+            ],
+            widths,
+        )
+    )
     print()
     print("bytes/page: median size of one page image at 1600 px (WebP for MeetRoom, JPEG for")
-    print(f"pdftocairo); MeetRoom also writes a {THUMBNAIL} px WebP thumbnail per page (median "
-          f"{thumb_page:,.0f} B).")
+    print(
+        f"pdftocairo); MeetRoom also writes a {THUMBNAIL} px WebP thumbnail per page (median "
+        f"{thumb_page:,.0f} B)."
+    )
     print("CPU s: worker processes + server process (MeetRoom); pdftocairo's own.")
     print()
     print("Each run (seconds; first page ms):")
@@ -304,35 +354,71 @@ def main() -> int:
     with_thumbs_s = (total_pages + total_thumbs) * TABLETS * 8 / (WIFI_MBIT_S * 1e6)
     base_preload = sum(theirs[0].page_bytes) * TABLETS
     print()
-    print(f"Pre-loading the agenda on {TABLETS} tablets (assumption: {WIFI_MBIT_S:.0f} Mbit/s "
-          f"effective, shared by the whole room's Wi-Fi):")
-    print(f"  {pages} pages x {TABLETS} tablets at {TABLET} px: {_fmt_bytes(preload)} "
-          f"({_fmt_bytes(total_pages)} per tablet) -> {preload_s:.0f} s ({preload_s / 60:.1f} min)")
-    print(f"  with the {THUMBNAIL} px thumbnails: {_fmt_bytes((total_pages + total_thumbs) * TABLETS)}"
-          f" -> {with_thumbs_s:.0f} s")
-    print(f"  (pdftocairo's JPEGs would be {_fmt_bytes(base_preload)} -> "
-          f"{base_preload * 8 / (WIFI_MBIT_S * 1e6):.0f} s)")
+    print(
+        f"Pre-loading the agenda on {TABLETS} tablets (assumption: {WIFI_MBIT_S:.0f} Mbit/s "
+        f"effective, shared by the whole room's Wi-Fi):"
+    )
+    print(
+        f"  {pages} pages x {TABLETS} tablets at {TABLET} px: {_fmt_bytes(preload)} "
+        f"({_fmt_bytes(total_pages)} per tablet) -> {preload_s:.0f} s ({preload_s / 60:.1f} min)"
+    )
+    with_thumbs = (total_pages + total_thumbs) * TABLETS
+    print(
+        f"  with the {THUMBNAIL} px thumbnails: {_fmt_bytes(with_thumbs)} -> {with_thumbs_s:.0f} s"
+    )
+    print(
+        f"  (pdftocairo's JPEGs would be {_fmt_bytes(base_preload)} -> "
+        f"{base_preload * 8 / (WIFI_MBIT_S * 1e6):.0f} s)"
+    )
     print()
     met = "met" if ratio >= RATIO_TARGET else "NOT met"
     fp_met = "met" if first_ms <= FIRST_PAGE_TARGET_MS else "NOT met"
-    print(f"Targets: ratio >= {RATIO_TARGET:g}: {ratio:.2f} ({met}); first page within "
-          f"{FIRST_PAGE_TARGET_MS:.0f} ms of the upload: {first_ms:.0f} ms ({fp_met})")
+    print(
+        f"Targets: ratio >= {RATIO_TARGET:g}: {ratio:.2f} ({met}); first page within "
+        f"{FIRST_PAGE_TARGET_MS:.0f} ms of the upload: {first_ms:.0f} ms ({fp_met})"
+    )
     print()
 
-    print(json.dumps({
-        "config": "pdftocairo", "pages": theirs[0].pages, "seconds": round(base_seconds, 3),
-        "pages_per_s": round(base_pps, 2), "bytes_per_page": int(base_bytes_page),
-        "format": "jpeg", "width": TABLET, "runs": args.runs,
-    }))  # fmt: skip
-    print(json.dumps({
-        "config": "meetroom", "pages": pages, "seconds": round(seconds, 3),
-        "pages_per_s": round(pps, 2), "baseline_pages_per_s": round(base_pps, 2),
-        "ratio": round(ratio, 3), "bytes_per_page": int(bytes_page),
-        "thumbnail_bytes_per_page": int(thumb_page), "first_page_ms": round(first_ms, 1),
-        "format": "webp", "width": TABLET, "workers": workers, "cpus": cpus, "runs": args.runs,
-        "preload_bytes": preload, "preload_tablets": TABLETS,
-        "preload_s_at_mbit": round(preload_s, 1), "wifi_mbit_s": WIFI_MBIT_S,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "config": "pdftocairo",
+                "pages": theirs[0].pages,
+                "seconds": round(base_seconds, 3),
+                "pages_per_s": round(base_pps, 2),
+                "baseline_pages_per_s": round(base_pps, 2),
+                "ratio": 1.0,
+                "bytes_per_page": int(base_bytes_page),
+                "format": "jpeg",
+                "width": TABLET,
+                "runs": args.runs,
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "config": "meetroom",
+                "pages": pages,
+                "seconds": round(seconds, 3),
+                "pages_per_s": round(pps, 2),
+                "baseline_pages_per_s": round(base_pps, 2),
+                "ratio": round(ratio, 3),
+                "bytes_per_page": int(bytes_page),
+                "thumbnail_bytes_per_page": int(thumb_page),
+                "first_page_ms": round(first_ms, 1),
+                "format": "webp",
+                "width": TABLET,
+                "workers": workers,
+                "cpus": cpus,
+                "runs": args.runs,
+                "preload_bytes": preload,
+                "preload_tablets": TABLETS,
+                "preload_s_at_mbit": round(preload_s, 1),
+                "wifi_mbit_s": WIFI_MBIT_S,
+            }
+        )
+    )
     return 0
 
 

@@ -103,7 +103,9 @@ class PdfBuilder:
         if compress:
             data = zlib.compress(data, 6)
             extra += b" /Filter /FlateDecode"
-        return self.add(b"<< /Length %d%s >>\nstream\n" % (len(data), extra) + data + b"\nendstream")
+        return self.add(
+            b"<< /Length %d%s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+        )
 
     def to_bytes(self, root: int, info: int) -> bytes:
         out = io.BytesIO()
@@ -116,7 +118,11 @@ class PdfBuilder:
         size = max(self.objects) + 1
         out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
         for number in range(1, size):
-            out.write(b"%010d 00000 n \n" % offsets[number] if number in offsets else b"0000000000 65535 f \n")
+            out.write(
+                b"%010d 00000 n \n" % offsets[number]
+                if number in offsets
+                else b"0000000000 65535 f \n"
+            )
         out.write(
             b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
             % (size, root, info, xref)
@@ -152,9 +158,15 @@ def _header_footer(number: int, pages: int) -> bytes:
         b"BT /F1 8 Tf 0.4 g 56 %.1f Td (City Council - Regular session, agenda package) Tj ET\n"
         b"0.6 G 0.5 w 56 %.1f m %.1f %.1f l S\n"
         b"BT /F1 8 Tf 0.4 g %.1f 36 Td %s Tj ET\n0 g 0 G\n"
-        % (height - 40, height - 46, width - 56, height - 46, width - 110,
-           pdf_string(f"Page {number} of {pages}"))
-    )  # fmt: skip
+        % (
+            height - 40,
+            height - 46,
+            width - 56,
+            height - 46,
+            width - 110,
+            pdf_string(f"Page {number} of {pages}"),
+        )
+    )
 
 
 def text_page(rng: random.Random, number: int, pages: int) -> bytes:
@@ -167,9 +179,10 @@ def text_page(rng: random.Random, number: int, pages: int) -> bytes:
     parts.append(b"BT /F2 15 Tf 56 %.1f Td %s Tj ET" % (y, pdf_string(title)))
     y -= 28
     while y > 110:
-        heading = f"{number}.{rng.randint(1, 9)} " + " ".join(
-            rng.choice(WORDS) for _ in range(rng.randint(2, 5))
-        ).capitalize()
+        heading = (
+            f"{number}.{rng.randint(1, 9)} "
+            + " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 5))).capitalize()
+        )
         parts.append(b"BT /F2 11 Tf 56 %.1f Td %s Tj ET" % (y, pdf_string(heading)))
         y -= 17
         lines = _wrap(rng, 98, rng.randint(3, 7))
@@ -203,8 +216,13 @@ def vector_page(rng: random.Random, number: int, pages: int) -> bytes:
                 value = rng.uniform(0.15, 0.95) * h
                 x = x0 + 8 + i * (w / bars) + series * 14
                 parts.append(b"%s rg %.1f %.1f 13 %.1f re f" % (colour, x, y0, value))
-            parts.append(b"BT /F1 7 Tf 0 g %.1f %.1f Td (M%02d) Tj ET" % (x0 + 10 + i * w / bars, y0 - 12, i + 1))
-        parts.append(b"0 G 1 w %.1f %.1f m %.1f %.1f l %.1f %.1f l S" % (x0, y0 + h, x0, y0, x0 + w, y0))
+            parts.append(
+                b"BT /F1 7 Tf 0 g %.1f %.1f Td (M%02d) Tj ET"
+                % (x0 + 10 + i * w / bars, y0 - 12, i + 1)
+            )
+        parts.append(
+            b"0 G 1 w %.1f %.1f m %.1f %.1f l %.1f %.1f l S" % (x0, y0 + h, x0, y0, x0 + w, y0)
+        )
         # Line series.
         points = []
         value = h * 0.5
@@ -228,24 +246,40 @@ def vector_page(rng: random.Random, number: int, pages: int) -> bytes:
             parts.append(b"0.5 G 0.4 w %.1f %.1f m %.1f %.1f l S" % (x, top, x, top - rows * step))
         heads = ("Line item", "Budget", "Actual", "Variance", "Share")
         for c, head in enumerate(heads):
-            parts.append(b"BT /F2 9 Tf 0 g %.1f %.1f Td %s Tj ET" % (cols[c] + 5, top - 16, pdf_string(head)))
+            parts.append(
+                b"BT /F2 9 Tf 0 g %.1f %.1f Td %s Tj ET" % (cols[c] + 5, top - 16, pdf_string(head))
+            )
         for r in range(1, rows):
             y = top - r * step - 16
             label = " ".join(rng.choice(WORDS) for _ in range(2)).capitalize()
             budget = rng.randint(1000, 900000)
             actual = int(budget * rng.uniform(0.7, 1.2))
-            cells = (label, f"{budget:,}", f"{actual:,}", f"{actual - budget:+,}", f"{rng.uniform(0, 30):.1f} %")
+            cells = (
+                label,
+                f"{budget:,}",
+                f"{actual:,}",
+                f"{actual - budget:+,}",
+                f"{rng.uniform(0, 30):.1f} %",
+            )
             for c, cell in enumerate(cells):
-                parts.append(b"BT /F3 9 Tf 0 g %.1f %.1f Td %s Tj ET" % (cols[c] + 5, y, pdf_string(cell)))
+                parts.append(
+                    b"BT /F3 9 Tf 0 g %.1f %.1f Td %s Tj ET" % (cols[c] + 5, y, pdf_string(cell))
+                )
     # Every vector page also carries a pie chart (arcs as Bezier curves) and its legend.
-    cx, cy, r = 470.0, 100.0, 50.0
+    cx, cy, radius = 470.0, 100.0, 50.0
     angle = 0.0
     shares = [rng.uniform(1, 5) for _ in range(5)]
     total = sum(shares)
-    colours = (b"0.20 0.40 0.75", b"0.90 0.55 0.15", b"0.10 0.60 0.30", b"0.75 0.20 0.25", b"0.55 0.45 0.70")
+    colours = (
+        b"0.20 0.40 0.75",
+        b"0.90 0.55 0.15",
+        b"0.10 0.60 0.30",
+        b"0.75 0.20 0.25",
+        b"0.55 0.45 0.70",
+    )
     for i, (share, colour) in enumerate(zip(shares, colours, strict=True)):
         sweep = 2 * math.pi * share / total
-        parts.append(colour + b" rg " + _wedge(cx, cy, r, angle, angle + sweep) + b" f")
+        parts.append(colour + b" rg " + _wedge(cx, cy, radius, angle, angle + sweep) + b" f")
         angle += sweep
         label = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)}: {100 * share / total:.1f} %"
         parts.append(b"%s rg 80 %.1f 8 8 re f" % (colour, 140 - i * 16))
@@ -260,8 +294,14 @@ def _wedge(cx: float, cy: float, r: float, a0: float, a1: float) -> bytes:
     k = 4 / 3 * math.tan(step / 4)
     for s in range(segments):
         b0, b1 = a0 + s * step, a0 + (s + 1) * step
-        p1 = (cx + r * (math.cos(b0) - k * math.sin(b0)), cy + r * (math.sin(b0) + k * math.cos(b0)))
-        p2 = (cx + r * (math.cos(b1) + k * math.sin(b1)), cy + r * (math.sin(b1) - k * math.cos(b1)))
+        p1 = (
+            cx + r * (math.cos(b0) - k * math.sin(b0)),
+            cy + r * (math.sin(b0) + k * math.cos(b0)),
+        )
+        p2 = (
+            cx + r * (math.cos(b1) + k * math.sin(b1)),
+            cy + r * (math.sin(b1) - k * math.cos(b1)),
+        )
         p3 = (cx + r * math.cos(b1), cy + r * math.sin(b1))
         out.append(b"%.2f %.2f %.2f %.2f %.2f %.2f c" % (*p1, *p2, *p3))
     return b" ".join(out) + b" h"
@@ -310,10 +350,15 @@ def make_pdf(path: Path, pages: int = 200, seed: int = 2024) -> dict[str, int]:
     b = PdfBuilder()
     catalog, pages_id = b.reserve(), b.reserve()
     fonts = {
-        b"F1": b.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"),
-        b"F2": b.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"),
-        b"F3": b.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>"),
-    }  # fmt: skip
+        name: b.add(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % base
+        )
+        for name, base in (
+            (b"F1", b"Helvetica"),
+            (b"F2", b"Helvetica-Bold"),
+            (b"F3", b"Times-Roman"),
+        )
+    }
     font_dict = b"<< " + b" ".join(b"/%s %d 0 R" % (k, v) for k, v in fonts.items()) + b" >>"
     text_resources = b.add(b"<< /Font %s >>" % font_dict)
     page_ids = []

@@ -26,7 +26,7 @@ def encode(image: Image.Image, fmt: ImageFormat) -> bytes:
     if fmt == "webp":
         image.save(buffer, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     elif fmt == "jpeg":
-        if image.mode not in ("RGB", "L"):
+        if image.mode not in ("RGB", "RGBX", "L"):
             image = image.convert("RGB")
         # Baseline, no optimize pass: a few % larger, but decodes and encodes fastest.
         image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False)

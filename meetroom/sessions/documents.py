@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Protocol
 
 from meetroom.clock import Clock
-from meetroom.docs.pipeline import standard_width
+from meetroom.docs.pipeline import PageFile, standard_width
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
@@ -43,6 +43,8 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
+
+_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
 
 TRACE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read off paper
 
@@ -80,9 +82,8 @@ class FileProgressStore(Protocol):
         self, sha256: str, pages: int, title: str | None, outline: Sequence[OutlineEntry],
         warnings: Sequence[str],
     ) -> None: ...  # fmt: skip
-    async def add_page(
-        self, sha256: str, page: int, width_px: int, height_px: int, text: str
-    ) -> int: ...
+    async def add_pages(self, sha256: str, pages: Sequence[tuple[int, int, int, str]]) -> int: ...
+    async def get_file(self, sha256: str) -> PdfFile | None: ...
     async def set_ready(self, sha256: str, now: datetime) -> None: ...
     async def set_rejected(
         self, sha256: str, code: str, message: str, params: dict[str, Any], now: datetime
@@ -99,10 +100,10 @@ class Renderer(Protocol):
     def ingest(self, sha256: str, done_pages: Sequence[int] = ()) -> Any: ...
     def is_ingesting(self, sha256: str) -> bool: ...
     async def page_count(self, sha256: str) -> int | None: ...
-    async def page_image(self, sha256: str, page: int, width: int, fmt: str) -> Path: ...
+    async def page_image(self, sha256: str, page: int, width: int, fmt: str) -> PageFile: ...
     async def watermarked(
-        self, sha256: str, page: int, width: int, fmt: str, trace: str, lines: Sequence[str]
-    ) -> Path: ...
+        self, sha256: str, page: int, width: int, trace: str, lines: Sequence[str]
+    ) -> PageFile: ...
     async def stamped_pdf(self, sha256: str, trace: str, lines: Sequence[str]) -> Path: ...
 
 
@@ -144,6 +145,8 @@ class PageImage:
     etag: str
     content_type: str
     confidential: bool
+    # False for a stand-in (JPEG while the WebP is being made): cache it briefly only.
+    final: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,20 +367,23 @@ class DocumentService:
         pages = await self._page_count(view)
         if not 1 <= page <= pages:
             raise NotFound("page_not_found", N_("This document has no page {page}."), page=page)
-        content_type = "image/webp" if fmt == "webp" else "image/jpeg"
         sha = view.document.sha256
         try:
             if view.document.classification is not Classification.CONFIDENTIAL:
-                path = await self.renderer.page_image(sha, page, width, fmt)
-                return PageImage(path, f'"{sha[:20]}-{page}-{width}-{fmt}"', content_type, False)
+                file = await self.renderer.page_image(sha, page, width, fmt)
+                return PageImage(
+                    file.path, f'"{sha[:20]}-{page}-{width}-{file.fmt}"', _TYPES[file.fmt],
+                    confidential=False, final=file.final,
+                )  # fmt: skip
             trace, lines = await self._trace(view, actor)
-            path = await self.renderer.watermarked(sha, page, width, fmt, trace.code, lines)
+            file = await self.renderer.watermarked(sha, page, width, trace.code, lines)
         except Exception as exc:
             raise _as_error(exc) from exc
         await self._audit(view, actor, "page_view", address, page, trace.code)
         return PageImage(
-            path, f'"{sha[:20]}-{trace.code}-{page}-{width}-{fmt}"', content_type, True
-        )
+            file.path, f'"{sha[:20]}-{trace.code}-{page}-{width}-{file.fmt}"', _TYPES[file.fmt],
+            confidential=True, final=True,
+        )  # fmt: skip
 
     async def _page_count(self, view: DocumentView) -> int:
         file = view.file
@@ -526,10 +532,14 @@ class FileProgress:
         entries = [OutlineEntry(e.title, e.page, e.level) for e in outline]
         await self.files.set_inspected(sha256, pages, title, entries, warnings)
 
-    async def add_page(
-        self, sha256: str, page: int, width_px: int, height_px: int, text: str
-    ) -> int:
-        return await self.files.add_page(sha256, page, width_px, height_px, text)
+    async def add_pages(self, sha256: str, pages: Sequence[Any]) -> None:
+        await self.files.add_pages(
+            sha256, [(p.page, p.width_px, p.height_px, p.text) for p in pages]
+        )
+
+    async def page_total(self, sha256: str) -> int:
+        file = await self.files.get_file(sha256)
+        return file.pages if file else 0
 
     async def set_ready(self, sha256: str) -> None:
         await self.files.set_ready(sha256, self.clock.now())

@@ -134,27 +134,28 @@ class SqlFileStore:
                 .values(pages=pages, title=title, outline=outline_json, warnings=list(warnings))
             )
 
-    async def add_page(
-        self, sha256: str, page: int, width_px: int, height_px: int, text: str
-    ) -> int:
-        """Record a rendered page; returns how many pages of the file are done."""
+    async def add_pages(self, sha256: str, pages: Sequence[tuple[int, int, int, str]]) -> int:
+        """Record rendered pages (number, width, height, text) in one transaction;
+        returns how many pages of the file are done."""
         async with self.db.begin() as conn:
-            exists = await conn.scalar(
-                sa.select(sa.func.count())
-                .select_from(pdf_pages)
-                .where(pdf_pages.c.sha256 == sha256, pdf_pages.c.page == page)
-            )
-            if not exists:
-                # PostgreSQL text cannot hold NUL; PDF text layers sometimes do.
-                await conn.execute(
-                    pdf_pages.insert().values(
-                        sha256=sha256,
-                        page=page,
-                        width_px=width_px,
-                        height_px=height_px,
-                        text=text.replace("\x00", ""),
-                    )  # fmt: skip
+            numbers = [p[0] for p in pages]
+            existing = {
+                int(r.page)
+                for r in await conn.execute(
+                    sa.select(pdf_pages.c.page).where(
+                        pdf_pages.c.sha256 == sha256, pdf_pages.c.page.in_(numbers)
+                    )
                 )
+            }
+            rows = [
+                # PostgreSQL text cannot hold NUL; PDF text layers sometimes do.
+                {"sha256": sha256, "page": n, "width_px": w, "height_px": h,
+                 "text": text.replace("\x00", "")}
+                for n, w, h, text in pages
+                if n not in existing
+            ]  # fmt: skip
+            if rows:
+                await conn.execute(pdf_pages.insert(), rows)
             done = await conn.scalar(
                 sa.select(sa.func.count())
                 .select_from(pdf_pages)

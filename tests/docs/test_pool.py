@@ -124,7 +124,7 @@ async def test_the_memory_limit_makes_a_huge_render_fail_cleanly(
 async def test_parallel_calls_use_several_workers(
     pool: WorkerPool, limits: Limits, tmp_path: Path
 ) -> None:
-    slow = slow_pdf(tmp_path / "slow.pdf", fills=600)
+    slow = slow_pdf(tmp_path / "slow.pdf", fills=1500)
     pids = pool.pids()
     before = {pid: _cpu_seconds(pid) for pid in pids}
     await asyncio.gather(
@@ -141,7 +141,8 @@ async def test_parallel_calls_use_several_workers(
         )
     )
     for pid in pids:
-        assert _cpu_seconds(pid) - before[pid] >= 0.2, f"worker {pid} did not render"
+        # An idle worker uses next to nothing; one that rendered the page, a good part.
+        assert _cpu_seconds(pid) - before[pid] >= 0.1, f"worker {pid} did not render"
 
 
 async def test_calls_queue_in_turn_when_all_workers_are_busy(

@@ -30,7 +30,7 @@ def render_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     return calls
 
 
-def test_one_render_gives_every_output(
+def test_one_render_per_width_gives_every_output(
     sample_pdf: Path, tmp_path: Path, render_calls: list[tuple[int, int]]
 ) -> None:
     outputs = [
@@ -41,7 +41,8 @@ def test_one_render_gives_every_output(
         PageOutput(800, "jpeg", str(tmp_path / "p2-800.jpg")),
     ]
     result = render_page(str(sample_pdf), 2, outputs, Limits())
-    assert render_calls == [(1600, 2264)]
+    # One render per width, largest first, however many formats ask for it.
+    assert render_calls == [(1600, 2264), (800, 1132), (200, 283)]
     assert (result.page, result.width_px, result.height_px) == (2, 1600, 2264)
     assert set(result.bytes_by_path) == {o.path for o in outputs}
     for output in outputs:

@@ -289,10 +289,13 @@ async def page_image(request: web.Request) -> web.StreamResponse:
     headers = {
         "ETag": image.etag,
         "Vary": "Accept",
-        # Confidential pages are checked every time, so that every view is recorded.
+        # Confidential pages are checked every time, so that every view is recorded; a
+        # JPEG standing in for a WebP still being made is kept a minute only.
         "Cache-Control": "private, no-cache"
         if image.confidential
-        else "private, max-age=31536000, immutable",
+        else "private, max-age=31536000, immutable"
+        if image.final
+        else "private, max-age=60",
     }
     if image.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)

@@ -1,0 +1,144 @@
+"""The page pipeline with its real workers and the real file store: the order pages
+come in, the JPEG-then-WebP passes, and the page counts it records."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from meetroom.clock import SystemClock
+from meetroom.config import Settings
+from meetroom.docs.limits import Limits
+from meetroom.docs.pipeline import LARGE, TABLET, THUMBNAIL, Pipeline
+from meetroom.docs.pool import WorkerPool
+from meetroom.docs.storage import BlobStore
+from meetroom.docs.worker import PageOutput, render_page
+from meetroom.records import FileStatus
+from meetroom.sessions.documents import FileProgress
+from meetroom.store.database import Database
+from meetroom.store.documents import SqlFileStore
+from tests.docs.pdfs import make_pdf, slow_pdf
+
+
+class Files:
+    def __init__(self, pipeline: Pipeline, store: SqlFileStore) -> None:
+        self.pipeline = pipeline
+        self.store = store
+
+    async def add(self, path: Path) -> str:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield path.read_bytes()
+
+        sha, size = await self.pipeline.blobs.receive(chunks(), 10**9)
+        await self.store.claim_file(sha, size, datetime.now(UTC))
+        return sha
+
+
+@pytest.fixture
+async def files(
+    make_settings: Callable[..., Awaitable[Settings]], tmp_path: Path
+) -> AsyncIterator[Files]:
+    limits = Limits(memory_bytes=1024**3)
+    settings = await make_settings()
+    db = Database.open(settings.effective_database_url)
+    await db.migrate()
+    store = SqlFileStore(db)
+    pipeline = Pipeline(
+        WorkerPool(2, limits), BlobStore(tmp_path / "docs"), limits,
+        FileProgress(store, SystemClock()),
+    )  # fmt: skip
+    await pipeline.start()
+    try:
+        yield Files(pipeline, store)
+    finally:
+        await pipeline.close()
+        await db.close()
+
+
+async def until(check: Callable[[], bool], timeout: float = 30) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_ready_as_jpeg_then_webp(files: Files, tmp_path: Path) -> None:
+    sha = await files.add(make_pdf(tmp_path / "a.pdf", pages=5))
+    await files.pipeline.ingest(sha)
+    file = await files.store.get_file(sha)
+    assert file is not None and file.status is FileStatus.READY and file.pages_done == 5
+    blobs = files.pipeline.blobs
+    for page in range(1, 6):
+        assert blobs.page(sha, page, TABLET, "jpeg").exists()
+        assert blobs.page(sha, page, THUMBNAIL, "jpeg").exists()
+    assert await files.store.page_text(sha, 3)
+    # The WebP pass follows by itself.
+    await until(lambda: all(blobs.page(sha, p, TABLET, "webp").exists() for p in range(1, 6)))
+    assert blobs.page(sha, 5, THUMBNAIL, "webp").exists()
+    served = await files.pipeline.page_image(sha, 2, TABLET, "webp")
+    assert (served.fmt, served.final) == ("webp", True)
+
+    # Without the WebP (e.g. made before a restart), the JPEG stands in and the WebP
+    # is made again.
+    blobs.page(sha, 2, TABLET, "webp").unlink()
+    served = await files.pipeline.page_image(sha, 2, TABLET, "webp")
+    assert (served.path, served.fmt, served.final) == (
+        blobs.page(sha, 2, TABLET, "jpeg"), "jpeg", False,
+    )  # fmt: skip
+    await until(lambda: blobs.page(sha, 2, TABLET, "webp").exists())
+
+    # Large screens: rendered when first asked for.
+    large = await files.pipeline.page_image(sha, 4, LARGE, "webp")
+    assert large.path == blobs.page(sha, 4, LARGE, "webp") and large.path.exists()
+
+
+async def test_a_page_asked_for_jumps_the_queue(files: Files, tmp_path: Path) -> None:
+    sha = await files.add(make_pdf(tmp_path / "long.pdf", pages=80, kinds=("text", "scan")))
+    finished = files.pipeline.ingest(sha)
+    page = await files.pipeline.page_image(sha, 70, TABLET, "jpeg")
+    assert page.path.exists()
+    assert not finished.done(), "page 70 came only after the whole document"
+    await finished
+    assert (await files.store.get_file(sha)).pages_done == 80  # type: ignore[union-attr]
+
+
+async def test_first_pages_of_a_new_document_come_first(files: Files, tmp_path: Path) -> None:
+    long = await files.add(make_pdf(tmp_path / "long.pdf", pages=80, kinds=("text", "scan")))
+    short = await files.add(make_pdf(tmp_path / "short.pdf", pages=4, title="Short"))
+    pipeline = files.pipeline
+    # Both workers busy for a moment, so that both uploads wait in the queue together.
+    slow = slow_pdf(tmp_path / "slow.pdf", fills=3000)
+    busy = [
+        asyncio.create_task(
+            pipeline.pool.call(
+                render_page, str(slow), 1,
+                [PageOutput(1600, "jpeg", str(tmp_path / f"busy{i}.jpg"))], pipeline.limits,
+                timeout=60,
+            )
+        )
+        for i in range(2)
+    ]  # fmt: skip
+    await asyncio.sleep(0.05)
+    first = pipeline.ingest(long)
+    second = pipeline.ingest(short)
+    blobs = pipeline.blobs
+    await until(lambda: blobs.page(short, 2, TABLET, "jpeg").exists())
+    assert not blobs.page(long, 40, TABLET, "jpeg").exists(), "page 2 of the new upload waited"
+    await asyncio.gather(first, second, *busy)
+
+
+async def test_rejection_removes_what_was_rendered(files: Files, tmp_path: Path) -> None:
+    data = make_pdf(tmp_path / "ok.pdf", pages=3).read_bytes()
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(data[: len(data) // 3])
+    sha = await files.add(broken)
+    await files.pipeline.ingest(sha)
+    file = await files.store.get_file(sha)
+    assert file is not None and file.status is FileStatus.REJECTED
+    assert file.reject_code == "malformed"
+    assert not (files.pipeline.blobs.root / "pages" / sha[:2] / sha).exists()
