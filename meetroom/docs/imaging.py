@@ -18,7 +18,7 @@ ImageFormat = Literal["webp", "jpeg"]
 # text crisp.
 WEBP_QUALITY = 80
 WEBP_METHOD = 2
-JPEG_QUALITY = 80
+JPEG_QUALITY = 75
 
 
 def encode(image: Image.Image, fmt: ImageFormat) -> bytes:

@@ -10,6 +10,7 @@ the second, when nothing else waits, re-renders the pages as WebP (~70 ms a page
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import logging
 import time
@@ -30,6 +31,7 @@ from meetroom.docs.worker import (
     RenderedPage,
     inspect_pdf,
     render_page,
+    render_pages,
     stamp_pdf,
     watermark_image,
 )
@@ -41,12 +43,16 @@ TABLET = 1600
 LARGE = 2400
 WIDTHS = (THUMBNAIL, TABLET, LARGE)
 Outputs = tuple[tuple[int, str], ...]
-# First pass: every page, fast to encode. Second pass: smaller files.
-READY_OUTPUTS: Outputs = ((TABLET, "jpeg"), (THUMBNAIL, "jpeg"))
+# First pass: every page at tablet width, fast to encode. Second pass: smaller files,
+# and the thumbnails (asked for before then, one is rendered on the spot in ~3 ms).
+READY_OUTPUTS: Outputs = ((TABLET, "jpeg"),)
 OPTIMIZED_OUTPUTS: Outputs = ((TABLET, "webp"), (THUMBNAIL, "webp"))
 
 URGENT, FIRST_PAGES, BACKGROUND, OPTIMIZE = 0, 1, 2, 3
 FIRST_PAGES_COUNT = 2
+# Background pages go to a worker a few at a time (~100 ms of work): fewer messages and
+# wake-ups, and an urgent page still waits for one batch at most.
+BATCH_PAGES = 8
 
 
 def image_format(fmt: str) -> ImageFormat:
@@ -68,6 +74,36 @@ class PageFile:
     fmt: str
     # False when a JPEG stands in for a WebP not made yet: not to be cached for long.
     final: bool = True
+
+
+_Entry = tuple[tuple[int, int, int, int], int, "_Task"]
+
+
+class _TaskQueue:
+    """A priority queue that can show its head, so that a worker can take several
+    neighbouring pages in one call without passing over anything more urgent."""
+
+    def __init__(self) -> None:
+        self._heap: list[_Entry] = []
+        self._ready = asyncio.Event()
+
+    def put(self, entry: _Entry) -> None:
+        heapq.heappush(self._heap, entry)
+        self._ready.set()
+
+    def peek(self) -> _Entry | None:
+        return self._heap[0] if self._heap else None
+
+    def pop_now(self) -> _Entry:
+        entry = heapq.heappop(self._heap)
+        if not self._heap:
+            self._ready.clear()
+        return entry
+
+    async def pop(self) -> _Entry:
+        while not self._heap:
+            await self._ready.wait()
+        return self.pop_now()
 
 
 def _new_future() -> asyncio.Future[Any]:
@@ -100,9 +136,7 @@ class Pipeline:
         self.limits = limits
         self.progress = progress
         self._records = PageRecorder(progress)
-        self._queue: asyncio.PriorityQueue[tuple[tuple[int, int, int, int], int, _Task]] = (
-            asyncio.PriorityQueue()
-        )
+        self._queue = _TaskQueue()
         self._counter = itertools.count()
         self._tasks: dict[tuple[str, int, Outputs], _Task] = {}
         self._jobs: dict[str, _Job] = {}
@@ -223,23 +257,23 @@ class Pipeline:
     # -- pages -----------------------------------------------------------------
 
     async def page_image(self, sha256: str, page: int, width: int, fmt: str) -> PageFile:
-        """The rendered page, rendering it now (ahead of the queue) if need be. A
-        client that accepts WebP gets the JPEG while the WebP is not made yet."""
+        """The rendered page, rendering it now (ahead of the queue) if need be. While
+        its WebP is not made yet, a client that accepts WebP gets the tablet JPEG."""
         wanted = self.blobs.page(sha256, page, width, fmt)
         if wanted.exists():
             return PageFile(wanted, fmt)
-        if width == LARGE:
+        if width != TABLET:
+            # Thumbnails and large pages are cheap, or rare: made as asked.
             await self._render(sha256, page, ((width, fmt),), klass=URGENT)
             return PageFile(wanted, fmt)
-        ready = self.blobs.page(sha256, page, width, "jpeg")
+        ready = self.blobs.page(sha256, page, TABLET, "jpeg")
         if not ready.exists():
             await self._render(sha256, page, READY_OUTPUTS, klass=URGENT)
         if fmt == "jpeg":
             return PageFile(ready, "jpeg")
         if not self.is_ingesting(sha256):
             # Made before the WebP pass existed, or the server stopped during it.
-            pages = await self.progress.page_total(sha256)
-            self.optimize(sha256, pages)
+            self.optimize(sha256, await self.progress.page_total(sha256))
         return PageFile(ready, "jpeg", final=False)
 
     def _render(
@@ -263,50 +297,90 @@ class Pipeline:
         seq = job.seq if job else 0
         if not task.started:
             # A task queued twice (background, then urgent) runs once: the first pick wins.
-            self._queue.put_nowait(((klass, rank, seq, page), next(self._counter), task))
+            self._queue.put(((klass, rank, seq, page), next(self._counter), task))
         return task.future
 
     async def _consume(self) -> None:
         while True:
-            _, _, task = await self._queue.get()
+            priority, _, task = await self._queue.pop()
             if task.started or task.future.done():
                 continue
-            task.started = True
+            tasks = [task]
+            if priority[0] == BACKGROUND:
+                tasks += self._neighbours(task)
+            for each in tasks:
+                each.started = True
             try:
-                result = await self._render_now(task)
+                results = await self._render_now(tasks)
             except Exception as exc:
-                self._tasks.pop(task.key, None)
                 if not isinstance(exc, PdfRejected):  # a bug, not the file: keep serving
                     logger.exception("rendering %s p.%d failed", task.key[0][:12], task.key[1])
-                if not task.future.done():
-                    task.future.set_exception(exc)
-                    task.future.exception()
+                for each in tasks:
+                    self._tasks.pop(each.key, None)
+                    if not each.future.done():
+                        each.future.set_exception(exc)
+                        each.future.exception()
                 continue
-            self._tasks.pop(task.key, None)
-            if task.future.done():
-                continue
-            if task.job is not None:
-                # Recorded in batches by another task, so this worker takes the next page
-                # at once; the page counts as done when it is recorded.
-                self._records.record(task.key[0], result, task.future)
-            else:
-                task.future.set_result(result)
+            for each, result in zip(tasks, results, strict=True):
+                self._tasks.pop(each.key, None)
+                if each.future.done():
+                    continue
+                if each.job is not None:
+                    # Recorded in batches by another task, so this worker takes the next
+                    # pages at once; a page counts as done when it is recorded.
+                    self._records.record(each.key[0], result, each.future)
+                else:
+                    each.future.set_result(result)
 
-    async def _render_now(self, task: _Task) -> RenderedPage:
-        sha256, page, outputs = task.key
-        if task.job is not None and time.monotonic() > task.job.deadline:
+    def _neighbours(self, first: _Task) -> list[_Task]:
+        """The next background pages of the same file, if nothing else comes first."""
+        found: list[_Task] = []
+        while len(found) < BATCH_PAGES - 1:
+            head = self._queue.peek()
+            if head is None or head[0][0] != BACKGROUND:
+                break
+            task = head[2]
+            if task.started or task.future.done():
+                self._queue.pop_now()
+                continue
+            if task.key[0] != first.key[0] or task.key[2] != first.key[2]:
+                break
+            found.append(self._queue.pop_now()[2])
+        return found
+
+    async def _render_now(self, tasks: list[_Task]) -> list[RenderedPage]:
+        sha256 = tasks[0].key[0]
+        job = tasks[0].job
+        if job is not None and time.monotonic() > job.deadline:
             raise self._too_slow()
-        page_outputs = [
-            PageOutput(width, image_format(fmt), str(self.blobs.page(sha256, page, width, fmt)))
-            for width, fmt in outputs
+        pages = [
+            (
+                page,
+                [
+                    PageOutput(w, image_format(fmt), str(self.blobs.page(sha256, page, w, fmt)))
+                    for w, fmt in outputs
+                ],
+            )
+            for _, page, outputs in (task.key for task in tasks)
         ]
-        args = (str(self.blobs.original(sha256)), page, page_outputs, self.limits)
-        try:
-            return await self.pool.call(render_page, *args, timeout=self.limits.page_timeout_s)
-        except WorkerCrashed:
-            # Once more: the worker may have died of something else (e.g. killed).
-            logger.warning("worker died on %s page %d; retrying once", sha256[:12], page)
-            return await self.pool.call(render_page, *args, timeout=self.limits.page_timeout_s)
+        path = str(self.blobs.original(sha256))
+        timeout = self.limits.page_timeout_s * len(pages)
+        for attempt in (1, 2):
+            try:
+                if len(pages) == 1:
+                    page, outputs = pages[0]
+                    one = await self.pool.call(
+                        render_page, path, page, outputs, self.limits, timeout=timeout
+                    )
+                    return [one]
+                return await self.pool.call(render_pages, path, pages, self.limits, timeout=timeout)
+            except WorkerCrashed:
+                if attempt == 2:
+                    raise
+                # Once more: the worker may have died of something else (e.g. killed).
+                logger.warning("worker died on %s pages %s; retrying once", sha256[:12],
+                               [p for p, _ in pages])  # fmt: skip
+        raise AssertionError("unreachable")
 
     # -- watermarks and stamped copies -------------------------------------------
 

@@ -28,7 +28,7 @@ from meetroom.docs.rejection import PdfRejected
 logger = logging.getLogger(__name__)
 
 # The only functions `WorkerPool.call` runs.
-TASKS = frozenset({"inspect_pdf", "render_page", "watermark_image", "stamp_pdf"})
+TASKS = frozenset({"inspect_pdf", "render_page", "render_pages", "watermark_image", "stamp_pdf"})
 # A cyclic or absurd outline must not loop or flood the agenda.
 MAX_OUTLINE_ENTRIES = 2000
 MAX_OUTLINE_DEPTH = 16
@@ -241,6 +241,15 @@ def render_page(
         written[output.path] = len(data)
     width = widths[0]
     return RenderedPage(page, width, images[width].height, text, written)
+
+
+@_task
+def render_pages(
+    pdf_path: str, pages: list[tuple[int, list[PageOutput]]], limits: Limits
+) -> list[RenderedPage]:
+    """Several pages of one file in one call: what a call costs besides the work
+    (messages, waking up) is paid once for all of them."""
+    return [render_page(pdf_path, page, outputs, limits) for page, outputs in pages]
 
 
 # Bitmaps are reused between pages of the same size: allocating and handing over a

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, UserId
@@ -136,33 +138,32 @@ class SqlFileStore:
 
     async def add_pages(self, sha256: str, pages: Sequence[tuple[int, int, int, str]]) -> int:
         """Record rendered pages (number, width, height, text) in one transaction;
-        returns how many pages of the file are done."""
+        returns how many pages of the file are done. A page recorded before is kept."""
+        rows = [
+            # PostgreSQL text cannot hold NUL; PDF text layers sometimes do.
+            {"sha256": sha256, "page": n, "width_px": w, "height_px": h,
+             "text": text.replace("\x00", "")}
+            for n, w, h, text in pages
+        ]  # fmt: skip
+        done_count = (
+            sa.select(sa.func.count())
+            .select_from(pdf_pages)
+            .where(pdf_pages.c.sha256 == sha256)
+            .scalar_subquery()
+        )
         async with self.db.begin() as conn:
-            numbers = [p[0] for p in pages]
-            existing = {
-                int(r.page)
-                for r in await conn.execute(
-                    sa.select(pdf_pages.c.page).where(
-                        pdf_pages.c.sha256 == sha256, pdf_pages.c.page.in_(numbers)
-                    )
-                )
-            }
-            rows = [
-                # PostgreSQL text cannot hold NUL; PDF text layers sometimes do.
-                {"sha256": sha256, "page": n, "width_px": w, "height_px": h,
-                 "text": text.replace("\x00", "")}
-                for n, w, h, text in pages
-                if n not in existing
-            ]  # fmt: skip
-            if rows:
-                await conn.execute(pdf_pages.insert(), rows)
-            done = await conn.scalar(
-                sa.select(sa.func.count())
-                .select_from(pdf_pages)
-                .where(pdf_pages.c.sha256 == sha256)
+            insert = (
+                sqlite_insert(pdf_pages)
+                if conn.dialect.name == "sqlite"
+                else postgresql_insert(pdf_pages)
             )
-            await conn.execute(
-                pdf_files.update().where(pdf_files.c.sha256 == sha256).values(pages_done=done)
+            if rows:
+                await conn.execute(insert.on_conflict_do_nothing(), rows)
+            done = await conn.scalar(
+                pdf_files.update()
+                .where(pdf_files.c.sha256 == sha256)
+                .values(pages_done=done_count)
+                .returning(pdf_files.c.pages_done)
             )
         return int(done or 0)
 

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,6 @@ async def test_ready_as_jpeg_then_webp(files: Files, tmp_path: Path) -> None:
     blobs = files.pipeline.blobs
     for page in range(1, 6):
         assert blobs.page(sha, page, TABLET, "jpeg").exists()
-        assert blobs.page(sha, page, THUMBNAIL, "jpeg").exists()
     assert await files.store.page_text(sha, 3)
     # The WebP pass follows by itself.
     await until(lambda: all(blobs.page(sha, p, TABLET, "webp").exists() for p in range(1, 6)))
@@ -92,9 +92,33 @@ async def test_ready_as_jpeg_then_webp(files: Files, tmp_path: Path) -> None:
     )  # fmt: skip
     await until(lambda: blobs.page(sha, 2, TABLET, "webp").exists())
 
-    # Large screens: rendered when first asked for.
+    # Large screens, and other formats of thumbnails: rendered when first asked for.
     large = await files.pipeline.page_image(sha, 4, LARGE, "webp")
     assert large.path == blobs.page(sha, 4, LARGE, "webp") and large.path.exists()
+    thumb = await files.pipeline.page_image(sha, 4, THUMBNAIL, "jpeg")
+    assert (thumb.path, thumb.fmt) == (blobs.page(sha, 4, THUMBNAIL, "jpeg"), "jpeg")
+
+
+async def test_background_pages_go_in_batches(files: Files, tmp_path: Path) -> None:
+    """Background pages are sent to a worker several at a time (fewer round trips),
+    while the first pages of a document are sent alone, to arrive first."""
+    calls: list[int] = []
+    real_call = files.pipeline.pool.call
+
+    async def counting(fn: Any, *args: Any, timeout: float) -> Any:
+        # The first pass only (JPEG); the WebP pass that follows goes page by page.
+        if fn.__name__ == "render_page" and args[2][0].fmt == "jpeg":
+            calls.append(1)
+        elif fn.__name__ == "render_pages" and args[1][0][1][0].fmt == "jpeg":
+            calls.append(len(args[1]))
+        return await real_call(fn, *args, timeout=timeout)
+
+    files.pipeline.pool.call = counting  # type: ignore[method-assign]
+    sha = await files.add(make_pdf(tmp_path / "b.pdf", pages=30, kinds=("text",)))
+    await files.pipeline.ingest(sha)
+    assert sum(calls) == 30
+    assert calls[:2] == [1, 1]  # the first pages
+    assert max(calls) > 1 and len(calls) < 15
 
 
 async def test_a_page_asked_for_jumps_the_queue(files: Files, tmp_path: Path) -> None:
