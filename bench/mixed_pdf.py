@@ -15,15 +15,22 @@ import argparse
 import io
 import math
 import random
-import zlib
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The tests' small PDF writer (objects, streams, xref): one copy for both.
+from tests.docs.pdfs import PdfBuilder, pdf_string  # noqa: E402
+
 A4 = (595.0, 842.0)
 SCAN_SIZE = (1240, 1754)  # A4 at 150 dpi
-FONT = Path(__file__).resolve().parents[1] / "meetroom" / "docs" / "fonts" / "DejaVuSans.ttf"
+FONT = ROOT / "meetroom" / "docs" / "fonts" / "DejaVuSans.ttf"
 
 WORDS = (
     "the committee council budget report proposal member members session meeting agenda "
@@ -76,58 +83,6 @@ def page_kinds(pages: int, seed: int = 2024) -> list[str]:
 
 
 # -- PDF objects ---------------------------------------------------------------------------
-
-
-def pdf_string(text: str) -> bytes:
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    return b"(" + escaped.encode("latin-1", errors="replace") + b")"
-
-
-class PdfBuilder:
-    def __init__(self) -> None:
-        self.objects: dict[int, bytes] = {}
-        self._next = 1
-
-    def reserve(self) -> int:
-        number = self._next
-        self._next += 1
-        return number
-
-    def add(self, body: bytes, number: int | None = None) -> int:
-        if number is None:
-            number = self.reserve()
-        self.objects[number] = body
-        return number
-
-    def add_stream(self, data: bytes, extra: bytes = b"", compress: bool = True) -> int:
-        if compress:
-            data = zlib.compress(data, 6)
-            extra += b" /Filter /FlateDecode"
-        return self.add(
-            b"<< /Length %d%s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
-        )
-
-    def to_bytes(self, root: int, info: int) -> bytes:
-        out = io.BytesIO()
-        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets: dict[int, int] = {}
-        for number in sorted(self.objects):
-            offsets[number] = out.tell()
-            out.write(b"%d 0 obj\n%s\nendobj\n" % (number, self.objects[number]))
-        xref = out.tell()
-        size = max(self.objects) + 1
-        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        for number in range(1, size):
-            out.write(
-                b"%010d 00000 n \n" % offsets[number]
-                if number in offsets
-                else b"0000000000 65535 f \n"
-            )
-        out.write(
-            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (size, root, info, xref)
-        )
-        return out.getvalue()
 
 
 # -- page contents -----------------------------------------------------------------------
