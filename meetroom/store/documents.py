@@ -70,6 +70,17 @@ def _document(row: Any, access: frozenset[ParticipantId] | None) -> Document:
     )
 
 
+def _trace(row: Any) -> WatermarkTrace:
+    return WatermarkTrace(
+        row.code,
+        DocumentId(row.document_id),
+        row.viewer_key,
+        row.viewer_name,
+        row.day,
+        row.created_at,
+    )
+
+
 def _document_values(doc: Document) -> dict[str, Any]:
     """The columns a document's owner may change."""
     return {
@@ -345,10 +356,7 @@ class SqlDocumentStore:
                 pass  # made by a concurrent request: use that one
             async with self.db.connect() as conn:
                 row = (await conn.execute(query)).first()
-        return WatermarkTrace(
-            row.code, DocumentId(row.document_id), row.viewer_key, row.viewer_name, row.day,
-            row.created_at,
-        )  # fmt: skip
+        return _trace(row)
 
     async def find_trace(self, code: str) -> WatermarkTrace | None:
         async with self.db.connect() as conn:
@@ -359,10 +367,7 @@ class SqlDocumentStore:
             ).first()
         if row is None:
             return None
-        return WatermarkTrace(
-            row.code, DocumentId(row.document_id), row.viewer_key, row.viewer_name, row.day,
-            row.created_at,
-        )  # fmt: skip
+        return _trace(row)
 
     async def record_audit(self, entry: AuditEntry) -> None:
         async with self.db.begin() as conn:
