@@ -86,6 +86,7 @@ async def wait_done(client: TestClient, doc_id: str, timeout: float = 60) -> dic
 
 
 async def uploaded(m: Meeting, tmp_path: Path, pages: int = 3, **fields: str) -> dict[str, Any]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     data = make_pdf(tmp_path / f"doc{pages}-{len(fields)}.pdf", pages=pages).read_bytes()
     resp = await upload(m.admin, m.csrf, m.id, data, **fields)
     assert resp.status == 202, await resp.text()
@@ -470,3 +471,37 @@ async def test_processing_resumes_after_a_restart(make_site: Any, tmp_path: Path
     doc = await wait_done(again.client, doc_id)
     assert doc["status"] == "ready" and doc["pages_done"] == 40
     assert first_page.stat().st_mtime_ns == rendered_before
+
+
+async def test_documents_in_order_under_items(meeting: Meeting, tmp_path: Path) -> None:
+    m = meeting
+    resp = await m.admin.post(f"/api/meetings/{m.id}/agenda", json={"title": "A"}, headers=m.h())
+    item = (await resp.json())["id"]
+    docs = [await uploaded(m, tmp_path / str(n), pages=n) for n in (1, 2, 3)]
+    ids = [d["id"] for d in docs]
+    resp = await m.admin.post(
+        f"/api/agenda/{item}/documents/order", json={"document_ids": [ids[2], ids[0]]},
+        headers=m.h(),
+    )  # fmt: skip
+    assert [d["id"] for d in await resp.json()] == [ids[2], ids[0]]
+    agenda = await (await m.admin.get(f"/api/meetings/{m.id}/agenda")).json()
+    assert [d["id"] for d in agenda["items"][0]["documents"]] == [ids[2], ids[0]]
+    assert [d["id"] for d in agenda["unattached"]] == [ids[1]]
+
+    # Moving one back out, and one in by PATCH.
+    resp = await m.admin.post(
+        f"/api/meetings/{m.id}/documents/order", json={"document_ids": [ids[0], ids[1]]},
+        headers=m.h(),
+    )  # fmt: skip
+    assert resp.status == 200
+    resp = await m.admin.patch(
+        f"/api/documents/{ids[1]}", json={"agenda_item_id": item}, headers=m.h()
+    )
+    assert (await resp.json())["agenda_item_id"] == item
+    agenda = await (await m.admin.get(f"/api/meetings/{m.id}/agenda")).json()
+    assert {d["id"] for d in agenda["items"][0]["documents"]} == {ids[2], ids[1]}
+    assert [d["id"] for d in agenda["unattached"]] == [ids[0]]
+    resp = await m.admin.post(
+        f"/api/agenda/{item}/documents/order", json={"document_ids": ["nope"]}, headers=m.h()
+    )
+    assert (resp.status, (await resp.json())["error"]["code"]) == (400, "bad_order")
