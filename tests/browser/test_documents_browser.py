@@ -37,6 +37,8 @@ def all_pages_load(page: Page, count: int) -> None:
         image.scroll_into_view_if_needed()
         expect(image).to_have_js_property("complete", True)
         assert image.evaluate("img => img.naturalWidth") == 1600, index
+    # Nothing still in flight (e.g. a revalidation) that leaving the page would abort.
+    page.wait_for_load_state("networkidle")
 
 
 def test_upload_with_progress_and_view_pages(
@@ -97,6 +99,7 @@ def test_upload_with_progress_and_view_pages(
 
     secretary.goto(f"{base}/meetings/{meeting_id}")
     secretary.get_by_role("link", name="Budget report").click()
+    secretary.wait_for_load_state("networkidle")  # its first pages, before leaving
     secretary.get_by_role("link", name="Who opened it").click()
     expect(secretary.locator("table.audit")).to_contain_text("Đại biểu Hòa")
     watch.assert_clean()
