@@ -57,9 +57,9 @@ from meetroom.docs.pipeline import TABLET, THUMBNAIL, Pipeline  # noqa: E402
 from meetroom.docs.pool import WorkerPool  # noqa: E402
 from meetroom.docs.storage import BlobStore  # noqa: E402
 from meetroom.records import FileStatus  # noqa: E402
-from meetroom.sessions.documents import FileProgress  # noqa: E402
+from meetroom.sessions.document_ports import FileProgress  # noqa: E402
 from meetroom.store.database import Database  # noqa: E402
-from meetroom.store.documents import SqlFileStore  # noqa: E402
+from meetroom.store.files import SqlFileStore  # noqa: E402
 
 TABLETS = 50
 # Assumed effective throughput of one shared room Wi-Fi network (all tablets together):

@@ -22,10 +22,12 @@ from meetroom.meetings.service import MeetingService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
 from meetroom.sessions.agenda import AgendaService
-from meetroom.sessions.documents import DocumentService, FileProgress
+from meetroom.sessions.document_ports import FileProgress
+from meetroom.sessions.documents import DocumentService
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.database import Database
-from meetroom.store.documents import SqlDocumentStore, SqlFileStore
+from meetroom.store.documents import SqlDocumentStore
+from meetroom.store.files import SqlFileStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 

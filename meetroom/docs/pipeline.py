@@ -10,7 +10,6 @@ the second, when nothing else waits, re-renders the pages as WebP (~70 ms a page
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import logging
 import time
@@ -25,6 +24,7 @@ from meetroom.docs.pool import WorkerPool
 from meetroom.docs.progress import IngestProgress, PageRecorder
 from meetroom.docs.rejection import PdfRejected, WorkerCrashed
 from meetroom.docs.storage import BlobStore
+from meetroom.docs.task_queue import TaskQueue
 from meetroom.docs.worker import (
     PageOutput,
     PdfInfo,
@@ -76,36 +76,6 @@ class PageFile:
     final: bool = True
 
 
-_Entry = tuple[tuple[int, int, int, int], int, "_Task"]
-
-
-class _TaskQueue:
-    """A priority queue that can show its head, so that a worker can take several
-    neighbouring pages in one call without passing over anything more urgent."""
-
-    def __init__(self) -> None:
-        self._heap: list[_Entry] = []
-        self._ready = asyncio.Event()
-
-    def put(self, entry: _Entry) -> None:
-        heapq.heappush(self._heap, entry)
-        self._ready.set()
-
-    def peek(self) -> _Entry | None:
-        return self._heap[0] if self._heap else None
-
-    def pop_now(self) -> _Entry:
-        entry = heapq.heappop(self._heap)
-        if not self._heap:
-            self._ready.clear()
-        return entry
-
-    async def pop(self) -> _Entry:
-        while not self._heap:
-            await self._ready.wait()
-        return self.pop_now()
-
-
 def _new_future() -> asyncio.Future[Any]:
     return asyncio.get_running_loop().create_future()
 
@@ -136,7 +106,7 @@ class Pipeline:
         self.limits = limits
         self.progress = progress
         self._records = PageRecorder(progress)
-        self._queue = _TaskQueue()
+        self._queue: TaskQueue[_Task] = TaskQueue()
         self._counter = itertools.count()
         self._tasks: dict[tuple[str, int, Outputs], _Task] = {}
         self._jobs: dict[str, _Job] = {}

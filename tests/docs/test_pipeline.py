@@ -19,9 +19,9 @@ from meetroom.docs.pool import WorkerPool
 from meetroom.docs.storage import BlobStore
 from meetroom.docs.worker import PageOutput, render_page
 from meetroom.records import FileStatus
-from meetroom.sessions.documents import FileProgress
+from meetroom.sessions.document_ports import FileProgress
 from meetroom.store.database import Database
-from meetroom.store.documents import SqlFileStore
+from meetroom.store.files import SqlFileStore
 from tests.docs.pdfs import make_pdf, slow_pdf
 
 
