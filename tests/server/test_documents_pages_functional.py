@@ -110,3 +110,31 @@ async def test_upload_form_document_page_and_audit(site: Site, tmp_path: object)
     resp = await post_form(client, f"/documents/{plan.id}", f"/documents/{plan.id}/delete", {})
     assert resp.headers["Location"] == f"{detail}?notice=document_deleted#agenda"
     assert (await client.get(f"/documents/{plan.id}")).status == 404
+
+
+async def test_chair_with_a_join_link_prepares_the_agenda(site: Site) -> None:
+    client, detail = await new_meeting(site)
+    mid = detail.rsplit("/", 1)[1]
+    for name, role in (("Chủ tọa", "chair"), ("Đại biểu", "delegate")):
+        await post_form(
+            client, detail, f"{detail}/participants", {"name": name, "role": role, "user_id": ""}
+        )
+    people = await (await client.get(f"/api/meetings/{mid}/participants")).json()
+    links = {p["name"]: p["join_url"] for p in people}
+    chair, delegate = await site.new_client(), await site.new_client()
+    await chair.get("/" + links["Chủ tọa"].split("/", 3)[3])
+    await delegate.get("/" + links["Đại biểu"].split("/", 3)[3])
+
+    room = await (await chair.get(f"/m/{mid}")).text()
+    assert "Prepare the agenda and documents" in room
+    resp = await chair.get(detail)
+    assert resp.status == 200 and 'action="/meetings/' + mid + '/agenda"' in await resp.text()
+    resp = await post_form(chair, detail, f"{detail}/agenda", {"title": "Khai mạc"})
+    assert resp.status == 303
+    assert [i.title for i in await site.services.agenda.store.list_items(mid)] == ["Khai mạc"]
+    # Join links are not shown to the chair: managing people stays with the secretary.
+    assert "/j/" not in await (await chair.get(detail)).text()
+
+    resp = await delegate.get(detail, allow_redirects=False)
+    assert resp.headers["Location"] == f"/m/{mid}"
+    assert "Prepare the agenda" not in await (await delegate.get(f"/m/{mid}")).text()

@@ -135,7 +135,9 @@ async def render_detail(
     svc = services(request)
     who = principal(request)
     access = await svc.meetings.open(who, meeting_id)
-    if who.meeting_scope is not None:
+    if who.meeting_scope is not None and not access.can_prepare:
+        # A delegate who joined by link has the meeting page; the chair and secretary
+        # who joined by link prepare the agenda here too.
         raise redirect(f"/m/{access.meeting.id}")
     people = await svc.meetings.participants(who, access.meeting.id)
     links = {}
