@@ -12,6 +12,7 @@ from datetime import timedelta
 from meetroom.accounts.service import AccountService, LoginPolicy
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
+from meetroom.bus.local import LocalBus
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
 from meetroom.docs.limits import Limits
@@ -24,10 +25,12 @@ from meetroom.server.context import Services
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
+from meetroom.sessions.live import LiveService
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
+from meetroom.store.live import SqlLiveStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 
@@ -126,22 +129,24 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         clock,
         timedelta(hours=settings.join_link_grace_hours),
     )
+    documents = DocumentService(
+        SqlDocumentStore(db),
+        SqlFileStore(db),
+        agenda_store,
+        meetings,
+        pipeline,
+        pipeline.blobs,
+        clock,
+        settings.timezone,
+        settings.upload_max_mb * 1024 * 1024,
+    )
     return Services(
         settings=settings,
         accounts=AccountService(users, sessions, meeting_store, Argon2Passwords(), clock, policy),
         meetings=meetings,
         agenda=AgendaService(agenda_store, meetings, clock),
-        documents=DocumentService(
-            SqlDocumentStore(db),
-            SqlFileStore(db),
-            agenda_store,
-            meetings,
-            pipeline,
-            pipeline.blobs,
-            clock,
-            settings.timezone,
-            settings.upload_max_mb * 1024 * 1024,
-        ),
+        documents=documents,
+        live=LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock),
         database=db,
         state=SqlAppState(db),
         secret=secret,

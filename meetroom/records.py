@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, UserId
 
@@ -220,3 +221,18 @@ class AuditEntry:
     trace_code: str | None
     address: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOp:
+    """One stored annotation operation of a meeting's live session."""
+
+    seq: int
+    op_id: str
+    author: str  # "p:<participant id>" or "u:<user id>"
+    kind: str  # stroke | note | erase | undo | redo
+    layer: str | None
+    document_id: str | None
+    page: int | None
+    target: str | None  # of an erase, undo or redo
+    body: dict[str, Any]

@@ -48,6 +48,11 @@ def _invalid(text: str) -> Invalid:
         return Invalid(
             "unknown_field", N_("Unknown field: {field}."), details={"field": field}, field=field
         )
+    if where == "type" and reason.startswith("Invalid value"):
+        # The tag of a tagged union: a message type this server does not know.
+        return Invalid(
+            "unknown_type", N_("Unknown message type: {value}."), value=reason[14:].strip(" '")
+        )
     if where:
         return _invalid_value(where, reason)
     return Invalid("invalid_body", N_("Invalid request: {reason}"), reason=reason)
@@ -95,6 +100,15 @@ def _invalid_value(field: str, reason: str) -> Invalid:
 
 def to_builtins(value: Any) -> Any:
     return msgspec.to_builtins(value)
+
+
+def convert(value: Any, type_: type[T]) -> T:
+    """Builtins (e.g. JSON kept in the database) to a typed message."""
+    return msgspec.convert(value, type_)
+
+
+def replace(struct: T, **changes: Any) -> T:
+    return msgspec.structs.replace(struct, **changes)  # type: ignore[type-var]
 
 
 def json_schemas(types: list[Any]) -> tuple[tuple[dict[str, Any], ...], dict[str, Any]]:

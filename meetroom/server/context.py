@@ -18,6 +18,7 @@ from meetroom.records import Principal
 from meetroom.server.i18n import Catalogs
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.documents import DocumentService
+from meetroom.sessions.live import LiveService
 
 
 class HealthCheck(Protocol):
@@ -31,6 +32,7 @@ class Services:
     meetings: MeetingService
     agenda: AgendaService
     documents: DocumentService
+    live: LiveService
     database: HealthCheck
     state: KeyValue
     secret: bytes

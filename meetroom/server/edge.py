@@ -43,6 +43,18 @@ HTTP_STATUS: dict[Category, int] = {
     Category.UNAVAILABLE: 503,
 }
 
+# For the meeting WebSocket: 4000 + HTTP status where the protocol leaves room.
+WS_CLOSE_CODE: dict[Category, int] = {
+    Category.INVALID: 4400,
+    Category.UNAUTHENTICATED: 4401,
+    Category.FORBIDDEN: 4403,
+    Category.NOT_FOUND: 4404,
+    Category.CONFLICT: 4409,
+    Category.TOO_LARGE: 1009,
+    Category.RATE_LIMITED: 4429,
+    Category.UNAVAILABLE: 1013,
+}
+
 _ERROR_CLASS: dict[int, type[MeetRoomError]] = {
     HTTP_STATUS[cls.category]: cls
     for cls in (
@@ -126,6 +138,7 @@ def error_response(
         exc.category is Category.UNAUTHENTICATED
         and request.method == "GET"
         and exc.code == "sign_in_required"
+        and request.headers.get("Upgrade", "").lower() != "websocket"
     ):
         raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
     try:

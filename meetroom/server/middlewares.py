@@ -155,7 +155,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     auth = request[AUTH]
     needs_token = not is_api(request) or auth.cookie_authenticated
     if needs_token:
-        _check_origin(request)
+        check_origin(request)
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.content_type == "application/x-www-form-urlencoded":
             form = await request.post()
@@ -177,7 +177,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-def _check_origin(request: web.Request) -> None:
+def check_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return

@@ -214,6 +214,15 @@ class DocumentService:
             raise Forbidden("document_forbidden", N_("You do not have access to this document."))
         return DocumentView(doc, await self._file(doc), access)
 
+    async def pages_for(
+        self, actor: Principal, meeting_id: MeetingId, document_id: DocumentId
+    ) -> int:
+        """The page count of a ready document of this meeting that `actor` may see."""
+        view = await self.view(actor, document_id)
+        if view.document.meeting_id != meeting_id:
+            raise NotFound("document_not_found", N_("No such document."))
+        return await self._page_count(view)
+
     async def for_meeting(self, actor: Principal, meeting_id: MeetingId) -> list[DocumentView]:
         access = await self.meetings.open(actor, meeting_id)
         views = []

@@ -276,3 +276,36 @@ document_audit = sa.Table(
     sa.Column("address", sa.String(64), nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
 )
+
+# The live session of a meeting: where the presenter is, and the meeting's last
+# sequence number (one row per meeting, updated in the transaction of each operation).
+live_state = sa.Table(
+    "live_state",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("presenter", sa.JSON, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Annotation operations, in order: strokes and notes added, erased, undone, redone.
+live_ops = sa.Table(
+    "live_ops",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    # The client's id for the operation: a resent operation is recognised, not repeated.
+    sa.Column("op_id", sa.String(64), nullable=False),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("author", sa.String(40), nullable=False),
+    # stroke | note | erase | undo | redo
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("layer", sa.String(8), nullable=True),
+    sa.Column("document_id", ID, nullable=True),
+    sa.Column("page", sa.Integer, nullable=True),
+    # The target of an erase, undo or redo.
+    sa.Column("target", sa.String(64), nullable=True),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("meeting_id", "op_id", name="uq_live_ops_meeting_op"),
+)

@@ -1,0 +1,274 @@
+"""The meeting WebSocket: every message is a Struct in one tagged union per direction
+(the `type` field), and the first message of a client is `hello` with the protocol
+version it speaks.
+
+Coordinates of strokes and notes are page-relative: x and y from 0 to 1 of the page's
+width and height, so that a stroke lands on the same spot at any zoom or screen size.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+OpId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+PageNo = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+Unit = Annotated[float, msgspec.Meta(ge=-0.5, le=1.5)]
+Point = tuple[Unit, Unit]
+Points = Annotated[list[Point], msgspec.Meta(max_length=2000)]
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+Layer = Literal["shared", "private"]
+Tool = Literal["pen", "highlighter", "line", "arrow"]
+
+
+class Viewport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The visible part of the page: top-left corner (page-relative) and zoom (1 = fit)."""
+
+    x: Unit = 0.0
+    y: Unit = 0.0
+    zoom: Annotated[float, msgspec.Meta(ge=1.0, le=8.0)] = 1.0
+
+
+class Where(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A place in the meeting: agenda item, document, page, viewport."""
+
+    document_id: Id | None = None
+    page: PageNo = 1
+    item_id: Id | None = None
+    viewport: Viewport = Viewport()
+
+
+# -- client to server --------------------------------------------------------------------
+
+
+class ClientMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=True):
+    pass
+
+
+class Hello(ClientMessage, tag="hello"):
+    version: int
+    # The last sequence number this client saw: it receives what came after, once.
+    last_seq: int = 0
+
+
+class Present(ClientMessage, tag="present"):
+    """The presenter turns to a place; following tablets go there."""
+
+    where: Where
+
+
+class Browse(ClientMessage, tag="browse"):
+    """Where this client is, and whether it follows the presenter (for presence)."""
+
+    following: bool
+    where: Where | None = None
+
+
+class ForceFollow(ClientMessage, tag="force_follow"):
+    """The chair brings every tablet back to the presenter."""
+
+
+class HandOver(ClientMessage, tag="hand_over"):
+    """The chair gives presentation to a participant (or takes it back with null)."""
+
+    participant_id: Id | None
+
+
+class OpenShared(ClientMessage, tag="open_shared"):
+    """The chair lets everyone draw on the shared layer (or not)."""
+
+    open: bool
+
+
+class StrokeStart(ClientMessage, tag="stroke_start"):
+    op_id: OpId
+    document_id: Id
+    page: PageNo
+    layer: Layer
+    tool: Tool = "pen"
+    color: Color = "#1c2430"
+    width: Annotated[float, msgspec.Meta(gt=0, le=0.1)] = 0.003
+    points: Points = []
+
+
+class StrokePoints(ClientMessage, tag="stroke_points"):
+    """More points of a stroke being drawn: shown live, stored with the stroke's end."""
+
+    op_id: OpId
+    points: Points
+
+
+class StrokeEnd(ClientMessage, tag="stroke_end"):
+    """The pen is lifted: the whole stroke, stored then acknowledged.
+
+    It carries every point, so that a stroke drawn offline (or whose start was lost)
+    is complete on its own; `stroke_start`/`stroke_points` only show it being drawn."""
+
+    op_id: OpId
+    document_id: Id
+    page: PageNo
+    layer: Layer
+    tool: Tool
+    color: Color
+    width: Annotated[float, msgspec.Meta(gt=0, le=0.1)]
+    points: Annotated[list[Point], msgspec.Meta(min_length=1, max_length=20_000)]
+
+
+class AddNote(ClientMessage, tag="note"):
+    op_id: OpId
+    document_id: Id
+    page: PageNo
+    layer: Layer
+    x: Unit
+    y: Unit
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    color: Color = "#fff4a3"
+
+
+class Erase(ClientMessage, tag="erase"):
+    """Remove a whole stroke or note (one's own, or on the shared layer if allowed)."""
+
+    op_id: OpId
+    target: OpId
+
+
+class Undo(ClientMessage, tag="undo"):
+    """Take back one's own last stroke or note that is still there."""
+
+    op_id: OpId
+
+
+class Redo(ClientMessage, tag="redo"):
+    """Bring back what one's own last undo took away."""
+
+    op_id: OpId
+
+
+class Ping(ClientMessage, tag="ping"):
+    pass
+
+
+ClientMessages = (
+    Hello | Present | Browse | ForceFollow | HandOver | OpenShared | StrokeStart
+    | StrokePoints | StrokeEnd | AddNote | Erase | Undo | Redo | Ping
+)  # fmt: skip
+
+
+# -- server to client --------------------------------------------------------------------
+
+
+class ServerMessage(msgspec.Struct, tag_field="type", omit_defaults=True):
+    pass
+
+
+class Annotation(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A stored stroke or note, as every client draws it."""
+
+    op_id: str
+    author: str
+    document_id: str
+    page: int
+    layer: Layer
+    kind: Literal["stroke", "note"]
+    tool: Tool = "pen"
+    color: str = "#1c2430"
+    width: float = 0.003
+    points: list[Point] = []
+    x: float = 0.0
+    y: float = 0.0
+    text: str = ""
+
+
+class PresenterState(msgspec.Struct, frozen=True, omit_defaults=True):
+    where: Where = Where()
+    # Who presents: a participant id, or null for the chair(s).
+    presenter: str | None = None
+    shared_open: bool = False
+    # Bumped by "everyone back to the presenter".
+    follow_epoch: int = 0
+
+
+class Welcome(ServerMessage, tag="welcome"):
+    version: int
+    you: str
+    name: str
+    role: str
+    grants: list[str]
+    state: PresenterState
+    # The meeting's sequence number when the replay below ends.
+    seq: int
+    # Visible annotations present now, when the client starts afresh (last_seq 0).
+    annotations: list[Annotation] = []
+
+
+class Added(ServerMessage, tag="added"):
+    seq: int
+    annotation: Annotation
+
+
+class Removed(ServerMessage, tag="removed"):
+    seq: int
+    op_id: str
+    # What removed it (an erase or an undo), so that its author can redo.
+    by: str
+
+
+class Restored(ServerMessage, tag="restored"):
+    seq: int
+    annotation: Annotation
+
+
+class Presented(ServerMessage, tag="presented"):
+    state: PresenterState
+
+
+class Drawing(ServerMessage, tag="drawing"):
+    """Points of a stroke still being drawn (not stored yet, no sequence number)."""
+
+    op_id: str
+    author: str
+    document_id: str = ""
+    page: int = 0
+    layer: Layer = "shared"
+    tool: Tool = "pen"
+    color: str = "#1c2430"
+    width: float = 0.003
+    points: list[Point] = []
+
+
+class Ack(ServerMessage, tag="ack"):
+    op_id: str
+    seq: int
+
+
+class PresenceEntry(msgspec.Struct, frozen=True, omit_defaults=True):
+    participant: str
+    name: str
+    role: str
+    connections: int
+    following: bool
+    where: Where | None = None
+
+
+class Presence(ServerMessage, tag="presence"):
+    people: list[PresenceEntry]
+
+
+class Error(ServerMessage, tag="error"):
+    code: str
+    message: str
+    # The op_id (or message type) the error is about.
+    ref: str | None = None
+
+
+class Pong(ServerMessage, tag="pong"):
+    pass
+
+
+ServerMessages = (
+    Welcome | Added | Removed | Restored | Presented | Drawing | Ack | Presence | Error | Pong
+)

@@ -1,0 +1,133 @@
+"""The meeting WebSocket (`/m/{meeting_id}/socket`): parses each message, lets the
+live session act on it, and writes replies and events through one writer task per
+socket with a bounded queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiohttp import WSMsgType, web
+
+from meetroom.errors import N_, Category, Forbidden, Invalid, MeetRoomError, Unauthenticated
+from meetroom.ids import MeetingId, new_id
+from meetroom.protocol import live as p
+from meetroom.protocol.codec import decode_json, encode_json
+from meetroom.server.context import principal, services
+from meetroom.server.edge import WS_CLOSE_CODE
+from meetroom.server.middlewares import check_origin
+from meetroom.server.render import translations_for
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE = 64 * 1024
+# Events waiting for a slow client; past this it is dropped and resyncs on reconnect.
+QUEUE_SIZE = 1024
+# Messages per second a client may send (drawing sends ~30), and the burst above it.
+RATE = 100.0
+BURST = 300.0
+# How far past the burst a client may go, ignoring the errors, before it is cut off.
+ABUSE = 300.0
+CLOSE_TOO_SLOW = 4008
+CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
+
+
+class _Bucket:
+    def __init__(self) -> None:
+        self.tokens = BURST
+        self.at = time.monotonic()
+
+    def take(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.at) * RATE) - 1
+        self.at = now
+        return self.tokens
+
+
+async def live_socket(request: web.Request) -> web.StreamResponse:
+    meeting_id = MeetingId(request.match_info["meeting_id"])
+    if not request.headers.get("Origin"):
+        raise Forbidden("bad_origin", N_("Requests from another site are not accepted."))
+    check_origin(request)
+    who = principal(request)
+    if not who.is_authenticated:
+        raise Unauthenticated("sign_in_required", N_("Please sign in."))
+    live = services(request).live
+    viewer = await live.viewer(who, meeting_id)  # 403/404 before the upgrade
+
+    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=16 * MAX_MESSAGE)
+    await ws.prepare(request)
+    translations = translations_for(request)
+    connection_id = new_id()
+    queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
+    dropped = False
+
+    def send(data: bytes) -> None:
+        nonlocal dropped
+        if dropped:
+            return
+        try:
+            queue.put_nowait(data)
+        except asyncio.QueueFull:
+            dropped = True
+            logger.info("dropping a slow client of meeting %s", meeting_id)
+            asyncio.get_running_loop().create_task(
+                ws.close(code=CLOSE_TOO_SLOW, message=b"too slow; reconnect")
+            )
+
+    def error(exc: MeetRoomError, ref: str | None = None) -> None:
+        text = translations.gettext(exc.message)
+        message = text.format(**exc.params) if exc.params else text
+        send(encode_json(p.Error(code=exc.code, message=message, ref=ref)))
+
+    async def write() -> None:
+        while True:
+            data = await queue.get()
+            await ws.send_frame(data, WSMsgType.TEXT)
+
+    writer = asyncio.create_task(write(), name=f"ws-writer-{connection_id}")
+    bucket = _Bucket()
+    joined = False
+    try:
+        async for frame in ws:
+            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                continue
+            data = frame.data
+            if len(data) > MAX_MESSAGE:
+                error(Invalid("too_large", N_("The message is too large.")))
+                continue
+            tokens = bucket.take()
+            if tokens < -ABUSE:
+                await ws.close(code=CLOSE_FLOODING, message=b"too many messages")
+                break
+            if tokens < 0:
+                if tokens > -1.5:  # once per burst, not once per message
+                    error(Invalid("rate_limited", N_("Too many messages; slow down.")))
+                continue
+            try:
+                message: p.ClientMessage = decode_json(data, p.ClientMessages)  # type: ignore[arg-type]
+            except MeetRoomError as exc:
+                error(exc)
+                continue
+            ref = getattr(message, "op_id", None) or type(message).__name__.lower()
+            try:
+                if not joined:
+                    if not isinstance(message, p.Hello):
+                        error(Invalid("hello_first", N_("Say hello first.")), ref)
+                        continue
+                    await live.join(viewer, meeting_id, connection_id, message, send)
+                    joined = True
+                    continue
+                reply = await live.handle(meeting_id, connection_id, message)
+            except MeetRoomError as exc:
+                error(exc, ref)
+                continue
+            if reply is not None:
+                send(encode_json(reply))
+    finally:
+        if joined:
+            await live.leave(meeting_id, connection_id)
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+    return ws

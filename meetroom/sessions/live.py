@@ -1,0 +1,393 @@
+"""The live session of a meeting: where the presenter is, who follows, annotations
+on the shared and private layers, and who is connected.
+
+Every stored operation gets the meeting's next sequence number and is published in
+that order: storing and publishing happen under one lock per meeting, and so does a
+client's joining (its snapshot, then its subscription), so a client that resumes from
+the last number it saw gets everything after it exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from meetroom.bus import Envelope
+from meetroom.clock import Clock
+from meetroom.errors import N_, Forbidden, Invalid, NotFound
+from meetroom.ids import DocumentId, MeetingId, ParticipantId
+from meetroom.meetings.service import MeetingService
+from meetroom.protocol import live as p
+from meetroom.protocol.codec import convert, encode_json, replace, to_builtins
+from meetroom.records import Grant, LiveOp, Principal
+from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
+from meetroom.sessions.live_state import Annotations
+
+logger = logging.getLogger(__name__)
+
+MAX_DRAWINGS = 8  # strokes one connection may have in progress at once
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Someone connected to a meeting's live session."""
+
+    key: str  # "p:<participant id>", or "u:<user id>" for an admin or secretary account
+    name: str
+    role: str
+    grants: frozenset[Grant]
+    principal: Principal
+
+
+@dataclass
+class _Connection:
+    viewer: Viewer
+    unsubscribe: Callable[[], None]
+    following: bool = True
+    where: p.Where | None = None
+    drawing: dict[str, p.StrokeStart] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)  # document id -> page count
+
+
+@dataclass
+class _Meeting:
+    id: MeetingId
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_seq: int = 0
+    state: p.PresenterState = p.PresenterState()
+    annotations: Annotations = field(default_factory=Annotations)
+    connections: dict[str, _Connection] = field(default_factory=dict)
+
+
+def _topic(meeting_id: MeetingId) -> str:
+    return f"meeting:{meeting_id}"
+
+
+class LiveService:
+    def __init__(
+        self,
+        meetings: MeetingService,
+        store: LiveStore,
+        bus: LiveBus,
+        documents: DocumentPages,
+        clock: Clock,
+    ) -> None:
+        self.meetings = meetings
+        self.store = store
+        self.bus = bus
+        self.documents = documents
+        self.clock = clock
+        self._live: dict[MeetingId, _Meeting] = {}
+        self._loading: dict[MeetingId, asyncio.Lock] = {}
+
+    # -- joining and leaving -------------------------------------------------------
+
+    async def viewer(self, principal: Principal, meeting_id: MeetingId) -> Viewer:
+        access = await self.meetings.open(principal, meeting_id)
+        if access.me is not None:
+            me = access.me
+            return Viewer(f"p:{me.id}", me.name, me.role.value, me.grants, principal)
+        assert principal.user is not None
+        user = principal.user
+        return Viewer(f"u:{user.id}", user.display_name, "manager", frozenset(Grant), principal)
+
+    async def join(
+        self,
+        viewer: Viewer,
+        meeting_id: MeetingId,
+        connection_id: str,
+        hello: p.Hello,
+        send: Callable[[bytes], None],
+    ) -> None:
+        """Send the welcome (and what the client missed since `hello.last_seq`), then
+        the live stream: in that order, with nothing lost or repeated in between."""
+        if hello.version != p.PROTOCOL_VERSION:
+            raise Invalid(
+                "protocol_version",
+                N_("This page is out of date (protocol {got}; the server speaks {want}). "
+                   "Reload it."),
+                got=hello.version, want=p.PROTOCOL_VERSION,
+            )  # fmt: skip
+        meeting = await self._meeting(meeting_id)
+        async with meeting.lock:
+            resume = 0 < hello.last_seq <= meeting.last_seq
+            send(
+                encode_json(
+                    p.Welcome(
+                        version=p.PROTOCOL_VERSION,
+                        you=viewer.key,
+                        name=viewer.name,
+                        role=viewer.role,
+                        grants=sorted(g.value for g in viewer.grants),
+                        state=meeting.state,
+                        seq=meeting.last_seq,
+                        annotations=[] if resume else meeting.annotations.visible_to(viewer.key),
+                    )
+                )
+            )
+            if resume:
+                for op in await self.store.ops(meeting_id, after=hello.last_seq):
+                    event = meeting.annotations.event_of(op)
+                    if event is not None and (event[1] is None or viewer.key in event[1]):
+                        send(event[0])
+            sent = meeting.last_seq
+
+            def deliver(envelope: Envelope) -> None:
+                if envelope.seq and envelope.seq <= sent:
+                    return  # in the snapshot or the replay already
+                if envelope.audience is not None and viewer.key not in envelope.audience:
+                    return
+                if envelope.origin == connection_id:
+                    return
+                send(envelope.data)
+
+            unsubscribe = self.bus.subscribe(_topic(meeting_id), deliver)
+            meeting.connections[connection_id] = _Connection(viewer, unsubscribe)
+        self._publish_presence(meeting)
+
+    async def leave(self, meeting_id: MeetingId, connection_id: str) -> None:
+        meeting = self._live.get(meeting_id)
+        if meeting is None:
+            return
+        async with meeting.lock:
+            connection = meeting.connections.pop(connection_id, None)
+            if connection is not None:
+                connection.unsubscribe()
+            if not meeting.connections and self._live.get(meeting_id) is meeting:
+                # Loaded again from the store by the next client to join.
+                del self._live[meeting_id]
+                return
+        self._publish_presence(meeting)
+
+    async def _meeting(self, meeting_id: MeetingId) -> _Meeting:
+        loading = self._loading.setdefault(meeting_id, asyncio.Lock())
+        async with loading:
+            meeting = self._live.get(meeting_id)
+            if meeting is None:
+                meeting = _Meeting(meeting_id)
+                last_seq, stored = await self.store.state(meeting_id)
+                meeting.last_seq = last_seq
+                if stored:
+                    meeting.state = convert(stored, p.PresenterState)
+                for op in await self.store.ops(meeting_id):
+                    meeting.annotations.apply(op)
+                self._live[meeting_id] = meeting
+        return meeting
+
+    # -- messages ----------------------------------------------------------------------
+
+    async def handle(
+        self, meeting_id: MeetingId, connection_id: str, message: p.ClientMessage
+    ) -> p.ServerMessage | None:
+        """Act on one message of a joined client; returns the reply to it, if any.
+        A message that is not allowed raises, and changes nothing."""
+        meeting = self._live[meeting_id]
+        connection = meeting.connections[connection_id]
+        viewer = connection.viewer
+        match message:
+            case p.Ping():
+                return p.Pong()
+            case p.Browse(following=following, where=where):
+                connection.following, connection.where = following, where
+                self._publish_presence(meeting)
+                return None
+            case p.Present(where=where):
+                if not self._may_present(meeting, viewer):
+                    raise Forbidden("not_presenter", N_("Only the presenter can turn pages."))
+                if where.document_id is not None:
+                    await self._check_page(connection, meeting_id, where.document_id, where.page)
+                await self._change_state(meeting, where=where)
+                return None
+            case p.ForceFollow():
+                self._require_moderator(viewer)
+                await self._change_state(meeting, follow_epoch=meeting.state.follow_epoch + 1)
+                return None
+            case p.HandOver(participant_id=pid):
+                self._require_moderator(viewer)
+                if pid is not None:
+                    person = await self.meetings.store.get_participant(ParticipantId(pid))
+                    if person is None or person.meeting_id != meeting_id:
+                        raise NotFound(
+                            "participant_not_found", N_("No such participant in this meeting.")
+                        )
+                await self._change_state(meeting, presenter=pid)
+                return None
+            case p.OpenShared(open=is_open):
+                self._require_moderator(viewer)
+                await self._change_state(meeting, shared_open=is_open)
+                return None
+            case p.StrokeStart():
+                await self._stroke_start(meeting, connection_id, connection, message)
+                return None
+            case p.StrokePoints(op_id=op_id, points=points):
+                start = connection.drawing.get(op_id)
+                if start is None:
+                    raise Invalid("unknown_stroke", N_("No stroke is being drawn with this id."))
+                self._publish_drawing(meeting, connection_id, viewer, start, points)
+                return None
+            case p.StrokeEnd():
+                connection.drawing.pop(message.op_id, None)
+                await self._check_layer(meeting, connection, viewer, message.layer)
+                await self._check_page(connection, meeting_id, message.document_id, message.page)
+                body = {
+                    "tool": message.tool, "color": message.color, "width": message.width,
+                    "points": [list(point) for point in message.points],
+                }  # fmt: skip
+                return await self._store(meeting, connection_id, viewer, message.op_id,
+                                         "stroke", message.layer, message.document_id,
+                                         message.page, None, body)  # fmt: skip
+            case p.AddNote():
+                await self._check_layer(meeting, connection, viewer, message.layer)
+                await self._check_page(connection, meeting_id, message.document_id, message.page)
+                body = {"x": message.x, "y": message.y, "text": message.text,
+                        "color": message.color}  # fmt: skip
+                return await self._store(meeting, connection_id, viewer, message.op_id,
+                                         "note", message.layer, message.document_id,
+                                         message.page, None, body)  # fmt: skip
+            case p.Erase(op_id=op_id, target=erased):
+                shown = meeting.annotations.visible.get(erased)
+                if shown is None or not (shown.layer == "shared" or shown.author == viewer.key):
+                    raise NotFound("annotation_not_found", N_("There is nothing to erase here."))
+                if shown.author != viewer.key:
+                    await self._check_layer(meeting, connection, viewer, shown.layer)
+                return await self._store(meeting, connection_id, viewer, op_id, "erase",
+                                         None, None, None, erased, {})  # fmt: skip
+            case p.Undo(op_id=op_id):
+                undone = meeting.annotations.last_undoable(viewer.key)
+                if undone is None:
+                    raise Invalid("nothing_to_undo", N_("There is nothing to undo."))
+                return await self._store(meeting, connection_id, viewer, op_id, "undo",
+                                         None, None, None, undone, {})  # fmt: skip
+            case p.Redo(op_id=op_id):
+                redone = meeting.annotations.last_redoable(viewer.key)
+                if redone is None:
+                    raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
+                return await self._store(meeting, connection_id, viewer, op_id, "redo",
+                                         None, None, None, redone, {})  # fmt: skip
+            case p.Hello():
+                raise Invalid("already_joined", N_("This connection has joined already."))
+        raise Invalid("unknown_type", N_("Unknown message type."))
+
+    # -- presenter ---------------------------------------------------------------------
+
+    def _may_present(self, meeting: _Meeting, viewer: Viewer) -> bool:
+        presenter = meeting.state.presenter
+        return Grant.MODERATOR in viewer.grants or (
+            presenter is not None and viewer.key == f"p:{presenter}"
+        )
+
+    def _require_moderator(self, viewer: Viewer) -> None:
+        if Grant.MODERATOR not in viewer.grants:
+            raise Forbidden("not_moderator", N_("Only the chair can do this."))
+
+    async def _change_state(self, meeting: _Meeting, **changes: Any) -> None:
+        async with meeting.lock:
+            state = replace(meeting.state, **changes)
+            meeting.state = state
+            await self.store.save_presenter(meeting.id, to_builtins(state), self.clock.now())
+            self.bus.publish(_topic(meeting.id), Envelope(encode_json(p.Presented(state=state))))
+
+    # -- annotations -------------------------------------------------------------------
+
+    async def _check_layer(
+        self, meeting: _Meeting, connection: _Connection, viewer: Viewer, layer: str
+    ) -> None:
+        if layer == "private":
+            return
+        state = meeting.state
+        if (
+            Grant.CAN_ANNOTATE_SHARED in viewer.grants
+            or state.shared_open
+            or (state.presenter is not None and viewer.key == f"p:{state.presenter}")
+        ):
+            return
+        raise Forbidden(
+            "shared_layer_closed",
+            N_("Drawing on the shared layer is for the chair and the presenter, unless the "
+               "chair opens it to everyone."),
+        )  # fmt: skip
+
+    async def _check_page(
+        self, connection: _Connection, meeting_id: MeetingId, document_id: str, page: int
+    ) -> None:
+        pages = connection.pages.get(document_id)
+        if pages is None:
+            pages = await self.documents.pages_for(
+                connection.viewer.principal, meeting_id, DocumentId(document_id)
+            )
+            connection.pages[document_id] = pages
+        if not 1 <= page <= pages:
+            raise NotFound("page_not_found", N_("This document has no page {page}."), page=page)
+
+    async def _stroke_start(
+        self, meeting: _Meeting, connection_id: str, connection: _Connection,
+        message: p.StrokeStart,
+    ) -> None:  # fmt: skip
+        viewer = connection.viewer
+        await self._check_layer(meeting, connection, viewer, message.layer)
+        await self._check_page(connection, meeting.id, message.document_id, message.page)
+        if len(connection.drawing) >= MAX_DRAWINGS:
+            connection.drawing.pop(next(iter(connection.drawing)))
+        connection.drawing[message.op_id] = message
+        self._publish_drawing(meeting, connection_id, viewer, message, message.points)
+
+    def _publish_drawing(
+        self, meeting: _Meeting, connection_id: str, viewer: Viewer, start: p.StrokeStart,
+        points: list[tuple[float, float]],
+    ) -> None:  # fmt: skip
+        drawing = p.Drawing(
+            op_id=start.op_id, author=viewer.key, document_id=start.document_id,
+            page=start.page, layer=start.layer, tool=start.tool, color=start.color,
+            width=start.width, points=points,
+        )  # fmt: skip
+        audience = frozenset({viewer.key}) if start.layer == "private" else None
+        envelope = Envelope(encode_json(drawing), audience=audience, origin=connection_id)
+        self.bus.publish(_topic(meeting.id), envelope)
+
+    async def _store(
+        self, meeting: _Meeting, connection_id: str, viewer: Viewer, op_id: str, kind: str,
+        layer: str | None, document_id: str | None, page: int | None, target: str | None,
+        body: dict[str, Any],
+    ) -> p.Ack:  # fmt: skip
+        """Store, then publish, then acknowledge: an ack means the operation is kept."""
+        op = LiveOp(0, op_id, viewer.key, kind, layer, document_id, page, target, body)
+        async with meeting.lock:
+            stored, new = await self.store.append(meeting.id, op, self.clock.now())
+            if new:
+                meeting.last_seq = stored.seq
+                meeting.annotations.apply(stored)
+                event = meeting.annotations.event_of(stored)
+                if event is not None:
+                    data, audience = event
+                    self.bus.publish(
+                        _topic(meeting.id),
+                        Envelope(data, seq=stored.seq, audience=audience, origin=connection_id),
+                    )
+        return p.Ack(op_id=op_id, seq=stored.seq)
+
+    # -- presence ------------------------------------------------------------------------
+
+    def _publish_presence(self, meeting: _Meeting) -> None:
+        """Who is connected, where, and following or not: for the chair."""
+        people: dict[str, p.PresenceEntry] = {}
+        moderators: set[str] = set()
+        for connection in meeting.connections.values():
+            viewer = connection.viewer
+            if Grant.MODERATOR in viewer.grants:
+                moderators.add(viewer.key)
+            known = people.get(viewer.key)
+            people[viewer.key] = p.PresenceEntry(
+                participant=viewer.key,
+                name=viewer.name,
+                role=viewer.role,
+                connections=(known.connections if known else 0) + 1,
+                following=connection.following or bool(known and known.following),
+                where=connection.where or (known.where if known else None),
+            )
+        if moderators:
+            presence = p.Presence(people=sorted(people.values(), key=lambda e: e.name))
+            self.bus.publish(
+                _topic(meeting.id), Envelope(encode_json(presence), audience=frozenset(moderators))
+            )

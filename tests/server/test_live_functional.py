@@ -1,0 +1,437 @@
+"""The meeting WebSocket with real clients against a real server: handshake, the
+presenter and followers, both annotation layers, grants, acknowledgement after
+storing, resume without gap or duplicate, malformed messages and flooding."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.docs.pdfs import make_pdf
+from tests.server.test_api_functional import create_meeting, local_path
+from tests.server.test_documents_functional import upload, wait_done
+
+
+class Tablet:
+    """One WebSocket client, reading every message into a list as it comes."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self.read = 0  # messages before this index were looked at already
+
+    async def _read(self) -> None:
+        async for frame in self.ws:
+            if frame.type == aiohttp.WSMsgType.TEXT:
+                self.messages.append(json.loads(frame.data))
+                self._arrived.set()
+
+    async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
+        await self.ws.send_json({"type": type, **fields})
+
+    async def next(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
+        """The next message of this type not looked at yet."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for index in range(self.read, len(self.messages)):
+                if self.messages[index]["type"] == type:
+                    self.read = index + 1
+                    return self.messages[index]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                got = [m["type"] for m in self.messages[self.read :]]
+                raise AssertionError(f"no {type!r} within {timeout} s; got {got}")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def next_where(
+        self,
+        type: str,
+        check: Callable[[dict[str, Any]], bool],
+        timeout: float = 5.0,  # noqa: A002
+    ) -> dict[str, Any]:
+        """The next message of this type for which `check` holds (skipping others)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            message = await self.next(type, max(remaining, 0.01))
+            if check(message):
+                return message
+
+    async def none(self, type: str, within: float = 0.3) -> None:  # noqa: A002
+        await asyncio.sleep(within)
+        late = [m for m in self.messages[self.read :] if m["type"] == type]
+        assert not late, f"unexpected {type}: {late}"
+
+    def of_type(self, type: str) -> list[dict[str, Any]]:  # noqa: A002
+        return [m for m in self.messages if m["type"] == type]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+
+class Room:
+    """A meeting with a ready three-page document and people who joined by link."""
+
+    def __init__(self, site: Site, meeting_id: str, document_id: str, csrf: str) -> None:
+        self.site = site
+        self.id = meeting_id
+        self.document_id = document_id
+        self.csrf = csrf
+        self.browsers: dict[str, TestClient] = {}
+        self.tablets: list[Tablet] = []
+
+    async def person(self, name: str, role: str) -> TestClient:
+        resp = await self.site.client.post(
+            f"/api/meetings/{self.id}/participants",
+            json={"name": name, "role": role},
+            headers={"X-CSRF-Token": self.csrf},
+        )
+        join_url = (await resp.json())["join_url"]
+        browser = await self.site.new_client()
+        assert (await browser.get(local_path(join_url))).status == 200
+        self.browsers[name] = browser
+        return browser
+
+    async def tablet(self, browser: TestClient, last_seq: int = 0) -> tuple[Tablet, dict[str, Any]]:
+        ws = await browser.ws_connect(
+            f"/m/{self.id}/socket", headers={"Origin": self.site.url("").rstrip("/")}
+        )
+        tablet = Tablet(ws)
+        self.tablets.append(tablet)
+        await tablet.send("hello", version=1, last_seq=last_seq)
+        return tablet, await tablet.next("welcome")
+
+    def stroke(self, layer: str = "shared", page: int = 1, **extra: Any) -> dict[str, Any]:
+        return {
+            "op_id": secrets.token_hex(8),
+            "document_id": self.document_id,
+            "page": page,
+            "layer": layer,
+            "tool": "pen",
+            "color": "#cc0000",
+            "width": 0.004,
+            "points": [[0.1, 0.1], [0.2, 0.25], [0.3, 0.3]],
+            **extra,
+        }
+
+
+@pytest.fixture
+async def room(site: Site, tmp_path: Path) -> Any:
+    csrf = await login(site.client, "admin", ADMIN_PASSWORD)
+    meeting_id = await create_meeting(site, csrf, "Live")
+    data = make_pdf(tmp_path / "d.pdf", pages=3).read_bytes()
+    resp = await upload(site.client, csrf, meeting_id, data)
+    doc = await wait_done(site.client, (await resp.json())["id"])
+    r = Room(site, meeting_id, doc["id"], csrf)
+    yield r
+    for tablet in r.tablets:
+        await tablet.close()
+
+
+async def test_handshake(room: Room) -> None:
+    chair = await room.person("Chair", "chair")
+    ws = await chair.ws_connect(
+        f"/m/{room.id}/socket", headers={"Origin": room.site.url("").rstrip("/")}
+    )
+    tablet = Tablet(ws)
+    room.tablets.append(tablet)
+    await tablet.send("ping")
+    assert (await tablet.next("error"))["code"] == "hello_first"
+    await tablet.send("hello", version=99)
+    assert (await tablet.next("error"))["code"] == "protocol_version"
+    await tablet.send("hello", version=1)
+    welcome = await tablet.next("welcome")
+    assert welcome["name"] == "Chair" and welcome["role"] == "chair"
+    assert "moderator" in welcome["grants"] and welcome["seq"] == 0
+    assert welcome["you"].startswith("p:")
+    await tablet.send("ping")
+    await tablet.next("pong")
+
+
+async def test_who_may_connect(room: Room, make_site: Callable[..., Awaitable[Site]]) -> None:
+    delegate = await room.person("Delegate", "delegate")
+    url = f"/m/{room.id}/socket"
+    for headers, status in (({}, 403), ({"Origin": "http://evil.example"}, 403)):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+            await delegate.ws_connect(url, headers=headers)
+        assert info.value.status == status
+    stranger = await room.site.new_client()
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await stranger.ws_connect(url, headers={"Origin": room.site.url("").rstrip("/")})
+    assert info.value.status == 401
+    # A participant of another meeting.
+    other = await create_meeting(room.site, room.csrf, "Other")
+    resp = await room.site.client.post(
+        f"/api/meetings/{other}/participants", json={"name": "Elsewhere", "role": "delegate"},
+        headers={"X-CSRF-Token": room.csrf},
+    )  # fmt: skip
+    elsewhere = await room.site.new_client()
+    await elsewhere.get(local_path((await resp.json())["join_url"]))
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await elsewhere.ws_connect(url, headers={"Origin": room.site.url("").rstrip("/")})
+    assert info.value.status == 403
+
+
+async def test_presenter_and_followers(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_browser = await room.person("Delegate", "delegate")
+    delegate_t, welcome = await room.tablet(delegate_browser)
+    other_t, _ = await room.tablet(await room.person("Other", "delegate"))
+    assert welcome["state"].get("where", {}).get("document_id") is None
+
+    where = {
+        "document_id": room.document_id,
+        "page": 2,
+        "viewport": {"x": 0.1, "y": 0.2, "zoom": 2.0},
+    }
+    await chair_t.send("present", where=where)
+    for tablet in (delegate_t, other_t, chair_t):
+        state = (await tablet.next("presented"))["state"]
+        assert state["where"]["page"] == 2 and state["where"]["viewport"]["zoom"] == 2.0
+
+    # A late joiner starts where the presenter is.
+    late_t, late_welcome = await room.tablet(await room.person("Late", "guest"))
+    assert late_welcome["state"]["where"]["page"] == 2
+
+    await delegate_t.send("present", where={**where, "page": 3})
+    assert (await delegate_t.next("error"))["code"] == "not_presenter"
+    await other_t.none("presented")
+
+    # The chair hands over presentation; then the delegate turns pages.
+    delegate_id = delegate_t.messages[0]["you"][2:]
+    await chair_t.send("hand_over", participant_id=delegate_id)
+    assert (await other_t.next("presented"))["state"]["presenter"] == delegate_id
+    await delegate_t.send("present", where={**where, "page": 3})
+    assert (await other_t.next("presented"))["state"]["where"]["page"] == 3
+    await delegate_t.send("present", where={**where, "page": 9})
+    assert (await delegate_t.next("error"))["code"] == "page_not_found"
+
+    # Everyone back to the presenter.
+    await delegate_t.send("force_follow")
+    assert (await delegate_t.next("error"))["code"] == "not_moderator"
+    await chair_t.send("force_follow")
+    await late_t.next_where("presented", lambda m: m["state"].get("follow_epoch") == 1)
+
+
+async def test_presence_is_for_the_chair(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    await delegate_t.send(
+        "browse", following=False, where={"document_id": room.document_id, "page": 3}
+    )
+    for _ in range(5):
+        people = {e["name"]: e for e in (await chair_t.next("presence"))["people"]}
+        if not people.get("Delegate", {}).get("following", True):
+            break
+    assert people["Delegate"]["where"]["page"] == 3 and people["Chair"]["following"]
+    await delegate_t.none("presence")
+
+
+async def test_shared_and_private_layers(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    hoa = await room.person("Hoa", "delegate")
+    hoa_t, _ = await room.tablet(hoa)
+    hoa_phone, _ = await room.tablet(hoa)  # the same person on a second device
+    binh_t, _ = await room.tablet(await room.person("Binh", "delegate"))
+
+    # The chair draws on the shared layer: everyone sees it being drawn, then stored.
+    stroke = room.stroke("shared")
+    await chair_t.send(
+        "stroke_start",
+        **{
+            k: stroke[k]
+            for k in ("op_id", "document_id", "page", "layer", "tool", "color", "width")
+        },
+        points=stroke["points"][:1],
+    )
+    drawing = await binh_t.next("drawing")
+    assert drawing["op_id"] == stroke["op_id"] and drawing["points"] == [[0.1, 0.1]]
+    await chair_t.send("stroke_points", op_id=stroke["op_id"], points=stroke["points"][1:])
+    assert (await hoa_t.next("drawing"))["points"] == [[0.1, 0.1]]
+    assert (await hoa_t.next("drawing"))["points"] == stroke["points"][1:]
+    await chair_t.send("stroke_end", **stroke)
+    ack = await chair_t.next("ack")
+    assert ack["op_id"] == stroke["op_id"] and ack["seq"] == 1
+    # Acknowledged means stored.
+    stored = await room.site.services.live.store.ops(room.id)
+    assert [(o.seq, o.op_id, o.layer) for o in stored] == [(1, stroke["op_id"], "shared")]
+    for tablet in (hoa_t, hoa_phone, binh_t):
+        added = await tablet.next("added")
+        assert added["seq"] == 1 and added["annotation"]["points"] == stroke["points"]
+    await chair_t.none("added")  # the author has the ack instead
+
+    # A delegate may not draw on the shared layer, until the chair opens it.
+    blocked = room.stroke("shared")
+    await hoa_t.send("stroke_end", **blocked)
+    assert (await hoa_t.next("error"))["code"] == "shared_layer_closed"
+    assert len(await room.site.services.live.store.ops(room.id)) == 1
+
+    # Private strokes: the author's devices only.
+    private = room.stroke("private")
+    await hoa_t.send("stroke_end", **private)
+    assert (await hoa_t.next("ack"))["seq"] == 2
+    assert (await hoa_phone.next("added"))["annotation"]["op_id"] == private["op_id"]
+    await binh_t.none("added")
+    await chair_t.none("added")
+
+    await chair_t.send("open_shared", open=True)
+    await hoa_t.next("presented")
+    await hoa_t.send("stroke_end", **blocked)
+    assert (await hoa_t.next("ack"))["seq"] == 3
+    assert (await binh_t.next("added"))["annotation"]["op_id"] == blocked["op_id"]
+
+    # What a new tablet of Binh's gets: the shared layer only.
+    _, welcome = await room.tablet(room.browsers["Binh"])
+    assert {a["op_id"] for a in welcome.get("annotations", [])} == {
+        stroke["op_id"],
+        blocked["op_id"],
+    }
+    _, welcome = await room.tablet(hoa)
+    assert private["op_id"] in {a["op_id"] for a in welcome["annotations"]}
+
+
+async def test_erase_undo_redo(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    first, second = room.stroke(), room.stroke()
+    for stroke in (first, second):
+        await chair_t.send("stroke_end", **stroke)
+        await chair_t.next("ack")
+    await chair_t.send("note", op_id="note-1", document_id=room.document_id, page=2,
+                       layer="shared", x=0.5, y=0.5, text="Xem lại số liệu")  # fmt: skip
+    await chair_t.next("ack")
+
+    await delegate_t.send("erase", op_id="e1", target=first["op_id"])
+    assert (await delegate_t.next("error"))["code"] == "shared_layer_closed"
+    await chair_t.send("undo", op_id="u1")
+    await chair_t.next("ack")
+    removed = await delegate_t.next("removed")
+    assert removed["op_id"] == "note-1" and removed["by"] == "u1"
+    await chair_t.send("undo", op_id="u2")
+    await chair_t.next("ack")
+    assert (await delegate_t.next("removed"))["op_id"] == second["op_id"]
+    await chair_t.send("redo", op_id="r1")
+    await chair_t.next("ack")
+    assert (await delegate_t.next("restored"))["annotation"]["op_id"] == second["op_id"]
+    await chair_t.send("erase", op_id="e2", target=first["op_id"])
+    await chair_t.next("ack")
+    assert (await delegate_t.next("removed"))["op_id"] == first["op_id"]
+    await chair_t.send("erase", op_id="e3", target=first["op_id"])
+    assert (await chair_t.next("error"))["code"] == "annotation_not_found"
+
+    # The delegate's own history is separate from the chair's.
+    await delegate_t.send("undo", op_id="u3")
+    assert (await delegate_t.next("error"))["code"] == "nothing_to_undo"
+    _, welcome = await room.tablet(room.browsers["Delegate"])
+    # After: first erased, second undone then redone, the note undone (redo still possible).
+    assert [a["op_id"] for a in welcome["annotations"]] == [second["op_id"]]
+    await chair_t.send("redo", op_id="r2")
+    await chair_t.next("ack")
+    assert (await delegate_t.next("restored"))["annotation"]["text"] == "Xem lại số liệu"
+
+
+async def test_resume_without_gap_or_duplicate(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate = await room.person("Delegate", "delegate")
+    delegate_t, _ = await room.tablet(delegate)
+    strokes = [room.stroke() for _ in range(6)]
+    for stroke in strokes[:2]:
+        await chair_t.send("stroke_end", **stroke)
+        await chair_t.next("ack")
+    last = (await delegate_t.next("added"))["seq"]
+    last = max(last, (await delegate_t.next("added"))["seq"])
+    assert last == 2
+    await delegate_t.close()  # the Wi-Fi drops
+
+    for stroke in strokes[2:5]:
+        await chair_t.send("stroke_end", **stroke)
+        await chair_t.next("ack")
+    await chair_t.send("erase", op_id="gone", target=strokes[0]["op_id"])
+    await chair_t.next("ack")
+
+    back, welcome = await room.tablet(delegate, last_seq=last)
+    assert welcome["seq"] == 6 and not welcome.get("annotations")
+    await chair_t.send("stroke_end", **strokes[5])
+    await chair_t.next("ack")
+    seen = []
+    for _ in range(5):
+        message = await back.next("added") if len(seen) < 3 else None
+        if message is None:
+            break
+        seen.append(message)
+    removed = await back.next("removed")
+    live = await back.next("added")
+    assert [m["seq"] for m in seen] == [3, 4, 5]
+    assert removed["seq"] == 6 and removed["op_id"] == strokes[0]["op_id"]
+    assert live["seq"] == 7
+    await back.none("added")
+    events = [m for m in back.messages if "seq" in m and m["type"] != "welcome"]
+    assert [m["seq"] for m in events] == [3, 4, 5, 6, 7]  # in order, each once
+
+
+async def test_resent_operation_is_not_repeated(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    stroke = room.stroke()
+    await chair_t.send("stroke_end", **stroke)
+    first = await chair_t.next("ack")
+    # Sent again after a reconnection (the tablet never saw the ack): same seq, once.
+    await chair_t.send("stroke_end", **stroke)
+    again = await chair_t.next("ack")
+    assert again == first
+    await delegate_t.next("added")
+    await delegate_t.none("added")
+    assert len(await room.site.services.live.store.ops(room.id)) == 1
+
+
+async def test_bad_messages_change_nothing(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    await chair_t.ws.send_str("{not json")
+    assert (await chair_t.next("error"))["code"] == "invalid_json"
+    await chair_t.send("launch_rockets")
+    error = await chair_t.next("error")
+    assert error["code"] == "unknown_type" and "launch_rockets" in error["message"]
+    stroke = room.stroke()
+    await chair_t.send("stroke_end", **{**stroke, "color": "red"})
+    assert (await chair_t.next("error"))["code"] == "invalid_field"
+    await chair_t.send("stroke_end", **{**stroke, "extra": 1})
+    assert (await chair_t.next("error"))["code"] == "unknown_field"
+    await chair_t.send("stroke_end", **{**stroke, "document_id": "nope"})
+    assert (await chair_t.next("error"))["code"] == "document_not_found"
+    await chair_t.send("stroke_end", **{**stroke, "points": [[0.1, 0.1]] * 6000})
+    assert (await chair_t.next("error"))["code"] == "too_large"
+    await delegate_t.none("added")
+    assert await room.site.services.live.store.ops(room.id) == []
+    # The socket stays up after all that.
+    await chair_t.send("ping")
+    await chair_t.next("pong")
+
+
+async def test_flooding_is_limited_then_cut_off(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    for _ in range(400):
+        await chair_t.send("ping")
+    assert (await chair_t.next("error"))["code"] == "rate_limited"
+    for _ in range(800):
+        if chair_t.ws.closed:
+            break
+        await chair_t.send("ping")
+    await asyncio.wait_for(chair_t._reader, 5)
+    assert chair_t.ws.close_code == 4429
