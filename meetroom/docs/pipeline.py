@@ -10,7 +10,9 @@ the second, when nothing else waits, re-renders the pages as WebP (~70 ms a page
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -29,6 +31,7 @@ from meetroom.docs.worker import (
     PageOutput,
     PdfInfo,
     RenderedPage,
+    annotated_pdf,
     inspect_pdf,
     render_page,
     render_pages,
@@ -378,6 +381,27 @@ class Pipeline:
             target,
             stamp_pdf,
             str(self.blobs.original(sha256)), str(target), list(lines), trace, self.limits,
+            timeout=self.limits.document_timeout_s,
+        )  # fmt: skip
+
+    async def annotated_pdf(
+        self,
+        sha256: str,
+        annotations: Sequence[dict[str, Any]],
+        watermark: tuple[Sequence[str], str] | None = None,
+    ) -> Path:
+        """A copy with the annotations burnt in as PDF annotations (and the watermark);
+        kept under a digest of what is in it, so asking again costs nothing."""
+        content = json.dumps([list(annotations), watermark], sort_keys=True, default=list)
+        target = self.blobs.annotated(sha256, hashlib.sha256(content.encode()).hexdigest()[:32])
+        if target.exists():
+            return target
+        lines, trace = (list(watermark[0]), watermark[1]) if watermark else (None, "")
+        return await self._derive(
+            target,
+            annotated_pdf,
+            str(self.blobs.original(sha256)), str(target), list(annotations), self.limits,
+            lines, trace,
             timeout=self.limits.document_timeout_s,
         )  # fmt: skip
 

@@ -66,11 +66,11 @@ def stamp(
             raise PdfRejected("too_many_pages", pages=pages, max=limits.max_pages)
         # Removed from the reader's objects, before cloning, so that what they point to
         # (scripts, files) is not reachable any more and is not copied at all.
-        _strip_active_content(reader)
+        strip_active_content(reader)
         writer = PdfWriter(clone_from=reader)
         overlays: dict[tuple[int, int], IndirectObject] = {}
         for page in writer.pages:
-            _stamp_page(writer, page, lines, trace_code, overlays)
+            stamp_page(writer, page, lines, trace_code, overlays)
         write_atomic_with(out_path, writer.write)
     except DependencyError as exc:
         # AES needs a crypto library this install does not have.
@@ -83,7 +83,7 @@ def stamp(
 # -- removing active content -----------------------------------------------------------
 
 
-def _strip_active_content(reader: PdfReader) -> None:
+def strip_active_content(reader: PdfReader) -> None:
     root = reader.root_object
     for key in ("/OpenAction", "/AA"):
         root.pop(key, None)
@@ -107,7 +107,7 @@ def _strip_active_content(reader: PdfReader) -> None:
         if original is None:
             original = page
         original.pop("/AA", None)
-        annotations = _array(original.get("/Annots"))
+        annotations = array(original.get("/Annots"))
         if annotations is None:
             continue
         kept = ArrayObject()
@@ -135,14 +135,14 @@ def _drop_dangerous_action(holder: DictionaryObject) -> None:
 def _tree(kids: object, key: str) -> Iterator[DictionaryObject]:
     """The dictionaries of a tree of arrays of kids, each once, at most MAX_NODES."""
     seen: set[int] = set()
-    stack = list(_array(kids) or [])
+    stack = list(array(kids) or [])
     while stack and len(seen) < MAX_NODES:
         node = _dict(stack.pop())
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
         yield node
-        stack.extend(_array(node.get(key)) or [])
+        stack.extend(array(node.get(key)) or [])
 
 
 def _outline_items(outlines: DictionaryObject) -> Iterator[DictionaryObject]:
@@ -160,14 +160,14 @@ def _outline_items(outlines: DictionaryObject) -> Iterator[DictionaryObject]:
 # -- the watermark overlay -------------------------------------------------------------
 
 
-def _stamp_page(
+def stamp_page(
     writer: PdfWriter,
     page: PageObject,
     lines: Sequence[str],
     trace_code: str,
     overlays: dict[tuple[int, int], IndirectObject],
 ) -> None:
-    left, bottom, right, top = _visible_box(page)
+    left, bottom, right, top = visible_box(page)
     width, height = right - left, top - bottom
     if width <= 0 or height <= 0:
         return  # nothing of it is visible
@@ -180,8 +180,8 @@ def _stamp_page(
     if pixels not in overlays:
         overlays[pixels] = _image(writer, watermark.overlay(pixels, lines, trace_code))
     name = _add_xobject(page, overlays[pixels])
-    matrix = _overlay_matrix(rotation, left, bottom, width, height)
-    draw = b"\nQ\nq %s cm %s Do Q\n" % (" ".join(_number(n) for n in matrix).encode(), name)
+    matrix = overlay_matrix(rotation, left, bottom, width, height)
+    draw = b"\nQ\nq %s cm %s Do Q\n" % (" ".join(number(n) for n in matrix).encode(), name)
     before, after = DecodedStreamObject(), DecodedStreamObject()
     # The original content in q/Q, so a graphics state it leaves set cannot move us.
     before.set_data(b"q\n")
@@ -191,7 +191,7 @@ def _stamp_page(
     page[NameObject("/Contents")] = ArrayObject(contents)
 
 
-def _overlay_matrix(
+def overlay_matrix(
     rotation: int, left: float, bottom: float, width: float, height: float
 ) -> tuple[float, ...]:
     """Maps the image's unit square onto the page box so that, once the viewer applies
@@ -261,7 +261,7 @@ def _content_streams(writer: PdfWriter, page: PageObject) -> list[PdfObject]:
     return []
 
 
-def _visible_box(page: PageObject) -> tuple[float, float, float, float]:
+def visible_box(page: PageObject) -> tuple[float, float, float, float]:
     media = _normalized([float(n) for n in page.mediabox])
     crop = _normalized([float(n) for n in page.cropbox])
     return (
@@ -292,10 +292,10 @@ def _dict(value: object) -> DictionaryObject | None:
     return value if isinstance(value, DictionaryObject) else None
 
 
-def _array(value: object) -> ArrayObject | None:
+def array(value: object) -> ArrayObject | None:
     value = value.get_object() if isinstance(value, PdfObject) else value
     return value if isinstance(value, ArrayObject) else None
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".") or "0"

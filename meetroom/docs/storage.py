@@ -37,6 +37,9 @@ class BlobStore:
     def stamped(self, sha256: str, trace: str) -> Path:
         return self._shard("stamped", sha256) / f"{trace}.pdf"
 
+    def annotated(self, sha256: str, digest: str) -> Path:
+        return self._shard("annotated", sha256) / f"{digest}.pdf"
+
     async def receive(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
         """Store an upload; returns its SHA-256 and size. Storing the same bytes again
         keeps the one copy."""
@@ -70,7 +73,7 @@ class BlobStore:
 
     def remove_renders(self, sha256: str) -> None:
         """Rendered pages and stamped copies (e.g. after a rejection)."""
-        for kind in ("pages", "viewers", "stamped"):
+        for kind in ("pages", "viewers", "stamped", "annotated"):
             shutil.rmtree(self._shard(kind, sha256), ignore_errors=True)
 
     def remove(self, sha256: str) -> None:

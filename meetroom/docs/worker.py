@@ -14,13 +14,13 @@ import os
 import resource
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from meetroom.docs import active_content, stamp, watermark
+from meetroom.docs import active_content, annotate, stamp, watermark
 from meetroom.docs.imaging import ImageFormat, encode, write_atomic
 from meetroom.docs.limits import Limits
 from meetroom.docs.rejection import PdfRejected
@@ -28,7 +28,9 @@ from meetroom.docs.rejection import PdfRejected
 logger = logging.getLogger(__name__)
 
 # The only functions `WorkerPool.call` runs.
-TASKS = frozenset({"inspect_pdf", "render_page", "render_pages", "watermark_image", "stamp_pdf"})
+TASKS = frozenset(
+    {"inspect_pdf", "render_page", "render_pages", "watermark_image", "stamp_pdf", "annotated_pdf"}
+)
 # A cyclic or absurd outline must not loop or flood the agenda.
 MAX_OUTLINE_ENTRIES = 2000
 MAX_OUTLINE_DEPTH = 16
@@ -306,6 +308,20 @@ def stamp_pdf(
     src_path: str, out_path: str, lines: list[str], trace_code: str, limits: Limits
 ) -> int:
     return stamp.stamp(src_path, out_path, lines, trace_code, limits)
+
+
+@_task
+def annotated_pdf(
+    src_path: str,
+    out_path: str,
+    annotations: list[dict[str, Any]],
+    limits: Limits,
+    watermark_lines: list[str] | None = None,
+    trace_code: str = "",
+) -> int:
+    """A copy with the annotations as PDF annotation objects (and the watermark)."""
+    stamp_with = (watermark_lines, trace_code) if watermark_lines is not None else None
+    return annotate.annotate(src_path, out_path, annotations, limits, stamp_with)
 
 
 # -- the open document -----------------------------------------------------------------

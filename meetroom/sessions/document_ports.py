@@ -78,6 +78,12 @@ class Renderer(Protocol):
         self, sha256: str, page: int, width: int, trace: str, lines: Sequence[str]
     ) -> PageFile: ...
     async def stamped_pdf(self, sha256: str, trace: str, lines: Sequence[str]) -> Path: ...
+    async def annotated_pdf(
+        self,
+        sha256: str,
+        annotations: Sequence[dict[str, Any]],
+        watermark: tuple[Sequence[str], str] | None = None,
+    ) -> Path: ...
 
 
 class Blobs(Protocol):

@@ -377,6 +377,40 @@ class DocumentService:
         await self._audit(view, actor, "download", address, None, trace.code)
         return Download(path, name, stamped=True)
 
+    async def download_annotated(
+        self,
+        actor: Principal,
+        document_id: DocumentId,
+        address: str,
+        annotations: Sequence[dict[str, Any]],
+    ) -> Download:
+        """The document with `annotations` burnt in (vector, as PDF annotations): the
+        same download rules as the PDF itself, stamped when confidential."""
+        view = await self.view(actor, document_id)
+        if not view.can_download:
+            raise Forbidden(
+                "download_forbidden", N_("This document may be viewed but not downloaded.")
+            )
+        if view.file.status is not FileStatus.READY:
+            raise _rejected(view.file) if view.file.status is FileStatus.REJECTED else Conflict(
+                "document_processing", N_("The document is still being processed.")
+            )  # fmt: skip
+        watermark = None
+        trace_code = None
+        if (
+            view.document.classification is Classification.CONFIDENTIAL
+            and not view.can_download_original
+        ):
+            trace, lines = await self._trace(view, actor)
+            watermark, trace_code = (lines, trace.code), trace.code
+        try:
+            path = await self.renderer.annotated_pdf(view.document.sha256, annotations, watermark)
+        except Exception as exc:
+            raise _as_error(exc) from exc
+        await self._audit(view, actor, "download_annotated", address, None, trace_code)
+        stem = PurePosixPath(view.document.filename).stem or "document"
+        return Download(path, f"{stem} (annotated).pdf", stamped=watermark is not None)
+
     async def audit(self, actor: Principal, document_id: DocumentId) -> list[AuditEntry]:
         view = await self.view(actor, document_id)
         require_preparer(view.access)

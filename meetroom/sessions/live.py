@@ -176,6 +176,29 @@ class LiveService:
                 self._live[meeting_id] = meeting
         return meeting
 
+    async def annotations_for(
+        self, viewer: Viewer, meeting_id: MeetingId, document_id: str
+    ) -> list[dict[str, Any]]:
+        """The annotations of a document that `viewer` sees now: the shared layer and
+        their own private one, oldest first, with their authors' names."""
+        meeting = self._live.get(meeting_id)
+        if meeting is not None:
+            async with meeting.lock:
+                shown = meeting.annotations.visible_to(viewer.key)
+        else:
+            annotations = Annotations()
+            for op in await self.store.ops(meeting_id):
+                annotations.apply(op)
+            shown = annotations.visible_to(viewer.key)
+        names = {
+            f"p:{p.id}": p.name for p in await self.meetings.store.list_participants(meeting_id)
+        }
+        return [
+            {**to_builtins(a), "author_name": names.get(a.author, "")}
+            for a in shown
+            if a.document_id == document_id
+        ]
+
     # -- messages ----------------------------------------------------------------------
 
     async def handle(

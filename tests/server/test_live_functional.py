@@ -5,6 +5,7 @@ storing, resume without gap or duplicate, malformed messages and flooding."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from pypdf import PdfReader
 
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.docs.pdfs import make_pdf
@@ -435,3 +437,41 @@ async def test_flooding_is_limited_then_cut_off(room: Room) -> None:
         await chair_t.send("ping")
     await asyncio.wait_for(chair_t._reader, 5)
     assert chair_t.ws.close_code == 4429
+
+
+async def test_export_with_annotations(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    hoa = await room.person("Hoa", "delegate")
+    hoa_t, _ = await room.tablet(hoa)
+    binh_t, _ = await room.tablet(await room.person("Binh", "delegate"))
+    shared, mine, theirs = room.stroke("shared"), room.stroke("private"), room.stroke("private")
+    await chair_t.send("stroke_end", **shared)
+    await chair_t.next("ack")
+    await hoa_t.send("stroke_end", **mine)
+    await hoa_t.next("ack")
+    await binh_t.send("stroke_end", **theirs)
+    await binh_t.next("ack")
+    await hoa_t.send("note", op_id="n1", document_id=room.document_id, page=2, layer="private",
+                     x=0.2, y=0.2, text="Hỏi lại phần chi phí")  # fmt: skip
+    await hoa_t.next("ack")
+
+    url = f"/api/documents/{room.document_id}/annotated.pdf"
+    assert (await hoa.get(url)).status == 403  # the document's download rule applies
+    await room.site.client.patch(
+        f"/api/documents/{room.document_id}", json={"allow_download": True},
+        headers={"X-CSRF-Token": room.csrf},
+    )  # fmt: skip
+    resp = await hoa.get(url)
+    assert resp.status == 200 and resp.content_type == "application/pdf"
+    reader = PdfReader(io.BytesIO(await resp.read()))
+    names = {
+        str(a.get_object()["/NM"]): a.get_object()
+        for page in reader.pages
+        for a in page.get("/Annots", [])
+    }
+    # The shared layer and Hoa's own annotations; not Binh's private stroke.
+    assert set(names) == {shared["op_id"], mine["op_id"], "n1"}
+    assert names[shared["op_id"]]["/T"] == "Chair"
+    assert names["n1"]["/Contents"] == "Hỏi lại phần chi phí"
+    audit = await (await room.site.client.get(f"/api/documents/{room.document_id}/audit")).json()
+    assert audit[0]["action"] == "download_annotated" and audit[0]["viewer_name"] == "Hoa"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -306,21 +307,37 @@ async def download_pdf(request: web.Request) -> web.StreamResponse:
     download = await services(request).documents.download(
         principal(request), _doc_id(request), client_address(request)
     )
-    return web.FileResponse(
-        download.path,
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": _attachment(download.filename),
-            "Cache-Control": "private, no-store",
-            # A PDF opened from here must not run anything in our origin.
-            "Content-Security-Policy": "sandbox",
-        },
-    )
+    return _pdf_response(download.path, download.filename)
 
 
 def _attachment(filename: str) -> str:
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+async def download_annotated(request: web.Request) -> web.StreamResponse:
+    svc = services(request)
+    who = principal(request)
+    view = await svc.documents.view(who, _doc_id(request))
+    viewer = await svc.live.viewer(who, view.document.meeting_id)
+    annotations = await svc.live.annotations_for(viewer, view.document.meeting_id, view.document.id)
+    download = await svc.documents.download_annotated(
+        who, view.document.id, client_address(request), annotations
+    )
+    return _pdf_response(download.path, download.filename)
+
+
+def _pdf_response(path: Path, filename: str) -> web.FileResponse:
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": _attachment(filename),
+            "Cache-Control": "private, no-store",
+            # A PDF opened from here must not run anything in our origin.
+            "Content-Security-Policy": "sandbox",
+        },
+    )
 
 
 async def document_audit(request: web.Request) -> list[AuditEntryOut]:
@@ -395,6 +412,10 @@ ENDPOINTS = [
     Endpoint("GET", D + "/pdf", download_pdf, "Download the PDF: the original for the chair "
              "and secretary; for participants when allowed (confidential: stamped with their "
              "watermark)", "documents", media_type="application/pdf", errors=(409, *E)),
+    Endpoint("GET", D + "/annotated.pdf", download_annotated, "Download the PDF with the "
+             "shared layer and the caller's own private annotations in it, as PDF annotations "
+             "(same rules as the PDF; confidential: stamped)", "documents",
+             media_type="application/pdf", errors=(409, *E)),
     Endpoint("GET", D + "/audit", document_audit, "Who viewed pages of (confidential) and "
              "downloaded the document, newest first (chair, secretary)", "documents",
              response=list[AuditEntryOut], errors=E),

@@ -251,14 +251,61 @@ async def participant_new_link(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/m/{meeting_id}")
 async def meeting_room(request: web.Request) -> web.StreamResponse:
+    """The meeting page: on tablets and browsers, the live session of the meeting."""
+    return await _render_room(request, "meetings/room.html", projector=False)
+
+
+@routes.get("/m/{meeting_id}/projector")
+async def meeting_projector(request: web.Request) -> web.StreamResponse:
+    """The presenter's page full screen with the shared layer, for the room's screen."""
+    return await _render_room(request, "meetings/projector.html", projector=True)
+
+
+async def _render_room(request: web.Request, template: str, projector: bool) -> web.StreamResponse:
     access = await services(request).meetings.open(principal(request), _mid(request))
+    context = await agenda_context(request, access.meeting.id)
     return render(
         request,
-        "meetings/room.html",
+        template,
         access=access,
         meeting=access.meeting,
-        **await agenda_context(request, access.meeting.id),
+        live_data=live_data(access.meeting, context, projector),
+        **context,
     )
+
+
+def live_data(meeting: Meeting, context: dict[str, Any], projector: bool) -> dict[str, Any]:
+    """What the meeting page's script starts from (the socket tells it the rest)."""
+    views = [v for _, docs in context["agenda"] for v in docs] + context["unattached"]
+    return {
+        "meeting": {"id": meeting.id, "title": meeting.title},
+        "socket": f"/m/{meeting.id}/socket",
+        "projector": projector,
+        "agenda": [
+            {
+                "id": item.id,
+                "number": number,
+                "title": item.title,
+                "presenter": item.presenter,
+                "documents": [v.document.id for v in docs],
+            }
+            for number, (item, docs) in enumerate(context["agenda"], start=1)
+        ],
+        "unattached": [v.document.id for v in context["unattached"]],
+        "documents": {
+            v.document.id: {
+                "title": v.title,
+                "pages": v.file.pages,
+                "status": v.file.status.value,
+                "classification": v.document.classification.value,
+                "pages_url": f"/api/documents/{v.document.id}/pages",
+                "can_download": v.can_download,
+                "pdf_url": f"/api/documents/{v.document.id}/pdf",
+                "annotated_url": f"/api/documents/{v.document.id}/annotated.pdf",
+            }
+            for v in views
+        },
+    }
 
 
 @routes.get("/j/{token}")
