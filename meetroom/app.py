@@ -15,6 +15,7 @@ from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
 from meetroom.bus.local import LocalBus
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
+from meetroom.docs.derived import Derived
 from meetroom.docs.limits import Limits
 from meetroom.docs.pipeline import Pipeline
 from meetroom.docs.pool import WorkerPool
@@ -135,6 +136,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         agenda_store,
         meetings,
         pipeline,
+        Derived(pipeline),
         pipeline.blobs,
         clock,
         settings.timezone,

@@ -10,9 +10,7 @@ the second, when nothing else waits, re-renders the pages as WebP (~70 ms a page
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -31,12 +29,9 @@ from meetroom.docs.worker import (
     PageOutput,
     PdfInfo,
     RenderedPage,
-    annotated_pdf,
     inspect_pdf,
     render_page,
     render_pages,
-    stamp_pdf,
-    watermark_image,
 )
 
 logger = logging.getLogger(__name__)
@@ -114,7 +109,6 @@ class Pipeline:
         self._tasks: dict[tuple[str, int, Outputs], _Task] = {}
         self._jobs: dict[str, _Job] = {}
         self._optimizing: set[str] = set()
-        self._derived: dict[Path, asyncio.Future[Path]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -354,73 +348,6 @@ class Pipeline:
                 logger.warning("worker died on %s pages %s; retrying once", sha256[:12],
                                [p for p, _ in pages])  # fmt: skip
         raise AssertionError("unreachable")
-
-    # -- watermarks and stamped copies -------------------------------------------
-
-    async def watermarked(
-        self, sha256: str, page: int, width: int, trace: str, lines: Sequence[str]
-    ) -> PageFile:
-        """The page with the viewer's watermark, as JPEG: made for each viewer when they
-        turn to the page, where WebP's encoding time (~135 ms) would be felt."""
-        target = self.blobs.viewer_page(sha256, trace, page, width, "jpeg")
-        if not target.exists():
-            source = await self.page_image(sha256, page, width, "jpeg")
-            await self._derive(
-                target,
-                watermark_image,
-                str(source.path), str(target), "jpeg", list(lines), trace,
-                timeout=self.limits.page_timeout_s,
-            )  # fmt: skip
-        return PageFile(target, "jpeg")
-
-    async def stamped_pdf(self, sha256: str, trace: str, lines: Sequence[str]) -> Path:
-        target = self.blobs.stamped(sha256, trace)
-        if target.exists():
-            return target
-        return await self._derive(
-            target,
-            stamp_pdf,
-            str(self.blobs.original(sha256)), str(target), list(lines), trace, self.limits,
-            timeout=self.limits.document_timeout_s,
-        )  # fmt: skip
-
-    async def annotated_pdf(
-        self,
-        sha256: str,
-        annotations: Sequence[dict[str, Any]],
-        watermark: tuple[Sequence[str], str] | None = None,
-    ) -> Path:
-        """A copy with the annotations burnt in as PDF annotations (and the watermark);
-        kept under a digest of what is in it, so asking again costs nothing."""
-        content = json.dumps([list(annotations), watermark], sort_keys=True, default=list)
-        target = self.blobs.annotated(sha256, hashlib.sha256(content.encode()).hexdigest()[:32])
-        if target.exists():
-            return target
-        lines, trace = (list(watermark[0]), watermark[1]) if watermark else (None, "")
-        return await self._derive(
-            target,
-            annotated_pdf,
-            str(self.blobs.original(sha256)), str(target), list(annotations), self.limits,
-            lines, trace,
-            timeout=self.limits.document_timeout_s,
-        )  # fmt: skip
-
-    async def _derive(self, target: Path, fn: Any, *args: Any, timeout: float) -> Path:
-        """Run `fn` once for `target`, however many requests ask for it at once."""
-        pending = self._derived.get(target)
-        if pending is None:
-            pending = asyncio.get_running_loop().create_future()
-            self._derived[target] = pending
-            try:
-                await self.pool.call(fn, *args, timeout=timeout)
-                pending.set_result(target)
-            except BaseException as exc:
-                pending.set_exception(exc)
-                pending.exception()
-                raise
-            finally:
-                del self._derived[target]
-        return await asyncio.shield(pending)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

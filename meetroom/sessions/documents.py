@@ -31,6 +31,7 @@ from meetroom.records import (
 from meetroom.sessions.agenda import require_preparer
 from meetroom.sessions.document_ports import (
     Blobs,
+    Derivatives,
     DocumentStore,
     FileStore,
     ItemLookup,
@@ -111,6 +112,7 @@ class DocumentService:
         items: ItemLookup,
         meetings: MeetingService,
         renderer: Renderer,
+        derived: Derivatives,
         blobs: Blobs,
         clock: Clock,
         timezone: str,
@@ -121,6 +123,7 @@ class DocumentService:
         self.items = items
         self.meetings = meetings
         self.renderer = renderer
+        self.derived = derived
         self.blobs = blobs
         self.clock = clock
         self.zone = zoneinfo.ZoneInfo(timezone)
@@ -325,7 +328,7 @@ class DocumentService:
                     confidential=False, final=file.final,
                 )  # fmt: skip
             trace, lines = await self._trace(view, actor)
-            file = await self.renderer.watermarked(sha, page, width, trace.code, lines)
+            file = await self.derived.watermarked(sha, page, width, trace.code, lines)
         except Exception as exc:
             raise _as_error(exc) from exc
         await self._audit(view, actor, "page_view", address, page, trace.code)
@@ -371,7 +374,7 @@ class DocumentService:
             return Download(self.blobs.original(sha), name, stamped=False)
         trace, lines = await self._trace(view, actor)
         try:
-            path = await self.renderer.stamped_pdf(sha, trace.code, lines)
+            path = await self.derived.stamped_pdf(sha, trace.code, lines)
         except Exception as exc:
             raise _as_error(exc) from exc
         await self._audit(view, actor, "download", address, None, trace.code)
@@ -404,7 +407,7 @@ class DocumentService:
             trace, lines = await self._trace(view, actor)
             watermark, trace_code = (lines, trace.code), trace.code
         try:
-            path = await self.renderer.annotated_pdf(view.document.sha256, annotations, watermark)
+            path = await self.derived.annotated_pdf(view.document.sha256, annotations, watermark)
         except Exception as exc:
             raise _as_error(exc) from exc
         await self._audit(view, actor, "download_annotated", address, None, trace_code)
