@@ -152,6 +152,13 @@ class Ping(ClientMessage, tag="ping"):
     pass
 
 
+class Reference(msgspec.Struct):
+    """What an error about a message refers to, read without parsing all of it."""
+
+    type: str | None = None
+    op_id: str | None = None
+
+
 ClientMessages = (
     Hello | Present | Browse | ForceFollow | HandOver | OpenShared | StrokeStart
     | StrokePoints | StrokeEnd | AddNote | Erase | Undo | Redo | Ping
@@ -201,7 +208,9 @@ class Welcome(ServerMessage, tag="welcome"):
     state: PresenterState
     # The meeting's sequence number when the replay below ends.
     seq: int
-    # Visible annotations present now, when the client starts afresh (last_seq 0).
+    # True: the events after `hello.last_seq` follow. False: the client starts afresh
+    # from `annotations`, the visible annotations now.
+    resumed: bool = False
     annotations: list[Annotation] = []
 
 
@@ -243,6 +252,8 @@ class Drawing(ServerMessage, tag="drawing"):
 class Ack(ServerMessage, tag="ack"):
     op_id: str
     seq: int
+    # For an erase, undo or redo: the annotation it removed or brought back.
+    target: str | None = None
 
 
 class PresenceEntry(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -252,6 +263,8 @@ class PresenceEntry(msgspec.Struct, frozen=True, omit_defaults=True):
     connections: int
     following: bool
     where: Where | None = None
+    # May present and lead (the chair, the secretary, an admin).
+    moderator: bool = False
 
 
 class Presence(ServerMessage, tag="presence"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
 from meetroom.server.context import CATALOGS, SERVICES, SETTINGS, WEB_ROOT, ServicesFactory
 from meetroom.server.health import ENDPOINTS as HEALTH_ENDPOINTS
 from meetroom.server.i18n import Catalogs
-from meetroom.server.live_socket import live_socket
+from meetroom.server.live_socket import LIVE_SOCKETS, close_live_sockets, live_socket
 from meetroom.server.pages import account as account_pages
 from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import meetings as meeting_pages
@@ -90,6 +91,8 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(document_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
+    app[LIVE_SOCKETS] = weakref.WeakSet()
+    app.on_shutdown.append(close_live_sockets)
     app.router.add_static("/static", root / "static", append_version=False)
     return app
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from meetroom.errors import N_, Category, Forbidden, Invalid, MeetRoomError, Unauthenticated
 from meetroom.ids import MeetingId, new_id
@@ -30,6 +31,7 @@ BURST = 300.0
 # How far past the burst a client may go, ignoring the errors, before it is cut off.
 ABUSE = 300.0
 CLOSE_TOO_SLOW = 4008
+LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
 
 
@@ -45,6 +47,22 @@ class _Bucket:
         return self.tokens
 
 
+def _ref(data: str | bytes) -> str | None:
+    try:
+        found = decode_json(data, p.Reference)  # type: ignore[arg-type]
+    except MeetRoomError:
+        return None
+    return found.op_id or found.type
+
+
+async def close_live_sockets(app: web.Application) -> None:
+    """On shutdown: tell every tablet at once (it reconnects to the next server)."""
+    sockets: weakref.WeakSet[web.WebSocketResponse] = app[LIVE_SOCKETS]
+    await asyncio.gather(
+        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down") for ws in sockets)
+    )
+
+
 async def live_socket(request: web.Request) -> web.StreamResponse:
     meeting_id = MeetingId(request.match_info["meeting_id"])
     if not request.headers.get("Origin"):
@@ -58,6 +76,8 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
 
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=16 * MAX_MESSAGE)
     await ws.prepare(request)
+    sockets = request.app[LIVE_SOCKETS]
+    sockets.add(ws)
     translations = translations_for(request)
     connection_id = new_id()
     queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
@@ -102,8 +122,8 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                 await ws.close(code=CLOSE_FLOODING, message=b"too many messages")
                 break
             if tokens < 0:
-                if tokens > -1.5:  # once per burst, not once per message
-                    error(Invalid("rate_limited", N_("Too many messages; slow down.")))
+                # Refused with a reference, so that the client knows what to send again.
+                error(Invalid("rate_limited", N_("Too many messages; slow down.")), _ref(data))
                 continue
             try:
                 message: p.ClientMessage = decode_json(data, p.ClientMessages)  # type: ignore[arg-type]
@@ -126,6 +146,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
             if reply is not None:
                 send(encode_json(reply))
     finally:
+        sockets.discard(ws)
         if joined:
             await live.leave(meeting_id, connection_id)
         writer.cancel()

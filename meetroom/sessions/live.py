@@ -80,6 +80,7 @@ class LiveService:
         self.documents = documents
         self.clock = clock
         self._live: dict[MeetingId, _Meeting] = {}
+        self._joined: dict[str, _Meeting] = {}  # connection id -> its meeting
         self._loading: dict[MeetingId, asyncio.Lock] = {}
 
     # -- joining and leaving -------------------------------------------------------
@@ -110,8 +111,13 @@ class LiveService:
                    "Reload it."),
                 got=hello.version, want=p.PROTOCOL_VERSION,
             )  # fmt: skip
-        meeting = await self._meeting(meeting_id)
-        async with meeting.lock:
+        while True:
+            meeting = await self._meeting(meeting_id)
+            await meeting.lock.acquire()
+            if self._live.get(meeting_id) is meeting:
+                break
+            meeting.lock.release()  # its last client left meanwhile: load it afresh
+        try:
             resume = 0 < hello.last_seq <= meeting.last_seq
             send(
                 encode_json(
@@ -123,6 +129,7 @@ class LiveService:
                         grants=sorted(g.value for g in viewer.grants),
                         state=meeting.state,
                         seq=meeting.last_seq,
+                        resumed=resume,
                         annotations=[] if resume else meeting.annotations.visible_to(viewer.key),
                     )
                 )
@@ -145,10 +152,13 @@ class LiveService:
 
             unsubscribe = self.bus.subscribe(_topic(meeting_id), deliver)
             meeting.connections[connection_id] = _Connection(viewer, unsubscribe)
+            self._joined[connection_id] = meeting
+        finally:
+            meeting.lock.release()
         self._publish_presence(meeting)
 
     async def leave(self, meeting_id: MeetingId, connection_id: str) -> None:
-        meeting = self._live.get(meeting_id)
+        meeting = self._joined.pop(connection_id, None)
         if meeting is None:
             return
         async with meeting.lock:
@@ -206,7 +216,7 @@ class LiveService:
     ) -> p.ServerMessage | None:
         """Act on one message of a joined client; returns the reply to it, if any.
         A message that is not allowed raises, and changes nothing."""
-        meeting = self._live[meeting_id]
+        meeting = self._joined[connection_id]
         connection = meeting.connections[connection_id]
         viewer = connection.viewer
         match message:
@@ -388,7 +398,7 @@ class LiveService:
                         _topic(meeting.id),
                         Envelope(data, seq=stored.seq, audience=audience, origin=connection_id),
                     )
-        return p.Ack(op_id=op_id, seq=stored.seq)
+        return p.Ack(op_id=op_id, seq=stored.seq, target=stored.target)
 
     # -- presence ------------------------------------------------------------------------
 
@@ -408,6 +418,7 @@ class LiveService:
                 connections=(known.connections if known else 0) + 1,
                 following=connection.following or bool(known and known.following),
                 where=connection.where or (known.where if known else None),
+                moderator=Grant.MODERATOR in viewer.grants,
             )
         if moderators:
             presence = p.Presence(people=sorted(people.values(), key=lambda e: e.name))

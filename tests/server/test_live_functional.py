@@ -322,7 +322,7 @@ async def test_erase_undo_redo(room: Room) -> None:
     await delegate_t.send("erase", op_id="e1", target=first["op_id"])
     assert (await delegate_t.next("error"))["code"] == "shared_layer_closed"
     await chair_t.send("undo", op_id="u1")
-    await chair_t.next("ack")
+    assert (await chair_t.next("ack"))["target"] == "note-1"  # what the undo took back
     removed = await delegate_t.next("removed")
     assert removed["op_id"] == "note-1" and removed["by"] == "u1"
     await chair_t.send("undo", op_id="u2")
@@ -368,7 +368,7 @@ async def test_resume_without_gap_or_duplicate(room: Room) -> None:
     await chair_t.next("ack")
 
     back, welcome = await room.tablet(delegate, last_seq=last)
-    assert welcome["seq"] == 6 and not welcome.get("annotations")
+    assert welcome["seq"] == 6 and welcome["resumed"] and not welcome.get("annotations")
     await chair_t.send("stroke_end", **strokes[5])
     await chair_t.next("ack")
     seen = []
@@ -430,7 +430,8 @@ async def test_flooding_is_limited_then_cut_off(room: Room) -> None:
     chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
     for _ in range(400):
         await chair_t.send("ping")
-    assert (await chair_t.next("error"))["code"] == "rate_limited"
+    refused = await chair_t.next("error")
+    assert refused["code"] == "rate_limited" and refused["ref"] == "ping"
     for _ in range(800):
         if chair_t.ws.closed:
             break
@@ -475,3 +476,11 @@ async def test_export_with_annotations(room: Room) -> None:
     assert names["n1"]["/Contents"] == "Hỏi lại phần chi phí"
     audit = await (await room.site.client.get(f"/api/documents/{room.document_id}/audit")).json()
     assert audit[0]["action"] == "download_annotated" and audit[0]["viewer_name"] == "Hoa"
+
+
+async def test_shutdown_tells_the_tablets(room: Room) -> None:
+    chair_t, welcome = await room.tablet(await room.person("Chair", "chair"))
+    assert not welcome.get("resumed")  # a fresh start (omitted when false)
+    await asyncio.wait_for(room.site.client.server.runner.shutdown(), 5)
+    await asyncio.wait_for(chair_t._reader, 5)
+    assert chair_t.ws.close_code == 1001

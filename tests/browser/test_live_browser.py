@@ -1,0 +1,311 @@
+"""The live session in a real browser: a chair and a delegate who joined by link open
+the meeting page; the chair turns a page and the delegate's tablet follows; the chair's
+shared stroke appears on the delegate's page; the delegate browses on their own and
+comes back to the presenter; the delegate's private stroke stays theirs; a reload
+shows what was drawn; the projector shows the presenter's page with the shared ink.
+
+Every context is watched (see conftest): nothing may leave 127.0.0.1, and there must be
+no console errors, CSP violations, uncaught exceptions, failed requests or HTTP errors.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
+
+from tests.browser.conftest import ADMIN_PASSWORD, Watch
+from tests.docs.pdfs import make_pdf
+from tests.processes import ServerProcess
+
+CHAIR = "Chủ tọa Nguyễn An"
+DELEGATE = "Đại biểu Trần Bình"
+LOADING = re.compile(r"\bis-loading\b")
+
+
+def prepare_meeting(
+    api: APIRequestContext, base: str, pdf: Path
+) -> tuple[str, str, dict[str, str]]:
+    """A meeting with a ready three-page document, a chair and a delegate: returns the
+    meeting id, the document id and each person's join link."""
+    resp = api.post(
+        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert resp.ok, resp.text()
+    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
+    resp = api.post(
+        f"{base}/api/meetings",
+        data={"title": "Phiên họp trực tiếp", "starts_at": "2030-03-02T09:00:00",
+              "ends_at": "2030-03-02T11:00:00"},
+        headers=headers,
+    )  # fmt: skip
+    assert resp.status == 201, resp.text()
+    meeting_id = resp.json()["id"]
+    resp = api.post(
+        f"{base}/api/meetings/{meeting_id}/documents",
+        multipart={"file": {"name": "ngan-sach.pdf", "mimeType": "application/pdf",
+                            "buffer": pdf.read_bytes()}},
+        headers=headers,
+    )  # fmt: skip
+    assert resp.status == 202, resp.text()
+    document_id = resp.json()["id"]
+    deadline = time.monotonic() + 30
+    while True:
+        doc = api.get(f"{base}/api/documents/{document_id}").json()
+        if doc["status"] != "processing":
+            break
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.1)
+    assert doc["status"] == "ready" and doc["pages"] == 3, doc
+    links = {}
+    for name, role in ((CHAIR, "chair"), (DELEGATE, "delegate")):
+        resp = api.post(
+            f"{base}/api/meetings/{meeting_id}/participants",
+            data={"name": name, "role": role},
+            headers=headers,
+        )
+        assert resp.ok, resp.text()
+        links[role] = resp.json()["join_url"]
+    return meeting_id, document_id, links
+
+
+def connected(page: Page) -> None:
+    expect(page.locator("#live")).to_have_attribute("data-connection", "connected")
+
+
+def shows_page(page: Page, document_id: str, number: int) -> None:
+    """The page number shown, and the large image of that page."""
+    expect(page.locator(".live-pageno")).to_have_attribute("data-page", str(number))
+    expect(page.locator(".live-pageno")).to_have_text(f"Page {number} of 3")
+    expect(page.locator("img.live-page")).to_have_attribute(
+        "src", f"/api/documents/{document_id}/pages/{number}?w=1600"
+    )
+    expect(page.locator(".live-sheet")).not_to_have_class(LOADING)
+
+
+def annotation_count(page: Page, count: int) -> None:
+    expect(page.locator("#live")).to_have_attribute("data-annotations", str(count))
+
+
+def draw(page: Page, points: list[tuple[float, float]]) -> None:
+    """A mouse stroke through page-relative points of the large page."""
+    box = page.locator(".live-sheet").bounding_box()
+    assert box is not None
+    at = [(box["x"] + u * box["width"], box["y"] + v * box["height"]) for u, v in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for x, y in at[1:]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+
+
+def all_sent(page: Page) -> None:
+    """Nothing of this page's waits for an acknowledgement."""
+    expect(page.locator(".live-conn-count")).to_be_hidden()
+
+
+# How many pixels of a canvas are not transparent.
+COUNT_PIXELS = """c => {
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+}"""
+
+
+def inked_pixels(page: Page) -> int:
+    """Pixels of the stored annotations' canvas."""
+    return int(page.locator("canvas.live-ink").evaluate(COUNT_PIXELS))
+
+
+def wet_pixels(page: Page) -> int:
+    """Pixels of the canvas of strokes being drawn."""
+    return int(page.locator("canvas.live-wet").evaluate(COUNT_PIXELS))
+
+
+def test_follow_draw_browse_reload_projector(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "ngan-sach.pdf", pages=3, title="Budget 2030")
+    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+
+    chair_context = new_context()
+    chair = chair_context.new_page()
+    chair.goto(links["chair"])
+    expect(chair).to_have_url(f"{base}/m/{meeting_id}")
+    delegate = new_context().new_page()
+    delegate.goto(links["delegate"])
+    expect(delegate).to_have_url(f"{base}/m/{meeting_id}")
+    for page in (chair, delegate):
+        connected(page)
+        shows_page(page, document_id, 1)
+        expect(page.locator(".live-doc-title")).to_have_text("Budget 2030")
+    # Nobody presented yet: the first document's first page, waiting.
+    expect(delegate.locator(".live-follow")).to_have_text("Waiting for the presenter")
+    expect(chair.locator(".live-follow")).to_have_text("You are presenting")
+
+    # The chair sees who is here.
+    chair.get_by_role("tab", name="Participants").click()
+    expect(chair.locator(".live-people")).to_contain_text(DELEGATE)
+    chair.get_by_role("tab", name="Agenda").click()
+
+    # The chair turns to page 2: the delegate's tablet follows.
+    chair.get_by_role("button", name="Next page").click()
+    shows_page(chair, document_id, 2)
+    shows_page(delegate, document_id, 2)
+    expect(delegate.locator(".live-follow")).to_have_text("Following the presenter")
+    expect(delegate.locator(".live-thumb.is-presenter")).to_have_attribute("data-page", "2")
+
+    # The chair draws on the shared layer: it appears on the delegate's page.
+    chair.get_by_role("button", name="Pen").click()
+    expect(chair.locator(".live-tools")).to_have_attribute("data-layer", "shared")
+    draw(chair, [(0.2, 0.2), (0.4, 0.3), (0.6, 0.25)])
+    annotation_count(chair, 1)
+    all_sent(chair)
+    annotation_count(delegate, 1)
+    assert inked_pixels(delegate) > 100
+
+    # The delegate browses to page 3 on their own, then back to the presenter.
+    delegate.get_by_role("button", name="Next page").click()
+    shows_page(delegate, document_id, 3)
+    expect(delegate.locator("#live")).to_have_attribute("data-following", "false")
+    annotation_count(delegate, 0)
+    shows_page(chair, document_id, 2)  # the presenter stays where they were
+    delegate.get_by_role("button", name="Back to presenter").click()
+    shows_page(delegate, document_id, 2)
+    expect(delegate.locator("#live")).to_have_attribute("data-following", "true")
+    expect(delegate.get_by_role("button", name="Back to presenter")).to_be_hidden()
+    annotation_count(delegate, 1)
+
+    # The delegate may not draw on the shared layer; a private stroke stays theirs.
+    delegate.get_by_role("button", name="Pen").click()
+    expect(delegate.locator(".live-tools")).to_have_attribute("data-layer", "private")
+    expect(delegate.locator('[data-layer="shared"]')).to_have_attribute("aria-disabled", "true")
+    draw(delegate, [(0.3, 0.6), (0.5, 0.7), (0.7, 0.65)])
+    annotation_count(delegate, 2)
+    all_sent(delegate)
+    chair.wait_for_timeout(300)
+    annotation_count(chair, 1)
+
+    # After a reload the delegate still sees the chair's stroke and their own.
+    delegate.wait_for_load_state("networkidle")  # nothing in flight that a reload aborts
+    delegate.reload()
+    connected(delegate)
+    shows_page(delegate, document_id, 2)
+    annotation_count(delegate, 2)
+
+    # The projector: the presenter's page with the shared layer.
+    projector = chair_context.new_page()
+    projector.goto(f"{base}/m/{meeting_id}/projector")
+    expect(projector.locator("#live")).to_have_attribute("data-connection", "connected")
+    expect(projector.locator("#live")).to_have_attribute("data-page", "2")
+    expect(projector.locator("img.live-page")).to_have_attribute(
+        "src", f"/api/documents/{document_id}/pages/2?w=1600"
+    )
+    annotation_count(projector, 1)
+    expect(projector.locator(".live-sheet")).not_to_have_class(LOADING)
+    assert inked_pixels(projector) > 100
+
+    for page in (chair, delegate, projector):
+        page.wait_for_load_state("networkidle")
+    watch.assert_clean()
+
+
+def test_tools_hand_over_and_everyone_back(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "ke-hoach.pdf", pages=3, title="Plan 2030")
+    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair = new_context().new_page()
+    chair.goto(links["chair"])
+    delegate = new_context().new_page()
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        connected(page)
+        shows_page(page, document_id, 1)
+
+    # A stroke being drawn shows on the other tablet before the pen lifts, and is
+    # replaced by the stored stroke when it does.
+    chair.get_by_role("button", name="Pen").click()
+    box = chair.locator(".live-sheet").bounding_box()
+    assert box is not None
+    chair.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
+    chair.mouse.down()
+    for step in range(1, 11):
+        chair.mouse.move(box["x"] + (0.2 + step * 0.03) * box["width"],
+                         box["y"] + (0.2 + step * 0.01) * box["height"])  # fmt: skip
+        chair.wait_for_timeout(20)
+    delegate.wait_for_function(
+        f"() => ({COUNT_PIXELS})(document.querySelector('canvas.live-wet')) > 0"
+    )
+    annotation_count(delegate, 0)
+    chair.mouse.up()
+    annotation_count(delegate, 1)
+    assert wet_pixels(delegate) == 0 and inked_pixels(delegate) > 100
+
+    # The eraser takes a whole stroke away, for everyone.
+    chair.get_by_role("button", name="Eraser").click()
+    chair.mouse.click(box["x"] + 0.35 * box["width"], box["y"] + 0.25 * box["height"])
+    annotation_count(chair, 0)
+    annotation_count(delegate, 0)
+
+    # Undo and redo one's own strokes.
+    chair.get_by_role("button", name="Straight line").click()
+    draw(chair, [(0.1, 0.5), (0.9, 0.5)])
+    chair.get_by_role("button", name="Arrow").click()
+    draw(chair, [(0.1, 0.7), (0.6, 0.8)])
+    annotation_count(delegate, 2)
+    chair.get_by_role("button", name="Undo").click()
+    annotation_count(chair, 1)
+    annotation_count(delegate, 1)
+    chair.get_by_role("button", name="Redo").click()
+    annotation_count(chair, 2)
+    annotation_count(delegate, 2)
+
+    # A text note, placed then typed.
+    chair.get_by_role("button", name="Note").click()
+    chair.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.3 * box["height"])
+    chair.get_by_placeholder("Write a note…").fill("Xem lại số liệu quý 4")
+    chair.get_by_role("button", name="Add note").click()
+    expect(delegate.locator(".live-note")).to_have_text("Xem lại số liệu quý 4")
+    annotation_count(delegate, 3)
+
+    # The chair hands presentation over: the delegate turns everyone's pages.
+    chair.get_by_role("tab", name="Participants").click()
+    chair.locator(".live-person", has_text=DELEGATE).get_by_role(
+        "button", name="Make presenter"
+    ).click()
+    expect(delegate.locator(".live-follow")).to_have_text("You are presenting")
+    expect(delegate.locator('[data-layer="shared"]')).to_have_attribute("aria-disabled", "false")
+    delegate.get_by_role("button", name="Next page").click()
+    shows_page(delegate, document_id, 2)
+    shows_page(chair, document_id, 2)
+    expect(chair.locator(".live-follow")).to_have_text(f"{DELEGATE} is presenting")
+    # ... and takes it back.
+    chair.locator("select.live-presenter").select_option(label="The chair")
+    expect(delegate.locator(".live-follow")).to_have_text("Following the presenter")
+    expect(delegate.locator('[data-layer="shared"]')).to_have_attribute("aria-disabled", "true")
+
+    # The delegate browses; "Everyone back to me" brings them back.
+    delegate.get_by_role("button", name="Next page").click()
+    shows_page(delegate, document_id, 3)
+    expect(chair.locator(".live-person", has_text=DELEGATE)).to_contain_text("Page 3")
+    chair.get_by_role("button", name="Everyone back to me").click()
+    shows_page(delegate, document_id, 2)
+    expect(delegate.locator("#live")).to_have_attribute("data-following", "true")
+    expect(chair.locator(".live-person", has_text=DELEGATE)).to_contain_text("Following")
+
+    for page in (chair, delegate):
+        page.wait_for_load_state("networkidle")
+    watch.assert_clean()

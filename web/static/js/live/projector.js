@@ -1,0 +1,126 @@
+// The room's screen: the presenter's page full screen with the shared layer only,
+// always following the presenter, no controls.
+
+import { readJson, translator } from "./util.js";
+import { LiveSession } from "./session.js";
+import { Documents } from "./documents.js";
+import { PageView } from "./viewer.js";
+import { drawStrokes } from "./ink.js";
+import { ConnectionBadge } from "./ui.js";
+import { track } from "./loads.js";
+
+const data = readJson("live-data");
+const t = translator(readJson("live-text"));
+const root = document.getElementById("live");
+
+if (data && root) start();
+
+function start() {
+  const documents = new Documents(data);
+  const view = new PageView(root.querySelector(".live-view"), { interactive: false });
+  const badge = new ConnectionBadge(root.querySelector(".live-conn"), t);
+  const waiting = root.querySelector(".live-waiting");
+  let current = { documentId: null, page: 1 };
+  let showing = 0; // follow() calls, so that a late one does not win
+
+  const session = new LiveSession(data, {
+    welcome: () => follow(),
+    presented: () => follow(),
+    status: (state, socket) => badge.update(state, socket, 0),
+    change: renderInk,
+    live: renderWet,
+  }, { readOnly: true });
+
+  async function follow() {
+    const where = session.state.where;
+    const call = ++showing;
+    if (!where?.document_id) {
+      waiting.hidden = false;
+      view.show(null);
+      current = { documentId: null, page: 1 };
+      root.dataset.document = "";
+      root.dataset.page = "";
+      renderInk();
+      return;
+    }
+    const doc = await documents.ensure(where.document_id);
+    if (call !== showing || !doc) return;
+    waiting.hidden = true;
+    const page = Math.min(Math.max(1, where.page || 1), Math.max(1, doc.pages || 1));
+    current = { documentId: where.document_id, page };
+    const zoom = where.viewport?.zoom || 1;
+    view.show(documents.url(current.documentId, page, zoom > 1.4 ? 2400 : 1600));
+    view.setViewport(where.viewport || { x: 0, y: 0, zoom: 1 });
+    root.dataset.document = current.documentId;
+    root.dataset.page = String(page);
+    renderInk();
+    renderWet();
+    prefetch(where.document_id, page, doc.pages);
+  }
+
+  const prefetched = new Map();
+  function prefetch(docId, page, pages) {
+    const urls = [page - 1, page + 1].filter((p) => p >= 1 && p <= pages).map((p) => documents.url(docId, p, 1600));
+    for (const url of urls) {
+      if (!prefetched.has(url)) {
+        const img = new Image();
+        img.src = url;
+        prefetched.set(url, track(img));
+      }
+    }
+    for (const [url, img] of prefetched) if (!urls.includes(url) && img.complete) prefetched.delete(url);
+  }
+
+  let inkFrame = 0;
+  function renderInk() {
+    if (inkFrame) return;
+    inkFrame = requestAnimationFrame(() => {
+      inkFrame = 0;
+      const ctx = view.ink.getContext("2d");
+      ctx.clearRect(0, 0, view.ink.width, view.ink.height);
+      const list = current.documentId ? session.model.onPage(current.documentId, current.page, true) : [];
+      drawStrokes(ctx, list);
+      view.renderNotes(list.filter((a) => a.kind === "note"));
+      root.dataset.annotations = String(list.length);
+    });
+  }
+
+  let wetFrame = 0;
+  function renderWet() {
+    if (wetFrame) return;
+    wetFrame = requestAnimationFrame(() => {
+      wetFrame = 0;
+      const ctx = view.wet.getContext("2d");
+      ctx.clearRect(0, 0, view.wet.width, view.wet.height);
+      if (current.documentId) drawStrokes(ctx, session.model.liveOnPage(current.documentId, current.page, true));
+    });
+  }
+
+  view.onInkResize = () => {
+    renderInk();
+    renderWet();
+  };
+
+  // Full screen on a double-click or the F key (browsers ask for a user gesture).
+  const toggleFullscreen = () => {
+    if (document.fullscreenElement) document.exitFullscreen?.();
+    else root.requestFullscreen?.().catch(() => {});
+  };
+  root.addEventListener("dblclick", toggleFullscreen);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "f" || e.key === "F") toggleFullscreen();
+  });
+  // The hint fades after a few seconds, and comes back when the mouse moves.
+  const hint = root.querySelector(".live-projector-hint");
+  let hintTimer = null;
+  const showHint = () => {
+    if (!hint) return;
+    hint.classList.add("is-shown");
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(() => hint.classList.remove("is-shown"), 3000);
+  };
+  root.addEventListener("mousemove", showHint);
+  showHint();
+
+  session.start();
+}

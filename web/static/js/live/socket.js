@@ -1,0 +1,196 @@
+// The meeting WebSocket: hello with the protocol version and the last sequence number
+// seen, automatic reconnection with exponential backoff and jitter, a liveness ping,
+// and the connection state for the user to see.
+
+const PROTOCOL_VERSION = 1;
+const FIRST_DELAY = 500;
+const MAX_DELAY = 10_000;
+const PING_EVERY = 15_000;
+const SILENT_LIMIT = 40_000; // no message at all for this long: the link is dead
+const CLOSE_TOO_SLOW = 4008;
+const CLOSE_FLOODING = 4429;
+
+export class LiveSocket {
+  /**
+   * @param {string} path        the socket's path, e.g. /m/<id>/socket
+   * @param {object} handlers    welcome(msg, fresh), message(msg), status(state), closed(code)
+   */
+  constructor(path, handlers) {
+    this.url = location.origin.replace(/^http/, "ws") + path;
+    this.handlers = handlers;
+    this.lastSeq = 0; // the highest sequence number seen (set by the session)
+    this.ws = null;
+    this.ready = false; // welcomed on the current socket
+    this.attempt = 0;
+    this.retryAt = 0;
+    this.timer = null;
+    this.pinger = null;
+    this.lastHeard = 0;
+    this.welcomedAt = 0;
+    this.failed = null; // a reason that reconnecting will not fix
+    this.state = "connecting";
+    window.addEventListener("online", () => this.reconnectNow());
+    window.addEventListener("offline", () => this.setState("offline"));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && !this.ws) this.reconnectNow();
+    });
+  }
+
+  start() {
+    this.connect();
+  }
+
+  setState(state) {
+    this.state = state;
+    this.handlers.status?.(state, this);
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.failed) return;
+    if (navigator.onLine === false) {
+      this.setState("offline");
+      return;
+    }
+    this.setState(this.attempt ? "reconnecting" : "connecting");
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    this.ready = false;
+    ws.addEventListener("open", () => {
+      if (this.ws !== ws) return;
+      this.lastHeard = Date.now();
+      this.sentHelloSeq = this.lastSeq;
+      ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, last_seq: this.lastSeq }));
+    });
+    ws.addEventListener("message", (event) => {
+      if (this.ws !== ws) return;
+      this.lastHeard = Date.now();
+      let msg;
+      try {
+        msg = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.receive(msg);
+    });
+    ws.addEventListener("close", (event) => {
+      if (this.ws !== ws) return;
+      this.dropped(event.code);
+    });
+    // An "error" is always followed by "close".
+  }
+
+  receive(msg) {
+    if (msg.type === "welcome") {
+      const asked = this.sentHelloSeq ?? 0;
+      // The server sends the whole visible set when the client starts afresh, or when
+      // it does not know the number asked for (its store is younger than this page).
+      const fresh = asked === 0 || asked > msg.seq;
+      if (fresh) this.lastSeq = msg.seq;
+      this.ready = true;
+      this.welcomedAt = Date.now();
+      this.attempt = 0;
+      this.setState("connected");
+      this.startPing();
+      this.handlers.welcome?.(msg, fresh);
+      return;
+    }
+    if (typeof msg.seq === "number" && msg.type !== "ack" && msg.seq > this.lastSeq) {
+      this.lastSeq = msg.seq;
+    }
+    if (msg.type === "error" && msg.ref === "hello" && msg.code === "protocol_version") {
+      this.failed = msg.message;
+      this.handlers.message?.(msg);
+      this.abandon();
+      this.setState("failed");
+      return;
+    }
+    if (msg.type === "pong") return;
+    this.handlers.message?.(msg);
+  }
+
+  startPing() {
+    clearInterval(this.pinger);
+    this.pinger = setInterval(() => {
+      if (!this.ws || !this.ready) return;
+      if (Date.now() - this.lastHeard > SILENT_LIMIT) {
+        this.abandon();
+        this.scheduleRetry();
+        return;
+      }
+      this.send({ type: "ping" });
+    }, PING_EVERY);
+  }
+
+  /** Sends on a welcomed socket; returns false (and sends nothing) otherwise. */
+  send(msg) {
+    if (!this.ws || !this.ready || this.ws.readyState !== WebSocket.OPEN) return false;
+    try {
+      this.ws.send(JSON.stringify(msg));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  dropped(code) {
+    const wasUp = this.ready;
+    const lived = Date.now() - this.welcomedAt;
+    this.abandon();
+    this.handlers.closed?.(code, wasUp);
+    if (wasUp && lived > 5000) this.attempt = 0;
+    if (code === CLOSE_FLOODING) this.attempt = Math.max(this.attempt, 4);
+    if (code === CLOSE_TOO_SLOW) this.attempt = 0;
+    this.scheduleRetry();
+  }
+
+  /** Forgets the current socket (closing it if open) without scheduling anything. */
+  abandon() {
+    clearInterval(this.pinger);
+    const ws = this.ws;
+    this.ws = null;
+    this.ready = false;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      try {
+        ws.close(1000);
+      } catch { /* already closing */ }
+    } else if (ws && ws.readyState === WebSocket.CONNECTING) {
+      // Closing a socket that is still connecting logs an error in some browsers:
+      // let it open, then close it.
+      ws.addEventListener("open", () => ws.close(1000));
+    }
+  }
+
+  scheduleRetry() {
+    if (this.failed) return;
+    if (navigator.onLine === false) {
+      this.setState("offline");
+      return;
+    }
+    const base = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempt += 1;
+    this.retryAt = Date.now() + delay;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delay);
+    this.setState("waiting");
+  }
+
+  /** Reconnect at once (the network came back, or the session needs a resync). */
+  reconnectNow() {
+    this.attempt = 0;
+    if (this.ws) this.abandon();
+    this.connect();
+  }
+
+  secondsToRetry() {
+    return Math.max(0, Math.ceil((this.retryAt - Date.now()) / 1000));
+  }
+}
