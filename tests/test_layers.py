@@ -35,6 +35,7 @@ OWNERS = {
     "jinja2": {"server"},
     "babel": {"server"},
     "segno": {"server"},
+    "uvloop": {"server"},
     "msgspec": {"config", "protocol"},
 }
 

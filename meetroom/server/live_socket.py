@@ -23,14 +23,17 @@ from meetroom.server.render import translations_for
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 64 * 1024
-# Events waiting for a slow client; past this it is dropped and resyncs on reconnect.
+# Events waiting for a slow client, in number and in bytes (strokes can be large);
+# past either it is dropped and resyncs on reconnect.
 QUEUE_SIZE = 1024
+QUEUE_BYTES = 1024 * 1024
 # Messages per second a client may send (drawing sends ~30), and the burst above it.
 RATE = 100.0
 BURST = 300.0
 # How far past the burst a client may go, ignoring the errors, before it is cut off.
 ABUSE = 300.0
 CLOSE_TOO_SLOW = 4008
+CLOSE_TIMEOUT = 2.0  # seconds a dropped client has to take its close frame
 LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
 
@@ -74,27 +77,44 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     live = services(request).live
     viewer = await live.viewer(who, meeting_id)  # 403/404 before the upgrade
 
-    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=16 * MAX_MESSAGE)
+    # No permessage-deflate: events are a few hundred bytes, and compressing each one
+    # once per socket (the compressor's state is per socket) would undo encoding once.
+    transport = request.transport
+    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=16 * MAX_MESSAGE, compress=False)
     await ws.prepare(request)
     sockets = request.app[LIVE_SOCKETS]
     sockets.add(ws)
     translations = translations_for(request)
     connection_id = new_id()
     queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
+    queued = 0  # bytes in the queue
+    closing: set[asyncio.Task[None]] = set()  # a reference to the dropping task
     dropped = False
 
     def send(data: bytes) -> None:
-        nonlocal dropped
+        nonlocal dropped, queued
         if dropped:
             return
         try:
+            if queued + len(data) > QUEUE_BYTES:
+                raise asyncio.QueueFull
             queue.put_nowait(data)
+            queued += len(data)
         except asyncio.QueueFull:
             dropped = True
             logger.info("dropping a slow client of meeting %s", meeting_id)
-            asyncio.get_running_loop().create_task(
-                ws.close(code=CLOSE_TOO_SLOW, message=b"too slow; reconnect")
+            closing.add(asyncio.get_running_loop().create_task(drop()))
+
+    async def drop() -> None:
+        # A client that reads again soon gets the close code and resumes at once; one
+        # that has stalled cannot even take the close frame, and is cut off.
+        try:
+            await asyncio.wait_for(
+                ws.close(code=CLOSE_TOO_SLOW, message=b"too slow; reconnect"), CLOSE_TIMEOUT
             )
+        except TimeoutError:
+            if transport is not None:
+                transport.abort()
 
     def error(exc: MeetRoomError, ref: str | None = None) -> None:
         text = translations.gettext(exc.message)
@@ -102,9 +122,16 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
         send(encode_json(p.Error(code=exc.code, message=message, ref=ref)))
 
     async def write() -> None:
+        nonlocal queued
         while True:
             data = await queue.get()
+            queued -= len(data)
             await ws.send_frame(data, WSMsgType.TEXT)
+            # Whatever queued up meanwhile goes out in this turn of the loop.
+            while not queue.empty():
+                data = queue.get_nowait()
+                queued -= len(data)
+                await ws.send_frame(data, WSMsgType.TEXT)
 
     writer = asyncio.create_task(write(), name=f"ws-writer-{connection_id}")
     bucket = _Bucket()

@@ -28,6 +28,7 @@ from meetroom.sessions.live_state import Annotations
 logger = logging.getLogger(__name__)
 
 MAX_DRAWINGS = 8  # strokes one connection may have in progress at once
+PRESENCE_INTERVAL = 0.25  # seconds between two presence lists to the chair
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,8 @@ class _Meeting:
     state: p.PresenterState = p.PresenterState()
     annotations: Annotations = field(default_factory=Annotations)
     connections: dict[str, _Connection] = field(default_factory=dict)
+    presence_at: float = float("-inf")  # loop time of the last presence list sent
+    presence_due: asyncio.TimerHandle | None = None
 
 
 def _topic(meeting_id: MeetingId) -> str:
@@ -319,8 +322,11 @@ class LiveService:
         async with meeting.lock:
             state = replace(meeting.state, **changes)
             meeting.state = state
-            await self.store.save_presenter(meeting.id, to_builtins(state), self.clock.now())
+            # Tablets move first: the saved state is only for a restarted server, and a
+            # page turn waiting for a database commit is a page turn late on every tablet.
+            # Saves still happen one at a time, in order, under the lock.
             self.bus.publish(_topic(meeting.id), Envelope(encode_json(p.Presented(state=state))))
+            await self.store.save_presenter(meeting.id, to_builtins(state), self.clock.now())
 
     # -- annotations -------------------------------------------------------------------
 
@@ -403,7 +409,24 @@ class LiveService:
     # -- presence ------------------------------------------------------------------------
 
     def _publish_presence(self, meeting: _Meeting) -> None:
+        """At most one presence list per interval, and always the latest: a room of a
+        thousand tablets joining at once would otherwise send the chair a thousand
+        lists of up to a thousand people."""
+        if meeting.presence_due is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = meeting.presence_at + PRESENCE_INTERVAL - loop.time()
+        if wait <= 0:
+            self._send_presence(meeting)
+        else:
+            meeting.presence_due = loop.call_later(wait, self._send_presence, meeting)
+
+    def _send_presence(self, meeting: _Meeting) -> None:
         """Who is connected, where, and following or not: for the chair."""
+        meeting.presence_due = None
+        meeting.presence_at = asyncio.get_running_loop().time()
+        if self._live.get(meeting.id) is not meeting:
+            return  # everyone has left
         people: dict[str, p.PresenceEntry] = {}
         moderators: set[str] = set()
         for connection in meeting.connections.values():

@@ -54,7 +54,9 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         elif schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
-        engine = create_async_engine(target, pool_pre_ping=True, **kwargs)
+        # A file needs no liveness check; a database server may have dropped the connection.
+        ping = target.get_backend_name() != "sqlite"
+        engine = create_async_engine(target, pool_pre_ping=ping, **kwargs)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(engine, schema)

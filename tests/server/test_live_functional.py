@@ -5,9 +5,12 @@ storing, resume without gap or duplicate, malformed messages and flooding."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
+import os
 import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
+from yarl import URL
 
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.docs.pdfs import make_pdf
@@ -484,3 +488,107 @@ async def test_shutdown_tells_the_tablets(room: Room) -> None:
     await asyncio.wait_for(room.site.client.server.runner.shutdown(), 5)
     await asyncio.wait_for(chair_t._reader, 5)
     assert chair_t.ws.close_code == 1001
+
+
+class StalledTablet:
+    """A tablet whose app has hung: it says hello, then never reads again. Its receive
+    buffer is made small, so that the server's side fills up after a few events."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, room: Room, browser: TestClient) -> StalledTablet:
+        url = room.site.url("/")
+        cookie = browser.session.cookie_jar.filter_cookies(URL(url))["mr_session"].value
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        host, port = URL(url).host, URL(url).port
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+        reader, writer = await asyncio.open_connection(sock=sock, limit=1024)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                f"GET /m/{room.id}/socket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: {url.rstrip('/')}\r\nCookie: mr_session={cookie}\r\n\r\n"
+            ).encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        tablet = cls(reader, writer)
+        tablet.send(b'{"type":"hello","version":1,"last_seq":0}')
+        assert (await tablet.frame())[0] == 1  # the welcome (text)
+        return tablet
+
+    def send(self, payload: bytes) -> None:
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.writer.write(bytes((0x81, 0x80 | len(payload))) + mask + masked)
+
+    async def frame(self) -> tuple[int, bytes]:
+        """The next frame from the server: (opcode, payload)."""
+        first, second = await self.reader.readexactly(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(await self.reader.readexactly(2), "big")
+        elif length == 127:
+            length = int.from_bytes(await self.reader.readexactly(8), "big")
+        return first & 0x0F, await self.reader.readexactly(length)
+
+    async def end(self) -> int | None:
+        """Reads everything that was waiting for it, to the server's close frame (its
+        code) or the end of the connection (None)."""
+        try:
+            while True:
+                opcode, payload = await self.frame()
+                if opcode == 0x8:
+                    return int.from_bytes(payload[:2], "big")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return None
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def test_a_stalled_tablet_is_dropped_without_slowing_the_others(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    stalled_browser = await room.person("Stalled", "delegate")
+    stalled = await StalledTablet.open(room, stalled_browser)
+
+    def stalled_listed() -> bool:
+        lists = chair_t.of_type("presence")
+        return bool(lists) and "Stalled" in {e["name"] for e in lists[-1]["people"]}
+
+    await chair_t.next_where("presence", lambda _: stalled_listed())
+    try:
+        start = room.stroke()
+        start.pop("points")
+        await chair_t.send("stroke_start", **start, points=[[0.5, 0.5]])
+        # Large drawing batches (~45 KB each) until the stalled tablet's queue is over
+        # its byte limit: a few megabytes, once the kernel's buffers are full too.
+        batch = [[0.123456 + i * 1e-6, 0.654321] for i in range(1, 2000)]
+        sent = 0
+        while stalled_listed():
+            assert sent < 250, "the stalled tablet was never dropped"
+            for _ in range(10):
+                await chair_t.send("stroke_points", op_id=start["op_id"], points=batch)
+            sent += 10
+            await asyncio.sleep(0.15)  # within the rate limit; the presence list comes
+        # The delegate who keeps reading got every batch, in order, while it happened.
+        for _ in range(sent + 1 - len(delegate_t.of_type("drawing"))):
+            await delegate_t.next("drawing")
+        assert len(delegate_t.of_type("drawing")) == sent + 1
+        # The stalled one is cut off, and finds so if it ever reads again (the close
+        # frame, if the kernel's buffers had room for it, else the end of the stream).
+        assert await asyncio.wait_for(stalled.end(), 10) in (4008, None)
+    finally:
+        stalled.close()
+    # And it comes back like any tablet that lost its connection.
+    _, welcome = await room.tablet(stalled_browser)
+    assert welcome["seq"] == 0 and not welcome.get("resumed")
+    await chair_t.next_where("presence", lambda _: stalled_listed())
