@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
+from playwright.sync_api import APIRequestContext, BrowserContext, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.docs.pdfs import make_pdf
@@ -102,6 +102,15 @@ def draw(page: Page, points: list[tuple[float, float]]) -> None:
     page.mouse.up()
 
 
+def requested(page: Page, requests: list[str], url: str) -> None:
+    """The page has asked for this URL (within the default wait)."""
+    for _ in range(100):
+        if url in requests:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{url} was not requested; requests: {requests}")
+
+
 def all_sent(page: Page) -> None:
     """Nothing of this page's waits for an acknowledgement."""
     expect(page.locator(".live-conn-count")).to_be_hidden()
@@ -141,12 +150,17 @@ def test_follow_draw_browse_reload_projector(
     chair.goto(links["chair"])
     expect(chair).to_have_url(f"{base}/m/{meeting_id}")
     delegate = new_context().new_page()
+    delegate_requests: list[str] = []
+    delegate.on("request", lambda request: delegate_requests.append(request.url))
     delegate.goto(links["delegate"])
     expect(delegate).to_have_url(f"{base}/m/{meeting_id}")
     for page in (chair, delegate):
         connected(page)
         shows_page(page, document_id, 1)
         expect(page.locator(".live-doc-title")).to_have_text("Budget 2030")
+    # The next page is loaded ahead, so that a turn shows it at once.
+    image = f"{base}/api/documents/{document_id}/pages/{{}}?w=1600"
+    requested(delegate, delegate_requests, image.format(2))
     # Nobody presented yet: the first document's first page, waiting.
     expect(delegate.locator(".live-follow")).to_have_text("Waiting for the presenter")
     expect(chair.locator(".live-follow")).to_have_text("You are presenting")
@@ -160,6 +174,7 @@ def test_follow_draw_browse_reload_projector(
     chair.get_by_role("button", name="Next page").click()
     shows_page(chair, document_id, 2)
     shows_page(delegate, document_id, 2)
+    requested(delegate, delegate_requests, image.format(3))
     expect(delegate.locator(".live-follow")).to_have_text("Following the presenter")
     expect(delegate.locator(".live-thumb.is-presenter")).to_have_attribute("data-page", "2")
 
@@ -305,6 +320,73 @@ def test_tools_hand_over_and_everyone_back(
     shows_page(delegate, document_id, 2)
     expect(delegate.locator("#live")).to_have_attribute("data-following", "true")
     expect(chair.locator(".live-person", has_text=DELEGATE)).to_contain_text("Following")
+
+    for page in (chair, delegate):
+        page.wait_for_load_state("networkidle")
+    watch.assert_clean()
+
+
+def test_strokes_drawn_offline_are_sent_when_back(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "bao-cao.pdf", pages=3, title="Report 2030")
+    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair_context = new_context()
+    # The chair's sockets pass through here, so that the test can cut them as a lost
+    # Wi-Fi would (the browser's offline mode alone leaves an open socket open).
+    sockets: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    chair_context.route_web_socket(re.compile(r"/socket$"), through)
+    chair = chair_context.new_page()
+    chair.goto(links["chair"])
+    delegate = new_context().new_page()
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        connected(page)
+        shows_page(page, document_id, 1)
+
+    # The Wi-Fi drops.
+    chair_context.set_offline(True)
+    for ws in sockets:
+        ws.close(code=4000, reason="wifi lost")
+    expect(chair.locator("#live")).to_have_attribute("data-connection", "offline")
+    expect(chair.locator(".live-conn")).to_contain_text("Offline")
+
+    # The chair draws two strokes meanwhile: they show on the chair's page, counted as
+    # not sent yet; the delegate has nothing.
+    chair.get_by_role("button", name="Pen").click()
+    draw(chair, [(0.2, 0.2), (0.4, 0.3), (0.6, 0.25)])
+    draw(chair, [(0.2, 0.6), (0.4, 0.7), (0.6, 0.65)])
+    annotation_count(chair, 2)
+    expect(chair.locator(".live-conn-count")).to_have_text("2")
+    # They are kept in the tablet's storage, so that closing the page loses nothing.
+    assert (
+        chair.evaluate(
+            f"() => JSON.parse(localStorage.getItem('meetroom.outbox.{meeting_id}')).items.length"
+        )
+        == 2
+    )
+    delegate.wait_for_timeout(300)
+    annotation_count(delegate, 0)
+
+    # The Wi-Fi is back: the tablet reconnects by itself and sends what it queued, once.
+    chair_context.set_offline(False)
+    connected(chair)
+    all_sent(chair)
+    annotation_count(delegate, 2)
+    assert inked_pixels(delegate) > 100
+    assert chair.evaluate(f"() => localStorage.getItem('meetroom.outbox.{meeting_id}')") is None
+    delegate.reload()
+    connected(delegate)
+    annotation_count(delegate, 2)
 
     for page in (chair, delegate):
         page.wait_for_load_state("networkidle")
