@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -131,12 +132,13 @@ def watch() -> Watch:
 
 
 @pytest.fixture
-def new_context(browser: Browser, watch: Watch) -> Iterator[Callable[[], BrowserContext]]:
+def new_context(browser: Browser, watch: Watch) -> Iterator[Callable[..., BrowserContext]]:
     """Fresh browser contexts (own cookies), each watched by `watch`."""
     contexts: list[BrowserContext] = []
 
-    def make() -> BrowserContext:
-        context = browser.new_context(locale="en-US", timezone_id="Asia/Ho_Chi_Minh")
+    def make(**options: Any) -> BrowserContext:
+        """`options`: more of Playwright's context options (viewport, has_touch, ...)."""
+        context = browser.new_context(locale="en-US", timezone_id="Asia/Ho_Chi_Minh", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         watch.attach(context)

@@ -391,3 +391,108 @@ def test_strokes_drawn_offline_are_sent_when_back(
     for page in (chair, delegate):
         page.wait_for_load_state("networkidle")
     watch.assert_clean()
+
+
+class Fingers:
+    """Touch input as a tablet's screen gives it (Chromium's DevTools protocol), which
+    the page receives as pointer events of type "touch"."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.cdp = page.context.new_cdp_session(page)
+
+    def _touch(self, kind: str, points: list[tuple[float, float]]) -> None:
+        self.cdp.send(
+            "Input.dispatchTouchEvent",
+            {
+                "type": kind,
+                "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)],
+            },
+        )
+
+    def swipe(self, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
+        (x0, y0), (x1, y1) = start, end
+        self._touch("touchStart", [start])
+        for i in range(1, steps + 1):
+            self._touch("touchMove", [(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)])
+            self.page.wait_for_timeout(16)
+        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+    def pinch(
+        self, center: tuple[float, float], from_gap: float, to_gap: float, steps: int = 8
+    ) -> None:
+        cx, cy = center
+        for i in range(steps + 1):
+            gap = from_gap + (to_gap - from_gap) * i / steps
+            self._touch(
+                "touchStart" if i == 0 else "touchMove", [(cx - gap / 2, cy), (cx + gap / 2, cy)]
+            )
+            self.page.wait_for_timeout(16)
+        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_on_a_tablet_in_portrait_and_landscape(
+    server: ServerProcess,
+    new_context: Callable[..., BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "to-trinh.pdf", pages=3, title="Proposal 2030")
+    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    # A 10" tablet held upright (CSS pixels), with a touch screen.
+    tablet = new_context(
+        viewport={"width": 800, "height": 1280}, has_touch=True, is_mobile=True
+    ).new_page()
+    tablet.goto(links["delegate"])
+    connected(tablet)
+    shows_page(tablet, document_id, 1)
+
+    # The thumbnails are a strip under the page, and the agenda a drawer behind its
+    # button.
+    sheet = tablet.locator(".live-sheet").bounding_box()
+    thumbs = tablet.locator(".live-thumbs").bounding_box()
+    assert sheet is not None and thumbs is not None
+    # Portrait: the whole page, as large as the screen allows, centred.
+    assert sheet["width"] > 0.75 * 800 and sheet["x"] >= 0 and sheet["x"] + sheet["width"] <= 800
+    assert abs((sheet["x"] + sheet["width"] / 2) - 400) < 20
+    assert thumbs["y"] >= sheet["y"] + sheet["height"] - 1 and thumbs["width"] > 0.9 * 800
+    expect(tablet.locator(".live-agenda")).not_to_be_visible()
+    tablet.get_by_role("button", name="Agenda").click()
+    expect(tablet.locator(".live-agenda")).to_be_visible()
+    expect(tablet.locator(".live-agenda")).to_contain_text("Proposal 2030")
+    tablet.locator(".live-side-close").click()
+    expect(tablet.locator(".live-agenda")).not_to_be_visible()
+
+    # A swipe to the left turns to the next page, one to the right back.
+    fingers = Fingers(tablet)
+    middle = (sheet["x"] + sheet["width"] / 2, sheet["y"] + sheet["height"] / 2)
+    fingers.swipe((middle[0] + 250, middle[1]), (middle[0] - 250, middle[1] + 10))
+    shows_page(tablet, document_id, 2)
+    fingers.swipe((middle[0] - 250, middle[1]), (middle[0] + 250, middle[1]))
+    shows_page(tablet, document_id, 1)
+
+    # Two fingers spread: the page zooms in around them; a swipe then pans, not turns.
+    view = tablet.locator(".live-view")
+    fingers.pinch(middle, 100, 300)
+    assert float(view.get_attribute("data-zoom") or 0) > 2.5
+    fingers.swipe((middle[0] + 150, middle[1]), (middle[0] - 150, middle[1]))
+    shows_page(tablet, document_id, 1)
+    tablet.get_by_role("button", name="Fit the page").tap()
+    expect(view).to_have_attribute("data-zoom", "1.00")
+
+    # Turned to landscape: the agenda is at the side, the thumbnails a column beside
+    # the page.
+    tablet.set_viewport_size({"width": 1280, "height": 800})
+    expect(tablet.locator(".live-agenda")).to_be_visible()
+    side = tablet.locator(".live-side").bounding_box()
+    thumbs = tablet.locator(".live-thumbs").bounding_box()
+    sheet = tablet.locator(".live-sheet").bounding_box()
+    assert side is not None and thumbs is not None and sheet is not None
+    assert side["x"] + side["width"] <= sheet["x"] + 1
+    assert thumbs["x"] >= sheet["x"] + sheet["width"] - 1 and thumbs["height"] > 0.5 * 800
+    tablet.locator(".live-thumb[data-page='3']").tap()
+    shows_page(tablet, document_id, 3)
+
+    tablet.wait_for_load_state("networkidle")
+    watch.assert_clean()
