@@ -148,6 +148,13 @@ class Redo(ClientMessage, tag="redo"):
     op_id: OpId
 
 
+class ChatSend(ClientMessage, tag="chat"):
+    """A chat message to everyone in the meeting, kept with it."""
+
+    op_id: OpId
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
 class Ping(ClientMessage, tag="ping"):
     pass
 
@@ -161,7 +168,7 @@ class Reference(msgspec.Struct):
 
 ClientMessages = (
     Hello | Present | Browse | ForceFollow | HandOver | OpenShared | StrokeStart
-    | StrokePoints | StrokeEnd | AddNote | Erase | Undo | Redo | Ping
+    | StrokePoints | StrokeEnd | AddNote | Erase | Undo | Redo | ChatSend | Ping
 )  # fmt: skip
 
 
@@ -212,6 +219,7 @@ class Welcome(ServerMessage, tag="welcome"):
     # from `annotations`, the visible annotations now.
     resumed: bool = False
     annotations: list[Annotation] = []
+    chat: list[ChatMessage] = []  # on a fresh start, the latest (CHAT_IN_WELCOME)
 
 
 class Added(ServerMessage, tag="added"):
@@ -282,6 +290,25 @@ class Pong(ServerMessage, tag="pong"):
     pass
 
 
+class ChatMessage(ServerMessage, tag="chat"):
+    seq: int
+    op_id: str
+    author: str
+    name: str
+    text: str
+    at: str  # ISO 8601, UTC
+
+
 ServerMessages = (
-    Welcome | Added | Removed | Restored | Presented | Drawing | Ack | Presence | Error | Pong
+    Welcome
+    | Added
+    | Removed
+    | Restored
+    | Presented
+    | Drawing
+    | Ack
+    | Presence
+    | Error
+    | Pong
+    | ChatMessage
 )

@@ -134,6 +134,7 @@ class LiveService:
                         seq=meeting.last_seq,
                         resumed=resume,
                         annotations=[] if resume else meeting.annotations.visible_to(viewer.key),
+                        chat=[] if resume else meeting.annotations.recent_chat(),
                     )
                 )
             )
@@ -302,6 +303,13 @@ class LiveService:
                     raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
                 return await self._store(meeting, connection_id, viewer, op_id, "redo",
                                          None, None, None, redone, {})  # fmt: skip
+            case p.ChatSend(op_id=op_id, text=text):
+                body = {"text": text.strip(), "name": viewer.name,
+                        "at": self.clock.now().isoformat(timespec="seconds")}  # fmt: skip
+                if not body["text"]:
+                    raise Invalid("empty_chat", N_("The message is empty."))
+                return await self._store(meeting, connection_id, viewer, op_id, "chat",
+                                         None, None, None, None, body)  # fmt: skip
             case p.Hello():
                 raise Invalid("already_joined", N_("This connection has joined already."))
         raise Invalid("unknown_type", N_("Unknown message type."))

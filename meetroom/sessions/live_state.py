@@ -9,6 +9,19 @@ from meetroom.protocol.codec import encode_json
 from meetroom.records import LiveOp
 
 ADDING = ("stroke", "note")
+CHAT_IN_WELCOME = 200  # chat messages a client starting afresh is sent
+
+
+def chat_of(op: LiveOp) -> p.ChatMessage:
+    body = op.body
+    return p.ChatMessage(
+        seq=op.seq,
+        op_id=op.op_id,
+        author=op.author,
+        name=str(body.get("name", "")),
+        text=str(body.get("text", "")),
+        at=str(body.get("at", "")),
+    )
 
 
 def annotation_of(op: LiveOp) -> p.Annotation:
@@ -41,9 +54,17 @@ class Annotations:
         self.visible: dict[str, p.Annotation] = {}  # in the order they were added
         self.undo: dict[str, list[str]] = {}  # author -> op ids an undo can take back
         self.redo: dict[str, list[str]] = {}  # author -> op ids a redo can bring back
+        self.chat: list[p.ChatMessage] = []  # the latest, oldest first
+
+    def recent_chat(self) -> list[p.ChatMessage]:
+        return self.chat[-CHAT_IN_WELCOME:]
 
     def apply(self, op: LiveOp) -> None:
-        if op.kind in ADDING:
+        if op.kind == "chat":
+            self.chat.append(chat_of(op))
+            if len(self.chat) > 2 * CHAT_IN_WELCOME:
+                del self.chat[:CHAT_IN_WELCOME]
+        elif op.kind in ADDING:
             annotation = annotation_of(op)
             self.every[op.op_id] = annotation
             self.visible[op.op_id] = annotation
@@ -79,6 +100,8 @@ class Annotations:
     def event_of(self, op: LiveOp) -> tuple[bytes, frozenset[str] | None] | None:
         """The event that tells clients about a stored operation, encoded, and who may
         receive it. Call after `apply(op)`."""
+        if op.kind == "chat":
+            return encode_json(chat_of(op)), None
         if op.kind in ADDING:
             annotation = self.every[op.op_id]
             return encode_json(p.Added(seq=op.seq, annotation=annotation)), audience_of(annotation)

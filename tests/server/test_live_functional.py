@@ -592,3 +592,28 @@ async def test_a_stalled_tablet_is_dropped_without_slowing_the_others(room: Room
     _, welcome = await room.tablet(stalled_browser)
     assert welcome["seq"] == 0 and not welcome.get("resumed")
     await chair_t.next_where("presence", lambda _: stalled_listed())
+
+
+async def test_chat_is_kept_with_the_meeting(room: Room) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    binh = await room.person("Bình", "delegate")
+    binh_t, _ = await room.tablet(binh)
+    await chair_t.send("chat", op_id="c1", text="  Chào mọi người  ")
+    ack = await chair_t.next("ack")
+    said = await binh_t.next("chat")
+    assert said["seq"] == ack["seq"] and said["text"] == "Chào mọi người"
+    assert said["name"] == "Chair" and said["op_id"] == "c1" and said["at"].startswith("20")
+    await chair_t.send("chat", op_id="c2", text="   ")
+    assert (await chair_t.next("error"))["code"] == "empty_chat"
+    await chair_t.send("chat", op_id="c3", text="x" * 2001)
+    assert (await chair_t.next("error"))["code"] == "invalid_field"
+    # A late joiner gets the conversation so far; one who resumes gets what it missed.
+    _, welcome = await room.tablet(await room.person("Late", "delegate"))
+    assert [m["text"] for m in welcome["chat"]] == ["Chào mọi người"]
+    seen = said["seq"]
+    await binh_t.close()
+    await chair_t.send("chat", op_id="c4", text="Bắt đầu")
+    await chair_t.next("ack")
+    back, welcome = await room.tablet(binh, last_seq=seen)
+    assert welcome["resumed"] and not welcome.get("chat")
+    assert (await back.next("chat"))["text"] == "Bắt đầu"
