@@ -4,6 +4,7 @@ of a bad value."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -62,6 +63,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pdf_worker_memory_mb: Annotated[int, msgspec.Meta(ge=256)] = 2048
     # 0: one per CPU core.
     pdf_workers: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
+    # Video. The addresses the SFU announces for its own ICE candidates, comma-separated
+    # (empty: every address of this machine). No STUN server is ever used.
+    media_addresses: str = ""
+    # An optional TURN server (coturn with use-auth-secret): its URLs, comma-separated
+    # (turn:host:3478?transport=udp, turns:host:5349), and the shared secret.
+    turn_urls: str = ""
+    turn_secret: str = ""
+    turn_ttl_seconds: Annotated[int, msgspec.Meta(ge=60)] = 86400
+
+    @property
+    def media_address_list(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.media_addresses.split(",") if a.strip())
+
+    @property
+    def turn_url_list(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in self.turn_urls.split(",") if u.strip())
 
     @property
     def data_path(self) -> Path:
@@ -172,3 +189,13 @@ def _check(settings: Settings, source: Mapping[str, str]) -> None:
         fail("database_schema", "expected a lowercase SQL identifier")
     if not settings.host:
         fail("host", "must not be empty")
+    for address in settings.media_address_list:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail("media_addresses", f"{address!r} is not an IP address")
+    for turn_url in settings.turn_url_list:
+        if not re.fullmatch(r"turns?:[^\s?]+(\?transport=(udp|tcp))?", turn_url):
+            fail("turn_urls", f"{turn_url!r}: expected turn:host:port or turns:host:port")
+    if settings.turn_url_list and not settings.turn_secret:
+        fail("turn_secret", "a TURN server needs the secret it shares with MeetRoom")
