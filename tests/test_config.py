@@ -63,6 +63,13 @@ def test_env_strings_are_converted() -> None:
         ({"MEETROOM_PUBLIC_URL": "meet.example"}, "MEETROOM_PUBLIC_URL"),
         ({"MEETROOM_SECURE_COOKIES": "sometimes"}, "MEETROOM_SECURE_COOKIES"),
         ({"MEETROOM_LOGIN_MAX_FAILURES": "0"}, "MEETROOM_LOGIN_MAX_FAILURES"),
+        ({"MEETROOM_MEDIA_ADDRESSES": "10.0.0.5,nowhere"}, "'nowhere' is not an IP address"),
+        (
+            {"MEETROOM_TURN_URLS": "stun:stun.example:3478", "MEETROOM_TURN_SECRET": "s"},
+            "expected turn:host:port",
+        ),
+        ({"MEETROOM_TURN_URLS": "turn:10.0.0.9:3478"}, "needs the secret"),
+        ({"MEETROOM_TURN_TTL_SECONDS": "5"}, "MEETROOM_TURN_TTL_SECONDS"),
     ],
 )
 def test_bad_values_name_their_source(environ: dict[str, str], expected: str) -> None:
@@ -89,3 +96,16 @@ def test_bad_file(tmp_path: Path) -> None:
 def test_bad_flag() -> None:
     with pytest.raises(ConfigError, match="command-line option --port"):
         load_settings(environ={}, overrides={"port": 0})
+
+
+def test_video_network_settings() -> None:
+    s = load_settings(
+        environ={
+            "MEETROOM_MEDIA_ADDRESSES": "10.0.0.5, 192.168.1.5",
+            "MEETROOM_TURN_URLS": "turn:10.0.0.9:3478?transport=udp,turns:10.0.0.9:5349",
+            "MEETROOM_TURN_SECRET": "shared",
+        }
+    )
+    assert s.media_address_list == ("10.0.0.5", "192.168.1.5")
+    assert s.turn_url_list == ("turn:10.0.0.9:3478?transport=udp", "turns:10.0.0.9:5349")
+    assert load_settings(environ={}).turn_url_list == ()
