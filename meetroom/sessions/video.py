@@ -1,0 +1,312 @@
+"""The meeting's video room: who is in it, who waits in the lobby, what each one
+sends, raised hands, the active speaker and the chair's moderation. Media goes
+through a `MediaRouter` (the SFU); this module decides who receives what.
+
+Peers are socket connections: a person in the video from two devices is two peers.
+Everyone admitted receives every track of everyone else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import count
+
+from meetroom.errors import N_, Forbidden, Invalid, NotFound
+from meetroom.protocol import live as p
+from meetroom.protocol import video as v
+from meetroom.protocol.codec import encode_json
+from meetroom.records import Grant, MeetingRole
+from meetroom.sessions.live import Viewer
+from meetroom.sessions.video_ports import MediaEvents, MediaRouter, PublishedTrackView
+
+logger = logging.getLogger(__name__)
+
+SPEAKING_INTERVAL = 0.3  # seconds between two speaker updates
+SPEAKING_THRESHOLD = 0.1  # level (0..1) under which nobody is speaking
+
+
+@dataclass
+class _Peer:
+    viewer: Viewer
+    send: Callable[[bytes], None]
+    admitted: bool
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+    hand: int = 0  # the raise order, 0 when lowered
+
+
+@dataclass
+class _Room:
+    id: str
+    peers: dict[str, _Peer] = field(default_factory=dict)
+    locked: bool = False
+    let_in: set[str] = field(default_factory=set)  # participants the chair admitted
+    hands: count[int] = field(default_factory=lambda: count(1))
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # subscription changes
+    speaking: asyncio.Task[None] | None = None
+    active: str | None = None
+
+
+IceServers = Callable[[str], list[v.IceServerInfo]]
+
+
+class VideoService:
+    """Implements `MediaEvents` for the router it builds with `router_factory`."""
+
+    def __init__(
+        self, router_factory: Callable[[MediaEvents], MediaRouter], ice_servers: IceServers
+    ) -> None:
+        self.media = router_factory(self)
+        self.ice_servers = ice_servers
+        self._rooms: dict[str, _Room] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- messages from a client ------------------------------------------------------------
+
+    async def handle(
+        self,
+        meeting_id: str,
+        peer: str,
+        viewer: Viewer,
+        send: Callable[[bytes], None],
+        message: p.ClientMessage,
+    ) -> p.ServerMessage | None:
+        room = self._rooms.get(meeting_id)
+        me = room.peers.get(peer) if room else None
+        match message:
+            case v.VideoJoin(audio=audio, video=video):
+                return await self._join(meeting_id, peer, viewer, send, audio, video)
+            case v.VideoLeave():
+                await self.leave(meeting_id, peer)
+                return None
+        if room is None or me is None:
+            raise Invalid("not_in_video", N_("Join the video first."))
+        match message:
+            case v.Admit(peer=target, admit=admit):
+                self._require_moderator(viewer)
+                await self._admit(room, target, admit)
+                return None
+            case v.LockRoom(locked=locked):
+                self._require_moderator(viewer)
+                room.locked = locked
+                self._announce(room)
+                return None
+            case v.Moderate(peer=target, action=action):
+                self._require_moderator(viewer)
+                await self._moderate(room, viewer, target, action)
+                return None
+        if not me.admitted:
+            raise Forbidden("in_lobby", N_("Please wait until the chair lets you in."))
+        match message:
+            case v.RtcOffer(sdp=sdp):
+                if Grant.CAN_PUBLISH not in viewer.grants:
+                    raise Forbidden("may_not_publish", N_("You may only watch and listen here."))
+                return v.RtcAnswered(sdp=await self.media.publish(room.id, peer, sdp))
+            case v.RtcAnswer(sdp=sdp):
+                await self.media.answer(room.id, peer, sdp)
+                return None
+            case v.MediaState(audio=audio, video=video, screen=screen):
+                me.audio, me.video, me.screen = audio, video, screen
+                self._announce(room)
+                return None
+            case v.RaiseHand(raised=raised):
+                if raised and not me.hand:
+                    me.hand = next(room.hands)
+                elif not raised:
+                    me.hand = 0
+                self._announce(room)
+                return None
+        raise Invalid("unknown_type", N_("Unknown message type."))
+
+    async def _join(
+        self,
+        meeting_id: str,
+        peer: str,
+        viewer: Viewer,
+        send: Callable[[bytes], None],
+        audio: bool,
+        video: bool,
+    ) -> v.VideoJoined:
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            room = self._rooms[meeting_id] = _Room(meeting_id)
+            room.speaking = asyncio.get_running_loop().create_task(self._speaking(room))
+        if peer in room.peers:
+            # Joining again (after its media failed, say): start this peer afresh.
+            await self.media.leave(room.id, peer)
+            del room.peers[peer]
+        # Guests, and anyone arriving in a locked room, wait for the chair: once let
+        # in, a person comes back (another device, a dropped connection) without waiting.
+        waits = (
+            (room.locked or viewer.role == MeetingRole.GUEST.value)
+            and not self._moderates(viewer)
+            and viewer.key not in room.let_in
+        )
+        room.peers[peer] = _Peer(viewer, send, admitted=not waits, audio=audio, video=video)
+        self._announce(room)
+        if not waits:
+            self._resubscribe(room)
+        return v.VideoJoined(peer=peer, ice_servers=self.ice_servers(viewer.key), waiting=waits)
+
+    async def leave(self, meeting_id: str, peer: str) -> None:
+        """Out of the video (or the socket closed): the others see the tile go."""
+        room = self._rooms.get(meeting_id)
+        if room is None or room.peers.pop(peer, None) is None:
+            return
+        await self.media.leave(room.id, peer)
+        if not room.peers:
+            del self._rooms[meeting_id]
+            if room.speaking is not None:
+                room.speaking.cancel()
+            return
+        self._announce(room)
+        self._resubscribe(room)
+
+    async def close(self) -> None:
+        for room in list(self._rooms.values()):
+            for peer in list(room.peers):
+                await self.leave(room.id, peer)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.media.close()
+
+    # -- the chair -------------------------------------------------------------------------
+
+    @staticmethod
+    def _moderates(viewer: Viewer) -> bool:
+        return Grant.MODERATOR in viewer.grants
+
+    def _require_moderator(self, viewer: Viewer) -> None:
+        if not self._moderates(viewer):
+            raise Forbidden("not_moderator", N_("Only the chair can do this."))
+
+    def _target(self, room: _Room, peer: str) -> _Peer:
+        target = room.peers.get(peer)
+        if target is None:
+            raise NotFound("peer_not_found", N_("This participant is not in the video."))
+        return target
+
+    async def _admit(self, room: _Room, peer: str, admit: bool) -> None:
+        target = self._target(room, peer)
+        if target.admitted:
+            return
+        target.send(encode_json(v.LobbyDecision(admitted=admit)))
+        if admit:
+            target.admitted = True
+            room.let_in.add(target.viewer.key)
+            self._announce(room)
+            self._resubscribe(room)
+        else:
+            target.send(encode_json(v.VideoLeft(reason="denied")))
+            await self.leave(room.id, peer)
+
+    async def _moderate(self, room: _Room, by: Viewer, peer: str, action: str) -> None:
+        target = self._target(room, peer)
+        target.send(encode_json(v.Moderated(action=action, by=by.name)))  # type: ignore[arg-type]
+        if action == "mute":
+            target.audio = False
+        elif action == "stop_video":
+            target.video = False
+        elif action == "remove":
+            target.send(encode_json(v.VideoLeft(reason="removed")))
+            await self.leave(room.id, peer)
+            return
+        self._announce(room)
+
+    # -- what everyone sees ------------------------------------------------------------------
+
+    def _announce(self, room: _Room) -> None:
+        people = [
+            v.VideoPerson(
+                peer=key, participant=peer.viewer.key, name=peer.viewer.name,
+                role=peer.viewer.role, audio=peer.audio, video=peer.video, screen=peer.screen,
+                hand=peer.hand, moderator=self._moderates(peer.viewer),
+            )
+            for key, peer in room.peers.items()
+            if peer.admitted
+        ]  # fmt: skip
+        lobby = [v.LobbyEntry(peer=k, name=x.viewer.name) for k, x in room.peers.items()
+                 if not x.admitted]  # fmt: skip
+        plain = encode_json(v.VideoRoom(people=people, locked=room.locked))
+        full = encode_json(v.VideoRoom(people=people, locked=room.locked, lobby=lobby))
+        for peer in room.peers.values():
+            if peer.admitted or self._moderates(peer.viewer):
+                peer.send(full if self._moderates(peer.viewer) else plain)
+
+    def _resubscribe(self, room: _Room) -> None:
+        """Every admitted peer receives every track of the other admitted peers."""
+        self._spawn(self._apply_subscriptions(room))
+
+    async def _apply_subscriptions(self, room: _Room) -> None:
+        async with room.lock:
+            tracks = self.media.tracks(room.id)
+            for key, peer in list(room.peers.items()):
+                if not peer.admitted or room.peers.get(key) is not peer:
+                    continue
+                wanted = {
+                    t.track_id
+                    for t in tracks
+                    if t.publisher != key and self._admitted(room, t.publisher)
+                }
+                try:
+                    await self.media.subscribe(room.id, key, wanted)
+                except Exception:
+                    logger.exception("subscribing %s in room %s failed", key, room.id)
+
+    @staticmethod
+    def _admitted(room: _Room, peer: str) -> bool:
+        found = room.peers.get(peer)
+        return found is not None and found.admitted
+
+    async def _speaking(self, room: _Room) -> None:
+        while True:
+            await asyncio.sleep(SPEAKING_INTERVAL)
+            levels = {
+                k: round(level, 2)
+                for k, level in self.media.audio_levels(room.id).items()
+                if self._admitted(room, k)
+            }
+            loudest = max(levels, key=levels.__getitem__, default=None)
+            active = loudest if loudest and levels[loudest] >= SPEAKING_THRESHOLD else None
+            if not levels and room.active is None:
+                continue
+            room.active = active
+            data = encode_json(v.Speaking(active=active, levels=levels))
+            for peer in room.peers.values():
+                if peer.admitted:
+                    peer.send(data)
+
+    def _spawn(self, work: object) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- MediaEvents ---------------------------------------------------------------------------
+
+    def offer(self, room: str, peer: str, sdp: str, tracks: dict[str, str]) -> None:
+        found = self._rooms.get(room)
+        target = found.peers.get(peer) if found else None
+        if found is None or target is None:
+            return
+        by_id = {t.track_id: t for t in self.media.tracks(room)}
+        infos = {
+            mid: v.TrackInfo(peer=t.publisher, kind=t.kind, source=t.source)
+            for mid, track_id in tracks.items()
+            if (t := by_id.get(track_id)) is not None
+        }
+        target.send(encode_json(v.RtcOffered(sdp=sdp, tracks=infos)))
+
+    def tracks_changed(
+        self, room: str, publisher: str, tracks: Sequence[PublishedTrackView]
+    ) -> None:
+        found = self._rooms.get(room)
+        if found is not None:
+            self._resubscribe(found)
+
+    def connection_state(self, room: str, peer: str, which: str, state: str) -> None:
+        # A failed connection is the client's to repair (it rejoins, see live/video.js).
+        logger.info("video %s: %s connection of %s is %s", room, which, peer, state)
