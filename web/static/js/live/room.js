@@ -11,6 +11,9 @@ import { drawStrokes, drawStroke } from "./ink.js";
 import { Toasts, ConnectionBadge } from "./ui.js";
 import { ChairPanel } from "./chair.js";
 import { track, isLeaving } from "./loads.js";
+import { VideoPanel } from "./video-panel.js";
+import { VideoRoom } from "./video.js";
+import { ChatPanel } from "./chat.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -64,12 +67,33 @@ function start() {
     closed: (code) => {
       if (code === 4429) toasts.show(t("flooding"), "error");
     },
-    status: (state, socket) => badge.update(state, socket, session.model.pendingCount()),
+    status: (state, socket) => {
+      badge.update(state, socket, session.model.pendingCount());
+      video.status(state);
+    },
     change: () => {
       badge.setPending(session.model.pendingCount());
       renderInk();
     },
     live: renderWet,
+    other: (msg) => {
+      video.message(msg);
+      chat.message(msg);
+    },
+  });
+  // The video room and the chat, in a panel beside (or over) the document.
+  const tv = translator(readJson("video-text"));
+  const panel = new VideoPanel(root, document.getElementById("vid-panel"), tv);
+  const video = new VideoRoom({ panel: panel.panel, session, t: tv, toasts, shell: panel });
+  const chat = new ChatPanel(root.querySelector("#vid-chat"), session, tv, {
+    meetingId: data.meeting.id,
+    shown: () => panel.shows("chat"),
+    onUnread: (count) => panel.setUnread(count),
+  });
+  panel.onShow = (tab) => (tab === "chat" ? chat.seen() : video.shown());
+  panel.onHide = (tab) => (tab === "video" ? video.hidden() : null);
+  document.addEventListener("visibilitychange", () => {
+    if (panel.shows("chat")) chat.seen();
   });
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
@@ -213,6 +237,8 @@ function start() {
   // -- what the server says ---------------------------------------------------------
 
   function onWelcome(msg, first) {
+    chat.welcome(msg);
+    video.welcome(msg);
     const state = session.state;
     if (first) {
       seenEpoch = state.follow_epoch || 0;

@@ -16,7 +16,9 @@ export class LiveSession {
   /**
    * @param {object} data      the page's live data (socket path, meeting)
    * @param {object} handlers  welcome(msg, first), presented(state, old), presence(people),
-   *                           error(msg, item), status(state), change(), live()
+   *                           error(msg, item), status(state), change(), live(),
+   *                           other(msg): every other message, and acks and errors too
+   *                           (the video room, the chat)
    */
   constructor(data, handlers, { readOnly = false } = {}) {
     this.handlers = handlers;
@@ -115,6 +117,7 @@ export class LiveSession {
       case "ack": {
         this.inFlight.delete(msg.op_id);
         const item = this.model.acked(msg.op_id, msg.seq);
+        this.handlers.other?.(msg);
         if (item && item.msg.type === "redo" && !item.restore) {
           // What the server brought back is not known here (it does not echo our own
           // operations): replay from just before it.
@@ -130,6 +133,7 @@ export class LiveSession {
           this.inFlight.delete(msg.ref);
           item = this.model.refused(msg.ref);
         }
+        this.handlers.other?.(msg);
         if (msg.code === "rate_limited") {
           // The server dropped messages without saying which: send again what has no
           // ack yet, a little later (stored operations are never stored twice).
@@ -144,6 +148,7 @@ export class LiveSession {
         break;
       }
       default:
+        this.handlers.other?.(msg);
         break;
     }
   }
