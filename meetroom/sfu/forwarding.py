@@ -80,6 +80,7 @@ class Forwarder:
         self._ssrc: int | None = None
         self._last_pli = -math.inf
         self._pending_pli: asyncio.TimerHandle | None = None
+        self._pli_on_first_packet = False
         self._need_keyframe = False  # after a gap: forward nothing until a keyframe
         self._assembler = (
             VideoAssembler(codec.name, self._on_frame, self._on_gap)
@@ -100,6 +101,9 @@ class Forwarder:
             if self._ssrc is not None and self._assembler is not None:
                 self._assembler = VideoAssembler(self.codec_name, self._on_frame, self._on_gap)
             self._ssrc = packet.ssrc
+            if self._pli_on_first_packet:
+                self._pli_on_first_packet = False
+                self._pli_now()
         if self._assembler is not None:
             self._assembler.add(
                 packet.sequence_number, packet.timestamp, bool(packet.marker), packet.payload, now
@@ -148,8 +152,11 @@ class Forwarder:
 
     def _pli_now(self) -> None:
         self._pending_pli = None
-        if self.closed or self._ssrc is None:
-            return  # nothing received yet: the first frame the publisher sends is a keyframe
+        if self.closed:
+            return
+        if self._ssrc is None:  # nothing received yet: ask as soon as something comes
+            self._pli_on_first_packet = True
+            return
         self._last_pli = time.monotonic()
         self._counters.plis_sent += 1
         self._send_pli(self._ssrc)

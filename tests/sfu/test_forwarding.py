@@ -8,6 +8,7 @@ import time
 import av
 import pytest
 from aiortc import RTCRtpSender
+from aiortc.jitterbuffer import JitterBuffer
 
 from tests.sfu.peers import (
     CounterVideoTrack,
@@ -264,6 +265,39 @@ async def test_h264_and_opus_are_forwarded() -> None:
             assert "VP8/90000" not in bob.last_offer.sdp
             assert increasing(bob.counters(video_id))
             assert sfu.counters()["frames_decoded"] == sfu.counters()["frames_encoded"] == 0
+        finally:
+            for peer in (alice, bob):
+                await peer.close()
+
+
+async def test_the_transcoding_counters_count_real_decodes_and_encodes() -> None:
+    """frames_decoded/frames_encoded are 0 above because nothing is transcoded, not
+    because nothing is counted: put aiortc's own paths back and they count."""
+    async with sfu_and_events() as (sfu, events):
+        alice, bob = Peer(sfu, events, "alice"), Peer(sfu, events, "bob")
+        try:
+            await alice.publish(CounterVideoTrack(), ToneAudioTrack())
+            video_id, _ = ids(events, "alice")
+            await bob.subscribe({video_id})
+            await bob.wait_for(lambda: len(bob.video[video_id]) >= 3)
+            assert sfu.counters()["frames_decoded"] == sfu.counters()["frames_encoded"] == 0
+
+            # The SFU's sender reads a raw frame: it goes to an encoder.
+            subscribe = sfu._rooms["room"].subscribers["bob"]._pc
+            assert subscribe is not None
+            slot = next(t.sender.track for t in subscribe.getTransceivers() if t.kind == "video")
+            raw = CounterVideoTrack(start=9000)
+            slot.recv = raw.recv  # type: ignore[method-assign]
+            await bob.wait_for(lambda: sfu.counters()["frames_encoded"] >= 3)
+            await bob.wait_for(lambda: any(n >= 9000 for n in bob.counters(video_id)))
+
+            # The SFU's receiver gets aiortc's jitter buffer back: frames reach its decoder.
+            publish = sfu._rooms["room"].publishers["alice"].pc
+            receiver = next(t.receiver for t in publish.getTransceivers() if t.kind == "video")
+            buffer = JitterBuffer(capacity=512, is_video=True)
+            receiver._RTCRtpReceiver__jitter_buffer = buffer  # type: ignore[attr-defined]
+            sfu._rooms["room"].forwarders[video_id].request_keyframe()
+            await bob.wait_for(lambda: sfu.counters()["frames_decoded"] >= 3)
         finally:
             for peer in (alice, bob):
                 await peer.close()
