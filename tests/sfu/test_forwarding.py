@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import statistics
 import time
 
 import av
 import pytest
-from aiortc import RTCRtpSender
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCRtpSender
 from aiortc.jitterbuffer import JitterBuffer
+from aiortc.mediastreams import MediaStreamError
 
+from meetroom.sfu.aiortc_internals import host_addresses
 from tests.sfu.peers import (
+    LOOPBACK,
     CounterVideoTrack,
     Peer,
     ToneAudioTrack,
     increasing,
+    read_counter,
     sfu_and_events,
     tracks_of,
 )
@@ -301,3 +307,55 @@ async def test_the_transcoding_counters_count_real_decodes_and_encodes() -> None
         finally:
             for peer in (alice, bob):
                 await peer.close()
+
+
+async def test_forwarding_adds_little_latency_over_a_direct_connection() -> None:
+    """Frames are released on their marker bit: the SFU hop must not add a frame
+    interval (33 ms at 30 fps) as aiortc's JitterBuffer would. Target: 15 ms at p50."""
+
+    async def direct() -> list[float]:
+        # No ICE servers (aiortc's default is a public STUN server), loopback only.
+        sender = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        receiver = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        track = CounterVideoTrack()
+        sender.addTransceiver(track, direction="sendonly")
+        latencies: list[float] = []
+
+        async def read(remote: MediaStreamTrack) -> None:
+            with contextlib.suppress(MediaStreamError):
+                while True:
+                    frame = await remote.recv()
+                    n = read_counter(frame)  # type: ignore[arg-type]
+                    latencies.append(time.monotonic() - track.sent_at[n])
+
+        readers: list[asyncio.Task[None]] = []
+        receiver.on("track", lambda remote: readers.append(asyncio.ensure_future(read(remote))))
+        with host_addresses(LOOPBACK):
+            await sender.setLocalDescription(await sender.createOffer())
+            await receiver.setRemoteDescription(sender.localDescription)
+            await receiver.setLocalDescription(await receiver.createAnswer())
+        await sender.setRemoteDescription(receiver.localDescription)
+        await asyncio.sleep(3)
+        await sender.close()
+        await receiver.close()
+        return latencies
+
+    async def through_sfu() -> list[float]:
+        async with sfu_and_events() as (sfu, events):
+            alice, bob = Peer(sfu, events, "alice"), Peer(sfu, events, "bob")
+            try:
+                track = CounterVideoTrack()
+                await alice.publish(track)
+                video_id = tracks_of(events, "alice")[0].track_id
+                await bob.subscribe({video_id})
+                await asyncio.sleep(3)
+                return [t - track.sent_at[n] for t, n in bob.video[video_id]]
+            finally:
+                for peer in (alice, bob):
+                    await peer.close()
+
+    base = await direct()
+    forwarded = await through_sfu()
+    assert len(base) > 60 and len(forwarded) > 60
+    added = statistics.median(forwarded[10:]) - statistics.median(base[10:])
+    assert added < 0.015, f"the SFU adds {added * 1000:.1f} ms at p50"
