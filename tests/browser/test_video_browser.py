@@ -1,0 +1,299 @@
+"""The meeting's video room in a real browser: a chair and a delegate open the meeting
+page, chat (the delegate sees the unread count), check their camera and microphone in
+the pre-join panel (Chromium's fake devices: a test pattern and a beep), and join the
+video. Each sees the other's picture being decoded and receives the other's sound
+(the tile's numbers come from getStats). The delegate raises a hand and the chair sees
+it in order; the chair mutes the delegate, whose microphone goes off, and asks them to
+unmute, which the delegate is asked about (never unmuted silently). The delegate's
+socket is cut: the page rejoins the video by itself within five seconds. The delegate
+leaves: the chair's grid has only the chair's own tile.
+
+Every context is watched (see conftest): nothing may leave 127.0.0.1, and there must be
+no console errors, CSP violations, uncaught exceptions, failed requests or HTTP errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, WebSocketRoute, expect
+
+from tests.browser.conftest import Watch
+from tests.browser.test_live_browser import CHAIR, DELEGATE, connected, prepare_meeting
+from tests.docs.pdfs import make_pdf
+from tests.processes import ServerProcess
+
+MEDIA_TIMEOUT_MS = 20_000
+
+# What the page says while the video comes back (it may be brief).
+RECORD_PHASES = """() => {
+  window.videoPhases = [];
+  const live = document.getElementById("live");
+  const status = document.querySelector(".vid-status");
+  const note = () => window.videoPhases.push([live.dataset.video, status.textContent]);
+  const watch = new MutationObserver(note);
+  watch.observe(live, { attributes: true, attributeFilter: ["data-video"] });
+  watch.observe(status, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+class Offers:
+    """The SDP this page offered for publishing (to see which ICE candidates it gave)."""
+
+    def __init__(self, page: Page) -> None:
+        self.sdps: list[str] = []
+        self.types: list[str] = []
+        page.on("websocket", self._socket)
+
+    def _socket(self, ws: WebSocket) -> None:
+        def sent(payload: str | bytes) -> None:
+            try:
+                msg = json.loads(payload)
+            except ValueError:
+                return
+            if isinstance(msg, dict) and msg.get("type") in ("rtc_offer", "rtc_answer"):
+                self.sdps.append(msg["sdp"])
+                self.types.append(msg["type"])
+
+        ws.on("framesent", sent)
+
+    def candidates(self) -> list[str]:
+        lines = [line for sdp in self.sdps for line in sdp.splitlines()]
+        return [line for line in lines if line.startswith("a=candidate")]
+
+    def describe(self) -> str:
+        return f"candidates this page offered: {self.candidates()}"
+
+
+def open_video(page: Page) -> None:
+    page.get_by_role("button", name="Video meeting", exact=True).click()
+    expect(page.locator("#vid-panel")).to_be_visible()
+
+
+def join_video(page: Page) -> None:
+    """Through the pre-join panel: the fake camera previews, the fake microphone moves
+    the meter, then join."""
+    open_video(page)
+    panel = page.locator("#vid-panel")
+    expect(panel.locator(".vid-preview")).to_have_attribute("data-camera", "on")
+    expect(panel.locator(".vid-error")).to_be_hidden()
+    # The fake microphone beeps: the meter moves at some point.
+    meter = panel.locator(".vid-meter")
+    deadline = time.monotonic() + 10
+    while int(meter.get_attribute("aria-valuenow") or 0) == 0:
+        assert time.monotonic() < deadline, "the microphone meter never moved"
+        page.wait_for_timeout(50)
+    assert panel.locator(".vid-camera option").count() >= 1
+    panel.get_by_role("button", name="Join video").click()
+    expect(page.locator("#live")).to_have_attribute("data-video", "in")
+    mine = panel.locator(".vid-tile[data-local=true][data-kind=camera]")
+    expect(mine).to_have_attribute("data-video", "on")
+
+
+def other_tile(page: Page, name: str) -> Locator:
+    tile = page.locator(".vid-tile[data-local=false][data-kind=camera]").filter(
+        has=page.locator(".vid-name", has_text=name)
+    )
+    return tile
+
+
+def grows(page: Page, tile: Locator, attribute: str, offers: Offers, what: str) -> None:
+    """A number the tile shows from getStats goes up (media keeps arriving)."""
+    deadline = time.monotonic() + MEDIA_TIMEOUT_MS / 1000
+    first = None
+    while True:
+        raw = tile.get_attribute(attribute) if tile.count() else None
+        if raw is not None:
+            value = int(raw)
+            if first is None:
+                first = value
+            elif value > first and value > 0:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what}: {attribute} went from {first} to {raw}; {offers.describe()}"
+            )
+        page.wait_for_timeout(250)
+
+
+def decoding(page: Page, name: str, offers: Offers) -> None:
+    """The other's picture is decoded and played in their tile, and their sound comes."""
+    tile = other_tile(page, name)
+    expect(tile).to_have_count(1)
+    grows(page, tile, "data-frames-decoded", offers, f"video of {name}")
+    grows(page, tile, "data-audio-packets", offers, f"audio of {name}")
+    expect(tile).to_have_attribute("data-video", "on")
+    assert tile.locator("video").evaluate(
+        "v => v.videoWidth > 0 && v.getVideoPlaybackQuality().totalVideoFrames > 0"
+    )
+    # The sound plays in an <audio> element of its own.
+    peer = tile.get_attribute("data-peer")
+    audio = page.locator(f'.vid-audio audio[data-peer="{peer}"]')
+    assert audio.evaluate("a => !a.paused && a.srcObject !== null")
+
+
+def test_two_people_chat_join_see_and_hear_moderate_reconnect_leave(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "video.pdf", pages=3, title="Video 2030")
+    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+
+    chair = new_context().new_page()
+    chair_offers = Offers(chair)
+    chair.goto(links["chair"])
+    delegate_context = new_context()
+    # The delegate's sockets pass through here, so that the test can cut them.
+    sockets: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    delegate_context.route_web_socket(re.compile(r"/socket$"), through)
+    delegate = delegate_context.new_page()
+    delegate_offers = Offers(delegate)
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        expect(page).to_have_url(f"{base}/m/{meeting_id}")
+        connected(page)
+
+    # -- chat: no video needed ---------------------------------------------------------
+    chair.get_by_role("button", name="Chat", exact=True).click()
+    chair.locator("#chat-text").fill("Xin chào, bắt đầu họp nhé")
+    chair.locator("#chat-text").press("Enter")
+    expect(chair.locator(".chat-msg.is-mine")).to_have_count(1)
+    expect(chair.locator(".chat-msg.is-mine .chat-time")).not_to_have_text("Sending…")
+    unread = delegate.locator(".vid-open[data-tab=chat] .chat-unread")
+    expect(unread).to_have_text("1")
+    delegate.get_by_role("button", name="Chat", exact=True).click()
+    expect(delegate.locator(".chat-msg")).to_have_count(1)
+    expect(delegate.locator(".chat-msg .chat-author")).to_have_text(CHAIR)
+    expect(delegate.locator(".chat-msg .chat-text")).to_have_text("Xin chào, bắt đầu họp nhé")
+    expect(unread).to_be_hidden()
+    delegate.locator("#chat-text").fill("Đã rõ")
+    delegate.get_by_role("button", name="Send").click()
+    expect(chair.locator(".chat-msg:not(.is-mine) .chat-text")).to_have_text("Đã rõ")
+    expect(chair.locator(".chat-msg:not(.is-mine) .chat-author")).to_have_text(DELEGATE)
+
+    # -- into the video -------------------------------------------------------------
+    join_video(chair)
+    join_video(delegate)
+    decoding(chair, DELEGATE, chair_offers)
+    decoding(delegate, CHAIR, delegate_offers)
+    # Tiles have their connection indicator once stats are in.
+    quality = re.compile("good|fair|poor")
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-quality", quality)
+    chair.get_by_role("button", name="Show connection details").click()
+    expect(other_tile(chair, DELEGATE).locator(".vid-stats")).to_contain_text("×")
+
+    # Pin a tile and take it back.
+    tile = other_tile(chair, DELEGATE)
+    tile.hover()
+    tile.get_by_role("button", name="Pin").click()
+    expect(tile).to_have_class(re.compile(r"\bis-featured\b"))
+    tile.get_by_role("button", name="Unpin").click()
+    expect(tile).not_to_have_class(re.compile(r"\bis-featured\b"))
+
+    # -- a raised hand, seen by the chair in order -----------------------------------
+    delegate.get_by_role("button", name="Raise hand").click()
+    expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_have_text("1")
+    chair.locator('.vid-controls [data-action="people"]').click()
+    expect(chair.locator(".vid-hands-list li")).to_have_count(1)
+    expect(chair.locator(".vid-hands-list")).to_contain_text(DELEGATE)
+    delegate.get_by_role("button", name="Lower hand").click()
+    expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_be_hidden()
+    chair.locator('.vid-controls [data-action="people"]').click()
+
+    # -- the chair mutes the delegate, then asks them to unmute -----------------------
+    delegate_mic = delegate.locator('.vid-controls [data-action="mic"]')
+    tile = other_tile(chair, DELEGATE)
+    tile.hover()
+    tile.get_by_role("button", name=f"Actions for {DELEGATE}").click()
+    chair.get_by_role("menuitem", name="Mute").click()
+    expect(delegate_mic).to_have_attribute("data-state", "off")
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
+    assert delegate.evaluate(
+        "() => [...document.querySelectorAll('.vid-tile[data-local=true] video')].length === 1"
+    )
+    tile.hover()
+    tile.get_by_role("button", name=f"Actions for {DELEGATE}").click()
+    chair.get_by_role("menuitem", name="Ask to unmute").click()
+    ask = delegate.get_by_role("alertdialog")
+    expect(ask).to_contain_text(f"{CHAIR} asks you to turn on your microphone.")
+    # Asking is not unmuting.
+    expect(delegate_mic).to_have_attribute("data-state", "off")
+    ask.get_by_role("button", name="Turn on microphone").click()
+    expect(delegate_mic).to_have_attribute("data-state", "on")
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "on")
+
+    # -- the delegate's socket drops: the video comes back by itself -------------------
+    delegate.evaluate(RECORD_PHASES)
+    cut = time.monotonic()
+    for ws in sockets:
+        ws.close(code=4000, reason="wifi hiccup")
+    expect(delegate.locator("#live")).to_have_attribute("data-video", "reconnecting")
+    expect(delegate.locator("#live")).to_have_attribute("data-video", "in", timeout=5000)
+    assert time.monotonic() - cut < 5.5
+    seen = delegate.evaluate("() => window.videoPhases")
+    assert ["reconnecting", "Reconnecting video…"] in seen, seen
+    connected(delegate)
+    decoding(chair, DELEGATE, chair_offers)
+    decoding(delegate, CHAIR, delegate_offers)
+
+    # -- the delegate leaves: the chair's grid has the chair alone ---------------------
+    delegate.get_by_role("button", name="Leave video").click()
+    expect(delegate.locator("#live")).to_have_attribute("data-video", "out")
+    expect(chair.locator(".vid-tile")).to_have_count(1)
+    expect(chair.locator(".vid-tile[data-local=true]")).to_have_count(1)
+    expect(chair.locator(".vid-audio audio")).to_have_count(0)
+    # The delegate's camera and microphone are off again (the preview comes back).
+    expect(delegate.locator(".vid-prejoin")).to_be_visible()
+
+    watch.assert_clean()
+
+
+def test_listen_only(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    """A delegate who joins to listen only opens no camera or microphone and publishes
+    nothing, and still sees and hears the chair; the chair sees the delegate's tile with
+    the microphone and camera off. (Without a camera permission Chromium may name its
+    own host candidates with mDNS `.local` names: the server has to cope.)"""
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "listen.pdf", pages=3, title="Listen 2030")
+    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair = new_context().new_page()
+    chair.goto(links["chair"])
+    delegate = new_context().new_page()
+    delegate_offers = Offers(delegate)
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        connected(page)
+    join_video(chair)
+
+    open_video(delegate)
+    delegate.get_by_role("button", name="Listen only").click()
+    expect(delegate.locator("#live")).to_have_attribute("data-video", "in")
+    mine = delegate.locator(".vid-tile[data-local=true][data-kind=camera]")
+    expect(mine).to_have_attribute("data-video", "off")
+    expect(mine).to_have_attribute("data-audio", "off")
+    decoding(delegate, CHAIR, delegate_offers)
+    # Nothing was published: the only SDP the listener sent answers the server's offers,
+    # and no camera or microphone is open.
+    assert set(delegate_offers.types) == {"rtc_answer"}, delegate_offers.types
+    assert delegate.locator(".vid-preview-video").evaluate("v => v.srcObject === null")
+    tile = other_tile(chair, DELEGATE)
+    expect(tile).to_have_attribute("data-video", "off")
+    expect(tile).to_have_attribute("data-audio", "off")
+    watch.assert_clean()
