@@ -6,7 +6,8 @@ video. Each sees the other's picture being decoded and receives the other's soun
 it in order; the chair mutes the delegate, whose microphone goes off, and asks them to
 unmute, which the delegate is asked about (never unmuted silently). The delegate's
 socket is cut: the page rejoins the video by itself within five seconds. The delegate
-leaves: the chair's grid has only the chair's own tile.
+leaves: the chair's grid has only the chair's own tile. The chair's shared screen is
+a second tile, shown large to the delegate.
 
 Every context is watched (see conftest): nothing may leave 127.0.0.1, and there must be
 no console errors, CSP violations, uncaught exceptions, failed requests or HTTP errors.
@@ -201,6 +202,18 @@ def test_two_people_chat_join_see_and_hear_moderate_reconnect_leave(
     expect(tile).to_have_class(re.compile(r"\bis-featured\b"))
     tile.get_by_role("button", name="Unpin").click()
     expect(tile).not_to_have_class(re.compile(r"\bis-featured\b"))
+
+    # -- the chair shares a screen: a second tile, shown large to the delegate --------
+    chair.get_by_role("button", name="Share screen").click()
+    screen = delegate.locator(".vid-tile[data-local=false][data-kind=screen]")
+    expect(screen).to_have_count(1)
+    expect(screen).to_have_class(re.compile(r"\bis-featured\b"))
+    expect(screen.locator(".vid-name")).to_have_text(f"Screen of {CHAIR}")
+    grows(delegate, screen, "data-frames-decoded", delegate_offers, "the chair's screen")
+    # The camera goes on beside it, in its own tile.
+    expect(other_tile(delegate, CHAIR)).to_have_attribute("data-video", "on")
+    chair.get_by_role("button", name="Stop sharing").click()
+    expect(screen).to_have_count(0)
 
     # -- a raised hand, seen by the chair in order -----------------------------------
     delegate.get_by_role("button", name="Raise hand").click()
