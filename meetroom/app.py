@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from meetroom.accounts.service import AccountService, LoginPolicy
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
+from meetroom.auth.turn import turn_credentials
 from meetroom.bus.local import LocalBus
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
@@ -21,12 +22,15 @@ from meetroom.docs.pipeline import Pipeline
 from meetroom.docs.pool import WorkerPool
 from meetroom.docs.storage import BlobStore
 from meetroom.meetings.service import MeetingService
+from meetroom.protocol.video import IceServerInfo
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
+from meetroom.sessions.video import VideoService
+from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
@@ -57,6 +61,7 @@ async def open_services(
     db = Database.open(settings.effective_database_url, settings.database_schema)
     task = None
     pipeline = None
+    services: Services | None = None
     try:
         await db.migrate()
         clock = clock or SystemClock()
@@ -74,6 +79,8 @@ async def open_services(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if services is not None:
+            await services.video.close()
         if pipeline is not None:
             await pipeline.close()
         await db.close()
@@ -149,10 +156,33 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         agenda=AgendaService(agenda_store, meetings, clock),
         documents=documents,
         live=LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock),
+        video=VideoService(
+            lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
+        ),  # fmt: skip
         database=db,
         state=SqlAppState(db),
         secret=secret,
     )
+
+
+def sfu_settings(settings: Settings) -> SfuSettings:
+    # The SFU needs no STUN or TURN of its own: it announces its host addresses.
+    return SfuSettings(ice_servers=(), host_addresses=settings.media_address_list)
+
+
+def ice_servers_for(settings: Settings, clock: Clock) -> Callable[[str], list[IceServerInfo]]:
+    """What each browser is told to use: the TURN server, with credentials of its own,
+    if there is one; never a public STUN server."""
+
+    def servers(participant: str) -> list[IceServerInfo]:
+        if not settings.turn_url_list:
+            return []
+        username, password = turn_credentials(
+            settings.turn_secret, participant, clock.now().timestamp(), settings.turn_ttl_seconds
+        )
+        return [IceServerInfo(list(settings.turn_url_list), username, password)]
+
+    return servers
 
 
 async def _housekeeping(services: Services) -> None:

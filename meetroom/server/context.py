@@ -19,6 +19,7 @@ from meetroom.server.i18n import Catalogs
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
+from meetroom.sessions.video import VideoService
 
 
 class HealthCheck(Protocol):
@@ -33,6 +34,7 @@ class Services:
     agenda: AgendaService
     documents: DocumentService
     live: LiveService
+    video: VideoService
     database: HealthCheck
     state: KeyValue
     secret: bytes

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import typing
 import weakref
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -14,6 +15,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from meetroom.errors import N_, Category, Forbidden, Invalid, MeetRoomError, Unauthenticated
 from meetroom.ids import MeetingId, new_id
 from meetroom.protocol import live as p
+from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.server.context import principal, services
 from meetroom.server.edge import WS_CLOSE_CODE
@@ -36,6 +38,7 @@ CLOSE_TOO_SLOW = 4008
 CLOSE_TIMEOUT = 2.0  # seconds a dropped client has to take its close frame
 LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
+VIDEO_MESSAGES = typing.get_args(v.VideoClientMessages)
 
 
 class _Bucket:
@@ -75,6 +78,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     if not who.is_authenticated:
         raise Unauthenticated("sign_in_required", N_("Please sign in."))
     live = services(request).live
+    video = services(request).video
     viewer = await live.viewer(who, meeting_id)  # 403/404 before the upgrade
 
     # No permessage-deflate: events are a few hundred bytes, and compressing each one
@@ -153,7 +157,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                 error(Invalid("rate_limited", N_("Too many messages; slow down.")), _ref(data))
                 continue
             try:
-                message: p.ClientMessage = decode_json(data, p.ClientMessages)  # type: ignore[arg-type]
+                message: p.ClientMessage = decode_json(data, v.AllClientMessages)  # type: ignore[arg-type]
             except MeetRoomError as exc:
                 error(exc)
                 continue
@@ -166,7 +170,10 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                     await live.join(viewer, meeting_id, connection_id, message, send)
                     joined = True
                     continue
-                reply = await live.handle(meeting_id, connection_id, message)
+                if isinstance(message, VIDEO_MESSAGES):
+                    reply = await video.handle(meeting_id, connection_id, viewer, send, message)
+                else:
+                    reply = await live.handle(meeting_id, connection_id, message)
             except MeetRoomError as exc:
                 error(exc, ref)
                 continue
@@ -175,6 +182,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     finally:
         sockets.discard(ws)
         if joined:
+            await video.leave(meeting_id, connection_id)
             await live.leave(meeting_id, connection_id)
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)

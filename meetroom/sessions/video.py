@@ -53,6 +53,14 @@ class _Room:
 IceServers = Callable[[str], list[v.IceServerInfo]]
 
 
+def _check_sdp(sdp: str, offer: bool) -> None:
+    if sdp.startswith("v=0") and "\nm=" in sdp:
+        return
+    if offer:
+        raise Invalid("bad_sdp", N_("The media offer could not be used."))
+    raise Invalid("bad_sdp", N_("The media answer could not be used."))
+
+
 class VideoService:
     """Implements `MediaEvents` for the router it builds with `router_factory`."""
 
@@ -102,10 +110,12 @@ class VideoService:
             raise Forbidden("in_lobby", N_("Please wait until the chair lets you in."))
         match message:
             case v.RtcOffer(sdp=sdp):
+                _check_sdp(sdp, offer=True)
                 if Grant.CAN_PUBLISH not in viewer.grants:
                     raise Forbidden("may_not_publish", N_("You may only watch and listen here."))
                 return v.RtcAnswered(sdp=await self.media.publish(room.id, peer, sdp))
             case v.RtcAnswer(sdp=sdp):
+                _check_sdp(sdp, offer=False)
                 await self.media.answer(room.id, peer, sdp)
                 return None
             case v.MediaState(audio=audio, video=video, screen=screen):
@@ -156,14 +166,16 @@ class VideoService:
         room = self._rooms.get(meeting_id)
         if room is None or room.peers.pop(peer, None) is None:
             return
-        await self.media.leave(room.id, peer)
-        if not room.peers:
+        if room.peers:
+            self._announce(room)
+        else:
             del self._rooms[meeting_id]
             if room.speaking is not None:
                 room.speaking.cancel()
-            return
-        self._announce(room)
-        self._resubscribe(room)
+        try:
+            await self.media.leave(room.id, peer)
+        except Exception:
+            logger.exception("closing the media of %s in room %s failed", peer, room.id)
 
     async def close(self) -> None:
         for room in list(self._rooms.values()):

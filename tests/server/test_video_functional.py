@@ -1,0 +1,238 @@
+"""The meeting's video room through the meeting WebSocket, with real aiortc peers as
+the browsers' WebRTC side and the server's SFU: publishing, receiving the others'
+tracks, leaving, the lobby, the chair's moderation, raised hands, speakers and the
+TURN credentials each client is given. Everything stays on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+from av import VideoFrame
+
+from meetroom.sfu.aiortc_internals import host_addresses
+from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.server.test_api_functional import create_meeting
+from tests.server.test_live_functional import Room, Tablet
+from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing, read_counter
+
+LOOPBACK = ("127.0.0.1",)
+TURN_SECRET = "shared-with-coturn"
+
+
+class VideoClient:
+    """A participant's video side: its socket, a publish and a subscribe connection."""
+
+    def __init__(self, tablet: Tablet) -> None:
+        self.tablet = tablet
+        self.pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.peer = ""
+        self.tracks: dict[str, dict[str, Any]] = {}  # mid -> {peer, kind, source}
+        self.counters: dict[str, list[int]] = {}  # publisher peer -> counters received
+        self.audio: dict[str, int] = {}  # publisher peer -> audio frames received
+        self._tasks: list[asyncio.Task[None]] = []
+        self.sub.on("track", self._on_track)
+
+    async def join(self, **options: bool) -> dict[str, Any]:
+        await self.tablet.send("video_join", **options)
+        joined = await self.tablet.next("video_joined")
+        self.peer = joined["peer"]
+        self._tasks.append(asyncio.create_task(self._answer_offers()))
+        return joined
+
+    async def publish(self, *tracks: MediaStreamTrack) -> None:
+        for track in tracks:
+            self.pub.addTransceiver(track, direction="sendonly")
+        offer = await self.pub.createOffer()
+        with host_addresses(LOOPBACK):
+            await self.pub.setLocalDescription(offer)
+        await self.tablet.send("rtc_offer", sdp=self.pub.localDescription.sdp)
+        answer = await self.tablet.next("rtc_answer")
+        await self.pub.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+
+    async def _answer_offers(self) -> None:
+        while True:
+            offer = await self.tablet.next("rtc_offer", timeout=3600)
+            self.tracks.update(offer["tracks"])
+            await self.sub.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+            answer = await self.sub.createAnswer()
+            with host_addresses(LOOPBACK):
+                await self.sub.setLocalDescription(answer)
+            await self.tablet.send("rtc_answer", sdp=self.sub.localDescription.sdp)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._tasks.append(asyncio.create_task(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        mid = next(t.mid for t in self.sub.getTransceivers() if t.receiver.track is track)
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                info = self.tracks.get(mid or "")
+                if info is None:
+                    continue
+                if isinstance(frame, VideoFrame):
+                    self.counters.setdefault(info["peer"], []).append(read_counter(frame))
+                else:
+                    self.audio[info["peer"]] = self.audio.get(info["peer"], 0) + 1
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pub.close()
+        await self.sub.close()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def people(room_message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in room_message["people"]}
+
+
+@pytest.fixture
+async def room(make_site: Callable[..., Awaitable[Site]]) -> AsyncIterator[Room]:
+    site = await make_site(
+        media_addresses="127.0.0.1", turn_urls="turn:127.0.0.1:3478", turn_secret=TURN_SECRET
+    )
+    csrf = await login(site.client, "admin", ADMIN_PASSWORD)
+    r = Room(site, await create_meeting(site, csrf, "Video"), "", csrf)
+    yield r
+    for tablet in r.tablets:
+        await tablet.close()
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[list[VideoClient]]:
+    made: list[VideoClient] = []
+    yield made
+    for client in made:
+        await client.close()
+
+
+async def test_publish_receive_and_leave(room: Room, clients: list[VideoClient]) -> None:
+    chair = VideoClient((await room.tablet(await room.person("Chair", "chair")))[0])
+    hoa = VideoClient((await room.tablet(await room.person("Hoa", "delegate")))[0])
+    clients += [chair, hoa]
+    joined = await chair.join(audio=True, video=True)
+    # Each client gets TURN credentials of its own (coturn's use-auth-secret).
+    (turn,) = joined["ice_servers"]
+    assert turn["urls"] == ["turn:127.0.0.1:3478"] and not joined.get("waiting")
+    expiry, who = turn["username"].split(":", 1)
+    assert who.startswith("p:") and int(expiry) > time.time() + 3600
+    digest = hmac.new(TURN_SECRET.encode(), turn["username"].encode(), hashlib.sha1).digest()
+    assert base64.b64decode(turn["credential"]) == digest
+    await hoa.join(audio=False, video=False)  # listens only
+
+    await chair.publish(CounterVideoTrack(), ToneAudioTrack())
+    await chair.tablet.send("media_state", audio=True, video=True)
+    # Hoa receives the chair's video, decoded in order, and audio.
+    await until(
+        lambda: len(hoa.counters.get(chair.peer, [])) >= 15 and hoa.audio.get(chair.peer, 0) >= 10
+    )
+    assert increasing(hoa.counters[chair.peer])
+    kinds = {(t["peer"], t["kind"]) for t in hoa.tracks.values()}
+    assert kinds == {(chair.peer, "video"), (chair.peer, "audio")}
+    listed = people(
+        await hoa.tablet.next_where(
+            "video_room", lambda m: len(m["people"]) == 2 and people(m)["Chair"].get("video")
+        )
+    )
+    assert listed["Chair"]["moderator"] and not listed["Hoa"].get("audio")
+    # The server decoded and encoded nothing: it forwards.
+    counters = room.site.services.video.media.counters()  # type: ignore[attr-defined]
+    assert counters["frames_forwarded"] > 0
+    assert counters["frames_decoded"] == 0 and counters["frames_encoded"] == 0
+
+    # A listener may not publish without the grant? Hoa has it (delegate): it may.
+    # Leaving: the chair closes the page; Hoa's grid loses the tile.
+    await chair.tablet.close()
+    gone = await hoa.tablet.next_where("video_room", lambda m: len(m["people"]) == 1)
+    assert set(people(gone)) == {"Hoa"}
+
+
+async def test_lobby_moderation_and_hands(room: Room, clients: list[VideoClient]) -> None:
+    chair = VideoClient((await room.tablet(await room.person("Chair", "chair")))[0])
+    binh = VideoClient((await room.tablet(await room.person("Bình", "delegate")))[0])
+    guest_browser = await room.person("Khách", "guest")
+    guest = VideoClient((await room.tablet(guest_browser))[0])
+    clients += [chair, binh, guest]
+    await chair.join()
+    await binh.join()
+
+    # A guest waits in the lobby, seen by the chair only, until let in.
+    waiting = await guest.join()
+    assert waiting["waiting"] is True
+    await guest.tablet.send("rtc_offer", sdp="v=0")
+    assert (await guest.tablet.next("error"))["code"] == "in_lobby"
+    lobby = await chair.tablet.next_where("video_room", lambda m: bool(m.get("lobby")))
+    assert [e["name"] for e in lobby["lobby"]] == ["Khách"]
+    assert all(not m.get("lobby") for m in binh.tablet.of_type("video_room"))
+    await binh.tablet.send("admit", peer=guest.peer, admit=True)
+    assert (await binh.tablet.next("error"))["code"] == "not_moderator"
+    await chair.tablet.send("admit", peer=guest.peer, admit=True)
+    assert (await guest.tablet.next("lobby"))["admitted"] is True
+    await guest.tablet.next_where("video_room", lambda m: "Khách" in people(m))
+
+    # Hands, in the order raised.
+    await guest.tablet.send("raise_hand", raised=True)
+    await binh.tablet.send("raise_hand", raised=True)
+    hands = await chair.tablet.next_where(
+        "video_room", lambda m: people(m)["Bình"].get("hand") and people(m)["Khách"].get("hand")
+    )
+    assert people(hands)["Khách"]["hand"] == 1 and people(hands)["Bình"]["hand"] == 2
+    await guest.tablet.send("raise_hand", raised=False)
+    await chair.tablet.next_where("video_room", lambda m: not people(m)["Khách"].get("hand"))
+
+    # The chair mutes Bình, asks the guest to unmute, then removes the guest.
+    await binh.tablet.send("media_state", audio=True, video=True)
+    await chair.tablet.send("moderate", peer=binh.peer, action="mute")
+    told = await binh.tablet.next("moderated")
+    assert told == {"type": "moderated", "action": "mute", "by": "Chair"}
+    await chair.tablet.next_where("video_room", lambda m: not people(m)["Bình"].get("audio"))
+    await chair.tablet.send("moderate", peer=guest.peer, action="ask_unmute")
+    assert (await guest.tablet.next("moderated"))["action"] == "ask_unmute"
+    await chair.tablet.send("moderate", peer=guest.peer, action="remove")
+    assert (await guest.tablet.next("video_left"))["reason"] == "removed"
+    await chair.tablet.next_where("video_room", lambda m: "Khách" not in people(m))
+
+    # A locked room: even a delegate waits; once let in, they come back without waiting.
+    await chair.tablet.send("lock_room", locked=True)
+    await chair.tablet.next_where("video_room", lambda m: m.get("locked"))
+    late = VideoClient((await room.tablet(await room.person("Muộn", "delegate")))[0])
+    clients.append(late)
+    assert (await late.join())["waiting"] is True
+    await chair.tablet.send("admit", peer=late.peer, admit=True)
+    await late.tablet.next("lobby")
+    await late.tablet.send("video_leave")
+    await chair.tablet.next_where("video_room", lambda m: "Muộn" not in people(m))
+    assert not (await late.join()).get("waiting")
+
+
+async def test_video_needs_hello_and_rejects_bad_messages(room: Room) -> None:
+    tablet, _ = await room.tablet(await room.person("Chair", "chair"))
+    await tablet.send("rtc_offer", sdp="v=0")
+    assert (await tablet.next("error"))["code"] == "not_in_video"
+    await tablet.send("moderate", peer="x", action="explode")
+    assert (await tablet.next("error"))["code"] == "invalid_field"
+    await tablet.send("video_join")
+    await tablet.next("video_joined")
+    await tablet.send("moderate", peer="nobody", action="mute")
+    assert (await tablet.next("error"))["code"] == "peer_not_found"
+    await tablet.send("rtc_offer", sdp="this is not SDP")
+    assert (await tablet.next("error"))["code"] == "bad_sdp"
