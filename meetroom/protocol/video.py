@@ -53,6 +53,8 @@ class MediaState(ClientMessage, tag="media_state"):
     audio: bool
     video: bool
     screen: bool = False
+    # The MediaStream id of the screen being shared (tracks carry it as `source`).
+    screen_stream: Id | None = None
 
 
 class RaiseHand(ClientMessage, tag="raise_hand"):
@@ -111,6 +113,7 @@ class VideoPerson(msgspec.Struct, frozen=True, omit_defaults=True):
     audio: bool = False
     video: bool = False
     screen: bool = False
+    screen_stream: str | None = None
     hand: int = 0  # the order of a raised hand (1 = first), 0 if not raised
     moderator: bool = False
 

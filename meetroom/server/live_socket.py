@@ -161,13 +161,14 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
             except MeetRoomError as exc:
                 error(exc)
                 continue
-            ref = getattr(message, "op_id", None) or type(message).__name__.lower()
+            ref = getattr(message, "op_id", None) or str(message.__struct_config__.tag)
             try:
                 if not joined:
                     if not isinstance(message, p.Hello):
                         error(Invalid("hello_first", N_("Say hello first.")), ref)
                         continue
                     await live.join(viewer, meeting_id, connection_id, message, send)
+                    video.watch(meeting_id, connection_id, viewer, send)
                     joined = True
                     continue
                 if isinstance(message, VIDEO_MESSAGES):
@@ -182,6 +183,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     finally:
         sockets.discard(ws)
         if joined:
+            video.unwatch(meeting_id, connection_id)
             await video.leave(meeting_id, connection_id)
             await live.leave(meeting_id, connection_id)
         writer.cancel()

@@ -35,6 +35,7 @@ class _Peer:
     audio: bool = False
     video: bool = False
     screen: bool = False
+    screen_stream: str | None = None
     hand: int = 0  # the raise order, 0 when lowered
 
 
@@ -70,6 +71,7 @@ class VideoService:
         self.media = router_factory(self)
         self.ice_servers = ice_servers
         self._rooms: dict[str, _Room] = {}
+        self._watchers: dict[str, dict[str, tuple[Viewer, Callable[[bytes], None]]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- messages from a client ------------------------------------------------------------
@@ -90,22 +92,26 @@ class VideoService:
             case v.VideoLeave():
                 await self.leave(meeting_id, peer)
                 return None
-        if room is None or me is None:
-            raise Invalid("not_in_video", N_("Join the video first."))
         match message:
-            case v.Admit(peer=target, admit=admit):
+            case v.Admit() | v.LockRoom() | v.Moderate() if room is None:
+                raise NotFound("peer_not_found", N_("This participant is not in the video."))
+        # The chair moderates from the meeting page, in the video or not.
+        match message:
+            case v.Admit(peer=target, admit=admit) if room is not None:
                 self._require_moderator(viewer)
                 await self._admit(room, target, admit)
                 return None
-            case v.LockRoom(locked=locked):
+            case v.LockRoom(locked=locked) if room is not None:
                 self._require_moderator(viewer)
                 room.locked = locked
                 self._announce(room)
                 return None
-            case v.Moderate(peer=target, action=action):
+            case v.Moderate(peer=target, action=action) if room is not None:
                 self._require_moderator(viewer)
                 await self._moderate(room, viewer, target, action)
                 return None
+        if room is None or me is None:
+            raise Invalid("not_in_video", N_("Join the video first."))
         if not me.admitted:
             raise Forbidden("in_lobby", N_("Please wait until the chair lets you in."))
         match message:
@@ -118,8 +124,9 @@ class VideoService:
                 _check_sdp(sdp, offer=False)
                 await self.media.answer(room.id, peer, sdp)
                 return None
-            case v.MediaState(audio=audio, video=video, screen=screen):
+            case v.MediaState(audio=audio, video=video, screen=screen, screen_stream=stream):
                 me.audio, me.video, me.screen = audio, video, screen
+                me.screen_stream = stream if screen else None
                 self._announce(room)
                 return None
             case v.RaiseHand(raised=raised):
@@ -166,9 +173,8 @@ class VideoService:
         room = self._rooms.get(meeting_id)
         if room is None or room.peers.pop(peer, None) is None:
             return
-        if room.peers:
-            self._announce(room)
-        else:
+        self._announce(room)
+        if not room.peers:
             del self._rooms[meeting_id]
             if room.speaking is not None:
                 room.speaking.cancel()
@@ -236,7 +242,7 @@ class VideoService:
             v.VideoPerson(
                 peer=key, participant=peer.viewer.key, name=peer.viewer.name,
                 role=peer.viewer.role, audio=peer.audio, video=peer.video, screen=peer.screen,
-                hand=peer.hand, moderator=self._moderates(peer.viewer),
+                screen_stream=peer.screen_stream, hand=peer.hand, moderator=self._moderates(peer.viewer),
             )
             for key, peer in room.peers.items()
             if peer.admitted
@@ -245,9 +251,34 @@ class VideoService:
                  if not x.admitted]  # fmt: skip
         plain = encode_json(v.VideoRoom(people=people, locked=room.locked))
         full = encode_json(v.VideoRoom(people=people, locked=room.locked, lobby=lobby))
-        for peer in room.peers.values():
-            if peer.admitted or self._moderates(peer.viewer):
-                peer.send(full if self._moderates(peer.viewer) else plain)
+        # Everyone on the meeting page learns who is in the video (the chair also who
+        # waits, without having to join); those in the lobby learn nothing yet.
+        audience = dict(self._watchers.get(room.id, {}))
+        audience.update({key: (peer.viewer, peer.send) for key, peer in room.peers.items()})
+        for key, (viewer, send) in audience.items():
+            peer = room.peers.get(key)
+            if self._moderates(viewer):
+                send(full)
+            elif peer is None or peer.admitted:
+                send(plain)
+
+    # -- the meeting page's sockets ------------------------------------------------------
+
+    def watch(
+        self, meeting_id: str, connection: str, viewer: Viewer, send: Callable[[bytes], None]
+    ) -> None:
+        """A socket on the meeting page: told who is in the video, before joining it."""
+        self._watchers.setdefault(meeting_id, {})[connection] = (viewer, send)
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            self._announce(room)
+
+    def unwatch(self, meeting_id: str, connection: str) -> None:
+        watchers = self._watchers.get(meeting_id)
+        if watchers is not None:
+            watchers.pop(connection, None)
+            if not watchers:
+                del self._watchers[meeting_id]
 
     def _resubscribe(self, room: _Room) -> None:
         """Every admitted peer receives every track of the other admitted peers."""

@@ -154,6 +154,15 @@ async def test_publish_receive_and_leave(room: Room, clients: list[VideoClient])
         )
     )
     assert listed["Chair"]["moderator"] and not listed["Hoa"].get("audio")
+    # Sharing a screen: which stream it is, so that tiles need not guess.
+    await chair.tablet.send("media_state", audio=True, video=True, screen=True, screen_stream="s1")
+    shared = await hoa.tablet.next_where("video_room", lambda m: people(m)["Chair"].get("screen"))
+    assert people(shared)["Chair"]["screen_stream"] == "s1"
+    await chair.tablet.send("media_state", audio=True, video=True, screen=False, screen_stream="s1")
+    stopped = await hoa.tablet.next_where(
+        "video_room", lambda m: not people(m)["Chair"].get("screen")
+    )
+    assert "screen_stream" not in people(stopped)["Chair"]
     # The server decoded and encoded nothing: it forwards.
     counters = room.site.services.video.media.counters()  # type: ignore[attr-defined]
     assert counters["frames_forwarded"] > 0
@@ -227,7 +236,8 @@ async def test_lobby_moderation_and_hands(room: Room, clients: list[VideoClient]
 async def test_video_needs_hello_and_rejects_bad_messages(room: Room) -> None:
     tablet, _ = await room.tablet(await room.person("Chair", "chair"))
     await tablet.send("rtc_offer", sdp="v=0")
-    assert (await tablet.next("error"))["code"] == "not_in_video"
+    refused = await tablet.next("error")
+    assert refused["code"] == "not_in_video" and refused["ref"] == "rtc_offer"  # the wire tag
     await tablet.send("moderate", peer="x", action="explode")
     assert (await tablet.next("error"))["code"] == "invalid_field"
     await tablet.send("video_join")
@@ -236,3 +246,28 @@ async def test_video_needs_hello_and_rejects_bad_messages(room: Room) -> None:
     assert (await tablet.next("error"))["code"] == "peer_not_found"
     await tablet.send("rtc_offer", sdp="this is not SDP")
     assert (await tablet.next("error"))["code"] == "bad_sdp"
+
+
+async def test_the_meeting_page_shows_the_video_before_joining_it(
+    room: Room, clients: list[VideoClient]
+) -> None:
+    # The chair and a delegate have the meeting page open, not the video.
+    chair, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate, _ = await room.tablet(await room.person("Hoa", "delegate"))
+    guest = VideoClient((await room.tablet(await room.person("Khách", "guest")))[0])
+    binh = VideoClient((await room.tablet(await room.person("Bình", "delegate")))[0])
+    clients += [guest, binh]
+    await binh.join()
+    seen = await delegate.next_where("video_room", lambda m: "Bình" in people(m))
+    assert not seen.get("lobby")
+    # A guest knocks: the chair is told, without being in the video, and lets them in.
+    assert (await guest.join())["waiting"]
+    knock = await chair.next_where("video_room", lambda m: bool(m.get("lobby")))
+    assert [e["name"] for e in knock["lobby"]] == ["Khách"]
+    await chair.send("admit", peer=guest.peer, admit=True)
+    assert (await guest.tablet.next("lobby"))["admitted"]
+    await delegate.next_where("video_room", lambda m: "Khách" in people(m))
+    # The last one out: everyone's page shows an empty video.
+    await binh.tablet.send("video_leave")
+    await guest.tablet.send("video_leave")
+    await delegate.next_where("video_room", lambda m: not m["people"] and not m.get("lobby"))

@@ -526,6 +526,8 @@ export class VideoRoom {
       audio: Boolean(this.mic && this.micOn),
       video: Boolean(this.cam),
       screen: Boolean(this.screen),
+      // Which of our streams is the screen, so that the others need not guess.
+      screen_stream: this.screen && this.screenStream ? this.screenStream.id : null,
     });
   }
 
@@ -691,7 +693,9 @@ export class VideoRoom {
       const sure = (v) => audioSources.has(v.source) || known.camera === v.source;
       for (const v of got.video) {
         let kind;
-        if (sure(v)) {
+        if (person?.screen_stream) {
+          kind = v.source === person.screen_stream ? "screen" : "camera";
+        } else if (sure(v)) {
           kind = "camera";
           known.camera = v.source;
         } else if (known.screen === v.source) {
