@@ -54,6 +54,18 @@ class AiortcInternalsChanged(RuntimeError):
     """aiortc no longer has an internal the SFU relies on (it is pinned for this)."""
 
 
+def _sources() -> tuple[str, str, str, str] | None:
+    try:
+        return (
+            inspect.getsource(RTCRtpReceiver),
+            inspect.getsource(RTCRtpSender),
+            inspect.getsource(RTCRtpTransceiver),
+            inspect.getsource(aioice.ice.Connection.gather_candidates),
+        )
+    except (OSError, TypeError):  # installed without .py files
+        return None
+
+
 def check() -> None:
     """Raise `AiortcInternalsChanged`, naming what moved, if aiortc is not as expected."""
     problems: list[str] = []
@@ -62,24 +74,32 @@ def check() -> None:
         problems.append(
             f"aiortc {installed} is installed, the SFU was written for {AIORTC_VERSION}"
         )
-    receiver_src = inspect.getsource(RTCRtpReceiver)
-    for needle, what in (
-        ("self.__jitter_buffer = JitterBuffer(", "RTCRtpReceiver.__jitter_buffer"),
-        ("self.__jitter_buffer.add(packet)", "RTCRtpReceiver._handle_rtp_packet -> jitter.add"),
-        ("self.__started = True", "RTCRtpReceiver.__started"),
-        ("self._track._queue", "RemoteStreamTrack._queue fed by the decoder thread"),
-    ):
-        if needle not in receiver_src:
-            problems.append(f"{what} ({needle!r} not in RTCRtpReceiver)")
-    sender_src = inspect.getsource(RTCRtpSender)
-    for needle, what in (
-        ("await self._next_encoded_frame(codec)", "RTCRtpSender._run_rtp -> _next_encoded_frame"),
-        ("self._send_keyframe()", "RTCRtpSender._handle_rtcp_packet -> _send_keyframe on PLI/FIR"),
-        ("packet.extensions.audio_level = (False, -enc_frame.audio_level)", "audio level out"),
-        ("self.__encoder: Optional[Encoder] = None", "RTCRtpSender.__encoder"),
-    ):
-        if needle not in sender_src:
-            problems.append(f"{what} ({needle!r} not in RTCRtpSender)")
+    sources = _sources()
+    if sources is None:
+        logger.warning("aiortc's source is not installed: only its attributes are checked")
+    else:
+        receiver_src, sender_src, transceiver_src, gather_src = sources
+        for needle, what in (
+            ("self.__jitter_buffer = JitterBuffer(", "RTCRtpReceiver.__jitter_buffer"),
+            ("self.__jitter_buffer.add(packet)", "RTCRtpReceiver._handle_rtp_packet -> add"),
+            ("self.__started = True", "RTCRtpReceiver.__started"),
+            ("self._track._queue", "RemoteStreamTrack._queue fed by the decoder thread"),
+        ):
+            if needle not in receiver_src:
+                problems.append(f"{what} ({needle!r} not in RTCRtpReceiver)")
+        for needle, what in (
+            ("await self._next_encoded_frame(codec)", "RTCRtpSender._run_rtp -> next frame"),
+            ("self._send_keyframe()", "RTCRtpSender._handle_rtcp_packet -> _send_keyframe"),
+            ("packet.extensions.audio_level = (False, -enc_frame.audio_level)", "audio level"),
+            ("self.__encoder: Optional[Encoder] = None", "RTCRtpSender.__encoder"),
+        ):
+            if needle not in sender_src:
+                problems.append(f"{what} ({needle!r} not in RTCRtpSender)")
+        for needle in ("self._offerDirection", "self._codecs", "self._preferred_codecs"):
+            if needle not in transceiver_src:
+                problems.append(f"RTCRtpTransceiver.{needle.removeprefix('self.')} is gone")
+        if "get_host_addresses(" not in gather_src:
+            problems.append("aioice's gather_candidates no longer calls get_host_addresses")
     for cls, names in (
         (RTCRtpReceiver, ("_send_rtcp_pli", "_handle_rtp_packet")),
         (RTCRtpSender, ("_next_encoded_frame", "_send_keyframe", "_run_rtp")),
@@ -94,17 +114,11 @@ def check() -> None:
         "audio_level",
     ]:
         problems.append("RTCEncodedFrame(payloads, timestamp, audio_level) changed")
-    transceiver_src = inspect.getsource(RTCRtpTransceiver)
-    for needle in ("self._offerDirection", "self._codecs", "self._preferred_codecs"):
-        if needle not in transceiver_src:
-            problems.append(f"RTCRtpTransceiver.{needle.removeprefix('self.')} is gone")
-    if list(inspect.signature(aioice.ice.get_host_addresses).parameters) != [
+    if list(inspect.signature(_original_get_host_addresses).parameters) != [
         "use_ipv4",
         "use_ipv6",
     ]:
         problems.append("aioice.ice.get_host_addresses(use_ipv4, use_ipv6) changed")
-    if "get_host_addresses(" not in inspect.getsource(aioice.ice.Connection.gather_candidates):
-        problems.append("aioice Connection.gather_candidates no longer calls get_host_addresses")
     if problems:
         raise AiortcInternalsChanged(
             "aiortc internals used by meetroom/sfu/aiortc_internals.py changed: "

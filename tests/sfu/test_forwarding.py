@@ -67,6 +67,11 @@ async def test_subscribers_decode_every_frame_in_order_and_the_sfu_transcodes_no
             assert counters["packets_received"] >= counters["frames_received"] > 0
             # A 0.5 full-scale sine is about -9 dBov (0.35 as a linear level).
             assert 0.2 < sfu.audio_levels("room")["alice"] < 0.5
+            for peer, which in [
+                ("alice", "publish"),
+                *((p.name, "subscribe") for p in subscribers),
+            ]:
+                assert (peer, which, "connected") in events.states
             load = sfu.rooms()["room"]
             assert (load.publishers, load.subscribers, load.tracks) == (1, 3, 2)
             assert load.subscriptions == 6
