@@ -72,6 +72,19 @@ def prepare_meeting(
     return meeting_id, document_id, links
 
 
+def cuttable_sockets(context: BrowserContext) -> list[WebSocketRoute]:
+    """The context's meeting sockets pass through the test, which can then cut them
+    (`ws.close(...)`) as a lost Wi-Fi would."""
+    sockets: list[WebSocketRoute] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    context.route_web_socket(re.compile(r"/socket$"), through)
+    return sockets
+
+
 def connected(page: Page) -> None:
     expect(page.locator("#live")).to_have_attribute("data-connection", "connected")
 
@@ -336,15 +349,8 @@ def test_strokes_drawn_offline_are_sent_when_back(
     pdf = make_pdf(tmp_path / "bao-cao.pdf", pages=3, title="Report 2030")
     meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
     chair_context = new_context()
-    # The chair's sockets pass through here, so that the test can cut them as a lost
-    # Wi-Fi would (the browser's offline mode alone leaves an open socket open).
-    sockets: list[WebSocketRoute] = []
-
-    def through(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    chair_context.route_web_socket(re.compile(r"/socket$"), through)
+    # The browser's offline mode alone leaves an open socket open: the test cuts it.
+    sockets = cuttable_sockets(chair_context)
     chair = chair_context.new_page()
     chair.goto(links["chair"])
     delegate = new_context().new_page()

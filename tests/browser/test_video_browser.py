@@ -21,10 +21,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
 from tests.browser.conftest import Watch
-from tests.browser.test_live_browser import CHAIR, DELEGATE, connected, prepare_meeting
+from tests.browser.test_live_browser import (
+    CHAIR,
+    DELEGATE,
+    connected,
+    cuttable_sockets,
+    prepare_meeting,
+)
 from tests.docs.pdfs import make_pdf
 from tests.processes import ServerProcess
 
@@ -151,14 +157,7 @@ def test_two_people_chat_join_see_and_hear_moderate_reconnect_leave(
     chair_offers = Offers(chair)
     chair.goto(links["chair"])
     delegate_context = new_context()
-    # The delegate's sockets pass through here, so that the test can cut them.
-    sockets: list[WebSocketRoute] = []
-
-    def through(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    delegate_context.route_web_socket(re.compile(r"/socket$"), through)
+    sockets = cuttable_sockets(delegate_context)
     delegate = delegate_context.new_page()
     delegate_offers = Offers(delegate)
     delegate.goto(links["delegate"])
