@@ -23,7 +23,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
-from tests.browser.conftest import Watch
+from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.browser.test_live_browser import (
     CHAIR,
     DELEGATE,
@@ -35,6 +35,7 @@ from tests.docs.pdfs import make_pdf
 from tests.processes import ServerProcess
 
 MEDIA_TIMEOUT_MS = 20_000
+GUEST = "Khách mời Lê Hà"
 
 # What the page says while the video comes back (it may be brief).
 RECORD_PHASES = """() => {
@@ -308,4 +309,55 @@ def test_listen_only(
     tile = other_tile(chair, DELEGATE)
     expect(tile).to_have_attribute("data-video", "off")
     expect(tile).to_have_attribute("data-audio", "off")
+    watch.assert_clean()
+
+
+def add_guest(new_context: Callable[[], BrowserContext], base: str, meeting_id: str) -> str:
+    """A guest of the meeting; returns their join link."""
+    api = new_context().request
+    resp = api.post(
+        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
+    resp = api.post(
+        f"{base}/api/meetings/{meeting_id}/participants",
+        data={"name": GUEST, "role": "guest"},
+        headers=headers,
+    )
+    assert resp.ok, resp.text()
+    return str(resp.json()["join_url"])
+
+
+def test_a_guest_waits_in_the_lobby_until_the_chair_lets_them_in(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "lobby.pdf", pages=3, title="Lobby 2030")
+    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair = new_context().new_page()
+    chair.goto(links["chair"])
+    guest = new_context().new_page()
+    guest.goto(add_guest(new_context, base, meeting_id))
+    for page in (chair, guest):
+        connected(page)
+
+    # The guest asks to join (listening) and waits; the chair, not in the video, is told.
+    open_video(guest)
+    guest.get_by_role("button", name="Listen only").click()
+    expect(guest.locator("#live")).to_have_attribute("data-video", "lobby")
+    expect(guest.locator(".vid-wait-text")).to_have_text("Waiting for the chair to let you in…")
+    expect(chair.locator(".live-toast").filter(has_text=f"{GUEST} is waiting")).to_have_count(1)
+    open_video(chair)
+    lobby = chair.locator(".vid-lobby")
+    expect(lobby).to_be_visible()
+    expect(lobby.locator("li")).to_have_count(1)
+    expect(lobby).to_contain_text(GUEST)
+
+    # Let in: the guest is in the video; the lobby empties.
+    lobby.get_by_role("button", name="Let in").click()
+    expect(guest.locator("#live")).to_have_attribute("data-video", "in")
+    expect(lobby).to_be_hidden()
     watch.assert_clean()

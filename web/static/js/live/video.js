@@ -129,10 +129,12 @@ export class VideoRoom {
       if (b) this.moderate(this.menuPeer, b.dataset.mod);
     });
     this.els.people.addEventListener("click", (e) => {
-      const b = e.target.closest("button");
-      if (!b) return;
-      if (b.dataset.admit) this.send({ type: "admit", peer: b.dataset.admit, admit: b.dataset.value === "true" });
-      else if (b.dataset.menu) this.openMenu(b.dataset.menu, b);
+      const b = e.target.closest("button[data-menu]");
+      if (b) this.openMenu(b.dataset.menu, b);
+    });
+    this.els.lobby.addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-admit]");
+      if (b) this.send({ type: "admit", peer: b.dataset.admit, admit: b.dataset.value === "true" });
     });
     document.addEventListener("click", (e) => {
       if (!this.els.menu.hidden && !e.target.closest(".vid-menu, [data-tile-action=menu], [data-menu]")) this.closeMenu();
