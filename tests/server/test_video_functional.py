@@ -154,6 +154,9 @@ async def test_publish_receive_and_leave(room: Room, clients: list[VideoClient])
         )
     )
     assert listed["Chair"]["moderator"] and not listed["Hoa"].get("audio")
+    # The chair's tone makes the chair the active speaker, for everyone in the video.
+    speaking = await hoa.tablet.next_where("speaking", lambda m: m.get("active") == chair.peer)
+    assert speaking["levels"][chair.peer] > 0.1
     # Sharing a screen: which stream it is, so that tiles need not guess.
     await chair.tablet.send("media_state", audio=True, video=True, screen=True, screen_stream="s1")
     shared = await hoa.tablet.next_where("video_room", lambda m: people(m)["Chair"].get("screen"))
