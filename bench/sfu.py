@@ -4,7 +4,7 @@ MediaRelay, with a direct connection as the latency baseline, all in one run.
     .venv/bin/python bench/sfu.py [--n 1,4,16,32,64] [--seconds 10] [--warmup 3]
                                   [--modes direct,passthrough,relay] [--per-proc 16]
                                   [--procs 4] [--decode 2] [--relay-min-fps 10]
-                                  [--profile sfu-profile.txt]
+                                  [--quiet-timeout 60] [--profile sfu-profile.txt]
 
 Every peer is a real aiortc peer connection on 127.0.0.1 with no ICE servers, each
 process its own (CPU is read from /proc, over the measured window only):
@@ -43,8 +43,10 @@ process); once each has its first frame, --warmup seconds, then --seconds measur
 
 The relay is run up the list of N until its slowest subscriber falls below
 --relay-min-fps; larger N are skipped and the table says so. The SFU and the load share
-the machine's cores: each process's CPU, the machine's and the time the server spent
-runnable but waiting for a CPU are printed, with a note when the machine is saturated.
+the machine's cores: each process's CPU, the machine's, what other processes used and
+the time the server spent runnable but waiting for a CPU are printed, with a note when
+the machine is saturated. Before each configuration the bench waits (up to
+--quiet-timeout s) until other processes use under 10% of the machine.
 --profile PATH runs cProfile in the passthrough server during the window of the largest
 N and writes the report to PATH (the profiler inflates that configuration's CPU figures).
 
@@ -80,7 +82,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sfu_peers  # noqa: E402
 import sfu_server  # noqa: E402
-from fanout import CPUS, CpuWindow, _fmt, _row, percentile  # noqa: E402
+from fanout import CPUS, CpuWindow, _fmt, _row, machine_busy_idle, percentile  # noqa: E402
 
 TARGET_N = 64
 TARGET_FPS = 29.0
@@ -112,6 +114,21 @@ def _recv(conn: Any, expected: str, timeout: float) -> tuple[Any, ...]:
 async def _get(session: aiohttp.ClientSession, url: str) -> Any:
     async with session.get(url) as resp:
         return await resp.json()
+
+
+def wait_for_quiet(limit: float, timeout: float) -> float:
+    """Wait (up to `timeout` s) until other processes use under `limit` of the machine, as
+    this benchmark shares it with them; returns the share they used in the last second."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy0, idle0 = machine_busy_idle()
+        time.sleep(1.0)
+        busy1, idle1 = machine_busy_idle()
+        busy = (busy1 - busy0) / max(1.0, busy1 - busy0 + idle1 - idle0)
+        if busy < limit or time.monotonic() > deadline:
+            return busy
+        log(f"  the machine is {busy:.0%} busy with other processes: waiting")
+        time.sleep(4.0)
 
 
 # -- one configuration -------------------------------------------------------------------
@@ -171,9 +188,13 @@ async def run_one(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]
                     assert resp.status == 200
             stats0 = await _get(session, url + "/stats")
             cpu.begin()
+            for _, conn in gens:
+                conn.send(("mark",))
             t_start = time.monotonic()
             await asyncio.sleep(args.seconds)
             t_end = time.monotonic()
+            for _, conn in gens:
+                conn.send(("mark",))
             cpu.end()
             stats1 = await _get(session, url + "/stats")
             if profile:
@@ -186,8 +207,11 @@ async def run_one(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]
         results: list[dict[str, Any]] = []
         for _, conn in gens:
             conn.send(("stop", t_start, t_end))
+        received = 0  # packets the subscribers received in the window
         for _, conn in gens:
-            results.extend((await asyncio.to_thread(_recv, conn, "result", 120))[1])
+            _, part, marks = await asyncio.to_thread(_recv, conn, "result", 120)
+            results.extend(part)
+            received += marks[1] - marks[0]
         if server_pid is not None:
             async with aiohttp.ClientSession() as session:
                 async with session.post(url + "/stop", json={}) as resp:
@@ -200,13 +224,13 @@ async def run_one(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]
                 process.join(5)
             parent.close()
     return summarise(mode, n, args, cpu, t_start, t_end, stats0, stats1, published, results,
-                     join_s, profile)  # fmt: skip
+                     received, join_s, profile)  # fmt: skip
 
 
 def summarise(
     mode: str, n: int, args: argparse.Namespace, cpu: CpuWindow, t_start: float, t_end: float,
     stats0: dict[str, Any], stats1: dict[str, Any], published: dict[str, Any],
-    results: list[dict[str, Any]], join_s: float, profiled: bool,
+    results: list[dict[str, Any]], received: int, join_s: float, profiled: bool,
 ) -> dict[str, Any]:  # fmt: skip
     window = t_end - t_start
     gens = sum(1 for k in cpu.used if k.startswith("gen") and k[3:].isdigit())
@@ -260,6 +284,7 @@ def summarise(
         "subscribers_with_video": len(joins),
         "packets_sent": packets,
         "packets_per_s": round(packets / window, 1),
+        "packets_received_by_subscribers": received,
         "frames_received": len(latencies),
         "published_fps": round(published_fps, 2),
         "video_kbps": round(published["video_bytes"] * 8 / 1000 / (len(captured) / 30), 1)
@@ -313,6 +338,8 @@ def print_table(row: dict[str, Any]) -> None:
     cells = [
         ("SFU process CPU (% of one core)", _fmt(row["sfu_cpu_pct"])),
         ("RTP packets sent to subscribers/s", _fmt(row["packets_per_s"], 0)),
+        ("  sent / received in the window",
+         f"{row['packets_sent']:,} / {row['packets_received_by_subscribers']:,}"),
         ("SFU CPU per forwarded packet (us)", _fmt(row["cpu_us_per_packet"])),
         ("subscriber fps min / mean", f"{_fmt(row['min_fps'])} / {_fmt(row['mean_fps'])}"),
         ("glass-to-glass p50 / p95 (ms)",
@@ -453,6 +480,12 @@ def main() -> int:
     parser.add_argument(
         "--profile", default="", help="cProfile report of the passthrough SFU at the largest N"
     )
+    parser.add_argument(
+        "--quiet-timeout",
+        type=float,
+        default=60.0,
+        help="before each configuration, wait up to this long for other load to end (60)",
+    )
     args = parser.parse_args()
     counts = sorted({int(v) for v in args.n.split(",") if v.strip()})
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -470,6 +503,10 @@ def main() -> int:
         if mode == "relay" and relay_collapsed:
             skipped.append(n)
             continue
+        if args.quiet_timeout > 0:
+            busy = wait_for_quiet(0.10, args.quiet_timeout)
+            if busy >= 0.10:
+                log(f"  the machine is still {busy:.0%} busy with other processes: measuring")
         log(f"{mode}, N={n} ({time.monotonic() - started:.0f} s into the run)")
         row = asyncio.run(run_one(mode, n, args))
         rows.append(row)

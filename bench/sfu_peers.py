@@ -453,7 +453,12 @@ async def _subscribers(conn: Connection, url: str, names: list[str], checks: int
         await asyncio.sleep(0.05)
     waiting = sum(s.video.first_frame_at is None for s in subs)
     conn.send(("joined", len(subs) - waiting, waiting, errors[:5]))
-    message = await asyncio.to_thread(conn.recv)
+    marks: list[int] = []  # packets (video and audio) received, at each ("mark",)
+    while True:
+        message = await asyncio.to_thread(conn.recv)
+        if message[0] != "mark":
+            break
+        marks.append(sum(s.video.packets + s.audio_packets for s in subs))
     assert message[0] == "stop", message
     _, t_start, t_end = message
     for s in subs:
@@ -462,7 +467,7 @@ async def _subscribers(conn: Connection, url: str, names: list[str], checks: int
     for s in subs:
         with contextlib.suppress(Exception):
             await s.pc.close()
-    conn.send(("result", results))
+    conn.send(("result", results, marks))
 
 
 def run_subscribers(conn: Connection, url: str, names: list[str], checks: int) -> None:
