@@ -359,12 +359,13 @@ def print_table(row: dict[str, Any]) -> None:
         f"  CPU, % of one core (machine: {CPUS} cores): server {_fmt(row['sfu_cpu_pct'])}, "
         f"publisher {row['publisher_cpu_pct']:.0f}, subscriber processes [{gens}], bench "
         f"{row['bench_cpu_pct']:.0f}; machine busy {row['machine_busy_pct']:.0f}% of all "
-        f"cores; server runnable but waiting for a CPU {row['server_runqueue_wait_pct']:.0f}%"
-        " of the window"
+        f"cores; server threads runnable but waiting for a CPU "
+        f"{row['server_runqueue_wait_pct']:.0f}% of the window (summed over threads)"
     )
     print(
         f"  frames: {row['frames_received']} received in the window; counters checked by "
-        f"decoding {row['checked_frames']}, mismatched {row['mismatched_frames']}; incomplete "
+        f"decoding (whole run) {row['checked_frames']}, mismatched {row['mismatched_frames']}; "
+        f"incomplete "
         f"{row['incomplete_frames']}; unmappable timestamps {row['unaligned_frames']}"
     )
     c = row["sfu_counters"]
@@ -451,13 +452,13 @@ def print_summary(rows: list[dict[str, Any]], skipped: list[int], args: argparse
                 continue
             added = r["latency_p50_ms"] - base
             verdicts.append((r["n"], added <= TARGET_ADDED_P50_MS))
-            parts.append(f"N={r['n']}: +{added:.1f} ms")
+            parts.append(f"N={r['n']}: {added:+.1f} ms")
         at_n = TARGET_N if TARGET_N in passthrough else max(passthrough)
         ok = dict(verdicts).get(at_n, False)
         print(
             f"Target: p50 glass-to-glass through the SFU <= {TARGET_ADDED_P50_MS:g} ms above "
             f"direct ({base:.1f} ms): {'; '.join(parts)} ({'met' if ok else 'NOT met'} at N = "
-            f"{at_n}; met at N = {[n for n, v in verdicts if v] or 'none'})"
+            f"{at_n}; met at N = {', '.join(str(n) for n, v in verdicts if v) or 'none'})"
         )
 
 
