@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fractions
-import math
 import os
 import queue
 import random
@@ -50,17 +49,16 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtpPacket
-from av import AudioFrame, VideoFrame
+from av import VideoFrame
 from sfu_server import LOOPBACK, new_pc, outbound_packets, serve
 
 from meetroom.sfu.aiortc_internals import host_addresses, tap_receiver
+from tests.sfu.peers import BAND, BITS, ToneAudioTrack, read_counter
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 TS_STEP = 90000 // FPS  # RTP timestamp step per frame
 BITRATE = 1_000_000
-BITS = 16
-BLOCK = WIDTH // BITS
-BAND = 32  # rows carrying the counter
+BLOCK = WIDTH // BITS  # the counter's layout (BITS, BAND) is the tests' own
 NOISE_FRAMES = 31
 TS_MOD = 1 << 32
 # PyAV rescales a frame's pts to the encoder's time base (1/30 s) and aiortc back to
@@ -121,47 +119,6 @@ class CounterVideoTrack(MediaStreamTrack):
         return frame
 
 
-def read_counter(frame: VideoFrame) -> int:
-    luma = frame.planes[0]
-    data = bytes(luma)
-    row = (BAND // 2) * luma.line_size
-    n = 0
-    for bit in range(BITS):
-        if data[row + bit * BLOCK + BLOCK // 2] > 128:
-            n |= 1 << bit
-    return n
-
-
-class ToneAudioTrack(MediaStreamTrack):
-    """A 400 Hz tone, 48 kHz mono, 20 ms frames."""
-
-    kind = "audio"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._t0: float | None = None
-        self._index = 0
-        wave = array(
-            "h", (int(12000 * math.sin(2 * math.pi * 400 * i / 48000)) for i in range(960))
-        )
-        self._samples = wave.tobytes()
-
-    async def recv(self) -> AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        if self._t0 is None:
-            self._t0 = time.monotonic()
-        else:
-            self._index += 1
-            await asyncio.sleep(max(0.0, self._t0 + self._index * 0.02 - time.monotonic()))
-        frame = AudioFrame(format="s16", layout="mono", samples=960)
-        frame.planes[0].update(self._samples)
-        frame.pts = self._index * 960
-        frame.sample_rate = 48000
-        frame.time_base = fractions.Fraction(1, 48000)
-        return frame
-
-
 # -- signaling ---------------------------------------------------------------------------
 
 
@@ -213,7 +170,7 @@ class DirectBackend:
 
 async def _publisher(conn: Connection, mode: str, url: str, port: int) -> None:
     pin_vp8_bitrate()
-    video, audio = CounterVideoTrack(), ToneAudioTrack()
+    video, audio = CounterVideoTrack(), ToneAudioTrack(amplitude=0.37)
     pc: RTCPeerConnection | None = None
     direct: DirectBackend | None = None
     server: asyncio.Task[None] | None = None

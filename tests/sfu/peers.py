@@ -86,12 +86,15 @@ class CounterVideoTrack(MediaStreamTrack):
 
 
 def read_counter(frame: VideoFrame) -> int:
+    """The counter drawn by `CounterVideoTrack` (or bench/sfu_peers.py) at any width:
+    BITS blocks across the top BAND rows."""
     luma = frame.planes[0]
     data = bytes(luma)
+    block = frame.width // BITS
     row = (BAND // 2) * luma.line_size
     n = 0
     for bit in range(BITS):
-        if data[row + bit * BLOCK + BLOCK // 2] > 128:
+        if data[row + bit * block + block // 2] > 128:
             n |= 1 << bit
     return n
 
