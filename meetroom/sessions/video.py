@@ -242,7 +242,8 @@ class VideoService:
             v.VideoPerson(
                 peer=key, participant=peer.viewer.key, name=peer.viewer.name,
                 role=peer.viewer.role, audio=peer.audio, video=peer.video, screen=peer.screen,
-                screen_stream=peer.screen_stream, hand=peer.hand, moderator=self._moderates(peer.viewer),
+                screen_stream=peer.screen_stream, hand=peer.hand,
+                moderator=self._moderates(peer.viewer),
             )
             for key, peer in room.peers.items()
             if peer.admitted
