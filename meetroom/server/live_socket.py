@@ -39,6 +39,9 @@ CLOSE_TIMEOUT = 2.0  # seconds a dropped client has to take its close frame
 LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
 VIDEO_MESSAGES = typing.get_args(v.VideoClientMessages)
+INTERNAL = MeetRoomError(
+    "internal_error", N_("Something went wrong on the server. It has been logged.")
+)
 
 
 class _Bucket:
@@ -178,14 +181,22 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
             except MeetRoomError as exc:
                 error(exc, ref)
                 continue
+            except Exception:
+                # The socket is upgraded: no HTTP error page may be written into it.
+                logger.exception("live socket of meeting %s: %s failed", meeting_id, ref)
+                error(INTERNAL, ref)
+                continue
             if reply is not None:
                 send(encode_json(reply))
     finally:
         sockets.discard(ws)
         if joined:
             video.unwatch(meeting_id, connection_id)
-            await video.leave(meeting_id, connection_id)
-            await live.leave(meeting_id, connection_id)
+            for leave in (video.leave, live.leave):
+                try:
+                    await leave(meeting_id, connection_id)
+                except Exception:
+                    logger.exception("leaving meeting %s failed", meeting_id)
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
     return ws

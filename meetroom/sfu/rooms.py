@@ -134,7 +134,8 @@ class SFU:
         for conn in (sub, pub):
             if conn is not None:
                 await conn.close()
-        if not r.publishers and not r.subscribers:
+        # Another leave may have emptied and dropped the room while this one awaited.
+        if not r.publishers and not r.subscribers and self._rooms.get(room) is r:
             del self._rooms[room]
 
     async def close(self) -> None:

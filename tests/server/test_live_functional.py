@@ -617,3 +617,23 @@ async def test_chat_is_kept_with_the_meeting(room: Room) -> None:
     back, welcome = await room.tablet(binh, last_seq=seen)
     assert welcome["resumed"] and not welcome.get("chat")
     assert (await back.next("chat"))["text"] == "Bắt đầu"
+
+
+async def test_an_unexpected_failure_is_an_error_reply_not_a_broken_socket(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("a bug")
+
+    # (A fault injected where no input could cause one: a server bug.)
+    monkeypatch.setattr(room.site.services.video, "handle", broken)
+    await chair_t.send("video_join")
+    failed = await chair_t.next("error")
+    assert failed["code"] == "internal_error" and failed["ref"] == "video_join"
+    assert "logged" in failed["message"]
+    # The socket is still a WebSocket (no HTTP error page written into it), and works.
+    await chair_t.send("ping")
+    await chair_t.next("pong")
+    assert not chair_t.ws.closed

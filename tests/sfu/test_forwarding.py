@@ -364,3 +364,25 @@ async def test_forwarding_adds_little_latency_over_a_direct_connection() -> None
     assert len(base) > 60 and len(forwarded) > 60
     added = statistics.median(forwarded[10:]) - statistics.median(base[10:])
     assert added < 0.015, f"the SFU adds {added * 1000:.1f} ms at p50"
+
+
+async def test_everyone_leaving_at_once() -> None:
+    """Two peers leave together (a frozen server's clients all rejoining at once): the
+    room goes, and no leave trips over another that emptied it meanwhile."""
+    async with sfu_and_events() as (sfu, events):
+        alice, bob = (Peer(sfu, events, n) for n in ("alice", "bob"))
+        try:
+            await alice.publish(CounterVideoTrack(), ToneAudioTrack())
+            video_id, _ = ids(events, "alice")
+            await bob.subscribe({video_id})
+            await bob.wait_for(lambda: len(bob.video[video_id]) >= 3)
+            await asyncio.gather(sfu.leave("room", "alice"), sfu.leave("room", "bob"))
+            assert sfu.rooms() == {}
+            # And the room can be used again.
+            carol = Peer(sfu, events, "carol")
+            await carol.publish(CounterVideoTrack())
+            assert set(sfu.rooms()) == {"room"}
+            await carol.close()
+        finally:
+            for peer in (alice, bob):
+                await peer.close()
