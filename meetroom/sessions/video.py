@@ -88,7 +88,8 @@ class VideoService:
         me = room.peers.get(peer) if room else None
         match message:
             case v.VideoJoin(audio=audio, video=video):
-                return await self._join(meeting_id, peer, viewer, send, audio, video)
+                await self._join(meeting_id, peer, viewer, send, audio, video)
+                return None
             case v.VideoLeave():
                 await self.leave(meeting_id, peer)
                 return None
@@ -146,27 +147,35 @@ class VideoService:
         send: Callable[[bytes], None],
         audio: bool,
         video: bool,
-    ) -> v.VideoJoined:
+    ) -> None:
         room = self._rooms.get(meeting_id)
         if room is None:
             room = self._rooms[meeting_id] = _Room(meeting_id)
             room.speaking = asyncio.get_running_loop().create_task(self._speaking(room))
-        if peer in room.peers:
-            # Joining again (after its media failed, say): start this peer afresh.
-            await self.media.leave(room.id, peer)
-            del room.peers[peer]
-        # Guests, and anyone arriving in a locked room, wait for the chair: once let
-        # in, a person comes back (another device, a dropped connection) without waiting.
-        waits = (
-            (room.locked or viewer.role == MeetingRole.GUEST.value)
-            and not self._moderates(viewer)
-            and viewer.key not in room.let_in
-        )
-        room.peers[peer] = _Peer(viewer, send, admitted=not waits, audio=audio, video=video)
+        # Under the room's lock, which subscription changes also take: none of them can
+        # slip an offer for this peer in before its `video_joined` (the client could
+        # not place it), or subscribe the peer's previous self while it is let go.
+        async with room.lock:
+            if peer in room.peers:
+                # Joining again (after its media failed, say): start this peer afresh.
+                del room.peers[peer]
+                await self.media.leave(room.id, peer)
+            # Guests, and anyone arriving in a locked room, wait for the chair: once let
+            # in, a person comes back (another device, a lost connection) without waiting.
+            waits = (
+                (room.locked or viewer.role == MeetingRole.GUEST.value)
+                and not self._moderates(viewer)
+                and viewer.key not in room.let_in
+            )
+            room.peers[peer] = _Peer(viewer, send, admitted=not waits, audio=audio, video=video)
+            joined = v.VideoJoined(
+                peer=peer, ice_servers=self.ice_servers(viewer.key), waiting=waits
+            )
+            send(encode_json(joined))
         self._announce(room)
         if not waits:
             self._resubscribe(room)
-        return v.VideoJoined(peer=peer, ice_servers=self.ice_servers(viewer.key), waiting=waits)
+        return None
 
     async def leave(self, meeting_id: str, peer: str) -> None:
         """Out of the video (or the socket closed): the others see the tile go."""
@@ -179,7 +188,8 @@ class VideoService:
             if room.speaking is not None:
                 room.speaking.cancel()
         try:
-            await self.media.leave(room.id, peer)
+            async with room.lock:  # not while its subscriptions are being changed
+                await self.media.leave(room.id, peer)
         except Exception:
             logger.exception("closing the media of %s in room %s failed", peer, room.id)
 

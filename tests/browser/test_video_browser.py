@@ -16,7 +16,9 @@ no console errors, CSP violations, uncaught exceptions, failed requests or HTTP 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -360,4 +362,48 @@ def test_a_guest_waits_in_the_lobby_until_the_chair_lets_them_in(
     lobby.get_by_role("button", name="Let in").click()
     expect(guest.locator("#live")).to_have_attribute("data-video", "in")
     expect(lobby).to_be_hidden()
+    watch.assert_clean()
+
+
+def test_video_comes_back_after_the_media_path_stalls(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    """The server stops answering for a while (frozen, as an overloaded or paused
+    machine would be): the sockets stay open, but the browsers' media connections go
+    silent and then `disconnected`. Each page rejoins the video by itself, on the
+    socket it has, and the pictures come back once the server answers again."""
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "stall.pdf", pages=3, title="Stall 2030")
+    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair = new_context().new_page()
+    chair_offers = Offers(chair)
+    chair.goto(links["chair"])
+    delegate = new_context().new_page()
+    delegate_offers = Offers(delegate)
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        connected(page)
+        join_video(page)
+    decoding(delegate, CHAIR, delegate_offers)
+    for page in (chair, delegate):
+        page.evaluate(RECORD_PHASES)
+
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    try:
+        # No media, no connectivity checks answered: the page gives the connection a
+        # few seconds, then rebuilds it (its join waits in the socket meanwhile).
+        delegate.wait_for_function(
+            "() => window.videoPhases.some(([phase]) => phase === 'reconnecting')",
+            timeout=20_000,
+        )
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+    for page in (chair, delegate):
+        expect(page.locator("#live")).to_have_attribute("data-video", "in", timeout=15_000)
+        expect(page.locator("#live")).to_have_attribute("data-connection", "connected")
+    decoding(delegate, CHAIR, delegate_offers)
+    decoding(chair, DELEGATE, chair_offers)
     watch.assert_clean()

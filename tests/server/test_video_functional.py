@@ -274,3 +274,19 @@ async def test_the_meeting_page_shows_the_video_before_joining_it(
     await binh.tablet.send("video_leave")
     await guest.tablet.send("video_leave")
     await delegate.next_where("video_room", lambda m: not m["people"] and not m.get("lobby"))
+
+
+async def test_rejoining_gets_joined_before_its_new_offer(
+    room: Room, clients: list[VideoClient]
+) -> None:
+    chair = VideoClient((await room.tablet(await room.person("Chair", "chair")))[0])
+    hoa_t, _ = await room.tablet(await room.person("Hoa", "delegate"))
+    clients.append(chair)
+    await chair.join()
+    await chair.publish(CounterVideoTrack(), ToneAudioTrack())
+    for _ in range(3):  # as a page does when its media connection fails
+        await hoa_t.send("video_join", audio=False, video=False)
+        await hoa_t.next("rtc_offer")
+    order = [m["type"] for m in hoa_t.messages if m["type"] in ("video_joined", "rtc_offer")]
+    # Each join's `video_joined` comes before the offer it sets off.
+    assert order == ["video_joined", "rtc_offer"] * 3, order
