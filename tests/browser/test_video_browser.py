@@ -311,6 +311,16 @@ def test_listen_only(
     tile = other_tile(chair, DELEGATE)
     expect(tile).to_have_attribute("data-video", "off")
     expect(tile).to_have_attribute("data-audio", "off")
+
+    # Full screen for one tile, and back.
+    full = other_tile(delegate, CHAIR).locator("[data-tile-action=fullscreen]")
+    full.click()
+    delegate.wait_for_function(
+        "() => document.fullscreenElement?.classList.contains('vid-tile')"
+        " && document.fullscreenElement.dataset.local === 'false'"
+    )
+    full.click()
+    delegate.wait_for_function("() => document.fullscreenElement === null")
     watch.assert_clean()
 
 
