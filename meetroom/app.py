@@ -23,6 +23,7 @@ from meetroom.docs.pool import WorkerPool
 from meetroom.docs.storage import BlobStore
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol.video import IceServerInfo
+from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
 from meetroom.sessions.agenda import AgendaService
@@ -37,6 +38,7 @@ from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 
 logger = logging.getLogger(__name__)
@@ -130,12 +132,14 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         lockout=timedelta(seconds=settings.login_lockout_seconds),
         session_lifetime=timedelta(hours=settings.session_hours),
     )
+    rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone)
     meetings = MeetingService(
         meeting_store,
         users,
         JoinLinkSigner(secret),
         clock,
         timedelta(hours=settings.join_link_grace_hours),
+        rooms=rooms,
     )
     documents = DocumentService(
         SqlDocumentStore(db),
@@ -162,6 +166,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         database=db,
         state=SqlAppState(db),
         secret=secret,
+        rooms=rooms,
     )
 
 

@@ -16,6 +16,7 @@ MeetingId = NewType("MeetingId", str)
 ParticipantId = NewType("ParticipantId", str)
 AgendaItemId = NewType("AgendaItemId", str)
 DocumentId = NewType("DocumentId", str)
+RoomId = NewType("RoomId", str)
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 

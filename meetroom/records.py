@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, UserId
+from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, RoomId, UserId
 
 
 class AccountRole(enum.StrEnum):
@@ -65,6 +65,31 @@ class Meeting:
     starts_at: datetime
     ends_at: datetime
     created_by: UserId | None
+    created_at: datetime
+    updated_at: datetime
+    # The room booked for it, if any.
+    room_id: RoomId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A meeting room that meetings book; a virtual-only room is never taken."""
+
+    id: RoomId
+    name: str
+    location: str
+    seats: int | None
+    tablets: int
+    has_video_endpoint: bool
+    virtual_only: bool
+    # Local wall-clock hours (in the server's time zone) when it may be booked;
+    # None: any time.
+    available_from: time | None
+    available_until: time | None
+    # ISO weekdays (1 = Monday … 7 = Sunday) it may be booked on.
+    available_days: frozenset[int]
+    # Who may book it besides administrators: None = everyone who manages meetings.
+    bookers: frozenset[UserId] | None
     created_at: datetime
     updated_at: datetime
 

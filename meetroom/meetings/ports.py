@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
 from meetroom.auth.tokens import JoinClaims
 from meetroom.ids import MeetingId, ParticipantId, UserId
-from meetroom.records import Meeting, Participant, User
+from meetroom.records import Meeting, Participant, Principal, User
 
 
 class MeetingStore(Protocol):
@@ -25,6 +26,20 @@ class MeetingStore(Protocol):
     async def participations(self, user_id: UserId) -> list[Participant]: ...
     async def save_participant(self, p: Participant) -> bool: ...
     async def delete_participant(self, participant_id: ParticipantId) -> bool: ...
+    async def busy_participant(
+        self,
+        user_ids: Collection[UserId],
+        starts_at: datetime,
+        ends_at: datetime,
+        exclude: MeetingId,
+    ) -> tuple[Meeting, Participant] | None: ...
+
+
+class RoomBooking(Protocol):
+    """Rooms' rules for a meeting that books one (the scheduling package). An
+    overlapping booking of the same room is refused by the store itself, atomically."""
+
+    async def check_booking(self, actor: Principal, meeting: Meeting) -> None: ...
 
 
 class UserDirectory(Protocol):

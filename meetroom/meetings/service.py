@@ -11,9 +11,9 @@ from typing import Any
 from meetroom.accounts.service import require_user
 from meetroom.auth.tokens import JoinClaims
 from meetroom.clock import Clock
-from meetroom.errors import N_, Forbidden, Invalid, NotFound, Unauthenticated
-from meetroom.ids import MeetingId, ParticipantId, UserId, new_id
-from meetroom.meetings.ports import JoinSigner, MeetingStore, UserDirectory
+from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, new_id
+from meetroom.meetings.ports import JoinSigner, MeetingStore, RoomBooking, UserDirectory
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
 from meetroom.records import Grant, Meeting, MeetingRole, Participant, Principal
 
@@ -68,12 +68,14 @@ class MeetingService:
         signer: JoinSigner,
         clock: Clock,
         join_link_grace: timedelta,
+        rooms: RoomBooking | None = None,
     ) -> None:
         self.store = store
         self.users = users
         self.signer = signer
         self.clock = clock
         self.join_link_grace = join_link_grace
+        self.rooms = rooms
 
     # -- access ----------------------------------------------------------------
 
@@ -129,6 +131,7 @@ class MeetingService:
         ends_at: datetime,
         description: str = "",
         location: str = "",
+        room_id: RoomId | None = None,
     ) -> Meeting:
         require_meeting_manager(actor)
         now = self.clock.now()
@@ -143,19 +146,30 @@ class MeetingService:
                 created_by=actor.user.id if actor.user else None,
                 created_at=now,
                 updated_at=now,
+                room_id=room_id,
             )
         )
+        await self._check_room(actor, meeting)
         await self.store.create_meeting(meeting)
         logger.info("meeting %s created by %s", meeting.id, actor.user and actor.user.username)
         return meeting
 
     async def update(self, actor: Principal, meeting_id: MeetingId, **changes: Any) -> Meeting:
-        allowed = {"title", "description", "location", "starts_at", "ends_at"}
+        allowed = {"title", "description", "location", "starts_at", "ends_at", "room_id"}
         unknown = set(changes) - allowed
         if unknown:
             raise Invalid("unknown_field", N_("Unknown field: {field}."), field=sorted(unknown)[0])
         meeting = await self.open_for_change(actor, meeting_id)
         updated = _validated(dataclasses.replace(meeting, updated_at=self.clock.now(), **changes))
+        if updated.room_id != meeting.room_id or (
+            updated.room_id is not None
+            and (updated.starts_at, updated.ends_at) != (meeting.starts_at, meeting.ends_at)
+        ):
+            await self._check_room(actor, updated)
+        if (updated.starts_at, updated.ends_at) != (meeting.starts_at, meeting.ends_at):
+            people = await self.store.list_participants(meeting_id)
+            await self._check_free(updated, [p.user_id for p in people if p.user_id])
+        # The store refuses an overlapping booking of the room (room_taken), atomically.
         if not await self.store.save_meeting(updated):
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
         return updated
@@ -181,7 +195,7 @@ class MeetingService:
         name: str | None = None,
         grants: frozenset[Grant] | None = None,
     ) -> Participant:
-        await self.open_for_change(actor, meeting_id)
+        meeting = await self.open_for_change(actor, meeting_id)
         if user_id is None and not (name and name.strip()):
             raise Invalid(
                 "participant_needs_user_or_name",
@@ -192,6 +206,7 @@ class MeetingService:
             if user is None:
                 raise Invalid("user_not_found", N_("No such user."))
             name = (name or "").strip() or user.display_name
+            await self._check_free(meeting, [user_id])
         participant = _validated_participant(
             Participant(
                 id=ParticipantId(new_id()),
@@ -254,6 +269,34 @@ class MeetingService:
         updated = dataclasses.replace(current, link_version=current.link_version + 1)
         await self.store.save_participant(updated)
         return updated
+
+    async def _check_room(self, actor: Principal, meeting: Meeting) -> None:
+        if meeting.room_id is None:
+            return
+        if self.rooms is None:
+            raise Invalid("rooms_unavailable", N_("Rooms cannot be booked on this server."))
+        await self.rooms.check_booking(actor, meeting)
+
+    async def _check_free(self, meeting: Meeting, user_ids: list[UserId]) -> None:
+        """Refuse when one of these users takes part in another meeting at that time
+        (guests typed by name are not checked)."""
+        busy = await self.store.busy_participant(
+            user_ids, meeting.starts_at, meeting.ends_at, exclude=meeting.id
+        )
+        if busy is None:
+            return
+        other, participant = busy
+        raise Conflict(
+            "participant_busy",
+            N_("{name} takes part in the meeting “{title}” at that time."),
+            details={
+                "meeting_id": other.id,
+                "title": other.title,
+                "user_id": participant.user_id,
+            },
+            name=participant.name,
+            title=other.title,
+        )
 
     async def _participant_of(
         self, meeting_id: MeetingId, participant_id: ParticipantId

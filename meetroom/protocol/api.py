@@ -97,6 +97,9 @@ class MeetingCreate(Request):
     ends_at: datetime
     description: Annotated[str, msgspec.Meta(max_length=20000)] = ""
     location: Text300 = ""
+    # A room to book (GET /api/rooms); null: none. An overlapping booking of the same
+    # room is refused with 409 room_taken naming the other meeting.
+    room_id: Id | None = None
 
 
 class MeetingUpdate(Request):
@@ -105,6 +108,8 @@ class MeetingUpdate(Request):
     ends_at: datetime | UnsetType = UNSET
     description: Annotated[str, msgspec.Meta(max_length=20000)] | UnsetType = UNSET
     location: Text300 | UnsetType = UNSET
+    # null: give the room up.
+    room_id: Id | None | UnsetType = UNSET
 
 
 class MeetingOut(msgspec.Struct):
@@ -120,6 +125,7 @@ class MeetingOut(msgspec.Struct):
     my_role: MeetingRole | None
     can_manage: bool
     url: str
+    room_id: str | None = None
 
 
 class ParticipantCreate(Request):
@@ -152,6 +158,62 @@ class ParticipantOut(msgspec.Struct, omit_defaults=True):
 class MeetingDetail(msgspec.Struct):
     meeting: MeetingOut
     participants: list[ParticipantOut]
+
+
+# -- rooms ----------------------------------------------------------------------
+
+# "HH:MM", 24-hour, in the server's time zone.
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Count = Annotated[int, msgspec.Meta(ge=0, le=100000)]
+Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
+
+
+class RoomCreate(Request):
+    name: Name
+    location: Text300 = ""
+    seats: Count | None = None
+    # Tablets the room holds for delegates.
+    tablets: Count = 0
+    # The room has a video conferencing endpoint (camera, screen, microphones).
+    has_video_endpoint: bool = False
+    # A virtual-only room is never taken: any number of meetings may book it at once.
+    virtual_only: bool = False
+    # Hours when it may be booked (both or neither); null: any time.
+    available_from: ClockTime | None = None
+    available_until: ClockTime | None = None
+    # ISO weekdays it may be booked on: 1 = Monday … 7 = Sunday.
+    available_days: list[Weekday] = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
+    # User ids who may book it (admins always may); null: everyone who manages meetings.
+    bookers: list[Id] | None = None
+
+
+class RoomUpdate(Request):
+    name: Name | UnsetType = UNSET
+    location: Text300 | UnsetType = UNSET
+    seats: Count | None | UnsetType = UNSET
+    tablets: Count | UnsetType = UNSET
+    has_video_endpoint: bool | UnsetType = UNSET
+    virtual_only: bool | UnsetType = UNSET
+    available_from: ClockTime | None | UnsetType = UNSET
+    available_until: ClockTime | None | UnsetType = UNSET
+    available_days: list[Weekday] | UnsetType = UNSET
+    bookers: list[Id] | None | UnsetType = UNSET
+
+
+class RoomOut(msgspec.Struct):
+    id: str
+    name: str
+    location: str
+    seats: int | None
+    tablets: int
+    has_video_endpoint: bool
+    virtual_only: bool
+    available_from: str | None
+    available_until: str | None
+    available_days: list[int]
+    bookers: list[str] | None
+    # Whether the caller may book it.
+    can_book: bool
 
 
 # -- agenda and documents ---------------------------------------------------------

@@ -15,6 +15,7 @@ from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
+from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.documents import DocumentService
@@ -38,6 +39,7 @@ class Services:
     database: HealthCheck
     state: KeyValue
     secret: bytes
+    rooms: RoomService
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict
-from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
 from meetroom.records import Grant, Meeting, MeetingRole, Participant
 from meetroom.store.database import Database
-from meetroom.store.schema import app_state, meetings, participants
+from meetroom.store.schema import app_state, meetings, participants, rooms
 
 _GRANT_ORDER = list(Grant)
 
@@ -35,6 +38,7 @@ def _meeting(row: Any) -> Meeting:
         created_by=UserId(row.created_by) if row.created_by else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        room_id=RoomId(row.room_id) if row.room_id else None,
     )
 
 
@@ -59,7 +63,37 @@ def _meeting_values(m: Meeting) -> dict[str, Any]:
         "starts_at": m.starts_at,
         "ends_at": m.ends_at,
         "updated_at": m.updated_at,
+        "room_id": m.room_id,
+        # Whether this booking takes the room, read from the room in the same statement.
+        "room_exclusive": sa.func.coalesce(
+            sa.select(sa.not_(rooms.c.virtual_only))
+            .where(rooms.c.id == m.room_id)
+            .scalar_subquery(),
+            sa.false(),
+        )
+        if m.room_id is not None
+        else False,
     }
+
+
+def is_room_violation(exc: IntegrityError) -> bool:
+    """The database refused an overlapping booking of a room (migration 0004)."""
+    text = str(exc.orig)
+    return "ex_meetings_room_slot" in text or "room_taken" in text
+
+
+def room_taken(other: Meeting) -> Conflict:
+    return Conflict(
+        "room_taken",
+        N_("The room is already booked at that time, for the meeting “{title}”."),
+        details={"meeting_id": other.id, "title": other.title},
+        title=other.title,
+    )
+
+
+def overlapping(starts_at: datetime, ends_at: datetime) -> Any:
+    """Meetings sharing some time with [starts_at, ends_at): touching ends do not count."""
+    return sa.and_(meetings.c.starts_at < ends_at, meetings.c.ends_at > starts_at)
 
 
 def _participant_values(p: Participant) -> dict[str, Any]:
@@ -76,15 +110,79 @@ class SqlMeetingStore:
         self.db = db
 
     async def create_meeting(self, meeting: Meeting) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(
-                meetings.insert().values(
-                    id=meeting.id,
-                    created_by=meeting.created_by,
-                    created_at=meeting.created_at,
-                    **_meeting_values(meeting),
+        try:
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    meetings.insert().values(
+                        id=meeting.id,
+                        created_by=meeting.created_by,
+                        created_at=meeting.created_at,
+                        **_meeting_values(meeting),
+                    )
                 )
+        except IntegrityError as exc:
+            await self._raise_room_taken(exc, meeting)
+            raise
+
+    async def _raise_room_taken(self, exc: IntegrityError, meeting: Meeting) -> None:
+        """Turn the database's refusal of an overlapping booking into a Conflict that
+        names the meeting holding the room."""
+        if not is_room_violation(exc) or meeting.room_id is None:
+            return
+        other = await self.room_conflict(meeting)
+        if other is None:  # cancelled meanwhile: say so without a name
+            other = dataclasses.replace(meeting, id=MeetingId(""), title="?")
+        raise room_taken(other) from None
+
+    async def room_conflict(self, meeting: Meeting) -> Meeting | None:
+        """Another meeting holding `meeting`'s room at an overlapping time, if any."""
+        if meeting.room_id is None:
+            return None
+        query = (
+            meetings.select()
+            .where(
+                meetings.c.room_id == meeting.room_id,
+                meetings.c.room_exclusive.is_(True),
+                meetings.c.id != meeting.id,
+                overlapping(meeting.starts_at, meeting.ends_at),
             )
+            .order_by(meetings.c.starts_at, meetings.c.id)
+            .limit(1)
+        )
+        async with self.db.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return _meeting(row) if row else None
+
+    async def busy_participant(
+        self,
+        user_ids: Collection[UserId],
+        starts_at: datetime,
+        ends_at: datetime,
+        exclude: MeetingId,
+    ) -> tuple[Meeting, Participant] | None:
+        """One of these users' participation in another meeting at an overlapping time."""
+        if not user_ids:
+            return None
+        query = (
+            sa.select(meetings, participants.c.id.label("p_id"))
+            .join(participants, participants.c.meeting_id == meetings.c.id)
+            .where(
+                participants.c.user_id.in_(list(user_ids)),
+                meetings.c.id != exclude,
+                overlapping(starts_at, ends_at),
+            )
+            .order_by(meetings.c.starts_at, meetings.c.id)
+            .limit(1)
+        )
+        async with self.db.connect() as conn:
+            row = (await conn.execute(query)).first()
+            if row is None:
+                return None
+            p_row = (
+                await conn.execute(participants.select().where(participants.c.id == row.p_id))
+            ).first()
+        assert p_row is not None
+        return _meeting(row), _participant(p_row)
 
     async def get_meeting(self, meeting_id: MeetingId) -> Meeting | None:
         async with self.db.connect() as conn:
@@ -105,12 +203,16 @@ class SqlMeetingStore:
         return [_meeting(r) for r in rows]
 
     async def save_meeting(self, meeting: Meeting) -> bool:
-        async with self.db.begin() as conn:
-            result = await conn.execute(
-                meetings.update()
-                .where(meetings.c.id == meeting.id)
-                .values(_meeting_values(meeting))
-            )
+        try:
+            async with self.db.begin() as conn:
+                result = await conn.execute(
+                    meetings.update()
+                    .where(meetings.c.id == meeting.id)
+                    .values(_meeting_values(meeting))
+                )
+        except IntegrityError as exc:
+            await self._raise_room_taken(exc, meeting)
+            raise
         return bool(result.rowcount)
 
     async def delete_meeting(self, meeting_id: MeetingId) -> bool:

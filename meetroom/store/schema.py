@@ -109,6 +109,36 @@ meetings = sa.Table(
     sa.Column("created_by", ID, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # No ON DELETE: deleting a room first lets go of its past meetings, and a
+    # booking that slips in meanwhile makes the delete fail instead of vanishing.
+    sa.Column("room_id", ID, sa.ForeignKey("rooms.id"), nullable=True, index=True),
+    # True when the room is a physical one (not virtual-only): only such bookings take
+    # the room. Kept in step with rooms.virtual_only by the store, so that the database
+    # itself refuses overlapping bookings (migration 0004: an exclusion constraint on
+    # PostgreSQL, triggers on SQLite).
+    sa.Column("room_exclusive", sa.Boolean, nullable=False, default=False),
+)
+
+# Meeting rooms. Created before `meetings` refers to them (migration 0004).
+rooms = sa.Table(
+    "rooms",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("location", sa.String(300), nullable=False, default=""),
+    sa.Column("seats", sa.Integer, nullable=True),
+    sa.Column("tablets", sa.Integer, nullable=False, default=0),
+    sa.Column("has_video_endpoint", sa.Boolean, nullable=False, default=False),
+    sa.Column("virtual_only", sa.Boolean, nullable=False, default=False),
+    # "HH:MM" in the server's time zone; null: any time.
+    sa.Column("available_from", sa.String(5), nullable=True),
+    sa.Column("available_until", sa.String(5), nullable=True),
+    # ISO weekdays, comma-separated ("1,2,3,4,5").
+    sa.Column("available_days", sa.String(20), nullable=False),
+    # Null: everyone who manages meetings; else a list of user ids.
+    sa.Column("bookers", sa.JSON, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
 participants = sa.Table(

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
 from meetroom.protocol.api import (
     MeetingCreate,
     MeetingDetail,
@@ -45,6 +45,7 @@ async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOu
         ends_at=in_server_zone(request, body.ends_at),
         description=body.description,
         location=body.location,
+        room_id=RoomId(body.room_id) if body.room_id else None,
     )
     return meeting_out(await svc.open(who, meeting.id))
 
@@ -74,6 +75,8 @@ async def update_meeting(request: web.Request, body: MeetingUpdate) -> MeetingOu
         value = getattr(body, name)
         if value is not UNSET:
             changes[name] = in_server_zone(request, value)
+    if body.room_id is not UNSET:
+        changes["room_id"] = RoomId(body.room_id) if body.room_id else None
     meeting = await svc.update(who, _meeting_id(request), **changes)
     return meeting_out(await svc.open(who, meeting.id))
 
@@ -170,7 +173,7 @@ ENDPOINTS = [
         body=MeetingCreate,
         response=MeetingOut,
         status=201,
-        errors=(400, 401, 403),
+        errors=(400, 401, 403, 409),
     ),
     Endpoint(
         "GET",
@@ -189,7 +192,7 @@ ENDPOINTS = [
         "meetings",
         body=MeetingUpdate,
         response=MeetingOut,
-        errors=(400, 401, 403, 404),
+        errors=(400, 401, 403, 404, 409),
     ),
     Endpoint(
         "DELETE",

@@ -39,6 +39,7 @@ def meeting_out(access: MeetingAccess) -> MeetingOut:
         my_role=access.me.role if access.me else None,
         can_manage=access.can_manage,
         url=f"/meetings/{m.id}",
+        room_id=m.room_id,
     )
 
 

@@ -1,0 +1,1 @@
+"""Scheduling: meeting rooms and the rules for booking them."""
