@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from meetroom.records import AccountRole, Principal
+from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 
 DAY = "2026-12-01"  # a Tuesday
 
@@ -256,3 +256,47 @@ async def test_simultaneous_bookings_of_one_room(any_site: Site) -> None:
         assert body["error"]["details"] == {"meeting_id": winner["id"], "title": winner["title"]}
     status, meetings = await admin.call("GET", "/api/meetings")
     assert [m["id"] for m in meetings if m["room_id"] == room] == [winner["id"]]
+
+
+async def test_rooms_page(site: Site) -> None:
+    """Admins add, edit and delete rooms from /rooms; others only see the list."""
+    client = site.client
+    await login(client, "admin", ADMIN_PASSWORD)
+    token = await page_csrf(client, "/rooms/new")
+    form = {
+        "_csrf": token, "name": "Phòng họp 2", "location": "Nhà B", "seats": "12",
+        "tablets": "10", "has_video_endpoint": "on", "available_from": "08:00",
+        "available_until": "17:00", "available_days": "1",
+    }  # fmt: skip
+    resp = await client.post("/rooms/new", data=form, allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    resp = await client.get("/rooms")
+    text = await resp.text()
+    assert resp.status == 200 and "Phòng họp 2" in text and "08:00–17:00" in text
+    [room] = await site.services.rooms.list(await admin_principal(site))
+    assert room.seats == 12 and room.available_days == frozenset({1}) and room.has_video_endpoint
+
+    resp = await client.post(f"/rooms/{room.id}/edit", data={**form, "available_until": "07:00"})
+    assert resp.status == 400
+    assert "The room must close after it opens." in await resp.text()
+    resp = await client.post(
+        f"/rooms/{room.id}/edit", data={**form, "name": "Renamed"}, allow_redirects=False
+    )
+    assert resp.status == 303
+    resp = await client.post(
+        f"/rooms/{room.id}/delete", data={"_csrf": token}, allow_redirects=False
+    )
+    assert resp.status == 303
+    assert await site.services.rooms.list(await admin_principal(site)) == []
+
+    other = await site.new_client()
+    await site.services.accounts.create_user(
+        "thu_ky", "Thu Ky", AccountRole.SECRETARY, password="pass-word-1234"
+    )
+    await login(other, "thu_ky", "pass-word-1234")
+    assert (await other.get("/rooms")).status == 200
+    assert (await other.get("/rooms/new")).status == 403
+
+
+async def admin_principal(site: Site) -> Principal:
+    return Principal(user=await site.services.accounts.get_by_username("admin"))
