@@ -300,3 +300,33 @@ async def test_rooms_page(site: Site) -> None:
 
 async def admin_principal(site: Site) -> Principal:
     return Principal(user=await site.services.accounts.get_by_username("admin"))
+
+
+async def test_booking_a_room_from_the_meeting_form(site: Site) -> None:
+    """The meeting form offers the rooms one may book; a taken room is refused in the
+    form, naming the other meeting, with everything typed kept."""
+    client = site.client
+    await login(client, "admin", ADMIN_PASSWORD)
+    room = (await site.services.rooms.create(await admin_principal(site), "Phòng 301")).id
+    token = await page_csrf(client, "/meetings/new")
+    text = await (await client.get("/meetings/new")).text()
+    assert f'<option value="{room}"' in text and "Phòng 301" in text
+    form = {
+        "_csrf": token, "title": "Giao ban", "starts_at": "2030-03-04T09:00",
+        "ends_at": "2030-03-04T10:00", "location": "", "description": "", "room_id": room,
+    }  # fmt: skip
+    resp = await client.post("/meetings/new", data=form, allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    first = resp.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    assert (await site.services.meetings.store.get_meeting(first)).room_id == room  # type: ignore[union-attr]
+
+    clash = {**form, "title": "Họp trùng giờ", "starts_at": "2030-03-04T09:30"}
+    resp = await client.post("/meetings/new", data=clash, allow_redirects=False)
+    assert resp.status == 409
+    text = await resp.text()
+    assert "Giao ban" in text  # the meeting in the way
+    assert "Họp trùng giờ" in text and "2030-03-04T09:30" in text  # nothing typed is lost
+    assert f'<option value="{room}" selected' in text
+    # Without the room it goes through.
+    resp = await client.post("/meetings/new", data={**clash, "room_id": ""}, allow_redirects=False)
+    assert resp.status == 303

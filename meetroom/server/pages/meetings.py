@@ -9,7 +9,7 @@ from aiohttp import web
 
 from meetroom.accounts.service import require_user
 from meetroom.errors import N_, Category, MeetRoomError
-from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.views import join_url
@@ -56,14 +56,29 @@ async def meeting_list(request: web.Request) -> web.StreamResponse:
 
 def _meeting_form_values(request: web.Request, m: Meeting | None) -> dict[str, str]:
     if m is None:
-        return {"title": "", "description": "", "location": "", "starts_at": "", "ends_at": ""}
+        return {"title": "", "description": "", "location": "", "starts_at": "", "ends_at": "",
+                "room_id": ""}  # fmt: skip
     return {
         "title": m.title,
         "description": m.description,
         "location": m.location,
         "starts_at": local_input_value(request, m.starts_at),
         "ends_at": local_input_value(request, m.ends_at),
+        "room_id": m.room_id or "",
     }
+
+
+# Refusals the form shows next to what was typed, so that nothing typed is lost: bad
+# values, and a room or a person taken at that time.
+FORM_ERRORS = (Category.INVALID, Category.CONFLICT, Category.FORBIDDEN)
+
+
+async def _form(request: web.Request, status: int = 200, **context: Any) -> web.StreamResponse:
+    """The meeting form, with the rooms the user may book."""
+    svc = services(request)
+    who = principal(request)
+    rooms = [r for r in await svc.rooms.list(who) if svc.rooms.may_book(who, r)]
+    return render(request, "meetings/form.html", status=status, rooms=rooms, **context)
 
 
 async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> dict[str, Any]:
@@ -77,15 +92,18 @@ async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> di
         "ends_at": parse_local_datetime(
             request, form.get("ends_at", ""), gettext_for(request, N_("End"))
         ),
+        "room_id": RoomId(form["room_id"]) if form.get("room_id") else None,
     }
+
+
+def _status(exc: MeetRoomError) -> int:
+    return {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
 
 
 @routes.get("/meetings/new")
 async def meeting_new(request: web.Request) -> web.StreamResponse:
     require_meeting_manager(principal(request))
-    return render(
-        request, "meetings/form.html", values=_meeting_form_values(request, None), meeting=None
-    )
+    return await _form(request, values=_meeting_form_values(request, None), meeting=None)
 
 
 @routes.post("/meetings/new")
@@ -95,15 +113,10 @@ async def meeting_create(request: web.Request) -> web.StreamResponse:
         fields = await _parsed_meeting_form(request, form)
         meeting = await services(request).meetings.create(principal(request), **fields)
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
+        if exc.category not in FORM_ERRORS:
             raise
-        return render(
-            request,
-            "meetings/form.html",
-            status=400,
-            values=form,
-            meeting=None,
-            error=_error_text(request, exc),
+        return await _form(
+            request, status=_status(exc), values=form, meeting=None, error=_error_text(request, exc)
         )
     raise redirect(f"/meetings/{meeting.id}?notice=created")
 
@@ -165,12 +178,7 @@ async def render_detail(
 async def meeting_edit(request: web.Request) -> web.StreamResponse:
     meetings = services(request).meetings
     meeting = await meetings.open_for_change(principal(request), _mid(request))
-    return render(
-        request,
-        "meetings/form.html",
-        values=_meeting_form_values(request, meeting),
-        meeting=meeting,
-    )
+    return await _form(request, values=_meeting_form_values(request, meeting), meeting=meeting)
 
 
 @routes.post("/meetings/{meeting_id}/edit")
@@ -181,13 +189,12 @@ async def meeting_update(request: web.Request) -> web.StreamResponse:
         fields = await _parsed_meeting_form(request, form)
         meeting = await svc.update(principal(request), _mid(request), **fields)
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
+        if exc.category not in FORM_ERRORS:
             raise
         access = await svc.open(principal(request), _mid(request))
-        return render(
+        return await _form(
             request,
-            "meetings/form.html",
-            status=400,
+            status=_status(exc),
             values=form,
             meeting=access.meeting,
             error=_error_text(request, exc),
