@@ -67,7 +67,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # (empty: every address of this machine). No STUN server is ever used.
     media_addresses: str = ""
     # An optional TURN server (coturn with use-auth-secret): its URLs, comma-separated
-    # (turn:host:3478?transport=udp, turns:host:5349), and the shared secret.
+    # (e.g. turn:10.0.0.9:3478?transport=udp, turns:10.0.0.9:5349), and the shared secret.
     turn_urls: str = ""
     turn_secret: str = ""
     turn_ttl_seconds: Annotated[int, msgspec.Meta(ge=60)] = 86400
@@ -196,6 +196,6 @@ def _check(settings: Settings, source: Mapping[str, str]) -> None:
             fail("media_addresses", f"{address!r} is not an IP address")
     for turn_url in settings.turn_url_list:
         if not re.fullmatch(r"turns?:[^\s?]+(\?transport=(udp|tcp))?", turn_url):
-            fail("turn_urls", f"{turn_url!r}: expected turn:host:port or turns:host:port")
+            fail("turn_urls", f"{turn_url!r}: expected a TURN URL like turn:10.0.0.9:3478")
     if settings.turn_url_list and not settings.turn_secret:
         fail("turn_secret", "a TURN server needs the secret it shares with MeetRoom")

@@ -66,7 +66,7 @@ def test_env_strings_are_converted() -> None:
         ({"MEETROOM_MEDIA_ADDRESSES": "10.0.0.5,nowhere"}, "'nowhere' is not an IP address"),
         (
             {"MEETROOM_TURN_URLS": "stun:stun.example:3478", "MEETROOM_TURN_SECRET": "s"},
-            "expected turn:host:port",
+            "expected a TURN URL like turn:10.0.0.9:3478",
         ),
         ({"MEETROOM_TURN_URLS": "turn:10.0.0.9:3478"}, "needs the secret"),
         ({"MEETROOM_TURN_TTL_SECONDS": "5"}, "MEETROOM_TURN_TTL_SECONDS"),
