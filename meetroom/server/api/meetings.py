@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
+from meetroom.meetings import ics
 from meetroom.protocol.api import (
     MeetingCreate,
     MeetingDetail,
@@ -19,7 +20,7 @@ from meetroom.protocol.api import (
 from meetroom.protocol.codec import UNSET
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
-from meetroom.server.context import principal, services
+from meetroom.server.context import base_url, principal, services
 from meetroom.server.qr import qr_svg
 
 
@@ -152,6 +153,29 @@ async def join_link_qr(request: web.Request) -> web.Response:
     )
 
 
+async def meeting_ics(request: web.Request) -> web.StreamResponse:
+    svc = services(request)
+    who = principal(request)
+    meeting = (await svc.meetings.open(who, _meeting_id(request))).meeting
+    location = meeting.location
+    if meeting.room_id is not None:
+        room = await svc.rooms.get(who, meeting.room_id)
+        location = ", ".join(x for x in (room.name, room.location, meeting.location) if x)
+    base = base_url(request)
+    event = ics.meeting_event(
+        meeting, f"{base}/meetings/{meeting.id}", location, host=request.host.split(":")[0]
+    )
+    return web.Response(
+        text=ics.calendar([event]),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 M = "/api/meetings/{meeting_id}"
 P = M + "/participants/{participant_id}"
 ENDPOINTS = [
@@ -259,6 +283,15 @@ ENDPOINTS = [
         "The participant's join link as a QR code",
         "participants",
         media_type="image/svg+xml",
+        errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "GET",
+        M + "/ics",
+        meeting_ics,
+        "The meeting as an iCalendar event (RFC 5545) for calendar applications",
+        "meetings",
+        media_type="text/calendar",
         errors=(401, 403, 404),
     ),
 ]
