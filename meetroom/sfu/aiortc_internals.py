@@ -25,10 +25,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import inspect
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import aioice.ice
@@ -54,13 +57,24 @@ class AiortcInternalsChanged(RuntimeError):
     """aiortc no longer has an internal the SFU relies on (it is pinned for this)."""
 
 
+def _module_source(cls: type) -> str:
+    # The module's file as text: `inspect.getsource(cls)` parses it with `ast`, and in
+    # CPython 3.11 that fails at random when another thread parses at the same time
+    # ("AST constructor recursion depth mismatch"). The needles are unique in it.
+    path = inspect.getsourcefile(sys.modules[cls.__module__])
+    if path is None:
+        raise OSError(f"no source for {cls.__module__}")
+    return Path(path).read_text(encoding="utf-8")
+
+
+@functools.cache
 def _sources() -> tuple[str, str, str, str] | None:
     try:
         return (
-            inspect.getsource(RTCRtpReceiver),
-            inspect.getsource(RTCRtpSender),
-            inspect.getsource(RTCRtpTransceiver),
-            inspect.getsource(aioice.ice.Connection.gather_candidates),
+            _module_source(RTCRtpReceiver),
+            _module_source(RTCRtpSender),
+            _module_source(RTCRtpTransceiver),
+            inspect.getsource(aioice.ice.Connection.gather_candidates),  # a function: no ast
         )
     except (OSError, TypeError):  # installed without .py files
         return None
