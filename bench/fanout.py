@@ -769,21 +769,26 @@ def _row(cells: list[str], widths: list[int]) -> str:
     )
 
 
-def print_summary(rows: list[dict[str, Any]]) -> None:
+def print_summary_table(head: list[str], widths: list[int], rows: list[list[str]]) -> None:
+    """The "Summary" table: a heading, a rule, a row per configuration."""
     print()
     print("Summary")
-    widths = [6, 10, 10, 10, 10, 6, 6, 10, 9, 9]
+    for cells in (head, ["-" * w for w in widths], *rows):
+        print("  " + _row(cells, widths))
+
+
+def print_summary(rows: list[dict[str, Any]]) -> None:
     head = ["N", "turn p50", "turn p99", "pts p50", "pts p99", "lost", "reord", "msgs/s",
             "srv CPU", "gen CPU"]  # fmt: skip
-    print("  " + _row(head, widths))
-    print("  " + _row(["-" * w for w in widths], widths))
-    for r in rows:
-        print("  " + _row([
+    print_summary_table(head, [6, 10, 10, 10, 10, 6, 6, 10, 9, 9], [
+        [
             str(r["n"]), _fmt(r["turn_p50_ms"]), _fmt(r["turn_p99_ms"]),
             _fmt(r["stroke_p50_ms"]), _fmt(r["stroke_p99_ms"]), str(r["lost"]),
             str(r["reordered"]), f"{r['messages_per_s']:,.0f}",
             f"{r['server_cpu_core']:.0%}", f"{r['generators_cpu_core']:.0%}",
-        ], widths))  # fmt: skip
+        ]
+        for r in rows
+    ])  # fmt: skip
     print("  (latencies in ms; CPU as a share of one core)")
     target = [r for r in rows if r["n"] >= TARGET_TABLETS]
     print()

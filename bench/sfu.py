@@ -82,7 +82,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sfu_peers  # noqa: E402
 import sfu_server  # noqa: E402
-from fanout import CPUS, CpuWindow, _fmt, _row, machine_busy_idle, percentile  # noqa: E402
+from fanout import (  # noqa: E402
+    CPUS,
+    CpuWindow,
+    _fmt,
+    _row,
+    machine_busy_idle,
+    percentile,
+    print_summary_table,
+)
 
 TARGET_N = 64
 TARGET_FPS = 29.0
@@ -391,21 +399,18 @@ def print_table(row: dict[str, Any]) -> None:
 
 
 def print_summary(rows: list[dict[str, Any]], skipped: list[int], args: argparse.Namespace) -> None:
-    print()
-    print("Summary")
-    widths = [12, 4, 8, 8, 9, 9, 9, 9, 9, 9]
     head = ["mode", "N", "SFU CPU", "us/pkt", "fps min", "fps mean", "p50 ms", "p95 ms",
             "join max", "machine"]  # fmt: skip
-    print("  " + _row(head, widths))
-    print("  " + _row(["-" * w for w in widths], widths))
-    for r in rows:
-        print("  " + _row([
+    print_summary_table(head, [12, 4, 8, 8, 9, 9, 9, 9, 9, 9], [
+        [
             r["mode"], str(r["n"]),
             "-" if r["sfu_cpu_pct"] is None else f"{r['sfu_cpu_pct']:.0f}%",
             _fmt(r["cpu_us_per_packet"]), _fmt(r["min_fps"]), _fmt(r["mean_fps"]),
             _fmt(r["latency_p50_ms"]), _fmt(r["latency_p95_ms"]), _fmt(r["join_ms_max"], 0),
             f"{r['machine_busy_pct']:.0f}%",
-        ], widths))  # fmt: skip
+        ]
+        for r in rows
+    ])  # fmt: skip
     print("  (SFU CPU as a share of one core; machine: share of all its cores busy)")
     if skipped:
         print(
