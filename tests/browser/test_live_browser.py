@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from playwright.sync_api import (
@@ -34,10 +34,13 @@ LOADING = re.compile(r"\bis-loading\b")
 
 
 def prepare_meeting(
-    api: APIRequestContext, base: str, pdf: Path
+    api: APIRequestContext,
+    base: str,
+    pdf: Path,
+    people: Sequence[tuple[str, str]] = ((CHAIR, "chair"), (DELEGATE, "delegate")),
 ) -> tuple[str, str, dict[str, str]]:
-    """A meeting with a ready three-page document, a chair and a delegate: returns the
-    meeting id, the document id and each person's join link."""
+    """A meeting with a ready three-page document and `people` (name, role): returns
+    the meeting id, the document id and each role's join link."""
     resp = api.post(
         f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
     )
@@ -68,7 +71,7 @@ def prepare_meeting(
         time.sleep(0.1)
     assert doc["status"] == "ready" and doc["pages"] == 3, doc
     links = {}
-    for name, role in ((CHAIR, "chair"), (DELEGATE, "delegate")):
+    for name, role in people:
         resp = api.post(
             f"{base}/api/meetings/{meeting_id}/participants",
             data={"name": name, "role": role},

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
+from tests.browser.conftest import Watch
 from tests.browser.test_live_browser import (
     CHAIR,
     DELEGATE,
@@ -324,22 +324,6 @@ def test_listen_only(
     watch.assert_clean()
 
 
-def add_guest(new_context: Callable[[], BrowserContext], base: str, meeting_id: str) -> str:
-    """A guest of the meeting; returns their join link."""
-    api = new_context().request
-    resp = api.post(
-        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
-    resp = api.post(
-        f"{base}/api/meetings/{meeting_id}/participants",
-        data={"name": GUEST, "role": "guest"},
-        headers=headers,
-    )
-    assert resp.ok, resp.text()
-    return str(resp.json()["join_url"])
-
-
 def test_a_guest_waits_in_the_lobby_until_the_chair_lets_them_in(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
@@ -348,11 +332,12 @@ def test_a_guest_waits_in_the_lobby_until_the_chair_lets_them_in(
 ) -> None:
     base = server.base_url
     pdf = make_pdf(tmp_path / "lobby.pdf", pages=3, title="Lobby 2030")
-    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    people = ((CHAIR, "chair"), (GUEST, "guest"))
+    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf, people)
     chair = new_context().new_page()
     chair.goto(links["chair"])
     guest = new_context().new_page()
-    guest.goto(add_guest(new_context, base, meeting_id))
+    guest.goto(links["guest"])
     for page in (chair, guest):
         connected(page)
 
