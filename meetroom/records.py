@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, RoomId, UserId
 
@@ -143,6 +143,8 @@ class Principal:
     participant: Participant | None = None
     session_id: str | None = None
     via_api_token: bool = False
+    # Where the request came from (the client's address), for the audit log.
+    address: str = ""
 
     @property
     def is_authenticated(self) -> bool:
@@ -261,3 +263,69 @@ class LiveOp:
     page: int | None
     target: str | None  # of an erase, undo or redo
     body: dict[str, Any]
+
+
+class AuditAction(enum.StrEnum):
+    """Security-relevant actions recorded in the audit log (see `AuditTrail`)."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    USER_CREATED = "user_created"
+    USER_CHANGED = "user_changed"
+    ROLE_CHANGED = "role_changed"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    USERS_IMPORTED = "users_imported"
+    GROUP_CREATED = "group_created"
+    GROUP_CHANGED = "group_changed"
+    GROUP_DELETED = "group_deleted"
+    ROOM_CREATED = "room_created"
+    ROOM_CHANGED = "room_changed"
+    ROOM_DELETED = "room_deleted"
+    MEETING_CREATED = "meeting_created"
+    MEETING_CHANGED = "meeting_changed"
+    MEETING_DELETED = "meeting_deleted"
+    MEETING_STATUS_CHANGED = "meeting_status_changed"
+    PARTICIPANT_ADDED = "participant_added"
+    PARTICIPANT_CHANGED = "participant_changed"
+    PARTICIPANT_REMOVED = "participant_removed"
+    DOCUMENT_UPLOADED = "document_uploaded"
+    DOCUMENT_VIEWED = "document_viewed"
+    DOCUMENT_DOWNLOADED = "document_downloaded"
+    DOCUMENT_DELETED = "document_deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One entry of the security audit log, as stored (hash-chained) by the store."""
+
+    seq: int
+    action: AuditAction
+    actor_user_id: UserId | None
+    actor_name: str
+    target_type: str  # user | meeting | document | room | group | "" (none)
+    target_id: str
+    details: dict[str, Any]
+    address: str
+    at: datetime
+    prev_hash: str
+    hash: str
+
+
+class AuditTrail(Protocol):
+    """Records a security-relevant action. The domain services take one; the address
+    is the actor's (`Principal.address`) unless given."""
+
+    async def record(
+        self,
+        actor: Principal | None,
+        action: AuditAction,
+        *,
+        target_type: str = "",
+        target_id: str = "",
+        details: dict[str, Any] | None = None,
+        address: str | None = None,
+    ) -> None: ...

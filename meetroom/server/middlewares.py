@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from meetroom.server.context import (
     SETTINGS,
     RequestAuth,
     base_url,
+    client_address,
     is_api,
     is_https,
     services,
@@ -96,6 +98,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             principal = found
             cookie_authenticated = True
 
+    principal = dataclasses.replace(principal, address=client_address(request))
     request[AUTH] = RequestAuth(principal, cookie, cookie_authenticated)
     if principal.user is not None and principal.user.locale:
         request[LOCALE] = _locale(request, principal.user.locale)
