@@ -48,6 +48,10 @@ class User:
     disabled: bool
     must_change_password: bool
     created_at: datetime
+    # Where invitations are mailed; None: no e-mail.
+    email: str | None = None
+    # IANA zone times are shown in; None: the server's.
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

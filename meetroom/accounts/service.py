@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,8 @@ from meetroom.records import (
 logger = logging.getLogger(__name__)
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+# Deliberately loose: one @, no spaces, a dot in the domain. The mail server decides.
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD_LENGTH = 8
 API_TOKEN_PREFIX = "mrt_"
 
@@ -89,6 +92,8 @@ class AccountService:
         password: str | None = None,
         locale: str | None = None,
         must_change_password: bool | None = None,
+        email: str | None = None,
+        time_zone: str | None = None,
     ) -> tuple[User, str | None]:
         """Create an account. Returns the user and the generated password, if one was made."""
         username = normalise_username(username)
@@ -104,6 +109,8 @@ class AccountService:
         if len(display_name) > 200:
             raise Invalid("name_too_long", N_("The name is too long (200 characters at most)."))
         _check_locale(locale)
+        email = check_email(email)
+        check_time_zone(time_zone)
         generated = None
         if password is None:
             password = generated = generate_password()
@@ -120,6 +127,8 @@ class AccountService:
                 generated is not None if must_change_password is None else must_change_password
             ),
             created_at=now,
+            email=email,
+            time_zone=time_zone,
         )
         await self.users.create_user(user, self.passwords.hash(password))
         logger.info("user %s created with role %s", username, role.value)
@@ -156,9 +165,15 @@ class AccountService:
         )
 
     async def update_profile(
-        self, actor: Principal, display_name: str | None = None, locale: str | None = ""
+        self,
+        actor: Principal,
+        display_name: str | None = None,
+        locale: str | None = "",
+        email: str | None = "",
+        time_zone: str | None = "",
     ) -> User:
-        """Change one's own name or language. `locale=None` clears the preference."""
+        """Change one's own name, language, e-mail or time zone. "" leaves one as it
+        is; None clears it (the browser's language, no e-mail, the server's zone)."""
         user = require_user(actor)
         changes: dict[str, object] = {}
         if display_name is not None:
@@ -169,6 +184,11 @@ class AccountService:
         if locale != "":
             _check_locale(locale)
             changes["locale"] = locale
+        if email != "":
+            changes["email"] = check_email(email)
+        if time_zone != "":
+            check_time_zone(time_zone)
+            changes["time_zone"] = time_zone
         updated = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
         await self.users.save_user(updated, self.clock.now())
         return updated
@@ -358,6 +378,29 @@ def _check_locale(locale: str | None) -> None:
             locale=locale,
             choices=", ".join(SUPPORTED_LOCALES),
         )
+
+
+def check_email(email: str | None) -> str | None:
+    """A plausible address, trimmed; "" or None: no address."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > 254 or not EMAIL_RE.fullmatch(email):
+        raise Invalid("bad_email", N_("{email} is not an e-mail address."), email=email)
+    return email
+
+
+def check_time_zone(time_zone: str | None) -> None:
+    if time_zone is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            "bad_time_zone",
+            N_("Unknown time zone {zone}; give an IANA name such as Asia/Ho_Chi_Minh."),
+            zone=time_zone,
+        ) from None
 
 
 def require_user(actor: Principal) -> User:

@@ -52,6 +52,8 @@ class UserOut(msgspec.Struct):
     locale: str | None
     must_change_password: bool
     disabled: bool
+    email: str | None = None
+    time_zone: str | None = None
 
 
 class UserCreate(Request):
@@ -61,6 +63,9 @@ class UserCreate(Request):
     # Omitted: a random password is generated and returned once.
     password: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
     locale: str | None = None
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    # An IANA zone (Asia/Ho_Chi_Minh); null: the server's.
+    time_zone: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
 
 class UserCreated(msgspec.Struct, omit_defaults=True):
@@ -72,6 +77,9 @@ class ProfileUpdate(Request):
     display_name: Name | UnsetType = UNSET
     # null clears the preference (the browser's language is used again).
     locale: str | None | UnsetType = UNSET
+    # null clears them: no e-mail; the server's time zone.
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None | UnsetType = UNSET
+    time_zone: Annotated[str, msgspec.Meta(max_length=64)] | None | UnsetType = UNSET
 
 
 class PasswordChange(Request):

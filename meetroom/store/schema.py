@@ -56,6 +56,8 @@ users = sa.Table(
     sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("email", sa.String(254), nullable=True),
+    sa.Column("time_zone", sa.String(64), nullable=True),
 )
 
 web_sessions = sa.Table(

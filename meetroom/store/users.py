@@ -32,6 +32,8 @@ def _user(row: Any) -> User:
         disabled=row.disabled,
         must_change_password=row.must_change_password,
         created_at=row.created_at,
+        email=row.email,
+        time_zone=row.time_zone,
     )
 
 
@@ -62,6 +64,8 @@ class SqlUserStore:
             "must_change_password": user.must_change_password,
             "created_at": user.created_at,
             "updated_at": user.created_at,
+            "email": user.email,
+            "time_zone": user.time_zone,
         }
         try:
             async with self.db.begin() as conn:
@@ -111,6 +115,8 @@ class SqlUserStore:
                     locale=user.locale,
                     disabled=user.disabled,
                     must_change_password=user.must_change_password,
+                    email=user.email,
+                    time_zone=user.time_zone,
                     updated_at=now,
                 )
             )

@@ -150,3 +150,25 @@ async def test_api_tokens(services: Services) -> None:
     assert await accounts.principal_for_api_token(token[:-1]) is None
     with pytest.raises(Exception, match="no user named"):
         await accounts.create_api_token("nobody")
+
+
+async def test_email_and_time_zone(services: Services) -> None:
+    accounts = services.accounts
+    user, _ = await accounts.create_user(
+        "erin", "Erin", AccountRole.DELEGATE, email=" erin@example.org ", time_zone="Europe/Paris"
+    )
+    assert user.email == "erin@example.org" and user.time_zone == "Europe/Paris"
+    assert (await accounts.get_user(user.id)).email == "erin@example.org"
+    with pytest.raises(Invalid) as info:
+        await accounts.create_user("fay", "Fay", AccountRole.DELEGATE, email="not-an-address")
+    assert info.value.code == "bad_email"
+    me = Principal(user=user)
+    with pytest.raises(Invalid) as info:
+        await accounts.update_profile(me, time_zone="Mars/Olympus")
+    assert info.value.code == "bad_time_zone"
+    # "" leaves a field as it is; None clears it.
+    changed = await accounts.update_profile(me, time_zone="Asia/Ho_Chi_Minh")
+    assert changed.time_zone == "Asia/Ho_Chi_Minh" and changed.email == "erin@example.org"
+    cleared = await accounts.update_profile(Principal(user=changed), email=None, time_zone=None)
+    stored = await accounts.get_user(user.id)
+    assert cleared == stored and stored.email is None and stored.time_zone is None

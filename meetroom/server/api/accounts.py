@@ -57,6 +57,8 @@ async def update_me(request: web.Request, body: ProfileUpdate) -> UserOut:
         principal(request),
         display_name=None if body.display_name is UNSET else body.display_name,
         locale="" if body.locale is UNSET else body.locale,
+        email="" if body.email is UNSET else (body.email or None),
+        time_zone="" if body.time_zone is UNSET else body.time_zone,
     )
     return user_out(user)
 
@@ -75,7 +77,13 @@ async def list_users(request: web.Request) -> list[UserOut]:
 async def create_user(request: web.Request, body: UserCreate) -> UserCreated:
     require_account_role(principal(request), AccountRole.ADMIN)
     user, generated = await services(request).accounts.create_user(
-        body.username, body.display_name, body.role, password=body.password, locale=body.locale
+        body.username,
+        body.display_name,
+        body.role,
+        password=body.password,
+        locale=body.locale,
+        email=body.email,
+        time_zone=body.time_zone,
     )
     return UserCreated(user=user_out(user), generated_password=generated)
 

@@ -22,6 +22,8 @@ def user_out(user: User) -> UserOut:
         locale=user.locale,
         must_change_password=user.must_change_password,
         disabled=user.disabled,
+        email=user.email,
+        time_zone=user.time_zone,
     )
 
 
