@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from meetroom.accounts.audit import AuditLog
 from meetroom.accounts.service import AccountService, LoginPolicy
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
@@ -33,6 +34,7 @@ from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
+from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
@@ -126,13 +128,14 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
     sessions = SqlSessionStore(db)
     meeting_store = SqlMeetingStore(db)
     agenda_store = SqlAgendaStore(db)
+    audit = AuditLog(SqlAuditStore(db), clock)
     policy = LoginPolicy(
         max_failures=settings.login_max_failures,
         failure_window=timedelta(seconds=settings.login_failure_window_seconds),
         lockout=timedelta(seconds=settings.login_lockout_seconds),
         session_lifetime=timedelta(hours=settings.session_hours),
     )
-    rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone)
+    rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone, audit=audit)
     meetings = MeetingService(
         meeting_store,
         users,
@@ -140,6 +143,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         clock,
         timedelta(hours=settings.join_link_grace_hours),
         rooms=rooms,
+        audit=audit,
     )
     documents = DocumentService(
         SqlDocumentStore(db),
@@ -152,10 +156,13 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         clock,
         settings.timezone,
         settings.upload_max_mb * 1024 * 1024,
+        audit=audit,
     )
     return Services(
         settings=settings,
-        accounts=AccountService(users, sessions, meeting_store, Argon2Passwords(), clock, policy),
+        accounts=AccountService(
+            users, sessions, meeting_store, Argon2Passwords(), clock, policy, audit=audit
+        ),
         meetings=meetings,
         agenda=AgendaService(agenda_store, meetings, clock),
         documents=documents,
@@ -167,6 +174,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         state=SqlAppState(db),
         secret=secret,
         rooms=rooms,
+        audit=audit,
     )
 
 

@@ -7,8 +7,10 @@ without either importing the other.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, RoomId, UserId
@@ -300,6 +302,8 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_VIEWED = "document_viewed"
     DOCUMENT_DOWNLOADED = "document_downloaded"
     DOCUMENT_DELETED = "document_deleted"
+    DOCUMENT_CHANGED = "document_changed"
+    JOIN_LINK_REISSUED = "join_link_reissued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,3 +337,42 @@ class AuditTrail(Protocol):
         details: dict[str, Any] | None = None,
         address: str | None = None,
     ) -> None: ...
+
+
+# The prev_hash of the first audit entry.
+AUDIT_GENESIS_HASH = "0" * 64
+
+
+def audit_hash(entry: AuditRecord) -> str:
+    """SHA-256 (hex) over a canonical form of every field but `hash` itself: sorted
+    keys, no spaces, UTF-8, the time in UTC with microseconds. Details must already
+    be plain JSON (as stored), so the hash can be recomputed from what is read back."""
+    canonical = {
+        "seq": entry.seq,
+        "action": str(entry.action),
+        "actor_user_id": entry.actor_user_id,
+        "actor_name": entry.actor_name,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "details": entry.details,
+        "address": entry.address,
+        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "prev_hash": entry.prev_hash,
+    }
+    text = json.dumps(
+        canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which audit entries to list; empty fields do not filter."""
+
+    since: datetime | None = None  # at >= since
+    until: datetime | None = None  # at < until
+    actions: frozenset[AuditAction] = frozenset()
+    actor: str = ""  # a user id, or part of the actor's name
+    target_type: str = ""
+    target_id: str = ""
+    address: str = ""  # the address, or its beginning (10.1.2.)

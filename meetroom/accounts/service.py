@@ -20,6 +20,8 @@ from meetroom.ids import UserId, new_id
 from meetroom.records import (
     AccountRole,
     ApiToken,
+    AuditAction,
+    AuditTrail,
     LoginFailures,
     Participant,
     Principal,
@@ -72,7 +74,10 @@ class AccountService:
         passwords: PasswordHasher,
         clock: Clock,
         policy: LoginPolicy,
+        *,
+        audit: AuditTrail,
     ) -> None:
+        self.audit = audit
         self.users = users
         self.sessions = sessions
         self.participants = participants
@@ -94,8 +99,10 @@ class AccountService:
         must_change_password: bool | None = None,
         email: str | None = None,
         time_zone: str | None = None,
+        actor: Principal | None = None,
     ) -> tuple[User, str | None]:
-        """Create an account. Returns the user and the generated password, if one was made."""
+        """Create an account. Returns the user and the generated password, if one was made.
+        `actor`: who creates it (None: the command line or the first start)."""
         username = normalise_username(username)
         if not USERNAME_RE.fullmatch(username):
             raise Invalid(
@@ -132,6 +139,10 @@ class AccountService:
         )
         await self.users.create_user(user, self.passwords.hash(password))
         logger.info("user %s created with role %s", username, role.value)
+        await self.audit.record(
+            actor, AuditAction.USER_CREATED, target_type="user", target_id=user.id,
+            details={"username": username, "role": role.value},
+        )  # fmt: skip
         return user, generated
 
     async def get_user(self, user_id: UserId) -> User:
@@ -191,6 +202,12 @@ class AccountService:
             changes["time_zone"] = time_zone
         updated = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
         await self.users.save_user(updated, self.clock.now())
+        changed = {k: [getattr(user, k), v] for k, v in changes.items() if getattr(user, k) != v}
+        if changed:
+            await self.audit.record(
+                actor, AuditAction.USER_CHANGED, target_type="user", target_id=user.id,
+                details={"changes": changed},
+            )  # fmt: skip
         return updated
 
     async def change_password(self, actor: Principal, current: str, new: str) -> None:
@@ -207,8 +224,13 @@ class AccountService:
         # Other devices signed in as this user are signed out.
         await self.sessions.delete_user_sessions(user.id, keep=actor.session_id)
         logger.info("user %s changed their password", user.username)
+        await self.audit.record(
+            actor, AuditAction.PASSWORD_CHANGED, target_type="user", target_id=user.id
+        )
 
-    async def set_password(self, username: str, new: str | None) -> str | None:
+    async def set_password(
+        self, username: str, new: str | None, actor: Principal | None = None
+    ) -> str | None:
         """Administrative reset (CLI). Returns the generated password, if one was made."""
         user = await self.get_by_username(username)
         generated = None
@@ -219,6 +241,10 @@ class AccountService:
             user.id, self.passwords.hash(new), generated is not None, self.clock.now()
         )
         await self.sessions.delete_user_sessions(user.id)
+        await self.audit.record(
+            actor, AuditAction.PASSWORD_RESET, target_type="user", target_id=user.id,
+            details={"username": user.username, "generated": generated is not None},
+        )  # fmt: skip
         return generated
 
     # -- signing in ------------------------------------------------------------
@@ -227,6 +253,7 @@ class AccountService:
         now = self.clock.now()
         record = await self.sessions.get_login_failures(address)
         if record and record.locked_until and record.locked_until > now:
+            await self._login_failed(username, address, None, "locked_out")
             raise self._locked(record.locked_until - now)
 
         found = await self.users.get_user_by_username(normalise_username(username))
@@ -238,12 +265,17 @@ class AccountService:
         if not ok or found is None:
             locked = await self._count_failure(address, record, now)
             logger.info("failed sign-in for %r from %s", username, address)
+            await self._login_failed(
+                username, address, found.user if found else None,
+                "locked_out" if locked is not None else "bad_credentials",
+            )  # fmt: skip
             if locked is not None:
                 raise self._locked(locked)
             raise Unauthenticated("bad_credentials", N_("Wrong username or password."))
 
         await self.sessions.clear_login_failures(address)
         if found.user.disabled:
+            await self._login_failed(username, address, found.user, "account_disabled")
             raise Forbidden("account_disabled", N_("This account is disabled."))
         if self.passwords.needs_rehash(found.password_hash):
             await self.users.set_password(
@@ -252,7 +284,20 @@ class AccountService:
                 found.user.must_change_password,
                 now,
             )
+        await self.audit.record(
+            Principal(user=found.user, address=address), AuditAction.LOGIN,
+            target_type="user", target_id=found.user.id,
+        )  # fmt: skip
         return found.user
+
+    async def _login_failed(
+        self, username: str, address: str, user: User | None, reason: str
+    ) -> None:
+        await self.audit.record(
+            None, AuditAction.LOGIN_FAILED, target_type="user" if user else "",
+            target_id=user.id if user else "", address=address,
+            details={"username": username[:100], "reason": reason},
+        )  # fmt: skip
 
     async def _count_failure(
         self, address: str, record: LoginFailures | None, now: datetime
@@ -296,6 +341,11 @@ class AccountService:
         self, participant: Participant, expires_at: datetime, address: str, user_agent: str
     ) -> tuple[str, WebSession]:
         """A session confined to one meeting, made by following a join link."""
+        await self.audit.record(
+            Principal(participant=participant, address=address), AuditAction.LOGIN,
+            target_type="meeting", target_id=participant.meeting_id,
+            details={"via": "join_link"},
+        )  # fmt: skip
         return await self._store_session(
             user_id=None,
             participant=participant,
@@ -325,8 +375,11 @@ class AccountService:
         await self.sessions.create_session(session, address, user_agent)
         return cookie, session
 
-    async def end_session(self, cookie: str) -> None:
+    async def end_session(self, cookie: str, actor: Principal | None = None) -> None:
+        """`actor`: who signs out (a logout is recorded); None: a session replaced."""
         await self.sessions.delete_session(token_digest(cookie))
+        if actor is not None and actor.is_authenticated:
+            await self.audit.record(actor, AuditAction.LOGOUT)
 
     async def principal_for_session(self, cookie: str) -> Principal | None:
         session = await self.sessions.get_session(token_digest(cookie), self.clock.now())

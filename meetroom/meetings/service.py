@@ -15,7 +15,15 @@ from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthen
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, new_id
 from meetroom.meetings.ports import JoinSigner, MeetingStore, RoomBooking, UserDirectory
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
-from meetroom.records import Grant, Meeting, MeetingRole, Participant, Principal
+from meetroom.records import (
+    AuditAction,
+    AuditTrail,
+    Grant,
+    Meeting,
+    MeetingRole,
+    Participant,
+    Principal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +77,10 @@ class MeetingService:
         clock: Clock,
         join_link_grace: timedelta,
         rooms: RoomBooking | None = None,
+        *,
+        audit: AuditTrail,
     ) -> None:
+        self.audit = audit
         self.store = store
         self.users = users
         self.signer = signer
@@ -152,6 +163,10 @@ class MeetingService:
         await self._check_room(actor, meeting)
         await self.store.create_meeting(meeting)
         logger.info("meeting %s created by %s", meeting.id, actor.user and actor.user.username)
+        await self._record(actor, AuditAction.MEETING_CREATED, meeting.id, {
+            "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
+            "room_id": meeting.room_id,
+        })  # fmt: skip
         return meeting
 
     async def update(self, actor: Principal, meeting_id: MeetingId, **changes: Any) -> Meeting:
@@ -172,12 +187,24 @@ class MeetingService:
         # The store refuses an overlapping booking of the room (room_taken), atomically.
         if not await self.store.save_meeting(updated):
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        changes = _changes(meeting, updated)
+        await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, changes)
         return updated
 
     async def delete(self, actor: Principal, meeting_id: MeetingId) -> None:
-        await self.open_for_change(actor, meeting_id)
+        meeting = await self.open_for_change(actor, meeting_id)
         await self.store.delete_meeting(meeting_id)
         logger.info("meeting %s deleted", meeting_id)
+        await self._record(actor, AuditAction.MEETING_DELETED, meeting_id, {
+            "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
+        })  # fmt: skip
+
+    async def _record(
+        self, actor: Principal, action: AuditAction, meeting_id: MeetingId, details: dict[str, Any]
+    ) -> None:
+        await self.audit.record(
+            actor, action, target_type="meeting", target_id=meeting_id, details=details
+        )
 
     # -- participants ----------------------------------------------------------
 
@@ -220,6 +247,9 @@ class MeetingService:
             )
         )
         await self.store.add_participant(participant)
+        await self._record(
+            actor, AuditAction.PARTICIPANT_ADDED, meeting_id, _participant_details(participant)
+        )
         return participant
 
     async def get_participant(
@@ -251,14 +281,20 @@ class MeetingService:
             changes["grants"] = frozenset(grants)
         updated = _validated_participant(dataclasses.replace(current, **changes))
         await self.store.save_participant(updated)
+        await self._record(actor, AuditAction.PARTICIPANT_CHANGED, meeting_id, {
+            **_participant_details(updated), "changes": _changes(current, updated)["changes"],
+        })  # fmt: skip
         return updated
 
     async def remove_participant(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
     ) -> None:
         await self.open_for_change(actor, meeting_id)
-        await self._participant_of(meeting_id, participant_id)
+        removed = await self._participant_of(meeting_id, participant_id)
         await self.store.delete_participant(participant_id)
+        await self._record(
+            actor, AuditAction.PARTICIPANT_REMOVED, meeting_id, _participant_details(removed)
+        )
 
     async def reissue_join_link(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
@@ -268,6 +304,9 @@ class MeetingService:
         current = await self._participant_of(meeting_id, participant_id)
         updated = dataclasses.replace(current, link_version=current.link_version + 1)
         await self.store.save_participant(updated)
+        await self._record(
+            actor, AuditAction.JOIN_LINK_REISSUED, meeting_id, _participant_details(updated)
+        )
         return updated
 
     async def _check_room(self, actor: Principal, meeting: Meeting) -> None:
@@ -343,6 +382,22 @@ class MeetingService:
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
         expires = datetime.fromtimestamp(claims.expires_at, tz=self.clock.now().tzinfo)
         return JoinedParticipant(meeting, participant, expires)
+
+
+def _changes(before: Any, after: Any) -> dict[str, Any]:
+    """For the audit log: the fields that changed, with old and new values (a long
+    description is only named)."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(before):
+        old, new = getattr(before, field.name), getattr(after, field.name)
+        if old == new or field.name in ("updated_at", "link_version"):
+            continue
+        changes[field.name] = None if field.name == "description" else [old, new]
+    return {"fields": sorted(changes), "changes": changes}
+
+
+def _participant_details(p: Participant) -> dict[str, Any]:
+    return {"participant_id": p.id, "name": p.name, "role": p.role, "user_id": p.user_id}
 
 
 def _validated(meeting: Meeting) -> Meeting:

@@ -18,7 +18,7 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import RoomId, UserId, new_id
 from meetroom.meetings.roles import MANAGER_ROLES
-from meetroom.records import AccountRole, Meeting, Principal, Room
+from meetroom.records import AccountRole, AuditAction, AuditTrail, Meeting, Principal, Room
 from meetroom.scheduling.ports import RoomStore, UserDirectory
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,16 @@ def _not_found() -> NotFound:
 
 
 class RoomService:
-    def __init__(self, store: RoomStore, users: UserDirectory, clock: Clock, timezone: str) -> None:
+    def __init__(
+        self,
+        store: RoomStore,
+        users: UserDirectory,
+        clock: Clock,
+        timezone: str,
+        *,
+        audit: AuditTrail,
+    ) -> None:
+        self.audit = audit
         self.store = store
         self.users = users
         self.clock = clock
@@ -73,6 +82,10 @@ class RoomService:
         )
         await self.store.create_room(room)
         logger.info("room %s (%s) created", room.id, room.name)
+        await self.audit.record(
+            actor, AuditAction.ROOM_CREATED, target_type="room", target_id=room.id,
+            details={"name": room.name},
+        )  # fmt: skip
         return room
 
     async def update(self, actor: Principal, room_id: RoomId, **changes: Any) -> Room:
@@ -86,15 +99,28 @@ class RoomService:
         )
         if not await self.store.save_room(room):
             raise _not_found()
+        changed = {
+            f: [getattr(current, f), getattr(room, f)]
+            for f in sorted(FIELDS)
+            if getattr(current, f) != getattr(room, f)
+        }
+        await self.audit.record(
+            actor, AuditAction.ROOM_CHANGED, target_type="room", target_id=room.id,
+            details={"name": room.name, "fields": sorted(changed), "changes": changed},
+        )  # fmt: skip
         return room
 
     async def delete(self, actor: Principal, room_id: RoomId) -> None:
         """Refused (room_in_use, naming them) while meetings still to come book it."""
         _require_admin(actor)
-        await self.get(actor, room_id)
+        room = await self.get(actor, room_id)
         if not await self.store.delete_room(room_id, self.clock.now()):
             raise _not_found()
         logger.info("room %s deleted", room_id)
+        await self.audit.record(
+            actor, AuditAction.ROOM_DELETED, target_type="room", target_id=room_id,
+            details={"name": room.name},
+        )  # fmt: skip
 
     # -- booking ---------------------------------------------------------------
 

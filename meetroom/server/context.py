@@ -10,6 +10,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from meetroom.accounts.audit import AuditLog
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
@@ -40,6 +41,7 @@ class Services:
     state: KeyValue
     secret: bytes
     rooms: RoomService
+    audit: AuditLog
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

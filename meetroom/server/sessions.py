@@ -64,5 +64,5 @@ async def start_join_session(request: web.Request, token: str) -> tuple[str, New
 async def sign_out(request: web.Request, response: web.StreamResponse) -> None:
     cookie = request[AUTH].session_cookie
     if cookie:
-        await services(request).accounts.end_session(cookie)
+        await services(request).accounts.end_session(cookie, request[AUTH].principal)
     response.del_cookie(SESSION_COOKIE, path="/")

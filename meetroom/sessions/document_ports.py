@@ -13,11 +13,14 @@ from meetroom.docs.pipeline import PageFile
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId
 from meetroom.records import (
     AgendaItem,
+    AuditAction,
     AuditEntry,
+    AuditTrail,
     Document,
     FileStatus,
     OutlineEntry,
     PdfFile,
+    Principal,
     WatermarkTrace,
 )
 
@@ -127,3 +130,19 @@ class FileProgress:
         await self.files.set_rejected(
             sha256, error.code, error.message, dict(error.params), self.clock.now()
         )
+
+
+class DocumentAudit(AuditTrail, Protocol):
+    """The audit log (accounts.audit.AuditLog), with entries recorded once per key."""
+
+    async def record_once(
+        self,
+        key: str,
+        actor: Principal | None,
+        action: AuditAction,
+        *,
+        target_type: str = "",
+        target_id: str = "",
+        details: dict[str, Any] | None = None,
+        address: str | None = None,
+    ) -> bool: ...

@@ -20,6 +20,7 @@ from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
 from meetroom.records import (
+    AuditAction,
     AuditEntry,
     Classification,
     Document,
@@ -32,6 +33,7 @@ from meetroom.sessions.agenda import require_preparer
 from meetroom.sessions.document_ports import (
     Blobs,
     Derivatives,
+    DocumentAudit,
     DocumentStore,
     FileStore,
     ItemLookup,
@@ -117,7 +119,10 @@ class DocumentService:
         clock: Clock,
         timezone: str,
         max_upload_bytes: int,
+        *,
+        audit: DocumentAudit,
     ) -> None:
+        self.audit_log = audit
         self.docs = docs
         self.files = files
         self.items = items
@@ -182,6 +187,10 @@ class DocumentService:
             )  # fmt: skip
         )
         logger.info("document %s (%s) added to meeting %s", doc.id, upload.sha256[:12], meeting_id)
+        await self._record(actor, AuditAction.DOCUMENT_UPLOADED, doc, {
+            "filename": doc.filename, "sha256": doc.sha256, "size_bytes": upload.size_bytes,
+            "classification": doc.classification,
+        })  # fmt: skip
         return DocumentView(doc, await self._file(doc), access)
 
     async def _check_item(self, meeting_id: MeetingId, item_id: AgendaItemId | None) -> None:
@@ -266,6 +275,15 @@ class DocumentService:
             changes["access"] = await self._checked_access(doc.meeting_id, access)
         updated = dataclasses.replace(doc, **changes)
         await self.docs.save_document(updated)
+        changed = {
+            f: [getattr(doc, f), getattr(updated, f)]
+            for f in sorted(changes)
+            if f != "updated_at" and getattr(doc, f) != getattr(updated, f)
+        }
+        if changed:
+            await self._record(actor, AuditAction.DOCUMENT_CHANGED, updated, {
+                "title": view.title, "fields": sorted(changed), "changes": changed,
+            })  # fmt: skip
         return DocumentView(updated, view.file, view.access)
 
     async def _checked_access(
@@ -307,6 +325,37 @@ class DocumentService:
         await self.docs.delete_document(document_id)
         if await self.files.forget_file(view.document.sha256):
             self.blobs.remove(view.document.sha256)
+        await self._record(actor, AuditAction.DOCUMENT_DELETED, view.document, {
+            "title": view.title, "filename": view.document.filename,
+        })  # fmt: skip
+
+    async def _record(
+        self, actor: Principal, action: AuditAction, doc: Document, details: dict[str, Any]
+    ) -> None:
+        await self.audit_log.record(
+            actor, action, target_type="document", target_id=doc.id,
+            details={"meeting_id": doc.meeting_id, **details},
+        )  # fmt: skip
+
+    async def _record_view(self, view: DocumentView, actor: Principal, address: str) -> None:
+        """Once per viewer, document and (local) day; document_audit keeps each page."""
+        key, _ = _viewer(actor)
+        day = self.clock.now().astimezone(self.zone).date().isoformat()
+        await self.audit_log.record_once(
+            f"viewed:{view.document.id}:{key}:{day}", actor, AuditAction.DOCUMENT_VIEWED,
+            target_type="document", target_id=view.document.id, address=address,
+            details={"meeting_id": view.document.meeting_id, "title": view.title, "day": day},
+        )  # fmt: skip
+
+    async def _record_download(
+        self, view: DocumentView, actor: Principal, address: str, kind: str, trace: str | None
+    ) -> None:
+        await self.audit_log.record(
+            actor, AuditAction.DOCUMENT_DOWNLOADED, target_type="document",
+            target_id=view.document.id, address=address,
+            details={"meeting_id": view.document.meeting_id, "title": view.title, "kind": kind,
+                     "trace_code": trace},
+        )  # fmt: skip
 
     # -- pages, downloads, audit --------------------------------------------------
 
@@ -320,6 +369,7 @@ class DocumentService:
         if not 1 <= page <= pages:
             raise NotFound("page_not_found", N_("This document has no page {page}."), page=page)
         sha = view.document.sha256
+        await self._record_view(view, actor, address)
         try:
             if view.document.classification is not Classification.CONFIDENTIAL:
                 file = await self.renderer.page_image(sha, page, width, fmt)
@@ -368,9 +418,11 @@ class DocumentService:
         sha = view.document.sha256
         if view.can_download_original:
             await self._audit(view, actor, "download_original", address, None, None)
+            await self._record_download(view, actor, address, "original", None)
             return Download(self.blobs.original(sha), name, stamped=False)
         if view.document.classification is not Classification.CONFIDENTIAL:
             await self._audit(view, actor, "download", address, None, None)
+            await self._record_download(view, actor, address, "original", None)
             return Download(self.blobs.original(sha), name, stamped=False)
         trace, lines = await self._trace(view, actor)
         try:
@@ -378,6 +430,7 @@ class DocumentService:
         except Exception as exc:
             raise _as_error(exc) from exc
         await self._audit(view, actor, "download", address, None, trace.code)
+        await self._record_download(view, actor, address, "stamped", trace.code)
         return Download(path, name, stamped=True)
 
     async def download_annotated(
@@ -411,6 +464,7 @@ class DocumentService:
         except Exception as exc:
             raise _as_error(exc) from exc
         await self._audit(view, actor, "download_annotated", address, None, trace_code)
+        await self._record_download(view, actor, address, "annotated", trace_code)
         stem = PurePosixPath(view.document.filename).stem or "document"
         return Download(path, f"{stem} (annotated).pdf", stamped=watermark is not None)
 

@@ -341,3 +341,32 @@ live_ops = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("meeting_id", "op_id", name="uq_live_ops_meeting_op"),
 )
+
+# The security audit log: append-only, hash-chained (each entry carries the hash of
+# the one before). No foreign keys: entries outlive the users and things they name.
+# The database refuses UPDATE and DELETE on it (triggers made by migration 0006).
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("actor_user_id", ID, nullable=True, index=True),
+    sa.Column("actor_name", sa.String(200), nullable=False),
+    sa.Column("target_type", sa.String(20), nullable=False),
+    sa.Column("target_id", sa.String(64), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_log_target", "target_type", "target_id"),
+)
+
+# Actions recorded at most once per key (a document viewed: once per viewer and day),
+# written in the same transaction as the entry they stand for.
+audit_once = sa.Table(
+    "audit_once",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)

@@ -84,6 +84,7 @@ async def create_user(request: web.Request, body: UserCreate) -> UserCreated:
         locale=body.locale,
         email=body.email,
         time_zone=body.time_zone,
+        actor=principal(request),
     )
     return UserCreated(user=user_out(user), generated_password=generated)
 
