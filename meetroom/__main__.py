@@ -21,6 +21,7 @@ from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.meetings.demo import load_demo
 from meetroom.records import AccountRole, Meeting, Principal
 from meetroom.server import serve
+from meetroom.server.api.audit import csv_chunks, parse_filter
 from meetroom.server.context import Services
 
 logger = logging.getLogger("meetroom")
@@ -60,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     passwd_p.add_argument("username")
     passwd_p.add_argument("--password-stdin", action="store_true", help="read it from stdin")
     passwd_p.add_argument("--generate", action="store_true", help="generate one and print it")
+
+    audit_p = sub.add_parser("audit", help="the security audit log")
+    audit_sub = audit_p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify_p = audit_sub.add_parser(
+        "verify", help="check the hash chain; prints the last hash to keep elsewhere"
+    )
+    verify_p.add_argument(
+        "--expect", metavar="HASH", help="a last hash kept earlier: it must still be in the chain"
+    )
+    export_p = audit_sub.add_parser("export", help="write the log as CSV to stdout")
+    export_p.add_argument("--since", default="", help="from this date (YYYY-MM-DD) or ISO time")
+    export_p.add_argument("--until", default="", help="up to the end of this date, or ISO time")
+    export_p.add_argument("--action", action="append", default=[], help="only this action")
 
     token_p = sub.add_parser("token", help="API tokens")
     token_sub = token_p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -208,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_with_services(settings, lambda s: _cmd_demo(args, s)))
         if args.command == "user":
             return asyncio.run(_with_services(settings, lambda s: _cmd_user(args, s)))
+        if args.command == "audit":
+            return asyncio.run(_with_services(settings, lambda s: _cmd_audit(args, s)))
         if args.command == "token":
             return asyncio.run(_with_services(settings, lambda s: _cmd_token(args, s)))
     except (MeetRoomError, ConfigError) as exc:
@@ -216,6 +232,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+async def _cmd_audit(args: argparse.Namespace, services: Services) -> int:
+    if args.audit_command == "verify":
+        check = await services.audit.verify(anchor=args.expect)
+        if check.ok:
+            print(f"audit log OK: {check.count} entries, last hash {check.last_hash}")
+            return 0
+        print(f"audit log BROKEN: {check.message}", file=sys.stderr)
+        print(f"{check.count} entries verified before it; last good hash {check.last_hash}")
+        return 1
+    query = {"from": args.since, "to": args.until}
+    flt = parse_filter(query, args.action, services.settings.timezone)
+    out = sys.stdout
+    async for chunk in csv_chunks(services.audit.export_all(flt)):
+        out.write(chunk)
+    out.flush()
+    return 0
 
 
 async def _cmd_token(args: argparse.Namespace, services: Services) -> int:

@@ -53,7 +53,9 @@ async def tamper(db: Database, sql: str, **params: Any) -> None:
     """Run `sql` like an attacker with database access: the triggers off first."""
     async with db.begin() as conn:
         if db.dialect == "postgresql":
-            await conn.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+            await conn.execute(
+                sa.text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+            )
         else:
             await conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_log_no_update"))
             await conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
@@ -183,7 +185,9 @@ async def test_concurrent_appends_keep_one_chain(services: Services) -> None:
     await asyncio.gather(
         *(
             services.audit.record(
-                actor, AuditAction.DOCUMENT_DOWNLOADED, target_type="document",
+                actor,
+                AuditAction.DOCUMENT_DOWNLOADED,
+                target_type="document",
                 target_id=f"d{i}",
             )  # fmt: skip
             for i in range(50)
@@ -240,9 +244,7 @@ async def test_search_filters_and_pages(services: Services, clock: SettableClock
 
 
 async def test_only_admins_read_the_log(services: Services) -> None:
-    user, _ = await services.accounts.create_user(
-        "sec", "Sec", AccountRole.SECRETARY, "password1"
-    )
+    user, _ = await services.accounts.create_user("sec", "Sec", AccountRole.SECRETARY, "password1")
     who = Principal(user=user)
     with pytest.raises(Forbidden):
         await services.audit.search(who, AuditFilter())

@@ -1,0 +1,38 @@
+"""Bodies of the audit log API (/api/audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class AuditEntryOut(msgspec.Struct):
+    seq: int
+    at: datetime
+    action: str
+    actor_user_id: str | None
+    actor_name: str
+    target_type: str
+    target_id: str
+    details: dict[str, Any]
+    address: str
+    prev_hash: str
+    hash: str
+
+
+class AuditPageOut(msgspec.Struct):
+    entries: list[AuditEntryOut]
+    # Pass as `before` for the next (older) page; null on the last page.
+    next_before: int | None
+
+
+class AuditCheckOut(msgspec.Struct, omit_defaults=True):
+    ok: bool
+    count: int
+    last_hash: str
+    broken_seq: int | None = None
+    # gap | edited | relinked | anchor_missing
+    problem: str | None = None
+    message: str = ""
