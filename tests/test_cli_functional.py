@@ -3,7 +3,11 @@ checked against a server started on the same data."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +232,30 @@ def test_demo_loads_once(tmp_path: Path, servers: list[ServerProcess]) -> None:
     assert status == 200, detail
     assert len(detail["participants"]) == 3
     assert server.interrupt() == 0, server.describe()
+
+
+def test_audit_verify_and_export(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ok(cli(data, "user", "add", "alice", "--name", "Alice"))
+    ok(cli(data, "user", "passwd", "alice", "--generate"))
+    out = ok(cli(data, "audit", "verify"))
+    found = re.search(r"^audit log OK: 2 entries, last hash ([0-9a-f]{64})$", out, re.M)
+    assert found, out
+    kept = found.group(1)
+
+    export = ok(cli(data, "audit", "export", "--action", "user_created"))
+    rows = list(csv.DictReader(io.StringIO(export.removeprefix("\ufeff"))))
+    assert [(r["seq"], r["action"], r["target_type"]) for r in rows] == [
+        ("1", "user_created", "user")
+    ]
+    assert json.loads(rows[0]["details"]) == {"username": "alice", "role": "delegate"}
+
+    # Someone with the database file edits an entry: first the trigger that refuses it.
+    with sqlite3.connect(data / "meetroom.db") as db:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("UPDATE audit_log SET details = '{}' WHERE seq = 1")
+        db.execute("DROP TRIGGER audit_log_no_update")
+        db.execute("""UPDATE audit_log SET details = '{"username": "bob"}' WHERE seq = 1""")
+    broken = cli(data, "audit", "verify", "--expect", kept)
+    assert broken.returncode == 1, broken
+    assert "entry 1 was changed" in broken.stderr
