@@ -9,6 +9,10 @@ import os
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from meetroom.accounts.admin import UserAdmin
+from meetroom.accounts.audit_logging import LoggingAuditTrail
+from meetroom.accounts.csv_import import UserImporter
+from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService, LoginPolicy
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
@@ -36,6 +40,7 @@ from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
+from meetroom.store.groups import SqlGroupStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.rooms import SqlRoomStore
@@ -133,6 +138,10 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         session_lifetime=timedelta(hours=settings.session_hours),
     )
     rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone)
+    group_store = SqlGroupStore(db)
+    # TODO(lead): the real, hash-chained audit trail replaces this logging stand-in.
+    audit = LoggingAuditTrail()
+    passwords = Argon2Passwords()
     meetings = MeetingService(
         meeting_store,
         users,
@@ -140,6 +149,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         clock,
         timedelta(hours=settings.join_link_grace_hours),
         rooms=rooms,
+        groups=group_store,
     )
     documents = DocumentService(
         SqlDocumentStore(db),
@@ -153,9 +163,10 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         settings.timezone,
         settings.upload_max_mb * 1024 * 1024,
     )
+    accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy)
     return Services(
         settings=settings,
-        accounts=AccountService(users, sessions, meeting_store, Argon2Passwords(), clock, policy),
+        accounts=accounts,
         meetings=meetings,
         agenda=AgendaService(agenda_store, meetings, clock),
         documents=documents,
@@ -167,6 +178,9 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         state=SqlAppState(db),
         secret=secret,
         rooms=rooms,
+        user_admin=UserAdmin(accounts, users, sessions, passwords, clock, audit),
+        user_import=UserImporter(users, group_store, group_store, passwords, clock, audit),
+        groups=GroupService(group_store, users, clock, audit),
     )
 
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, Protocol
 
-from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, RoomId, UserId
+from meetroom.ids import (
+    AgendaItemId,
+    DocumentId,
+    GroupId,
+    MeetingId,
+    ParticipantId,
+    RoomId,
+    UserId,
+)
 
 
 class AccountRole(enum.StrEnum):
@@ -333,3 +341,15 @@ class AuditTrail(Protocol):
         details: dict[str, Any] | None = None,
         address: str | None = None,
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """People invited together (a department, a committee)."""
+
+    id: GroupId
+    name: str
+    description: str
+    members: frozenset[UserId]
+    created_at: datetime
+    updated_at: datetime

@@ -10,6 +10,9 @@ from typing import Protocol
 
 from aiohttp import web
 
+from meetroom.accounts.admin import UserAdmin
+from meetroom.accounts.csv_import import UserImporter
+from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
@@ -40,6 +43,9 @@ class Services:
     state: KeyValue
     secret: bytes
     rooms: RoomService
+    user_admin: UserAdmin
+    user_import: UserImporter
+    groups: GroupService
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
