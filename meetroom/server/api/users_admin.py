@@ -252,10 +252,11 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/api/users/import", import_users,
         "Import users from a CSV file (admin), sent as text/csv or in the multipart field "
-        "file. Without token (or with dry_run=1): a preview of every error, nothing "
-        "written. With the preview's token and the same file: creates all users in one "
-        "transaction (201) with their temporary passwords, or none", "users",
-        upload=ImportForm, response=ImportResult | ImportPreviewOut, status=201,
+        "file. Without token (or with dry_run=1): 200 with a preview of every error, "
+        "nothing written ({rows, errors: [{line, column, code, message}], token}). With "
+        "the preview's token and the same file: creates all users in one transaction "
+        "(201) with their temporary passwords, or none (409)", "users",
+        upload=ImportForm, response=ImportResult, status=201,
         errors=(400, 401, 403, 409, 413),
         query=(
             ("dry_run", "string", "1: only preview (the default without token)"),
