@@ -83,12 +83,11 @@ class ImportPreview:
     def ok(self) -> bool:
         return not self.errors and bool(self.rows)
 
-    def errors_at(self, line: int) -> dict[str, list[RowError]]:
-        """This line's errors by column ("" for the line as a whole)."""
-        found: dict[str, list[RowError]] = {}
+    def errors_by_line(self) -> dict[int, dict[str, list[RowError]]]:
+        """Each line's errors by column ("" for the line as a whole)."""
+        found: dict[int, dict[str, list[RowError]]] = {}
         for e in self.errors:
-            if e.line == line:
-                found.setdefault(e.column, []).append(e)
+            found.setdefault(e.line, {}).setdefault(e.column, []).append(e)
         return found
 
 

@@ -179,6 +179,7 @@ def _preview_page(
         columns=COLUMNS,
         preview=preview,
         shown_columns=preview.columns or COLUMNS,
+        errors_by_line=preview.errors_by_line(),
         file_errors=[e for e in preview.errors if e.line not in {r.line for r in preview.rows}],
         packed=_pack(data) if preview.ok else "",
         **extra,
