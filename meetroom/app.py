@@ -9,7 +9,10 @@ import os
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from meetroom.accounts.admin import UserAdmin
 from meetroom.accounts.audit import AuditLog
+from meetroom.accounts.csv_import import UserImporter
+from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService, LoginPolicy
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
@@ -38,6 +41,7 @@ from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
+from meetroom.store.groups import SqlGroupStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.rooms import SqlRoomStore
@@ -136,6 +140,8 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         session_lifetime=timedelta(hours=settings.session_hours),
     )
     rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone, audit=audit)
+    group_store = SqlGroupStore(db)
+    passwords = Argon2Passwords()
     meetings = MeetingService(
         meeting_store,
         users,
@@ -143,6 +149,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         clock,
         timedelta(hours=settings.join_link_grace_hours),
         rooms=rooms,
+        groups=group_store,
         audit=audit,
     )
     documents = DocumentService(
@@ -158,11 +165,10 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         settings.upload_max_mb * 1024 * 1024,
         audit=audit,
     )
+    accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     return Services(
         settings=settings,
-        accounts=AccountService(
-            users, sessions, meeting_store, Argon2Passwords(), clock, policy, audit=audit
-        ),
+        accounts=accounts,
         meetings=meetings,
         agenda=AgendaService(agenda_store, meetings, clock),
         documents=documents,
@@ -175,6 +181,9 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         secret=secret,
         rooms=rooms,
         audit=audit,
+        user_admin=UserAdmin(accounts, users, sessions, passwords, clock, audit),
+        user_import=UserImporter(users, group_store, group_store, passwords, clock, audit),
+        groups=GroupService(group_store, users, clock, audit),
     )
 
 

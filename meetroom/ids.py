@@ -17,6 +17,7 @@ ParticipantId = NewType("ParticipantId", str)
 AgendaItemId = NewType("AgendaItemId", str)
 DocumentId = NewType("DocumentId", str)
 RoomId = NewType("RoomId", str)
+GroupId = NewType("GroupId", str)
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
-from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, RoomId, UserId
+from meetroom.ids import (
+    AgendaItemId,
+    DocumentId,
+    GroupId,
+    MeetingId,
+    ParticipantId,
+    RoomId,
+    UserId,
+)
 
 
 class AccountRole(enum.StrEnum):
@@ -376,3 +384,15 @@ class AuditFilter:
     target_type: str = ""
     target_id: str = ""
     address: str = ""  # the address, or its beginning (10.1.2.)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """People invited together (a department, a committee)."""
+
+    id: GroupId
+    name: str
+    description: str
+    members: frozenset[UserId]
+    created_at: datetime
+    updated_at: datetime

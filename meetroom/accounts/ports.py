@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from meetroom.ids import ParticipantId, UserId
+from meetroom.ids import GroupId, ParticipantId, UserId
 from meetroom.records import (
     AccountRole,
     ApiToken,
+    Group,
     LoginFailures,
     Participant,
     User,
@@ -51,3 +52,28 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
     def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class GeneratedPasswordHasher(PasswordHasher, Protocol):
+    def hash_generated(self, password: str) -> str:
+        """A hash for a password the server generated (high entropy): a light work
+        factor, upgraded at the first sign-in."""
+        ...
+
+
+class GroupStore(Protocol):
+    async def create_group(self, group: Group) -> None: ...
+    async def get_group(self, group_id: GroupId) -> Group | None: ...
+    async def list_groups(self) -> list[Group]: ...
+    async def save_group(self, group: Group) -> bool: ...
+    async def delete_group(self, group_id: GroupId) -> bool: ...
+    async def groups_of(self, user_id: UserId) -> list[Group]: ...
+
+
+class UserImportStore(Protocol):
+    async def import_users(
+        self, users: list[tuple[User, str]], memberships: dict[UserId, frozenset[GroupId]]
+    ) -> None:
+        """Creates every user (with its password hash) and its group memberships in
+        one transaction: all or nothing (Conflict username_taken for a taken name)."""
+        ...

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from meetroom.auth.tokens import JoinClaims
-from meetroom.ids import MeetingId, ParticipantId, UserId
+from meetroom.ids import GroupId, MeetingId, ParticipantId, UserId
 from meetroom.records import Meeting, Participant, Principal, User
 
 
@@ -33,6 +33,9 @@ class MeetingStore(Protocol):
         ends_at: datetime,
         exclude: MeetingId,
     ) -> tuple[Meeting, Participant] | None: ...
+    async def add_participants(self, people: list[Participant]) -> None:
+        """All in one transaction, or none."""
+        ...
 
 
 class RoomBooking(Protocol):
@@ -49,3 +52,11 @@ class UserDirectory(Protocol):
 class JoinSigner(Protocol):
     def sign(self, claims: JoinClaims, issued_at: datetime) -> str: ...
     def verify(self, token: str, now: datetime) -> JoinClaims: ...
+
+
+class GroupDirectory(Protocol):
+    """Groups of users, to invite as a whole (the accounts' groups)."""
+
+    async def members(self, group_id: GroupId) -> list[User] | None:
+        """The group's members, disabled ones too; None: no such group."""
+        ...

@@ -12,8 +12,14 @@ from meetroom.accounts.service import require_user
 from meetroom.auth.tokens import JoinClaims
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, new_id
-from meetroom.meetings.ports import JoinSigner, MeetingStore, RoomBooking, UserDirectory
+from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId, new_id
+from meetroom.meetings.ports import (
+    GroupDirectory,
+    JoinSigner,
+    MeetingStore,
+    RoomBooking,
+    UserDirectory,
+)
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
 from meetroom.records import (
     AuditAction,
@@ -77,6 +83,7 @@ class MeetingService:
         clock: Clock,
         join_link_grace: timedelta,
         rooms: RoomBooking | None = None,
+        groups: GroupDirectory | None = None,
         *,
         audit: AuditTrail,
     ) -> None:
@@ -87,6 +94,7 @@ class MeetingService:
         self.clock = clock
         self.join_link_grace = join_link_grace
         self.rooms = rooms
+        self.groups = groups
 
     # -- access ----------------------------------------------------------------
 
@@ -251,6 +259,52 @@ class MeetingService:
             actor, AuditAction.PARTICIPANT_ADDED, meeting_id, _participant_details(participant)
         )
         return participant
+
+    async def add_group(
+        self,
+        actor: Principal,
+        meeting_id: MeetingId,
+        group_id: GroupId,
+        *,
+        role: MeetingRole = MeetingRole.DELEGATE,
+        grants: frozenset[Grant] | None = None,
+    ) -> list[Participant]:
+        """Invite a group: each of its enabled members who is not a participant yet,
+        with this role. All or none: one member taking part in another meeting at that
+        time refuses the lot (participant_busy, naming the member and the meeting)."""
+        meeting = await self.open_for_change(actor, meeting_id)
+        members = await self.groups.members(group_id) if self.groups else None
+        if members is None:
+            raise Invalid("group_not_found", N_("No such group."))
+        present = {p.user_id for p in await self.store.list_participants(meeting_id)}
+        newcomers = [u for u in members if not u.disabled and u.id not in present]
+        await self._check_free(meeting, [u.id for u in newcomers])
+        now = self.clock.now()
+        added = [
+            _validated_participant(
+                Participant(
+                    id=ParticipantId(new_id()),
+                    meeting_id=meeting_id,
+                    user_id=u.id,
+                    name=u.display_name,
+                    role=role,
+                    grants=default_grants(role) if grants is None else frozenset(grants),
+                    link_version=1,
+                    created_at=now,
+                )
+            )
+            for u in newcomers
+        ]
+        await self.store.add_participants(added)
+        for participant in added:
+            await self._record(
+                actor,
+                AuditAction.PARTICIPANT_ADDED,
+                meeting_id,
+                {**_participant_details(participant), "group_id": group_id},
+            )
+        logger.info("group %s invited to meeting %s: %d added", group_id, meeting_id, len(added))
+        return added
 
     async def get_participant(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId

@@ -143,6 +143,9 @@ class ParticipantCreate(Request):
     role: MeetingRole = MeetingRole.DELEGATE
     # Omitted: the role's default grants.
     grants: list[Grant] | None = None
+    # Instead of user_id: invite a group (GET /api/groups); answers with the list of
+    # participants added (its enabled members not yet taking part).
+    group_id: Id | None = None
 
 
 class ParticipantUpdate(Request):

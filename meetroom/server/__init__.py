@@ -20,6 +20,7 @@ from meetroom.server.api import audit as api_audit
 from meetroom.server.api import documents as api_documents
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import rooms as api_rooms
+from meetroom.server.api import users_admin as api_users_admin
 from meetroom.server.api.openapi import openapi_document
 from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
 from meetroom.server.context import CATALOGS, SERVICES, SETTINGS, WEB_ROOT, ServicesFactory
@@ -27,6 +28,8 @@ from meetroom.server.health import ENDPOINTS as HEALTH_ENDPOINTS
 from meetroom.server.i18n import Catalogs
 from meetroom.server.live_socket import LIVE_SOCKETS, close_live_sockets, live_socket
 from meetroom.server.pages import account as account_pages
+from meetroom.server.pages import admin_groups as admin_group_pages
+from meetroom.server.pages import admin_users as admin_user_pages
 from meetroom.server.pages import audit as audit_pages
 from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import meetings as meeting_pages
@@ -44,6 +47,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_documents.ENDPOINTS,
     *api_rooms.ENDPOINTS,
     *api_audit.ENDPOINTS,
+    *api_users_admin.ENDPOINTS,
 ]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024
@@ -102,6 +106,8 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(document_pages.routes)
     app.router.add_routes(room_pages.routes)
     app.router.add_routes(audit_pages.routes)
+    app.router.add_routes(admin_user_pages.routes)
+    app.router.add_routes(admin_group_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app[LIVE_SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(close_live_sockets)

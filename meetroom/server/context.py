@@ -10,7 +10,10 @@ from typing import Protocol
 
 from aiohttp import web
 
+from meetroom.accounts.admin import UserAdmin
 from meetroom.accounts.audit import AuditLog
+from meetroom.accounts.csv_import import UserImporter
+from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
@@ -42,6 +45,9 @@ class Services:
     secret: bytes
     rooms: RoomService
     audit: AuditLog
+    user_admin: UserAdmin
+    user_import: UserImporter
+    groups: GroupService
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

@@ -238,6 +238,31 @@ class SqlMeetingStore:
                 N_("This user already takes part in the meeting."),
             ) from None
 
+    async def add_participants(self, people: list[Participant]) -> None:
+        """All in one transaction, or none (a group invited at once)."""
+        if not people:
+            return
+        try:
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    participants.insert(),
+                    [
+                        {
+                            "id": p.id,
+                            "meeting_id": p.meeting_id,
+                            "user_id": p.user_id,
+                            "created_at": p.created_at,
+                            **_participant_values(p),
+                        }
+                        for p in people
+                    ],
+                )
+        except IntegrityError:
+            raise Conflict(
+                "already_participant",
+                N_("This user already takes part in the meeting."),
+            ) from None
+
     async def get_participant(self, participant_id: ParticipantId) -> Participant | None:
         async with self.db.connect() as conn:
             row = (

@@ -75,8 +75,8 @@ async def list_users(request: web.Request) -> list[UserOut]:
 
 
 async def create_user(request: web.Request, body: UserCreate) -> UserCreated:
-    require_account_role(principal(request), AccountRole.ADMIN)
-    user, generated = await services(request).accounts.create_user(
+    user, generated = await services(request).user_admin.create_user(
+        principal(request),
         body.username,
         body.display_name,
         body.role,
@@ -84,7 +84,6 @@ async def create_user(request: web.Request, body: UserCreate) -> UserCreated:
         locale=body.locale,
         email=body.email,
         time_zone=body.time_zone,
-        actor=principal(request),
     )
     return UserCreated(user=user_out(user), generated_password=generated)
 

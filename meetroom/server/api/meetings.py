@@ -6,7 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
+from meetroom.errors import N_, Invalid
+from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
 from meetroom.meetings import ics
 from meetroom.protocol.api import (
     MeetingCreate,
@@ -18,7 +19,7 @@ from meetroom.protocol.api import (
     ParticipantUpdate,
 )
 from meetroom.protocol.codec import UNSET
-from meetroom.server.api.registry import Endpoint
+from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
 from meetroom.server.context import base_url, principal, services
 from meetroom.server.qr import qr_svg
@@ -94,10 +95,14 @@ async def list_participants(request: web.Request) -> list[ParticipantOut]:
     return [participant_out(request, access.meeting, p, access.can_manage) for p in people]
 
 
-async def add_participant(request: web.Request, body: ParticipantCreate) -> ParticipantOut:
+async def add_participant(
+    request: web.Request, body: ParticipantCreate
+) -> ParticipantOut | web.Response:
     svc = services(request).meetings
     who = principal(request)
     meeting_id = _meeting_id(request)
+    if body.group_id is not None:
+        return await _add_group(request, body)
     participant = await svc.add_participant(
         who,
         meeting_id,
@@ -108,6 +113,29 @@ async def add_participant(request: web.Request, body: ParticipantCreate) -> Part
     )
     access = await svc.open(who, meeting_id)
     return participant_out(request, access.meeting, participant, with_link=True)
+
+
+async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Response:
+    if body.user_id is not None or body.name is not None:
+        raise Invalid(
+            "group_or_user",
+            N_("Give either a group (group_id) or a user or guest (user_id, name), not both."),
+        )
+    assert body.group_id is not None
+    svc = services(request).meetings
+    who = principal(request)
+    meeting_id = _meeting_id(request)
+    added = await svc.add_group(
+        who,
+        meeting_id,
+        GroupId(body.group_id),
+        role=body.role,
+        grants=frozenset(body.grants) if body.grants is not None else None,
+    )
+    access = await svc.open(who, meeting_id)
+    return json_response(
+        [participant_out(request, access.meeting, p, with_link=True) for p in added], 201
+    )
 
 
 async def update_participant(request: web.Request, body: ParticipantUpdate) -> ParticipantOut:
@@ -241,10 +269,11 @@ ENDPOINTS = [
         M + "/participants",
         add_participant,
         "Add a participant: an existing user (user_id) or a guest (name); answers with "
-        "the participant's join link",
+        "the participant's join link. Or invite a group (group_id): answers with the list "
+        "of participants added, none if one member is busy (409 participant_busy)",
         "participants",
         body=ParticipantCreate,
-        response=ParticipantOut,
+        response=ParticipantOut | list[ParticipantOut],
         status=201,
         errors=(400, 401, 403, 404, 409),
     ),

@@ -80,6 +80,8 @@ async def account_submit(request: web.Request) -> web.StreamResponse:
             principal(request),
             display_name=form.get("display_name"),
             locale=form.get("locale") or None,
+            # An empty field clears the address; a form without the field keeps it.
+            email=(form["email"].strip() or None) if "email" in form else "",
         )
     except MeetRoomError as exc:
         if exc.category is not Category.INVALID:
@@ -90,6 +92,7 @@ async def account_submit(request: web.Request) -> web.StreamResponse:
             status=400,
             form_user=require_user(principal(request)),
             display_name=form.get("display_name", ""),
+            email=form.get("email", ""),
             error=gettext_for(request, exc.message, **exc.params),
         )
     raise redirect("/account?notice=saved")

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from meetroom.accounts.service import require_user
 from meetroom.errors import N_, Category, MeetRoomError
-from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
+from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.views import join_url
@@ -155,15 +155,18 @@ async def render_detail(
     people = await svc.meetings.participants(who, access.meeting.id)
     links = {}
     users = []
+    groups = []
     if access.can_manage:
         links = {p.id: join_url(request, access.meeting, p) for p in people}
         users = await svc.accounts.list_users(who)
+        groups = await svc.groups.list(who)
     context: dict[str, Any] = {
         "access": access,
         "meeting": access.meeting,
         "participants": people,
         "links": links,
         "users": users,
+        "groups": groups,
         "roles": list(MeetingRole),
         "link_expiry": svc.meetings.join_link_expiry(access.meeting),
         "notice": request.query.get("notice"),
@@ -215,14 +218,20 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
         role = MeetingRole(form.get("role", "delegate"))
     except ValueError:
         role = MeetingRole.DELEGATE
+    group_id = form.get("group_id", "")
     try:
-        await services(request).meetings.add_participant(
-            principal(request),
-            _mid(request),
-            role=role,
-            user_id=UserId(form["user_id"]) if form.get("user_id") else None,
-            name=form.get("name") or None,
-        )
+        if group_id:
+            await services(request).meetings.add_group(
+                principal(request), _mid(request), GroupId(group_id), role=role
+            )
+        else:
+            await services(request).meetings.add_participant(
+                principal(request),
+                _mid(request),
+                role=role,
+                user_id=UserId(form["user_id"]) if form.get("user_id") else None,
+                name=form.get("name") or None,
+            )
     except MeetRoomError as exc:
         if exc.category not in (Category.INVALID, Category.CONFLICT):
             raise
@@ -234,10 +243,12 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
             add={
                 "name": form.get("name", ""),
                 "user_id": form.get("user_id", ""),
+                "group_id": group_id,
                 "role": role.value,
             },
         )
-    raise redirect(f"/meetings/{_mid(request)}?notice=participant_added#participants")
+    notice = "group_added" if group_id else "participant_added"
+    raise redirect(f"/meetings/{_mid(request)}?notice={notice}#participants")
 
 
 @routes.post("/meetings/{meeting_id}/participants/{participant_id}/delete")
