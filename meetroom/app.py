@@ -38,6 +38,7 @@ from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 
@@ -140,6 +141,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         clock,
         timedelta(hours=settings.join_link_grace_hours),
         rooms=rooms,
+        series=SqlSeriesStore(db),
     )
     documents = DocumentService(
         SqlDocumentStore(db),
