@@ -18,6 +18,7 @@ from meetroom.server import edge, middlewares
 from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import documents as api_documents
 from meetroom.server.api import meetings as api_meetings
+from meetroom.server.api import occurrences as api_occurrences
 from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api.openapi import openapi_document
 from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
@@ -41,6 +42,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_meetings.ENDPOINTS,
     *api_documents.ENDPOINTS,
     *api_rooms.ENDPOINTS,
+    *api_occurrences.ENDPOINTS,
 ]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024

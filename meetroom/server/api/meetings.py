@@ -18,6 +18,7 @@ from meetroom.protocol.api import (
     ParticipantUpdate,
 )
 from meetroom.protocol.codec import UNSET
+from meetroom.server.api.occurrences import recurrence_in
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
 from meetroom.server.context import base_url, principal, services
@@ -47,6 +48,7 @@ async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOu
         description=body.description,
         location=body.location,
         room_id=RoomId(body.room_id) if body.room_id else None,
+        recurrence=recurrence_in(request, body.recurrence),
     )
     return meeting_out(await svc.open(who, meeting.id))
 
@@ -78,6 +80,8 @@ async def update_meeting(request: web.Request, body: MeetingUpdate) -> MeetingOu
             changes[name] = in_server_zone(request, value)
     if body.room_id is not UNSET:
         changes["room_id"] = RoomId(body.room_id) if body.room_id else None
+    if body.recurrence is not UNSET:
+        changes["recurrence"] = recurrence_in(request, body.recurrence)
     meeting = await svc.update(who, _meeting_id(request), **changes)
     return meeting_out(await svc.open(who, meeting.id))
 
