@@ -31,7 +31,7 @@ from meetroom.meetings.recurrence import (
 )
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
 from meetroom.meetings.series import SeriesBooking, all_occurrences, kept_overrides
-from meetroom.records import Grant, Meeting, MeetingRole, Participant, Principal
+from meetroom.records import Grant, Meeting, MeetingOverride, MeetingRole, Participant, Principal
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ class MeetingService:
         series = dataclasses.replace(meeting, rrule=to_rrule(rule), series_zone=rule.zone)
         return dataclasses.replace(series, series_until=series_until(series))
 
-    async def _overrides(self, meeting: Meeting) -> list[Any]:
+    async def _overrides(self, meeting: Meeting) -> list[MeetingOverride]:
         """The stored exceptions that still name an occurrence of `meeting`."""
         if self.series is None or not meeting.rrule:
             return []
@@ -385,6 +385,11 @@ class MeetingService:
         self, actor: Principal, meeting_id: MeetingId, recurrence_id: datetime, scope: Scope
     ) -> None:
         await OccurrenceEdits(self).cancel(actor, meeting_id, recurrence_id, scope)
+
+    async def overrides_of(self, actor: Principal, meeting_id: MeetingId) -> list[MeetingOverride]:
+        """The exceptions to a series' occurrences (none for a single meeting)."""
+        meeting = (await self.open(actor, meeting_id)).meeting
+        return await self._overrides(meeting)
 
     async def _check_free(self, meeting: Meeting, user_ids: list[UserId]) -> None:
         """Refuse when one of these users takes part in another meeting at that time

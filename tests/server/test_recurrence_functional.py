@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
+from dateutil.rrule import rrulestr
 
 from meetroom.records import AccountRole
 from meetroom.store.recurrence import SqlSeriesWriter
@@ -236,3 +239,47 @@ async def test_simultaneous_series_in_one_room(
     assert loser["error"]["details"]["meeting_id"] == winner["id"]
     _, meetings = await admin.call("GET", "/api/meetings")
     assert [m["id"] for m in meetings if m["room_id"] == room] == [winner["id"]]
+
+
+async def test_series_as_icalendar(site: Site) -> None:
+    """The .ics of a series, read by a standard parser and expanded by dateutil, gives
+    the same occurrences as the API: local times in the series' zone with its
+    VTIMEZONE, RRULE, EXDATE for a cancelled one, RECURRENCE-ID for a moved one."""
+    admin = await admin_api(site)
+    room = await admin.room("Hall", location="Nhà A")
+    _, m = await create(
+        admin, "Giao ban", "2027-03-22T09:00:00+01:00", "2027-03-22T10:00:00+01:00",
+        room_id=room, recurrence=WEEKLY_BERLIN,
+    )  # fmt: skip
+    base = f"/api/meetings/{m['id']}/occurrences"
+    await admin.call("DELETE", f"{base}/20270329T070000Z")
+    await admin.call(
+        "PATCH", f"{base}/20270407T070000Z",
+        {"starts_at": "2027-04-08T15:00:00+02:00", "title": "Moved"},
+    )  # fmt: skip
+    resp = await site.client.get(f"/api/meetings/{m['id']}/ics")
+    assert resp.status == 200
+    raw = await resp.read()
+    cal = icalendar.Calendar.from_ical(raw)
+    [tz] = cal.walk("VTIMEZONE")
+    assert str(tz["TZID"]) == "Europe/Berlin"
+    assert {c.name for c in tz.subcomponents} == {"STANDARD", "DAYLIGHT"}
+    master, moved = cal.walk("VEVENT")
+    start = master.decoded("DTSTART")
+    assert start == datetime(2027, 3, 22, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert b"DTSTART;TZID=Europe/Berlin:20270322T090000" in raw
+    assert str(master["LOCATION"]) == "Hall, Nhà A"
+    rule = rrulestr(master["RRULE"].to_ical().decode(), dtstart=start)
+    exdates = {d.dt for d in master["EXDATE"].dts}
+    assert exdates == {datetime(2027, 3, 29, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))}
+    rid = moved.decoded("RECURRENCE-ID")
+    assert rid == datetime(2027, 4, 7, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert str(moved["SUMMARY"]) == "Moved" and str(moved["UID"]) == str(master["UID"])
+    # What a calendar application would show, against the API's occurrences.
+    shown = sorted(
+        [d.astimezone(UTC) for d in rule if d not in exdates and d != rid]
+        + [moved.decoded("DTSTART").astimezone(UTC)]
+    )
+    _, occs = await admin.call("GET", f"{base}?{SPRING}")
+    assert shown == [utc(o["starts_at"]) for o in occs if not o["cancelled"]]
+    assert len(shown) == 11

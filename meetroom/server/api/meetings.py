@@ -166,11 +166,19 @@ async def meeting_ics(request: web.Request) -> web.StreamResponse:
         room = await svc.rooms.get(who, meeting.room_id)
         location = ", ".join(x for x in (room.name, room.location, meeting.location) if x)
     base = base_url(request)
-    event = ics.meeting_event(
-        meeting, f"{base}/meetings/{meeting.id}", location, host=request.host.split(":")[0]
-    )
+    overrides = await svc.meetings.overrides_of(who, meeting.id)
+
+    async def room_place(room_id: RoomId) -> str:
+        room = await svc.rooms.get(who, room_id)
+        return ", ".join(x for x in (room.name, room.location, meeting.location) if x)
+
+    places = {o.room_id: await room_place(o.room_id) for o in overrides if o.room_id}
+    events = ics.series_vevents(
+        meeting, overrides, f"{base}/meetings/{meeting.id}", location,
+        host=request.host.split(":")[0], location_of=places.__getitem__,
+    )  # fmt: skip
     return web.Response(
-        text=ics.calendar([event]),
+        text=ics.calendar(events),
         content_type="text/calendar",
         charset="utf-8",
         headers={
