@@ -14,8 +14,8 @@ from dateutil.rrule import rrulestr
 
 from meetroom.records import AccountRole
 from meetroom.store.recurrence import SqlSeriesWriter
-from tests.conftest import ADMIN_PASSWORD, Site, login
-from tests.server.test_rooms_functional import Api, admin_api
+from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.server.test_rooms_functional import Api, admin_api, admin_principal
 
 SPRING = "from=2027-03-01T00:00:00Z&to=2027-06-01T00:00:00Z"
 WEEKLY_BERLIN = {"freq": "weekly", "weekdays": ["MO", "WE"], "until": "2027-04-30",
@@ -283,3 +283,47 @@ async def test_series_as_icalendar(site: Site) -> None:
     _, occs = await admin.call("GET", f"{base}?{SPRING}")
     assert shown == [utc(o["starts_at"]) for o in occs if not o["cancelled"]]
     assert len(shown) == 11
+
+
+async def test_repeating_from_the_meeting_form(site: Site) -> None:
+    """The form's "Repeats" part makes a series, keeps what was typed on an error; the
+    meeting page says how it repeats (in Vietnamese too) and cancels one occurrence."""
+    site.clock.advance(datetime(2030, 3, 1, tzinfo=UTC) - site.clock.now())
+    client = site.client
+    await login(client, "admin", ADMIN_PASSWORD)
+    token = await page_csrf(client, "/meetings/new")
+    form = {
+        "_csrf": token, "title": "Giao ban", "starts_at": "2030-03-04T09:00",
+        "ends_at": "2030-03-04T10:00", "location": "", "description": "", "room_id": "",
+        "repeat": "weekly", "repeat_interval": "1", "repeat_day_MO": "on",
+        "repeat_day_WE": "on", "repeat_end": "until", "repeat_until": "2030-04-30",
+        "repeat_count": "10", "repeat_monthly": "day",
+    }  # fmt: skip
+    resp = await client.post("/meetings/new", data={**form, "repeat_until": ""})
+    assert resp.status == 400
+    text = await resp.text()
+    assert "A repeating meeting needs an end" in text
+    assert 'name="repeat_day_WE" checked' in text and '<option value="weekly" selected' in text
+    resp = await client.post("/meetings/new", data=form, allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    path = resp.headers["Location"].split("?")[0]
+    meeting_id = path.rsplit("/", 1)[1]
+    text = await (await client.get(path)).text()
+    assert "Repeats every week on Monday and Wednesday until 30 April 2030" in text
+    assert text.count('<li class="occurrence') == 10
+    # Cancel the second occurrence (Wednesday 6 March, 09:00 in Hanoi).
+    resp = await client.post(
+        f"{path}/occurrences/20300306T020000Z/cancel",
+        data={"_csrf": token, "scope": "this"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    svc = site.services.meetings
+    overrides = await svc.overrides_of(await admin_principal(site), meeting_id)
+    assert [(o.recurrence_id.day, o.cancelled) for o in overrides] == [(6, True)]
+    # The edit form shows the rule as it is.
+    text = await (await client.get(f"{path}/edit")).text()
+    assert 'name="repeat_day_MO" checked' in text and 'value="2030-04-30"' in text
+    # In Vietnamese.
+    text = await (await client.get(path, headers={"Accept-Language": "vi"})).text()
+    assert "Lặp lại hằng tuần vào Thứ Hai và Thứ Tư đến ngày 30 tháng 4 2030" in text
