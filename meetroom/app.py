@@ -44,6 +44,7 @@ from meetroom.store.files import SqlFileStore
 from meetroom.store.groups import SqlGroupStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 
@@ -150,6 +151,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         timedelta(hours=settings.join_link_grace_hours),
         rooms=rooms,
         groups=group_store,
+        series=SqlSeriesStore(db),
         audit=audit,
     )
     documents = DocumentService(

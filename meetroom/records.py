@@ -83,6 +83,27 @@ class Meeting:
     updated_at: datetime
     # The room booked for it, if any.
     room_id: RoomId | None = None
+    # A series: an RFC 5545 RRULE (without DTSTART) expanded in `series_zone` from
+    # starts_at/ends_at, the first occurrence; `series_until` is the end of the last
+    # occurrence (UTC), so that range queries find a series without expanding it.
+    rrule: str | None = None
+    series_zone: str | None = None
+    series_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingOverride:
+    """An exception to one occurrence of a series: cancelled, or moved/retitled/in
+    another room (None: as the series says)."""
+
+    meeting_id: MeetingId
+    # The occurrence's original start (UTC), as the RRULE gives it.
+    recurrence_id: datetime
+    cancelled: bool = False
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    title: str | None = None
+    room_id: RoomId | None = None
 
 
 @dataclass(frozen=True, slots=True)

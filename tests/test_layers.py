@@ -37,6 +37,7 @@ OWNERS = {
     "segno": {"server"},
     "uvloop": {"server"},
     "msgspec": {"config", "protocol"},
+    "dateutil": {"meetings"},
 }
 
 

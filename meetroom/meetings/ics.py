@@ -7,10 +7,14 @@ text values escaped, times in UTC. `SEQUENCE` grows with every change of the mee
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+import dataclasses
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from meetroom.records import Meeting
+from meetroom.ids import RoomId
+from meetroom.meetings.recurrence import apply_override
+from meetroom.records import Meeting, MeetingOverride
 
 PRODID = "-//MeetRoom//MeetRoom//EN"
 
@@ -74,3 +78,116 @@ def calendar(events: Iterable[list[str]], name: str | None = None) -> str:
         lines.extend(event)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+# -- series ---------------------------------------------------------------------------
+
+
+def _local(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+
+
+def _offset(seconds: float) -> str:
+    sign = "-" if seconds < 0 else "+"
+    minutes = int(abs(seconds)) // 60
+    return f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+
+
+def _transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[datetime]:
+    """The instants (UTC) the zone's offset changes between these years."""
+    found = []
+    at = datetime(first_year, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    step = timedelta(days=1)
+    while at < end:
+        nxt = at + step
+        if at.astimezone(zone).utcoffset() != nxt.astimezone(zone).utcoffset():
+            lo, hi = at, nxt
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                if mid.astimezone(zone).utcoffset() == lo.astimezone(zone).utcoffset():
+                    lo = mid
+                else:
+                    hi = mid
+            found.append(hi.replace(second=0, microsecond=0))
+        at = nxt
+    return found
+
+
+def vtimezone(name: str, first_year: int, last_year: int) -> list[str]:
+    """A VTIMEZONE with every change of the zone's offset in these years (one
+    STANDARD part when there is none)."""
+    zone = ZoneInfo(name)
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{name}"]
+    changes = _transitions(zone, first_year, last_year)
+    if not changes:
+        at = datetime(first_year, 1, 1, tzinfo=UTC).astimezone(zone)
+        offset = _offset((at.utcoffset() or timedelta()).total_seconds())
+        lines += ["BEGIN:STANDARD", f"DTSTART:{first_year}0101T000000",
+                  f"TZOFFSETFROM:{offset}", f"TZOFFSETTO:{offset}",
+                  f"TZNAME:{at.tzname()}", "END:STANDARD"]  # fmt: skip
+    for change in changes:
+        before = (change - timedelta(seconds=1)).astimezone(zone)
+        after = change.astimezone(zone)
+        kind = "DAYLIGHT" if after.dst() else "STANDARD"
+        start = (change + (before.utcoffset() or timedelta())).replace(tzinfo=None)
+        lines += [
+            f"BEGIN:{kind}",
+            f"DTSTART:{start.strftime('%Y%m%dT%H%M%S')}",
+            f"TZOFFSETFROM:{_offset((before.utcoffset() or timedelta()).total_seconds())}",
+            f"TZOFFSETTO:{_offset((after.utcoffset() or timedelta()).total_seconds())}",
+            f"TZNAME:{after.tzname()}",
+            f"END:{kind}",
+        ]
+    lines.append("END:VTIMEZONE")
+    return lines
+
+
+def series_vevents(
+    meeting: Meeting,
+    overrides: Iterable[MeetingOverride],
+    url: str,
+    location: str,
+    host: str,
+    location_of: Callable[[RoomId], str] | None = None,
+) -> list[list[str]]:
+    """A series as iCalendar components: its VTIMEZONE, the VEVENT with DTSTART in the
+    series' zone, RRULE and EXDATE (cancelled occurrences), and one VEVENT with a
+    RECURRENCE-ID for each moved, retitled or re-roomed occurrence. A single meeting
+    is its one VEVENT."""
+    if not meeting.rrule or not meeting.series_zone:
+        return [meeting_event(meeting, url, location, host)]
+    name = meeting.series_zone
+    zone = ZoneInfo(name)
+    tzid = f"TZID={name}"
+    overrides = list(overrides)
+    master = meeting_event(meeting, url, location, host)
+    master = [
+        f"DTSTART;{tzid}:{_local(meeting.starts_at, zone)}"
+        if line.startswith("DTSTART:")
+        else f"DTEND;{tzid}:{_local(meeting.ends_at, zone)}"
+        if line.startswith("DTEND:")
+        else line
+        for line in master[:-1]
+    ]
+    master.append(f"RRULE:{meeting.rrule}")
+    cancelled = [o.recurrence_id for o in overrides if o.cancelled]
+    if cancelled:
+        master.append(f"EXDATE;{tzid}:" + ",".join(_local(c, zone) for c in sorted(cancelled)))
+    master.append("END:VEVENT")
+    last = meeting.series_until or meeting.ends_at
+    events = [vtimezone(name, meeting.starts_at.year, last.year), master]
+    for o in sorted(overrides, key=lambda o: o.recurrence_id):
+        if o.cancelled:
+            continue
+        occ = apply_override(meeting, o.recurrence_id.astimezone(UTC), o)
+        where = location
+        if o.room_id is not None and location_of is not None:
+            where = location_of(o.room_id)
+        moved = dataclasses.replace(
+            meeting, title=occ.title, starts_at=occ.starts_at, ends_at=occ.ends_at
+        )
+        event = meeting_event(moved, url, where, host)
+        event.insert(-1, f"RECURRENCE-ID;{tzid}:{_local(o.recurrence_id, zone)}")
+        events.append(event)
+    return events

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
 from meetroom.auth.tokens import JoinClaims
-from meetroom.ids import GroupId, MeetingId, ParticipantId, UserId
-from meetroom.records import Meeting, Participant, Principal, User
+from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
+from meetroom.records import Meeting, MeetingOverride, Participant, Principal, User
 
 
 class MeetingStore(Protocol):
@@ -60,3 +61,45 @@ class GroupDirectory(Protocol):
     async def members(self, group_id: GroupId) -> list[User] | None:
         """The group's members, disabled ones too; None: no such group."""
         ...
+
+
+class SeriesWriter(Protocol):
+    """One write transaction of the series store. Bookings of the rooms it was opened
+    with are serialised: the rooms' rows are locked before anything is read."""
+
+    async def room_is_exclusive(self, room_id: RoomId) -> bool: ...
+    async def room_bookings(
+        self, room_id: RoomId, start: datetime, end: datetime, exclude: Collection[MeetingId]
+    ) -> list[Meeting]: ...
+    async def overrides(
+        self, meeting_ids: Collection[MeetingId]
+    ) -> dict[MeetingId, list[MeetingOverride]]: ...
+    async def create_meeting(self, meeting: Meeting) -> None: ...
+    async def save_meeting(self, meeting: Meeting) -> bool: ...
+    async def replace_overrides(
+        self, meeting_id: MeetingId, overrides: Collection[MeetingOverride]
+    ) -> None: ...
+    async def copy_participants(
+        self, source: MeetingId, target: MeetingId, now: datetime
+    ) -> None: ...
+
+
+class SeriesStore(Protocol):
+    """Series and their exceptions (the store package)."""
+
+    def transaction(
+        self, lock_rooms: Collection[RoomId]
+    ) -> AbstractAsyncContextManager[SeriesWriter]: ...
+    async def overrides(
+        self, meeting_ids: Collection[MeetingId]
+    ) -> dict[MeetingId, list[MeetingOverride]]: ...
+    async def meetings_between(
+        self, start: datetime, end: datetime, user_id: UserId | None
+    ) -> list[Meeting]: ...
+    async def participant_bookings(
+        self,
+        user_ids: Collection[UserId],
+        start: datetime,
+        end: datetime,
+        exclude: Collection[MeetingId],
+    ) -> list[tuple[Meeting, Participant]]: ...

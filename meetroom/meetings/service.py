@@ -13,19 +13,31 @@ from meetroom.auth.tokens import JoinClaims
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId, new_id
+from meetroom.meetings.occurrence_edits import OccurrenceChange, OccurrenceEdits, Scope
 from meetroom.meetings.ports import (
     GroupDirectory,
     JoinSigner,
     MeetingStore,
     RoomBooking,
+    SeriesStore,
     UserDirectory,
 )
+from meetroom.meetings.recurrence import (
+    Occurrence,
+    Recurrence,
+    recurrence_of,
+    series_until,
+    to_rrule,
+    validated,
+)
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
+from meetroom.meetings.series import SeriesBooking, all_occurrences, kept_overrides
 from meetroom.records import (
     AuditAction,
     AuditTrail,
     Grant,
     Meeting,
+    MeetingOverride,
     MeetingRole,
     Participant,
     Principal,
@@ -84,6 +96,7 @@ class MeetingService:
         join_link_grace: timedelta,
         rooms: RoomBooking | None = None,
         groups: GroupDirectory | None = None,
+        series: SeriesStore | None = None,
         *,
         audit: AuditTrail,
     ) -> None:
@@ -95,6 +108,8 @@ class MeetingService:
         self.join_link_grace = join_link_grace
         self.rooms = rooms
         self.groups = groups
+        # Series and bookings under a lock on the room; None: single meetings only.
+        self.series = SeriesBooking(series, rooms) if series is not None else None
 
     # -- access ----------------------------------------------------------------
 
@@ -151,6 +166,7 @@ class MeetingService:
         description: str = "",
         location: str = "",
         room_id: RoomId | None = None,
+        recurrence: Recurrence | None = None,
     ) -> Meeting:
         require_meeting_manager(actor)
         now = self.clock.now()
@@ -168,8 +184,9 @@ class MeetingService:
                 room_id=room_id,
             )
         )
+        meeting = self._with_recurrence(meeting, recurrence)
         await self._check_room(actor, meeting)
-        await self.store.create_meeting(meeting)
+        await self._save(meeting, create=True)
         logger.info("meeting %s created by %s", meeting.id, actor.user and actor.user.username)
         await self._record(actor, AuditAction.MEETING_CREATED, meeting.id, {
             "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
@@ -179,22 +196,23 @@ class MeetingService:
 
     async def update(self, actor: Principal, meeting_id: MeetingId, **changes: Any) -> Meeting:
         allowed = {"title", "description", "location", "starts_at", "ends_at", "room_id"}
+        allowed.add("recurrence")  # a Recurrence, or None: no longer repeats
         unknown = set(changes) - allowed
         if unknown:
             raise Invalid("unknown_field", N_("Unknown field: {field}."), field=sorted(unknown)[0])
         meeting = await self.open_for_change(actor, meeting_id)
+        rule = changes.pop("recurrence") if "recurrence" in changes else recurrence_of(meeting)
         updated = _validated(dataclasses.replace(meeting, updated_at=self.clock.now(), **changes))
-        if updated.room_id != meeting.room_id or (
-            updated.room_id is not None
-            and (updated.starts_at, updated.ends_at) != (meeting.starts_at, meeting.ends_at)
-        ):
+        updated = self._with_recurrence(updated, rule)
+        retimed = (updated.starts_at, updated.ends_at, updated.rrule, updated.series_zone) != (
+            meeting.starts_at, meeting.ends_at, meeting.rrule, meeting.series_zone
+        )  # fmt: skip
+        if updated.room_id != meeting.room_id or (updated.room_id is not None and retimed):
             await self._check_room(actor, updated)
-        if (updated.starts_at, updated.ends_at) != (meeting.starts_at, meeting.ends_at):
+        if retimed:
             people = await self.store.list_participants(meeting_id)
             await self._check_free(updated, [p.user_id for p in people if p.user_id])
-        # The store refuses an overlapping booking of the room (room_taken), atomically.
-        if not await self.store.save_meeting(updated):
-            raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        updated = await self._save(updated)
         changes = _changes(meeting, updated)
         await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, changes)
         return updated
@@ -368,11 +386,116 @@ class MeetingService:
             return
         if self.rooms is None:
             raise Invalid("rooms_unavailable", N_("Rooms cannot be booked on this server."))
+        if self.series is not None and meeting.rrule:
+            occs = all_occurrences(meeting, await self._overrides(meeting))
+            await self.series.check_room_rules(actor, meeting, occs)
+            return
         await self.rooms.check_booking(actor, meeting)
+
+    # -- series ------------------------------------------------------------------
+
+    def _with_recurrence(self, meeting: Meeting, rule: Recurrence | None) -> Meeting:
+        if rule is None:
+            return dataclasses.replace(meeting, rrule=None, series_zone=None, series_until=None)
+        if self.series is None:
+            raise Invalid("series_unavailable", N_("This server cannot repeat meetings."))
+        rule = validated(rule, meeting.starts_at)
+        series = dataclasses.replace(meeting, rrule=to_rrule(rule), series_zone=rule.zone)
+        return dataclasses.replace(series, series_until=series_until(series))
+
+    async def _overrides(self, meeting: Meeting) -> list[MeetingOverride]:
+        """The stored exceptions that still name an occurrence of `meeting`."""
+        if self.series is None or not meeting.rrule:
+            return []
+        stored = (await self.series.store.overrides([meeting.id]))[meeting.id]
+        return kept_overrides(meeting, stored)
+
+    async def _save(self, meeting: Meeting, create: bool = False) -> Meeting:
+        """Writes the meeting under a lock on its room, after refusing (room_taken) a
+        booking in the way of one of its occurrences."""
+        if self.series is None:
+            # The store refuses an overlapping booking of the room, atomically.
+            if create:
+                await self.store.create_meeting(meeting)
+            elif not await self.store.save_meeting(meeting):
+                raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+            return meeting
+        overrides = [] if create else await self._overrides(meeting)
+        meeting = dataclasses.replace(meeting, series_until=series_until(meeting, overrides))
+
+        async def writes(tx: Any) -> None:
+            if create:
+                await tx.create_meeting(meeting)
+                return
+            if not await tx.save_meeting(meeting):
+                raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+            await tx.replace_overrides(meeting.id, overrides)
+
+        occs = all_occurrences(meeting, overrides)
+        await self.series.write(occs, {meeting.id}, writes, meeting.series_zone)
+        return meeting
+
+    async def occurrences(
+        self, actor: Principal, start: datetime, end: datetime, include_cancelled: bool = False
+    ) -> list[Occurrence]:
+        """The occurrences in [start, end) of every meeting `actor` may see (a single
+        meeting is one occurrence), in time order."""
+        if self.series is None:
+            raise Invalid("series_unavailable", N_("This server cannot repeat meetings."))
+        if actor.meeting_scope is not None:
+            meetings = [(await self.open(actor, actor.meeting_scope)).meeting]
+        else:
+            user = require_user(actor)
+            mine = None if can_manage_meetings(actor) else user.id
+            meetings = await self.series.store.meetings_between(start, end, mine)
+        return await self.series.expand(meetings, start, end, include_cancelled)
+
+    async def meeting_occurrences(
+        self, actor: Principal, meeting_id: MeetingId, start: datetime, end: datetime
+    ) -> list[Occurrence]:
+        """One meeting's occurrences in [start, end), cancelled ones included."""
+        if self.series is None:
+            raise Invalid("series_unavailable", N_("This server cannot repeat meetings."))
+        meeting = (await self.open(actor, meeting_id)).meeting
+        return await self.series.expand([meeting], start, end, include_cancelled=True)
+
+    async def edit_occurrence(
+        self,
+        actor: Principal,
+        meeting_id: MeetingId,
+        recurrence_id: datetime,
+        scope: Scope,
+        change: OccurrenceChange,
+    ) -> MeetingId:
+        """Change one occurrence, or it and the following (a split: the id returned
+        is the new series')."""
+        changed = await OccurrenceEdits(self).edit(actor, meeting_id, recurrence_id, scope, change)
+        await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, {
+            "occurrence": recurrence_id, "scope": scope, "new_series": changed,
+            "changes": {k: v for k, v in dataclasses.asdict(change).items() if v is not None},
+        })  # fmt: skip
+        return changed
+
+    async def cancel_occurrence(
+        self, actor: Principal, meeting_id: MeetingId, recurrence_id: datetime, scope: Scope
+    ) -> None:
+        await OccurrenceEdits(self).cancel(actor, meeting_id, recurrence_id, scope)
+        await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, {
+            "occurrence": recurrence_id, "scope": scope, "cancelled": True,
+        })  # fmt: skip
+
+    async def overrides_of(self, actor: Principal, meeting_id: MeetingId) -> list[MeetingOverride]:
+        """The exceptions to a series' occurrences (none for a single meeting)."""
+        meeting = (await self.open(actor, meeting_id)).meeting
+        return await self._overrides(meeting)
 
     async def _check_free(self, meeting: Meeting, user_ids: list[UserId]) -> None:
         """Refuse when one of these users takes part in another meeting at that time
         (guests typed by name are not checked)."""
+        if self.series is not None:
+            occs = all_occurrences(meeting, await self._overrides(meeting))
+            await self.series.check_free(occs, user_ids, {meeting.id})
+            return
         busy = await self.store.busy_participant(
             user_ids, meeting.starts_at, meeting.ends_at, exclude=meeting.id
         )
@@ -402,7 +525,9 @@ class MeetingService:
     # -- join links ------------------------------------------------------------
 
     def join_link_expiry(self, meeting: Meeting) -> datetime:
-        return max(meeting.ends_at, self.clock.now()) + self.join_link_grace
+        # A series' links serve until its last occurrence.
+        last = meeting.series_until or meeting.ends_at
+        return max(last, self.clock.now()) + self.join_link_grace
 
     def join_token(self, meeting: Meeting, participant: Participant) -> str:
         claims = JoinClaims(

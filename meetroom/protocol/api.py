@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from meetroom.protocol.recurrence import RecurrenceIn, RecurrenceOut
 from meetroom.records import AccountRole, Classification, FileStatus, Grant, MeetingRole
 
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
@@ -108,6 +109,8 @@ class MeetingCreate(Request):
     # A room to book (GET /api/rooms); null: none. An overlapping booking of the same
     # room is refused with 409 room_taken naming the other meeting.
     room_id: Id | None = None
+    # How it repeats (a series); null: once.
+    recurrence: RecurrenceIn | None = None
 
 
 class MeetingUpdate(Request):
@@ -118,6 +121,8 @@ class MeetingUpdate(Request):
     location: Text300 | UnsetType = UNSET
     # null: give the room up.
     room_id: Id | None | UnsetType = UNSET
+    # null: no longer repeats (its exceptions are dropped).
+    recurrence: RecurrenceIn | None | UnsetType = UNSET
 
 
 class MeetingOut(msgspec.Struct):
@@ -134,6 +139,9 @@ class MeetingOut(msgspec.Struct):
     can_manage: bool
     url: str
     room_id: str | None = None
+    # A series: how it repeats, and the same as RFC 5545 RRULE text.
+    recurrence: RecurrenceOut | None = None
+    rrule: str | None = None
 
 
 class ParticipantCreate(Request):

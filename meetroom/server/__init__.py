@@ -19,6 +19,7 @@ from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
 from meetroom.server.api import documents as api_documents
 from meetroom.server.api import meetings as api_meetings
+from meetroom.server.api import occurrences as api_occurrences
 from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api import users_admin as api_users_admin
 from meetroom.server.api.openapi import openapi_document
@@ -33,6 +34,7 @@ from meetroom.server.pages import admin_users as admin_user_pages
 from meetroom.server.pages import audit as audit_pages
 from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import meetings as meeting_pages
+from meetroom.server.pages import recurrence as recurrence_pages
 from meetroom.server.pages import rooms as room_pages
 from meetroom.server.templating import install_i18n
 
@@ -48,6 +50,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_rooms.ENDPOINTS,
     *api_audit.ENDPOINTS,
     *api_users_admin.ENDPOINTS,
+    *api_occurrences.ENDPOINTS,
 ]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024
@@ -108,6 +111,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(audit_pages.routes)
     app.router.add_routes(admin_user_pages.routes)
     app.router.add_routes(admin_group_pages.routes)
+    app.router.add_routes(recurrence_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app[LIVE_SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(close_live_sockets)

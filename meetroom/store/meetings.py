@@ -39,6 +39,9 @@ def _meeting(row: Any) -> Meeting:
         created_at=row.created_at,
         updated_at=row.updated_at,
         room_id=RoomId(row.room_id) if row.room_id else None,
+        rrule=row.rrule,
+        series_zone=row.series_zone,
+        series_until=row.series_until,
     )
 
 
@@ -64,14 +67,18 @@ def _meeting_values(m: Meeting) -> dict[str, Any]:
         "ends_at": m.ends_at,
         "updated_at": m.updated_at,
         "room_id": m.room_id,
+        "rrule": m.rrule,
+        "series_zone": m.series_zone,
+        "series_until": m.series_until,
         # Whether this booking takes the room, read from the room in the same statement.
+        # A series never does: its occurrences are checked under a lock on the room.
         "room_exclusive": sa.func.coalesce(
             sa.select(sa.not_(rooms.c.virtual_only))
             .where(rooms.c.id == m.room_id)
             .scalar_subquery(),
             sa.false(),
         )
-        if m.room_id is not None
+        if m.room_id is not None and not m.rrule
         else False,
     }
 

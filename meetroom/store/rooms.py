@@ -13,7 +13,7 @@ from meetroom.ids import MeetingId, RoomId, UserId
 from meetroom.records import Room
 from meetroom.store.database import Database
 from meetroom.store.meetings import is_room_violation
-from meetroom.store.schema import meetings, rooms
+from meetroom.store.schema import meeting_overrides, meetings, rooms
 
 # Named in a refusal to delete a room; the details list them all.
 _NAMED = 3
@@ -97,6 +97,7 @@ class SqlRoomStore:
                     .where(
                         meetings.c.room_id == room.id,
                         meetings.c.room_exclusive.is_(room.virtual_only),
+                        meetings.c.rrule.is_(None),  # series are never exclusive rows
                     )
                     .values(room_exclusive=not room.virtual_only)
                 )
@@ -121,7 +122,18 @@ class SqlRoomStore:
     ) -> list[tuple[MeetingId, str]]:
         rows = await conn.execute(
             sa.select(meetings.c.id, meetings.c.title)
-            .where(meetings.c.room_id == room_id, meetings.c.ends_at > now)
+            .where(
+                sa.or_(
+                    meetings.c.room_id == room_id,
+                    meetings.c.id.in_(
+                        sa.select(meeting_overrides.c.meeting_id).where(
+                            meeting_overrides.c.room_id == room_id
+                        )
+                    ),
+                ),
+                # A series books its room until its last occurrence ends.
+                sa.func.coalesce(meetings.c.series_until, meetings.c.ends_at) > now,
+            )
             .order_by(meetings.c.starts_at, meetings.c.id)
         )
         return [(MeetingId(r.id), r.title) for r in rows]

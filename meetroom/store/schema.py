@@ -119,6 +119,12 @@ meetings = sa.Table(
     # itself refuses overlapping bookings (migration 0004: an exclusion constraint on
     # PostgreSQL, triggers on SQLite).
     sa.Column("room_exclusive", sa.Boolean, nullable=False, default=False),
+    # A series (migration 0008): RFC 5545 RRULE text without DTSTART, the IANA zone it
+    # is expanded in, and the end of its last occurrence (for range queries). A series
+    # row is never room_exclusive: its bookings are checked under a lock on the room.
+    sa.Column("rrule", sa.Text, nullable=True),
+    sa.Column("series_zone", sa.String(64), nullable=True),
+    sa.Column("series_until", UtcDateTime, nullable=True),
 )
 
 # Meeting rooms. Created before `meetings` refers to them (migration 0004).
@@ -391,3 +397,21 @@ group_members = sa.Table(
         "user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     ),
 )
+
+# Exceptions to one occurrence of a series (migration 0008): cancelled, or moved,
+# retitled or in another room (null: as the series says).
+meeting_overrides = sa.Table(
+    "meeting_overrides",
+    metadata,
+    sa.Column(
+        "meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    # The occurrence's original start, UTC.
+    sa.Column("recurrence_id", UtcDateTime, primary_key=True),
+    sa.Column("cancelled", sa.Boolean, nullable=False, default=False),
+    sa.Column("starts_at", UtcDateTime, nullable=True, index=True),
+    sa.Column("ends_at", UtcDateTime, nullable=True),
+    sa.Column("title", sa.String(300), nullable=True),
+    sa.Column("room_id", ID, sa.ForeignKey("rooms.id", ondelete="SET NULL"), nullable=True,
+              index=True),
+)  # fmt: skip

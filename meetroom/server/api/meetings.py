@@ -19,6 +19,7 @@ from meetroom.protocol.api import (
     ParticipantUpdate,
 )
 from meetroom.protocol.codec import UNSET
+from meetroom.server.api.occurrences import recurrence_in
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
 from meetroom.server.context import base_url, principal, services
@@ -48,6 +49,7 @@ async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOu
         description=body.description,
         location=body.location,
         room_id=RoomId(body.room_id) if body.room_id else None,
+        recurrence=recurrence_in(request, body.recurrence),
     )
     return meeting_out(await svc.open(who, meeting.id))
 
@@ -79,6 +81,8 @@ async def update_meeting(request: web.Request, body: MeetingUpdate) -> MeetingOu
             changes[name] = in_server_zone(request, value)
     if body.room_id is not UNSET:
         changes["room_id"] = RoomId(body.room_id) if body.room_id else None
+    if body.recurrence is not UNSET:
+        changes["recurrence"] = recurrence_in(request, body.recurrence)
     meeting = await svc.update(who, _meeting_id(request), **changes)
     return meeting_out(await svc.open(who, meeting.id))
 
@@ -190,11 +194,19 @@ async def meeting_ics(request: web.Request) -> web.StreamResponse:
         room = await svc.rooms.get(who, meeting.room_id)
         location = ", ".join(x for x in (room.name, room.location, meeting.location) if x)
     base = base_url(request)
-    event = ics.meeting_event(
-        meeting, f"{base}/meetings/{meeting.id}", location, host=request.host.split(":")[0]
-    )
+    overrides = await svc.meetings.overrides_of(who, meeting.id)
+
+    async def room_place(room_id: RoomId) -> str:
+        room = await svc.rooms.get(who, room_id)
+        return ", ".join(x for x in (room.name, room.location, meeting.location) if x)
+
+    places = {o.room_id: await room_place(o.room_id) for o in overrides if o.room_id}
+    events = ics.series_vevents(
+        meeting, overrides, f"{base}/meetings/{meeting.id}", location,
+        host=request.host.split(":")[0], location_of=places.__getitem__,
+    )  # fmt: skip
     return web.Response(
-        text=ics.calendar([event]),
+        text=ics.calendar(events),
         content_type="text/calendar",
         charset="utf-8",
         headers={

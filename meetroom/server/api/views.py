@@ -7,8 +7,10 @@ from datetime import datetime
 
 from aiohttp import web
 
+from meetroom.meetings.recurrence import Recurrence, recurrence_of
 from meetroom.meetings.service import MeetingAccess
 from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
+from meetroom.protocol.recurrence import RecurrenceOut
 from meetroom.records import Meeting, Participant, User
 from meetroom.server.context import SETTINGS, base_url, services
 
@@ -42,6 +44,24 @@ def meeting_out(access: MeetingAccess) -> MeetingOut:
         can_manage=access.can_manage,
         url=f"/meetings/{m.id}",
         room_id=m.room_id,
+        recurrence=recurrence_out(recurrence_of(m)),
+        rrule=m.rrule,
+    )
+
+
+def recurrence_out(rec: Recurrence | None) -> RecurrenceOut | None:
+    if rec is None:
+        return None
+    return RecurrenceOut(
+        freq=rec.freq.value,
+        interval=rec.interval,
+        weekdays=list(rec.weekdays),
+        month_day=rec.month_day,
+        nth=rec.nth,
+        weekday=rec.weekday,
+        until=rec.until,
+        count=rec.count,
+        time_zone=rec.zone,
     )
 
 

@@ -20,6 +20,7 @@ from meetroom.server.pages.forms import (
     parse_local_datetime,
     redirect,
 )
+from meetroom.server.pages.recurrence import form_values, parse_form, series_context
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import start_join_session
 
@@ -57,8 +58,9 @@ async def meeting_list(request: web.Request) -> web.StreamResponse:
 def _meeting_form_values(request: web.Request, m: Meeting | None) -> dict[str, str]:
     if m is None:
         return {"title": "", "description": "", "location": "", "starts_at": "", "ends_at": "",
-                "room_id": ""}  # fmt: skip
+                "room_id": "", **form_values(None)}  # fmt: skip
     return {
+        **form_values(m),
         "title": m.title,
         "description": m.description,
         "location": m.location,
@@ -82,7 +84,7 @@ async def _form(request: web.Request, status: int = 200, **context: Any) -> web.
 
 
 async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "title": form.get("title", ""),
         "description": form.get("description", ""),
         "location": form.get("location", ""),
@@ -94,6 +96,8 @@ async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> di
         ),
         "room_id": RoomId(form["room_id"]) if form.get("room_id") else None,
     }
+    fields["recurrence"] = parse_form(request, form, fields["starts_at"])
+    return fields
 
 
 def _status(exc: MeetRoomError) -> int:
@@ -172,6 +176,7 @@ async def render_detail(
         "notice": request.query.get("notice"),
         "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
         **await agenda_context(request, access.meeting.id),
+        **await series_context(request, access.meeting),
     }
     context.update(extra)
     return render(request, "meetings/detail.html", status=status, **context)
