@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import zoneinfo
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from meetroom.accounts.service import require_account_role, require_user
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
-from meetroom.ids import RoomId, UserId, new_id
+from meetroom.ids import MeetingId, RoomId, UserId, new_id
 from meetroom.meetings.roles import MANAGER_ROLES
 from meetroom.records import AccountRole, AuditAction, AuditTrail, Meeting, Principal, Room
 from meetroom.scheduling.ports import RoomStore, UserDirectory
@@ -145,6 +145,20 @@ class RoomService:
                 "room_not_bookable", N_("You may not book the room “{room}”."), room=room.name
             )
         self._check_hours(room, meeting)
+
+    def is_open(self, room: Room, starts_at: datetime, ends_at: datetime) -> bool:
+        """Whether the room's days and hours allow a meeting at that time (the
+        calendar shades what is not)."""
+        probe = Meeting(
+            id=MeetingId(""), title="", description="", location="", starts_at=starts_at,
+            ends_at=ends_at, created_by=None, created_at=starts_at, updated_at=starts_at,
+            room_id=room.id,
+        )  # fmt: skip
+        try:
+            self._check_hours(room, probe)
+        except Invalid:
+            return False
+        return True
 
     def _check_hours(self, room: Room, meeting: Meeting) -> None:
         start = meeting.starts_at.astimezone(self.zone)

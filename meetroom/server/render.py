@@ -12,6 +12,7 @@ from meetroom import __version__
 from meetroom.config import SUPPORTED_LOCALES
 from meetroom.server.context import CATALOGS, CSRF_TOKEN, LOCALE, SETTINGS, principal
 from meetroom.server.i18n import LANGUAGE_NAMES, format_when
+from meetroom.server.zones import COMMON_ZONES, display_zone
 
 
 def locale_of(request: web.Request) -> str:
@@ -30,18 +31,22 @@ def gettext_for(request: web.Request, message: str, **params: object) -> str:
 def page_context(request: web.Request) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     locale = locale_of(request)
+    zone = display_zone(request)
     return {
         "request": request,
         "i18n": translations_for(request),
         "locale": locale,
         "timezone": settings.timezone,
+        # Times are shown (and typed in meeting forms) in the viewer's zone.
+        "display_zone": zone,
+        "common_zones": COMMON_ZONES,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
         "principal": principal(request),
         "user": principal(request).user,
         "csrf_token": request.get(CSRF_TOKEN, ""),
         "version": __version__,
         "tr": lambda message, params: gettext_for(request, message, **params) if message else "",
-        "when": lambda value, part="datetime": format_when(value, locale, settings.timezone, part),
+        "when": lambda value, part="datetime": format_when(value, locale, zone, part),
     }
 
 

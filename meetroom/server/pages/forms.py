@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from meetroom.errors import N_, Invalid
-from meetroom.server.context import SETTINGS
+from meetroom.server.zones import zone_of
 
 
 async def form_fields(request: web.Request) -> dict[str, str]:
@@ -28,7 +27,7 @@ def safe_next(target: str | None, default: str = "/meetings") -> str:
 
 
 def parse_local_datetime(request: web.Request, value: str, field: str) -> datetime:
-    """`<input type=datetime-local>` gives a wall-clock time in the server's zone."""
+    """`<input type=datetime-local>` gives a wall-clock time in the viewer's zone."""
     try:
         naive = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -39,12 +38,11 @@ def parse_local_datetime(request: web.Request, value: str, field: str) -> dateti
         ) from None
     if naive.tzinfo is not None:
         return naive
-    return naive.replace(tzinfo=zoneinfo.ZoneInfo(request.app[SETTINGS].timezone))
+    return naive.replace(tzinfo=zone_of(request))
 
 
 def local_input_value(request: web.Request, value: datetime) -> str:
-    zone = zoneinfo.ZoneInfo(request.app[SETTINGS].timezone)
-    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    return value.astimezone(zone_of(request)).strftime("%Y-%m-%dT%H:%M")
 
 
 def redirect(location: str) -> web.HTTPSeeOther:

@@ -100,6 +100,9 @@ async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> di
     return fields
 
 
+PREFILL = ("title", "starts_at", "ends_at", "room_id")
+
+
 def _status(exc: MeetRoomError) -> int:
     return {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
 
@@ -107,7 +110,10 @@ def _status(exc: MeetRoomError) -> int:
 @routes.get("/meetings/new")
 async def meeting_new(request: web.Request) -> web.StreamResponse:
     require_meeting_manager(principal(request))
-    return await _form(request, values=_meeting_form_values(request, None), meeting=None)
+    values = _meeting_form_values(request, None)
+    # Prefilled from the calendar's "More options": local times in the viewer's zone.
+    values.update({k: v for k, v in request.query.items() if k in PREFILL})
+    return await _form(request, values=values, meeting=None)
 
 
 @routes.post("/meetings/new")

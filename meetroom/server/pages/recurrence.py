@@ -23,7 +23,7 @@ from meetroom.meetings.recurrence import (
     rid_text,
 )
 from meetroom.records import Meeting
-from meetroom.server.context import SETTINGS, principal, services
+from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import (
     form_fields,
     local_input_value,
@@ -31,6 +31,7 @@ from meetroom.server.pages.forms import (
     redirect,
 )
 from meetroom.server.render import gettext_for, locale_of
+from meetroom.server.zones import display_zone
 
 routes = web.RouteTableDef()
 
@@ -75,7 +76,8 @@ def parse_form(
         interval = int(form.get("repeat_interval") or 1)
     except ValueError:
         raise Invalid("bad_interval", N_("Repeat every 1 to 99 days, weeks or months.")) from None
-    zone = form.get("repeat_zone") or request.app[SETTINGS].timezone
+    # The form's times are read in the viewer's zone; the series keeps to it.
+    zone = form.get("repeat_zone") or display_zone(request)
     local = starts_at.astimezone(zoneinfo.ZoneInfo(zone))
     fields: dict[str, Any] = {}
     if kind is Freq.WEEKLY:
@@ -132,7 +134,7 @@ def describe(request: web.Request, meeting: Meeting) -> str:
         text += " " + t(N_("until {date}"), date=when)
     else:
         text += " " + t(N_("{count} times"), count=rec.count)
-    if rec.zone != request.app[SETTINGS].timezone:
+    if rec.zone != display_zone(request):
         text += f" ({rec.zone})"
     return text
 
