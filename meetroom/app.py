@@ -21,18 +21,22 @@ from meetroom.docs.limits import Limits
 from meetroom.docs.pipeline import Pipeline
 from meetroom.docs.pool import WorkerPool
 from meetroom.docs.storage import BlobStore
+from meetroom.meetings.audit_log import LoggingAuditTrail
+from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol.video import IceServerInfo
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
 from meetroom.sessions.agenda import AgendaService
+from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
+from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
@@ -153,20 +157,29 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         settings.timezone,
         settings.upload_max_mb * 1024 * 1024,
     )
+    attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
+    live = LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock, attendance)
+    video = VideoService(
+        lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
+    )
+    # TODO(lead): swap in the real, stored audit trail when merging the audit-log branch.
+    lifecycle = LifecycleService(
+        meetings, meeting_store, clock, LoggingAuditTrail(), listeners=(live, video)
+    )
     return Services(
         settings=settings,
         accounts=AccountService(users, sessions, meeting_store, Argon2Passwords(), clock, policy),
         meetings=meetings,
         agenda=AgendaService(agenda_store, meetings, clock),
         documents=documents,
-        live=LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock),
-        video=VideoService(
-            lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
-        ),  # fmt: skip
+        live=live,
+        video=video,
         database=db,
         state=SqlAppState(db),
         secret=secret,
         rooms=rooms,
+        lifecycle=lifecycle,
+        attendance=attendance,
     )
 
 

@@ -13,9 +13,10 @@ from meetroom.auth.tokens import JoinClaims
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, new_id
+from meetroom.meetings import status as lifecycle_rules
 from meetroom.meetings.ports import JoinSigner, MeetingStore, RoomBooking, UserDirectory
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
-from meetroom.records import Grant, Meeting, MeetingRole, Participant, Principal
+from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Participant, Principal
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +80,23 @@ class MeetingService:
 
     # -- access ----------------------------------------------------------------
 
-    async def list_for(self, actor: Principal) -> list[MeetingAccess]:
-        """The meetings `actor` may see, each with the actor's own place in it."""
+    async def list_for(
+        self, actor: Principal, status: MeetingStatus | None = None
+    ) -> list[MeetingAccess]:
+        """The meetings `actor` may see (in this status), each with the actor's own
+        place in it."""
         if actor.meeting_scope is not None:
-            return [await self.open(actor, actor.meeting_scope)]
+            access = await self.open(actor, actor.meeting_scope)
+            return [access] if status in (None, access.meeting.status) else []
         user = require_user(actor)
         manage = can_manage_meetings(actor)
         mine = {p.meeting_id: p for p in await self.store.participations(user.id)}
-        meetings = await self.store.list_meetings(None if manage else user.id)
-        return [MeetingAccess(m, mine.get(m.id), manage) for m in meetings]
+        meetings = await self.store.list_meetings(None if manage else user.id, status)
+        return [
+            MeetingAccess(m, mine.get(m.id), manage)
+            for m in meetings
+            if lifecycle_rules.may_see(m, mine.get(m.id), manage)
+        ]
 
     async def open(self, actor: Principal, meeting_id: MeetingId) -> MeetingAccess:
         """The meeting if `actor` may see it; NotFound or Forbidden otherwise."""
@@ -103,13 +112,19 @@ class MeetingService:
         if meeting is None:
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
         if actor.participant is not None and actor.user is None:
-            return MeetingAccess(meeting, actor.participant, can_manage=False)
-        user = require_user(actor)
-        me = await self.store.find_participant(meeting_id, user.id)
-        manage = can_manage_meetings(actor)
-        if me is None and not manage:
-            raise Forbidden("not_a_participant", N_("You are not a participant of this meeting."))
-        return MeetingAccess(meeting, me, manage)
+            access = MeetingAccess(meeting, actor.participant, can_manage=False)
+        else:
+            user = require_user(actor)
+            me = await self.store.find_participant(meeting_id, user.id)
+            manage = can_manage_meetings(actor)
+            if me is None and not manage:
+                raise Forbidden(
+                    "not_a_participant", N_("You are not a participant of this meeting.")
+                )
+            access = MeetingAccess(meeting, me, manage)
+        if not lifecycle_rules.may_see(meeting, access.me, access.can_manage):
+            raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        return access
 
     async def open_for_change(self, actor: Principal, meeting_id: MeetingId) -> Meeting:
         """The meeting if `actor` may change it; Forbidden otherwise."""
@@ -132,8 +147,13 @@ class MeetingService:
         description: str = "",
         location: str = "",
         room_id: RoomId | None = None,
+        status: MeetingStatus = MeetingStatus.SCHEDULED,
     ) -> Meeting:
         require_meeting_manager(actor)
+        if status not in (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED):
+            raise Invalid(
+                "bad_status", N_("A new meeting is a draft or scheduled."), status=status.value
+            )
         now = self.clock.now()
         meeting = _validated(
             Meeting(
@@ -147,6 +167,7 @@ class MeetingService:
                 created_at=now,
                 updated_at=now,
                 room_id=room_id,
+                status=status,
             )
         )
         await self._check_room(actor, meeting)
@@ -161,6 +182,7 @@ class MeetingService:
             raise Invalid("unknown_field", N_("Unknown field: {field}."), field=sorted(unknown)[0])
         meeting = await self.open_for_change(actor, meeting_id)
         updated = _validated(dataclasses.replace(meeting, updated_at=self.clock.now(), **changes))
+        lifecycle_rules.check_change(meeting, updated)
         if updated.room_id != meeting.room_id or (
             updated.room_id is not None
             and (updated.starts_at, updated.ends_at) != (meeting.starts_at, meeting.ends_at)
@@ -175,7 +197,7 @@ class MeetingService:
         return updated
 
     async def delete(self, actor: Principal, meeting_id: MeetingId) -> None:
-        await self.open_for_change(actor, meeting_id)
+        lifecycle_rules.check_delete(await self.open_for_change(actor, meeting_id))
         await self.store.delete_meeting(meeting_id)
         logger.info("meeting %s deleted", meeting_id)
 
@@ -341,6 +363,12 @@ class MeetingService:
         meeting = await self.store.get_meeting(claims.meeting_id)
         if meeting is None:
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        if not lifecycle_rules.may_see(meeting, participant, manages=False):
+            raise Forbidden(
+                "meeting_draft",
+                N_("This meeting is still being prepared: its join link works once it is "
+                   "published."),
+            )  # fmt: skip
         expires = datetime.fromtimestamp(claims.expires_at, tz=self.clock.now().tzinfo)
         return JoinedParticipant(meeting, participant, expires)
 

@@ -4,7 +4,7 @@ and the same types decode what the server accepts, so the two cannot drift apart
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -108,6 +108,8 @@ class MeetingCreate(Request):
     # A room to book (GET /api/rooms); null: none. An overlapping booking of the same
     # room is refused with 409 room_taken naming the other meeting.
     room_id: Id | None = None
+    # draft (seen only by those who prepare it, join links not working yet) or scheduled.
+    status: Literal["draft", "scheduled"] = "scheduled"
 
 
 class MeetingUpdate(Request):
@@ -134,6 +136,13 @@ class MeetingOut(msgspec.Struct):
     can_manage: bool
     url: str
     room_id: str | None = None
+    # draft | scheduled | in_progress | ended | archived (POST …/publish, /open, …).
+    status: str = "scheduled"
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    archived_at: datetime | None = None
+    # The transitions the caller may make now (publish, unpublish, open, close, …).
+    transitions: list[str] = []
 
 
 class ParticipantCreate(Request):

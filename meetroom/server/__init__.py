@@ -17,6 +17,7 @@ from meetroom.config import Settings, bundled_path
 from meetroom.server import edge, middlewares
 from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import documents as api_documents
+from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api.openapi import openapi_document
@@ -41,6 +42,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_meetings.ENDPOINTS,
     *api_documents.ENDPOINTS,
     *api_rooms.ENDPOINTS,
+    *api_lifecycle.ENDPOINTS,
 ]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024

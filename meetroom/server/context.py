@@ -13,11 +13,13 @@ from aiohttp import web
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
+from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
 from meetroom.sessions.agenda import AgendaService
+from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
@@ -40,6 +42,8 @@ class Services:
     state: KeyValue
     secret: bytes
     rooms: RoomService
+    lifecycle: LifecycleService
+    attendance: AttendanceRecorder
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

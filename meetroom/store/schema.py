@@ -119,6 +119,11 @@ meetings = sa.Table(
     # itself refuses overlapping bookings (migration 0004: an exclusion constraint on
     # PostgreSQL, triggers on SQLite).
     sa.Column("room_exclusive", sa.Boolean, nullable=False, default=False),
+    # draft | scheduled | in_progress | ended | archived (migration 0009).
+    sa.Column("status", sa.String(16), nullable=False, default="scheduled", index=True),
+    sa.Column("opened_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("archived_at", UtcDateTime, nullable=True),
 )
 
 # Meeting rooms. Created before `meetings` refers to them (migration 0004).
@@ -340,4 +345,26 @@ live_ops = sa.Table(
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("meeting_id", "op_id", name="uq_live_ops_meeting_op"),
+)
+
+# Who attended a meeting while it was in progress: one row per person (every device
+# and reconnection merged). No foreign key to participants: the record outlives them.
+attendance = sa.Table(
+    "attendance",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("person", sa.String(40), primary_key=True),
+    sa.Column("participant_id", ID, nullable=True),
+    sa.Column("user_id", ID, nullable=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("first_joined_at", UtcDateTime, nullable=False),
+    sa.Column("last_left_at", UtcDateTime, nullable=True),
+    # Seconds present in closed intervals; present_since starts the open one.
+    sa.Column("seconds", sa.Integer, nullable=False),
+    sa.Column("joins", sa.Integer, nullable=False),
+    # Comma-separated: tablet, browser, video.
+    sa.Column("how", sa.String(40), nullable=False),
+    sa.Column("present_since", UtcDateTime, nullable=True),
 )

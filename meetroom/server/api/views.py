@@ -7,6 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from meetroom.meetings import lifecycle
 from meetroom.meetings.service import MeetingAccess
 from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
 from meetroom.records import Meeting, Participant, User
@@ -42,6 +43,11 @@ def meeting_out(access: MeetingAccess) -> MeetingOut:
         can_manage=access.can_manage,
         url=f"/meetings/{m.id}",
         room_id=m.room_id,
+        status=m.status.value,
+        opened_at=m.opened_at,
+        closed_at=m.closed_at,
+        archived_at=m.archived_at,
+        transitions=[t.value for t in lifecycle.allowed(access)],
     )
 
 
