@@ -86,6 +86,7 @@ async def open_services(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if services is not None:
+            await services.attendance.settled()
             await services.video.close()
         if pipeline is not None:
             await pipeline.close()

@@ -26,17 +26,15 @@ def may_see(meeting: Meeting, me: Participant | None, manages: bool) -> bool:
 
 def read_only_live(status: MeetingStatus, moderator: bool) -> bool:
     """Whether a viewer of the live session may only look: everyone once the meeting
-    ended; before it is opened, all but its chair and secretary (who prepare it)."""
-    if status in READ_ONLY:
-        return True
-    return status in (S.DRAFT, S.SCHEDULED) and not moderator
+    ended. Before it is opened nothing is refused (the tablets show that the chair has
+    not opened it yet, and attendance does not count), so that meetings made before
+    the lifecycle existed, and clients that know nothing of it, go on working."""
+    return status in READ_ONLY
 
 
 def require_live_write(status: MeetingStatus, moderator: bool) -> None:
-    if status in READ_ONLY:
-        raise read_only_error(status)
     if read_only_live(status, moderator):
-        raise Conflict("meeting_not_open", N_("The chair has not opened the meeting yet."))
+        raise read_only_error(status)
 
 
 def read_only_error(status: MeetingStatus) -> Conflict:

@@ -28,6 +28,7 @@ from meetroom.server.i18n import Catalogs
 from meetroom.server.live_socket import LIVE_SOCKETS, close_live_sockets, live_socket
 from meetroom.server.pages import account as account_pages
 from meetroom.server.pages import documents as document_pages
+from meetroom.server.pages import lifecycle as lifecycle_pages
 from meetroom.server.pages import meetings as meeting_pages
 from meetroom.server.pages import rooms as room_pages
 from meetroom.server.templating import install_i18n
@@ -100,6 +101,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(document_pages.routes)
     app.router.add_routes(room_pages.routes)
+    app.router.add_routes(lifecycle_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app[LIVE_SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(close_live_sockets)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden
@@ -51,6 +52,7 @@ class AttendanceRecorder:
         self.clock = clock
         self._present: dict[MeetingId, dict[str, _Person]] = {}
         self._locks: dict[MeetingId, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def _lock(self, meeting_id: MeetingId) -> asyncio.Lock:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
@@ -75,13 +77,21 @@ class AttendanceRecorder:
     async def joined(
         self, meeting_id: MeetingId, who: Attendee, connection_id: str, how: str
     ) -> None:
+        # Who is here changes at once, in the order the live session saw the joins and
+        # leaves; the store follows in that order (under the lock), with the times taken
+        # now, in tasks of their own: a socket's handler is cancelled when its client goes.
+        at = self.clock.now()
+        people = self._present.setdefault(meeting_id, {})
+        person = people.setdefault(who.person, _Person(who))
+        person.connections[connection_id] = how
+        self._spawn(self._arrive(meeting_id, who, at))
+
+    async def _arrive(self, meeting_id: MeetingId, who: Attendee, at: datetime) -> None:
         async with self._lock(meeting_id):
-            people = self._present.setdefault(meeting_id, {})
-            person = people.setdefault(who.person, _Person(who))
-            person.connections[connection_id] = how
-            if await self._in_progress(meeting_id):
-                entry = self._entry(meeting_id, who, set(person.connections.values()))
-                await self.store.arrive(entry, self.clock.now())
+            known = self._present.get(meeting_id, {}).get(who.person)
+            if known is not None and await self._in_progress(meeting_id):
+                entry = self._entry(meeting_id, who, set(known.connections.values()))
+                await self.store.arrive(entry, at)
 
     async def used(self, meeting_id: MeetingId, person: str, how: str) -> None:
         """The person also uses this (e.g. joined the video)."""
@@ -89,18 +99,38 @@ class AttendanceRecorder:
             await self.store.add_how(meeting_id, person, how)
 
     async def left(self, meeting_id: MeetingId, person: str, connection_id: str) -> None:
+        at = self.clock.now()
+        people = self._present.get(meeting_id, {})
+        known = people.get(person)
+        if known is None:
+            return
+        known.connections.pop(connection_id, None)
+        if known.connections:
+            return  # still there on another device
+        del people[person]
+        if not people:
+            self._present.pop(meeting_id, None)
+        self._spawn(self._depart(meeting_id, person, at))
+
+    async def _depart(self, meeting_id: MeetingId, person: str, at: datetime) -> None:
         async with self._lock(meeting_id):
-            people = self._present.get(meeting_id, {})
-            known = people.get(person)
-            if known is None:
-                return
-            known.connections.pop(connection_id, None)
-            if known.connections:
-                return  # still there on another device
-            del people[person]
-            if not people:
-                self._present.pop(meeting_id, None)
-            await self.store.depart(meeting_id, person, self.clock.now())
+            if person not in self._present.get(meeting_id, {}):  # not back meanwhile
+                await self.store.depart(meeting_id, person, at)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("recording attendance failed", exc_info=task.exception())
+
+    async def settled(self) -> None:
+        """Wait until what was seen so far is stored (for shutdown and tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def status_changed(self, meeting: Meeting, before: MeetingStatus) -> None:
         async with self._lock(meeting.id):
