@@ -25,18 +25,21 @@ from meetroom.docs.limits import Limits
 from meetroom.docs.pipeline import Pipeline
 from meetroom.docs.pool import WorkerPool
 from meetroom.docs.storage import BlobStore
+from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol.video import IceServerInfo
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
 from meetroom.sessions.agenda import AgendaService
+from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
+from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
@@ -89,6 +92,7 @@ async def open_services(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if services is not None:
+            await services.attendance.settled()
             await services.video.close()
         if pipeline is not None:
             await pipeline.close()
@@ -168,16 +172,20 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         audit=audit,
     )
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
+    attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
+    live = LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock, attendance)
+    video = VideoService(
+        lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
+    )
+    lifecycle = LifecycleService(meetings, meeting_store, clock, audit, listeners=(live, video))
     return Services(
         settings=settings,
         accounts=accounts,
         meetings=meetings,
         agenda=AgendaService(agenda_store, meetings, clock),
         documents=documents,
-        live=LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock),
-        video=VideoService(
-            lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
-        ),  # fmt: skip
+        live=live,
+        video=video,
         database=db,
         state=SqlAppState(db),
         secret=secret,
@@ -186,6 +194,8 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         user_admin=UserAdmin(accounts, users, sessions, passwords, clock, audit),
         user_import=UserImporter(users, group_store, group_store, passwords, clock, audit),
         groups=GroupService(group_store, users, clock, audit),
+        lifecycle=lifecycle,
+        attendance=attendance,
     )
 
 

@@ -70,6 +70,16 @@ class UserWithSecret:
     password_hash: str
 
 
+class MeetingStatus(enum.StrEnum):
+    """Where a meeting is in its life (see `meetroom.meetings.lifecycle`)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    ENDED = "ended"
+    ARCHIVED = "archived"
+
+
 @dataclass(frozen=True, slots=True)
 class Meeting:
     id: MeetingId
@@ -89,6 +99,12 @@ class Meeting:
     rrule: str | None = None
     series_zone: str | None = None
     series_until: datetime | None = None
+
+    # Its lifecycle; changed only through `meetroom.meetings.lifecycle`.
+    status: MeetingStatus = MeetingStatus.SCHEDULED
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,3 +433,28 @@ class Group:
     members: frozenset[UserId]
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """One person's presence in a meeting while it was in progress: every device and
+    reconnection of theirs merged into one record."""
+
+    meeting_id: MeetingId
+    person: str  # "p:<participant id>" or "u:<user id>", as in the live session
+    participant_id: ParticipantId | None
+    user_id: UserId | None
+    name: str
+    role: str
+    first_joined_at: datetime
+    last_left_at: datetime | None
+    # Seconds present in closed intervals; `present_since` starts the open one.
+    seconds: int
+    joins: int
+    how: frozenset[str]  # tablet | browser | video
+    present_since: datetime | None
+
+    def seconds_at(self, now: datetime) -> int:
+        """Seconds present up to `now`, the open interval included."""
+        extra = (now - self.present_since).total_seconds() if self.present_since else 0
+        return self.seconds + max(0, int(extra))

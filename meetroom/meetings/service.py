@@ -13,6 +13,7 @@ from meetroom.auth.tokens import JoinClaims
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId, new_id
+from meetroom.meetings import status as lifecycle_rules
 from meetroom.meetings.occurrence_edits import OccurrenceChange, OccurrenceEdits, Scope
 from meetroom.meetings.ports import (
     GroupDirectory,
@@ -39,6 +40,7 @@ from meetroom.records import (
     Meeting,
     MeetingOverride,
     MeetingRole,
+    MeetingStatus,
     Participant,
     Principal,
 )
@@ -113,15 +115,23 @@ class MeetingService:
 
     # -- access ----------------------------------------------------------------
 
-    async def list_for(self, actor: Principal) -> list[MeetingAccess]:
-        """The meetings `actor` may see, each with the actor's own place in it."""
+    async def list_for(
+        self, actor: Principal, status: MeetingStatus | None = None
+    ) -> list[MeetingAccess]:
+        """The meetings `actor` may see (in this status), each with the actor's own
+        place in it."""
         if actor.meeting_scope is not None:
-            return [await self.open(actor, actor.meeting_scope)]
+            access = await self.open(actor, actor.meeting_scope)
+            return [access] if status in (None, access.meeting.status) else []
         user = require_user(actor)
         manage = can_manage_meetings(actor)
         mine = {p.meeting_id: p for p in await self.store.participations(user.id)}
-        meetings = await self.store.list_meetings(None if manage else user.id)
-        return [MeetingAccess(m, mine.get(m.id), manage) for m in meetings]
+        meetings = await self.store.list_meetings(None if manage else user.id, status)
+        return [
+            MeetingAccess(m, mine.get(m.id), manage)
+            for m in meetings
+            if lifecycle_rules.may_see(m, mine.get(m.id), manage)
+        ]
 
     async def open(self, actor: Principal, meeting_id: MeetingId) -> MeetingAccess:
         """The meeting if `actor` may see it; NotFound or Forbidden otherwise."""
@@ -137,13 +147,19 @@ class MeetingService:
         if meeting is None:
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
         if actor.participant is not None and actor.user is None:
-            return MeetingAccess(meeting, actor.participant, can_manage=False)
-        user = require_user(actor)
-        me = await self.store.find_participant(meeting_id, user.id)
-        manage = can_manage_meetings(actor)
-        if me is None and not manage:
-            raise Forbidden("not_a_participant", N_("You are not a participant of this meeting."))
-        return MeetingAccess(meeting, me, manage)
+            access = MeetingAccess(meeting, actor.participant, can_manage=False)
+        else:
+            user = require_user(actor)
+            me = await self.store.find_participant(meeting_id, user.id)
+            manage = can_manage_meetings(actor)
+            if me is None and not manage:
+                raise Forbidden(
+                    "not_a_participant", N_("You are not a participant of this meeting.")
+                )
+            access = MeetingAccess(meeting, me, manage)
+        if not lifecycle_rules.may_see(meeting, access.me, access.can_manage):
+            raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        return access
 
     async def open_for_change(self, actor: Principal, meeting_id: MeetingId) -> Meeting:
         """The meeting if `actor` may change it; Forbidden otherwise."""
@@ -167,8 +183,13 @@ class MeetingService:
         location: str = "",
         room_id: RoomId | None = None,
         recurrence: Recurrence | None = None,
+        status: MeetingStatus = MeetingStatus.SCHEDULED,
     ) -> Meeting:
         require_meeting_manager(actor)
+        if status not in (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED):
+            raise Invalid(
+                "bad_status", N_("A new meeting is a draft or scheduled."), status=status.value
+            )
         now = self.clock.now()
         meeting = _validated(
             Meeting(
@@ -182,6 +203,7 @@ class MeetingService:
                 created_at=now,
                 updated_at=now,
                 room_id=room_id,
+                status=status,
             )
         )
         meeting = self._with_recurrence(meeting, recurrence)
@@ -203,6 +225,7 @@ class MeetingService:
         meeting = await self.open_for_change(actor, meeting_id)
         rule = changes.pop("recurrence") if "recurrence" in changes else recurrence_of(meeting)
         updated = _validated(dataclasses.replace(meeting, updated_at=self.clock.now(), **changes))
+        lifecycle_rules.check_change(meeting, updated)
         updated = self._with_recurrence(updated, rule)
         retimed = (updated.starts_at, updated.ends_at, updated.rrule, updated.series_zone) != (
             meeting.starts_at, meeting.ends_at, meeting.rrule, meeting.series_zone
@@ -219,6 +242,7 @@ class MeetingService:
 
     async def delete(self, actor: Principal, meeting_id: MeetingId) -> None:
         meeting = await self.open_for_change(actor, meeting_id)
+        lifecycle_rules.check_delete(meeting)
         await self.store.delete_meeting(meeting_id)
         logger.info("meeting %s deleted", meeting_id)
         await self._record(actor, AuditAction.MEETING_DELETED, meeting_id, {
@@ -559,6 +583,12 @@ class MeetingService:
         meeting = await self.store.get_meeting(claims.meeting_id)
         if meeting is None:
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        if not lifecycle_rules.may_see(meeting, participant, manages=False):
+            raise Forbidden(
+                "meeting_draft",
+                N_("This meeting is still being prepared: its join link works once it is "
+                   "published."),
+            )  # fmt: skip
         expires = datetime.fromtimestamp(claims.expires_at, tz=self.clock.now().tzinfo)
         return JoinedParticipant(meeting, participant, expires)
 

@@ -4,7 +4,7 @@ and the same types decode what the server accepts, so the two cannot drift apart
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -111,6 +111,8 @@ class MeetingCreate(Request):
     room_id: Id | None = None
     # How it repeats (a series); null: once.
     recurrence: RecurrenceIn | None = None
+    # draft (seen only by those who prepare it, join links not working yet) or scheduled.
+    status: Literal["draft", "scheduled"] = "scheduled"
 
 
 class MeetingUpdate(Request):
@@ -142,6 +144,13 @@ class MeetingOut(msgspec.Struct):
     # A series: how it repeats, and the same as RFC 5545 RRULE text.
     recurrence: RecurrenceOut | None = None
     rrule: str | None = None
+    # draft | scheduled | in_progress | ended | archived (POST …/publish, /open, …).
+    status: str = "scheduled"
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    archived_at: datetime | None = None
+    # The transitions the caller may make now (publish, unpublish, open, close, …).
+    transitions: list[str] = []
 
 
 class ParticipantCreate(Request):

@@ -53,6 +53,8 @@ class Hello(ClientMessage, tag="hello"):
     version: int
     # The last sequence number this client saw: it receives what came after, once.
     last_seq: int = 0
+    # What the client runs on, for the attendance record.
+    device: Literal["tablet", "browser"] = "browser"
 
 
 class Present(ClientMessage, tag="present"):
@@ -220,6 +222,11 @@ class Welcome(ServerMessage, tag="welcome"):
     resumed: bool = False
     annotations: list[Annotation] = []
     chat: list[ChatMessage] = []  # on a fresh start, the latest (CHAT_IN_WELCOME)
+    # The meeting's lifecycle status (draft | scheduled | in_progress | ended | archived).
+    status: str = ""
+    # Nothing can be changed (ended, archived): no drawing, no chat, no page turns. A
+    # delegate of a meeting not opened yet (scheduled) waits: the same for them.
+    read_only: bool = False
 
 
 class Added(ServerMessage, tag="added"):
@@ -299,6 +306,15 @@ class ChatMessage(ServerMessage, tag="chat"):
     at: str  # ISO 8601, UTC
 
 
+class MeetingStatusChanged(ServerMessage, tag="meeting_status"):
+    """The meeting was opened, closed ("meeting closed": the tablets turn read-only and
+    the video room is closed), reopened or archived."""
+
+    status: str
+    # As in `Welcome`, for the receiving client.
+    read_only: bool = False
+
+
 ServerMessages = (
     Welcome
     | Added
@@ -311,4 +327,5 @@ ServerMessages = (
     | Error
     | Pong
     | ChatMessage
+    | MeetingStatusChanged
 )

@@ -17,11 +17,13 @@ from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
+from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
 from meetroom.sessions.agenda import AgendaService
+from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
@@ -48,6 +50,8 @@ class Services:
     user_admin: UserAdmin
     user_import: UserImporter
     groups: GroupService
+    lifecycle: LifecycleService
+    attendance: AttendanceRecorder
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

@@ -175,7 +175,11 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                     joined = True
                     continue
                 if isinstance(message, VIDEO_MESSAGES):
+                    if isinstance(message, v.VideoJoin):
+                        live.joining_video(connection_id)  # not once the meeting ended
                     reply = await video.handle(meeting_id, connection_id, viewer, send, message)
+                    if isinstance(message, v.VideoJoin):
+                        await live.joined_video(meeting_id, connection_id)
                 else:
                     reply = await live.handle(meeting_id, connection_id, message)
             except MeetRoomError as exc:

@@ -10,6 +10,7 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, MeetingId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.meetings.status import require_writable
 from meetroom.records import AgendaItem, Principal
 
 MAX_TITLE = 300
@@ -27,12 +28,16 @@ class AgendaStore(Protocol):
     async def reorder(self, meeting_id: MeetingId, ordered: Sequence[AgendaItemId]) -> None: ...
 
 
-def require_preparer(access: MeetingAccess) -> None:
+def require_preparer(access: MeetingAccess, *, writing: bool = True) -> None:
+    """May change the agenda and documents (`writing`: of a meeting that is not ended
+    or archived), or read what only preparers read."""
     if not access.can_prepare:
         raise Forbidden(
             "not_allowed",
             N_("Only the meeting's chair or secretary can change its agenda and documents."),
         )
+    if writing:
+        require_writable(access.meeting)
 
 
 class AgendaService:

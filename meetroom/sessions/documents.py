@@ -470,7 +470,7 @@ class DocumentService:
 
     async def audit(self, actor: Principal, document_id: DocumentId) -> list[AuditEntry]:
         view = await self.view(actor, document_id)
-        require_preparer(view.access)
+        require_preparer(view.access, writing=False)
         return await self.docs.audit_of(document_id)
 
     async def who_was_shown(self, actor: Principal, trace_code: str) -> WatermarkTrace:
@@ -479,7 +479,7 @@ class DocumentService:
         if trace is None:
             raise NotFound("trace_not_found", N_("No page was shown with this trace code."))
         view = await self.view(actor, trace.document_id)
-        require_preparer(view.access)
+        require_preparer(view.access, writing=False)
         return trace
 
     async def _trace(

@@ -19,9 +19,11 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import DocumentId, MeetingId, ParticipantId
 from meetroom.meetings.service import MeetingService
+from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, encode_json, replace, to_builtins
-from meetroom.records import Grant, LiveOp, Principal
+from meetroom.records import Grant, LiveOp, Meeting, MeetingStatus, Principal
+from meetroom.sessions.attendance import AttendanceRecorder, Attendee
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_state import Annotations
 
@@ -29,6 +31,11 @@ logger = logging.getLogger(__name__)
 
 MAX_DRAWINGS = 8  # strokes one connection may have in progress at once
 PRESENCE_INTERVAL = 0.25  # seconds between two presence lists to the chair
+# What changes the session: refused once the meeting ended (see meetings/status.py).
+WRITES = (
+    p.Present, p.ForceFollow, p.HandOver, p.OpenShared, p.StrokeStart, p.StrokePoints,
+    p.StrokeEnd, p.AddNote, p.Erase, p.Undo, p.Redo, p.ChatSend,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,7 @@ class _Meeting:
     connections: dict[str, _Connection] = field(default_factory=dict)
     presence_at: float = float("-inf")  # loop time of the last presence list sent
     presence_due: asyncio.TimerHandle | None = None
+    status: MeetingStatus = MeetingStatus.SCHEDULED
 
 
 def _topic(meeting_id: MeetingId) -> str:
@@ -76,7 +84,9 @@ class LiveService:
         bus: LiveBus,
         documents: DocumentPages,
         clock: Clock,
+        attendance: AttendanceRecorder | None = None,
     ) -> None:
+        self.attendance = attendance
         self.meetings = meetings
         self.store = store
         self.bus = bus
@@ -135,6 +145,8 @@ class LiveService:
                         resumed=resume,
                         annotations=[] if resume else meeting.annotations.visible_to(viewer.key),
                         chat=[] if resume else meeting.annotations.recent_chat(),
+                        status=meeting.status.value,
+                        read_only=read_only_live(meeting.status, Grant.MODERATOR in viewer.grants),
                     )
                 )
             )
@@ -160,6 +172,9 @@ class LiveService:
         finally:
             meeting.lock.release()
         self._publish_presence(meeting)
+        if self.attendance is not None:
+            who = Attendee(viewer.key, viewer.name, viewer.role)
+            await self.attendance.joined(meeting_id, who, connection_id, hello.device)
 
     async def leave(self, meeting_id: MeetingId, connection_id: str) -> None:
         meeting = self._joined.pop(connection_id, None)
@@ -169,6 +184,8 @@ class LiveService:
             connection = meeting.connections.pop(connection_id, None)
             if connection is not None:
                 connection.unsubscribe()
+                if self.attendance is not None:
+                    await self.attendance.left(meeting_id, connection.viewer.key, connection_id)
             if not meeting.connections and self._live.get(meeting_id) is meeting:
                 # Loaded again from the store by the next client to join.
                 del self._live[meeting_id]
@@ -181,6 +198,9 @@ class LiveService:
             meeting = self._live.get(meeting_id)
             if meeting is None:
                 meeting = _Meeting(meeting_id)
+                found = await self.meetings.store.get_meeting(meeting_id)
+                if found is not None:
+                    meeting.status = found.status
                 last_seq, stored = await self.store.state(meeting_id)
                 meeting.last_seq = last_seq
                 if stored:
@@ -223,6 +243,8 @@ class LiveService:
         meeting = self._joined[connection_id]
         connection = meeting.connections[connection_id]
         viewer = connection.viewer
+        if isinstance(message, WRITES):
+            require_live_write(meeting.status, Grant.MODERATOR in viewer.grants)
         match message:
             case p.Ping():
                 return p.Pong()
@@ -313,6 +335,47 @@ class LiveService:
             case p.Hello():
                 raise Invalid("already_joined", N_("This connection has joined already."))
         raise Invalid("unknown_type", N_("Unknown message type."))
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def joining_video(self, connection_id: str) -> None:
+        """Refuse the video of a meeting that ended: its room was closed with it."""
+        meeting = self._joined.get(connection_id)
+        if meeting is not None and meeting.status in (MeetingStatus.ENDED, MeetingStatus.ARCHIVED):
+            require_live_write(meeting.status, moderator=True)
+
+    async def joined_video(self, meeting_id: MeetingId, connection_id: str) -> None:
+        meeting = self._joined.get(connection_id)
+        connection = meeting.connections.get(connection_id) if meeting else None
+        if self.attendance is not None and connection is not None:
+            await self.attendance.used(meeting_id, connection.viewer.key, "video")
+
+    async def status_changed(self, meeting: Meeting, before: MeetingStatus) -> None:
+        """Every connected client learns the new status at once (on closing: "meeting
+        closed", the tablets turn read-only), then attendance starts or stops counting."""
+        live = self._live.get(meeting.id)
+        if live is not None:
+            async with live.lock:
+                live.status = meeting.status
+                moderators = frozenset(
+                    c.viewer.key for c in live.connections.values()
+                    if Grant.MODERATOR in c.viewer.grants
+                )  # fmt: skip
+                others = frozenset(
+                    c.viewer.key for c in live.connections.values()
+                ) - moderators  # fmt: skip
+                for audience, moderator in ((moderators, True), (others, False)):
+                    if not audience:
+                        continue
+                    event = p.MeetingStatusChanged(
+                        status=meeting.status.value,
+                        read_only=read_only_live(meeting.status, moderator),
+                    )
+                    self.bus.publish(
+                        _topic(meeting.id), Envelope(encode_json(event), audience=audience)
+                    )
+        if self.attendance is not None:
+            await self.attendance.status_changed(meeting, before)
 
     # -- presenter ---------------------------------------------------------------------
 

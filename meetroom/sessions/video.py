@@ -17,7 +17,7 @@ from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import encode_json
-from meetroom.records import Grant, MeetingRole
+from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.live import Viewer
 from meetroom.sessions.video_ports import MediaEvents, MediaRouter, PublishedTrackView
 
@@ -192,6 +192,20 @@ class VideoService:
                 await self.media.leave(room.id, peer)
         except Exception:
             logger.exception("closing the media of %s in room %s failed", peer, room.id)
+
+    async def close_room(self, meeting_id: str, reason: str = "closed") -> None:
+        """Everyone out of a meeting's video (the meeting was closed)."""
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return
+        for peer, member in list(room.peers.items()):
+            member.send(encode_json(v.VideoLeft(reason=reason)))
+            await self.leave(meeting_id, peer)
+
+    async def status_changed(self, meeting: Meeting, before: MeetingStatus) -> None:
+        """A closed meeting closes its video room (see meetings/lifecycle.py)."""
+        if meeting.status is MeetingStatus.ENDED:
+            await self.close_room(meeting.id)
 
     async def close(self) -> None:
         for room in list(self._rooms.values()):

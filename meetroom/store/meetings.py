@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
-from meetroom.records import Grant, Meeting, MeetingRole, Participant
+from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Participant
 from meetroom.store.database import Database
 from meetroom.store.schema import app_state, meetings, participants, rooms
 
@@ -42,6 +42,10 @@ def _meeting(row: Any) -> Meeting:
         rrule=row.rrule,
         series_zone=row.series_zone,
         series_until=row.series_until,
+        status=MeetingStatus(row.status),
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        archived_at=row.archived_at,
     )
 
 
@@ -124,6 +128,7 @@ class SqlMeetingStore:
                         id=meeting.id,
                         created_by=meeting.created_by,
                         created_at=meeting.created_at,
+                        status=meeting.status.value,
                         **_meeting_values(meeting),
                     )
                 )
@@ -196,9 +201,13 @@ class SqlMeetingStore:
             row = (await conn.execute(meetings.select().where(meetings.c.id == meeting_id))).first()
         return _meeting(row) if row else None
 
-    async def list_meetings(self, user_id: UserId | None = None) -> list[Meeting]:
-        """All meetings, or only those `user_id` takes part in."""
+    async def list_meetings(
+        self, user_id: UserId | None = None, status: MeetingStatus | None = None
+    ) -> list[Meeting]:
+        """All meetings, or only those `user_id` takes part in (and in this status)."""
         query = meetings.select().order_by(meetings.c.starts_at, meetings.c.id)
+        if status is not None:
+            query = query.where(meetings.c.status == status.value)
         if user_id is not None:
             query = query.where(
                 meetings.c.id.in_(
@@ -220,6 +229,23 @@ class SqlMeetingStore:
         except IntegrityError as exc:
             await self._raise_room_taken(exc, meeting)
             raise
+        return bool(result.rowcount)
+
+    async def set_status(self, meeting: Meeting, expected: MeetingStatus) -> bool:
+        """Save `meeting`'s status and its times if it is still in `expected` (False if
+        it changed meanwhile): two chairs pressing at once make one transition."""
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                meetings.update()
+                .where(meetings.c.id == meeting.id, meetings.c.status == expected.value)
+                .values(
+                    status=meeting.status.value,
+                    opened_at=meeting.opened_at,
+                    closed_at=meeting.closed_at,
+                    archived_at=meeting.archived_at,
+                    updated_at=meeting.updated_at,
+                )
+            )
         return bool(result.rowcount)
 
     async def delete_meeting(self, meeting_id: MeetingId) -> bool:

@@ -136,6 +136,7 @@ class SqlSeriesWriter:
                 id=meeting.id,
                 created_by=meeting.created_by,
                 created_at=meeting.created_at,
+                status=meeting.status.value,
                 **_meeting_values(meeting),
             )
         )

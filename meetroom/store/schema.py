@@ -125,6 +125,11 @@ meetings = sa.Table(
     sa.Column("rrule", sa.Text, nullable=True),
     sa.Column("series_zone", sa.String(64), nullable=True),
     sa.Column("series_until", UtcDateTime, nullable=True),
+    # draft | scheduled | in_progress | ended | archived (migration 0009).
+    sa.Column("status", sa.String(16), nullable=False, default="scheduled", index=True),
+    sa.Column("opened_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("archived_at", UtcDateTime, nullable=True),
 )
 
 # Meeting rooms. Created before `meetings` refers to them (migration 0004).
@@ -415,3 +420,24 @@ meeting_overrides = sa.Table(
     sa.Column("room_id", ID, sa.ForeignKey("rooms.id", ondelete="SET NULL"), nullable=True,
               index=True),
 )  # fmt: skip
+# Who attended a meeting while it was in progress: one row per person (every device
+# and reconnection merged). No foreign key to participants: the record outlives them.
+attendance = sa.Table(
+    "attendance",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("person", sa.String(40), primary_key=True),
+    sa.Column("participant_id", ID, nullable=True),
+    sa.Column("user_id", ID, nullable=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("first_joined_at", UtcDateTime, nullable=False),
+    sa.Column("last_left_at", UtcDateTime, nullable=True),
+    # Seconds present in closed intervals; present_since starts the open one.
+    sa.Column("seconds", sa.Integer, nullable=False),
+    sa.Column("joins", sa.Integer, nullable=False),
+    # Comma-separated: tablet, browser, video.
+    sa.Column("how", sa.String(40), nullable=False),
+    sa.Column("present_since", UtcDateTime, nullable=True),
+)

@@ -19,6 +19,8 @@ from meetroom.protocol.api import (
     ParticipantUpdate,
 )
 from meetroom.protocol.codec import UNSET
+from meetroom.records import MeetingStatus
+from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.occurrences import recurrence_in
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
@@ -35,7 +37,9 @@ def _participant_id(request: web.Request) -> ParticipantId:
 
 
 async def list_meetings(request: web.Request) -> list[MeetingOut]:
-    return [meeting_out(a) for a in await services(request).meetings.list_for(principal(request))]
+    status = status_filter(request.query.get("status"))
+    listed = await services(request).meetings.list_for(principal(request), status)
+    return [meeting_out(a) for a in listed]
 
 
 async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOut:
@@ -50,6 +54,7 @@ async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOu
         location=body.location,
         room_id=RoomId(body.room_id) if body.room_id else None,
         recurrence=recurrence_in(request, body.recurrence),
+        status=MeetingStatus(body.status),
     )
     return meeting_out(await svc.open(who, meeting.id))
 
@@ -226,7 +231,8 @@ ENDPOINTS = [
         "Meetings the caller may see",
         "meetings",
         response=list[MeetingOut],
-        errors=(401,),
+        errors=(400, 401),
+        query=(("status", "string", "Only meetings in this status (draft, scheduled, …)"),),
     ),
     Endpoint(
         "POST",

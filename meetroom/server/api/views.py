@@ -7,6 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from meetroom.meetings import lifecycle
 from meetroom.meetings.recurrence import Recurrence, recurrence_of
 from meetroom.meetings.service import MeetingAccess
 from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
@@ -46,6 +47,11 @@ def meeting_out(access: MeetingAccess) -> MeetingOut:
         room_id=m.room_id,
         recurrence=recurrence_out(recurrence_of(m)),
         rrule=m.rrule,
+        status=m.status.value,
+        opened_at=m.opened_at,
+        closed_at=m.closed_at,
+        archived_at=m.archived_at,
+        transitions=[t.value for t in lifecycle.allowed(access)],
     )
 
 

@@ -12,6 +12,7 @@ from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.records import Classification, Meeting, MeetingRole
+from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.views import join_url
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import (
@@ -20,6 +21,7 @@ from meetroom.server.pages.forms import (
     parse_local_datetime,
     redirect,
 )
+from meetroom.server.pages.lifecycle import status_context
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import start_join_session
@@ -45,11 +47,13 @@ async def meeting_list(request: web.Request) -> web.StreamResponse:
     if who.meeting_scope is not None:
         raise redirect(f"/m/{who.meeting_scope}")
     require_user(who)
-    accesses = await services(request).meetings.list_for(who)
+    status = status_filter(request.query.get("status"))
+    accesses = await services(request).meetings.list_for(who, status)
     return render(
         request,
         "meetings/list.html",
         accesses=accesses,
+        status_filter=status.value if status else "",
         can_create=can_manage_meetings(who),
         notice=request.query.get("notice"),
     )
@@ -183,6 +187,7 @@ async def render_detail(
         "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
         **await agenda_context(request, access.meeting.id),
         **await series_context(request, access.meeting),
+        **await status_context(request, access),
     }
     context.update(extra)
     return render(request, "meetings/detail.html", status=status, **context)
@@ -300,6 +305,7 @@ async def _render_room(request: web.Request, template: str, projector: bool) -> 
         meeting=access.meeting,
         live_data=live_data(access.meeting, context, projector),
         **context,
+        **await status_context(request, access),
     )
 
 

@@ -14,6 +14,7 @@ import { track, isLeaving } from "./loads.js";
 import { VideoPanel } from "./video-panel.js";
 import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
+import { LifecycleView } from "./lifecycle.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -79,6 +80,7 @@ function start() {
     other: (msg) => {
       video.message(msg);
       chat.message(msg);
+      lifecycle.message(msg);
     },
   });
   // The video room and the chat, in a panel beside (or over) the document.
@@ -95,6 +97,9 @@ function start() {
   document.addEventListener("visibilitychange", () => {
     if (panel.shows("chat")) chat.seen();
   });
+  const lifecycle = new LifecycleView(root, translator(readJson("lifecycle-text")), toasts, () =>
+    session.isModerator(),
+  );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
   const draw = new DrawInput(view, {
@@ -237,6 +242,7 @@ function start() {
   // -- what the server says ---------------------------------------------------------
 
   function onWelcome(msg, first) {
+    lifecycle.welcome(msg);
     chat.welcome(msg);
     video.welcome(msg);
     const state = session.state;

@@ -23,6 +23,10 @@ export class LiveSession {
   constructor(data, handlers, { readOnly = false } = {}) {
     this.handlers = handlers;
     this.readOnly = readOnly; // the projector: shows, never sends operations
+    // The meeting ended or is archived (or, for a delegate, is not opened yet): it can be
+    // looked at, not changed. Told by the welcome and by `meeting_status`.
+    this.locked = false;
+    this.meetingStatus = "";
     this.me = null;
     this.state = {};
     this.welcomes = 0;
@@ -73,10 +77,11 @@ export class LiveSession {
 
   /** Moderators and the participant the chair handed over to turn everyone's pages. */
   mayPresent() {
-    return this.isModerator() || this.isPresenter();
+    return !this.locked && (this.isModerator() || this.isPresenter());
   }
 
   mayDrawShared() {
+    if (this.locked) return false;
     return this.hasGrant("can_annotate_shared") || Boolean(this.state.shared_open) || this.isPresenter();
   }
 
@@ -88,6 +93,8 @@ export class LiveSession {
       return;
     }
     this.me = msg;
+    this.locked = Boolean(msg.read_only);
+    this.meetingStatus = msg.status || "";
     const old = this.state;
     this.state = msg.state || {};
     this.welcomes += 1;
@@ -113,6 +120,11 @@ export class LiveSession {
       }
       case "presence":
         this.handlers.presence?.(msg.people || []);
+        break;
+      case "meeting_status":
+        this.locked = Boolean(msg.read_only);
+        this.meetingStatus = msg.status;
+        this.handlers.other?.(msg);
         break;
       case "ack": {
         this.inFlight.delete(msg.op_id);
@@ -176,6 +188,7 @@ export class LiveSession {
 
   /** An operation to store: queued (and kept) until acknowledged. */
   commit(msg, extra = {}) {
+    if (this.locked) return; // the server would refuse it
     this.model.queue(msg, extra);
     this.flush();
   }

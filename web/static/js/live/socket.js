@@ -67,7 +67,9 @@ export class LiveSocket {
       if (this.ws !== ws) return;
       this.lastHeard = Date.now();
       this.sentHelloSeq = this.lastSeq;
-      ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, last_seq: this.lastSeq }));
+      // The device kind is for the attendance record only.
+      const device = window.matchMedia?.("(pointer: coarse)").matches ? "tablet" : "browser";
+      ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, last_seq: this.lastSeq, device }));
     });
     ws.addEventListener("message", (event) => {
       if (this.ws !== ws) return;
