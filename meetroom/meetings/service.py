@@ -13,7 +13,13 @@ from meetroom.auth.tokens import JoinClaims
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, new_id
-from meetroom.meetings.ports import JoinSigner, MeetingStore, RoomBooking, UserDirectory
+from meetroom.meetings.ports import (
+    JoinSigner,
+    MeetingStore,
+    MeetingWatcher,
+    RoomBooking,
+    UserDirectory,
+)
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES, default_grants
 from meetroom.records import Grant, Meeting, MeetingRole, Participant, Principal
 
@@ -76,6 +82,11 @@ class MeetingService:
         self.clock = clock
         self.join_link_grace = join_link_grace
         self.rooms = rooms
+        # Told of every change after it is stored (see `watch`).
+        self.watchers: list[MeetingWatcher] = []
+
+    def watch(self, watcher: MeetingWatcher) -> None:
+        self.watchers.append(watcher)
 
     # -- access ----------------------------------------------------------------
 
@@ -172,12 +183,17 @@ class MeetingService:
         # The store refuses an overlapping booking of the room (room_taken), atomically.
         if not await self.store.save_meeting(updated):
             raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
+        for watcher in self.watchers:
+            await watcher.meeting_changed(actor, meeting, updated)
         return updated
 
     async def delete(self, actor: Principal, meeting_id: MeetingId) -> None:
-        await self.open_for_change(actor, meeting_id)
+        meeting = await self.open_for_change(actor, meeting_id)
+        people = await self.store.list_participants(meeting_id) if self.watchers else []
         await self.store.delete_meeting(meeting_id)
         logger.info("meeting %s deleted", meeting_id)
+        for watcher in self.watchers:
+            await watcher.meeting_deleted(actor, meeting, people)
 
     # -- participants ----------------------------------------------------------
 
@@ -220,6 +236,8 @@ class MeetingService:
             )
         )
         await self.store.add_participant(participant)
+        for watcher in self.watchers:
+            await watcher.participant_added(actor, meeting, participant)
         return participant
 
     async def get_participant(
@@ -256,9 +274,11 @@ class MeetingService:
     async def remove_participant(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
     ) -> None:
-        await self.open_for_change(actor, meeting_id)
-        await self._participant_of(meeting_id, participant_id)
+        meeting = await self.open_for_change(actor, meeting_id)
+        participant = await self._participant_of(meeting_id, participant_id)
         await self.store.delete_participant(participant_id)
+        for watcher in self.watchers:
+            await watcher.participant_removed(actor, meeting, participant)
 
     async def reissue_join_link(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId

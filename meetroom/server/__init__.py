@@ -17,6 +17,7 @@ from meetroom.config import Settings, bundled_path
 from meetroom.server import edge, middlewares
 from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import documents as api_documents
+from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api.openapi import openapi_document
@@ -27,6 +28,7 @@ from meetroom.server.i18n import Catalogs
 from meetroom.server.live_socket import LIVE_SOCKETS, close_live_sockets, live_socket
 from meetroom.server.pages import account as account_pages
 from meetroom.server.pages import documents as document_pages
+from meetroom.server.pages import invitations as invitation_pages
 from meetroom.server.pages import meetings as meeting_pages
 from meetroom.server.pages import rooms as room_pages
 from meetroom.server.templating import install_i18n
@@ -41,6 +43,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_meetings.ENDPOINTS,
     *api_documents.ENDPOINTS,
     *api_rooms.ENDPOINTS,
+    *api_invitations.ENDPOINTS,
 ]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024
@@ -98,7 +101,9 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(document_pages.routes)
     app.router.add_routes(room_pages.routes)
+    app.router.add_routes(invitation_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
+    app.router.add_get("/calendar/{token}.ics", api_invitations.calendar_feed)
     app[LIVE_SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(close_live_sockets)
     app.router.add_static("/static", root / "static", append_version=False)

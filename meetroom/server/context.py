@@ -13,6 +13,9 @@ from aiohttp import web
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
+from meetroom.meetings.feed import CalendarFeedService
+from meetroom.meetings.invitations import InvitationService
+from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
 from meetroom.scheduling.rooms import RoomService
@@ -40,6 +43,10 @@ class Services:
     state: KeyValue
     secret: bytes
     rooms: RoomService
+    invitations: InvitationService
+    calendar_feed: CalendarFeedService
+    # None: no SMTP server configured, no mail is sent.
+    mail: MailDelivery | None
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

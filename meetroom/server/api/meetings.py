@@ -18,6 +18,7 @@ from meetroom.protocol.api import (
     ParticipantUpdate,
 )
 from meetroom.protocol.codec import UNSET
+from meetroom.server.api.invitations import uid_host
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
 from meetroom.server.context import base_url, principal, services
@@ -163,7 +164,7 @@ async def meeting_ics(request: web.Request) -> web.StreamResponse:
         location = ", ".join(x for x in (room.name, room.location, meeting.location) if x)
     base = base_url(request)
     event = ics.meeting_event(
-        meeting, f"{base}/meetings/{meeting.id}", location, host=request.host.split(":")[0]
+        meeting, f"{base}/meetings/{meeting.id}", location, host=uid_host(request)
     )
     return web.Response(
         text=ics.calendar([event]),

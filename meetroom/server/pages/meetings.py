@@ -14,6 +14,7 @@ from meetroom.meetings.service import can_manage_meetings, require_meeting_manag
 from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.views import join_url
 from meetroom.server.context import principal, services
+from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.forms import (
     form_fields,
     local_input_value,
@@ -170,6 +171,8 @@ async def render_detail(
         "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
         **await agenda_context(request, access.meeting.id),
     }
+    if access.can_manage:
+        context.update(await invitation_context(request, access.meeting.id))
     context.update(extra)
     return render(request, "meetings/detail.html", status=status, **context)
 
