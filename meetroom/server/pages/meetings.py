@@ -14,13 +14,13 @@ from meetroom.meetings.service import can_manage_meetings, require_meeting_manag
 from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.views import join_url
 from meetroom.server.context import principal, services
-from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.forms import (
     form_fields,
     local_input_value,
     parse_local_datetime,
     redirect,
 )
+from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import start_join_session
 
