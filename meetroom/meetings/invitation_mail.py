@@ -79,25 +79,30 @@ def compose(texts: MailTexts, f: MailFacts) -> MailBody:
         facts.append((t(N_("Where")), f.location))
     live = f.kind is not MailKind.CANCELLATION
 
-    text = [t(N_("Dear {name},"), name=f.recipient_name), "", intro, ""]
+    greeting = t(N_("Dear {name},"), name=f.recipient_name)
+    agenda_label = t(N_("Agenda"))
+    link_label = t(N_("Your personal join link (do not pass it on):"))
+    join_label = t(N_("Join the meeting"))
+    calendar_note = t(N_("The attached calendar file updates the meeting in your calendar."))
+    footer = t(N_("This message was sent by MeetRoom; replies to it are not read."))
+
+    text = [greeting, "", intro, ""]
     text += [f"{label}: {value}" for label, value in facts]
     if live and f.agenda:
-        text += ["", t(N_("Agenda")) + ":"]
+        text += ["", agenda_label + ":"]
         text += [f"  {n}. {item}" for n, item in enumerate(f.agenda, start=1)]
     if live and f.join_url:
-        text += ["", t(N_("Your personal join link (do not pass it on):")), f.join_url]
+        text += ["", link_label, f.join_url]
         if f.link_expires_at is not None:
             until = texts.when(f.link_expires_at, f.locale, f.zone)
             text.append(t(N_("It works until {when}."), when=until))
-    calendar_note = t(N_("The attached calendar file updates the meeting in your calendar."))
-    footer = t(N_("This message was sent by MeetRoom; replies to it are not read."))
     text += ["", calendar_note, "", "-- ", footer]
 
     e = html.escape
     parts = [
         f'<!DOCTYPE html><html lang="{e(f.locale)}"><head><meta charset="utf-8">',
         f"<title>{e(subject)}</title></head><body>",
-        f"<p>{e(t(N_('Dear {name},'), name=f.recipient_name))}</p>",
+        f"<p>{e(greeting)}</p>",
         f"<p>{e(intro)}</p>",
         "<table>",
         *(
@@ -107,13 +112,11 @@ def compose(texts: MailTexts, f: MailFacts) -> MailBody:
         "</table>",
     ]
     if live and f.agenda:
-        parts.append(f"<p><strong>{e(t(N_('Agenda')))}</strong></p><ol>")
+        parts.append(f"<p><strong>{e(agenda_label)}</strong></p><ol>")
         parts += [f"<li>{e(item)}</li>" for item in f.agenda]
         parts.append("</ol>")
     if live and f.join_url:
-        parts.append(f'<p><a href="{e(f.join_url)}">{e(t(N_("Join the meeting")))}</a></p>')
-        parts.append(
-            f"<p>{e(t(N_('Your personal join link (do not pass it on):')))}<br>{e(f.join_url)}</p>"
-        )
+        parts.append(f'<p><a href="{e(f.join_url)}">{e(join_label)}</a></p>')
+        parts.append(f"<p>{e(link_label)}<br>{e(f.join_url)}</p>")
     parts += [f"<p>{e(calendar_note)}</p>", f"<p><small>{e(footer)}</small></p>", "</body></html>"]
     return MailBody(subject=subject, text="\n".join(text) + "\n", html="\n".join(parts) + "\n")
