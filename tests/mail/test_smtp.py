@@ -25,9 +25,7 @@ def mail(recipient: str = "lan@example.vn") -> OutgoingMail:
         subject="Giấy mời họp: Họp giao ban, 1 thg 12, 2026",
         text="Kính gửi chị Lan,\nhttp://meet.lan/j/abc\n",
         html="<p>Kính gửi chị Lan,</p>",
-        attachments=(
-            MailAttachment("invite.ics", "text/calendar", ICS, (("method", "REQUEST"),)),
-        ),
+        attachments=(MailAttachment("invite.ics", "text/calendar", ICS, (("method", "REQUEST"),)),),
         created_at=NOW,
     )
 

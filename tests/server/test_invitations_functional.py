@@ -159,8 +159,8 @@ async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailSer
     site.clock.advance(timedelta(minutes=2))
     await api.call("PATCH", f"/api/meetings/{mid}", {"description": "Mang theo tài liệu"})
     later = starts + timedelta(hours=1)
-    await api.call("PATCH", f"/api/meetings/{mid}", {"starts_at": iso(later),
-                                                     "ends_at": iso(later + timedelta(hours=2))})  # fmt: skip
+    moved = {"starts_at": iso(later), "ends_at": iso(later + timedelta(hours=2))}
+    await api.call("PATCH", f"/api/meetings/{mid}", moved)
     messages = await smtp.inbox.wait_for(4)
     updates = {to(m): m for m in messages[2:]}
     assert set(updates) == {"lan@example.vn", "bob@example.org"}
@@ -222,8 +222,8 @@ async def test_send_invitations_to_all_or_to_those_not_invited(
 
     # The page's button does the same.
     csrf = await page_csrf(site.client, f"/meetings/{mid}")
-    resp = await site.client.post(f"/meetings/{mid}/invitations",
-                                  data={"_csrf": csrf, "to": "all"}, allow_redirects=False)  # fmt: skip
+    form = {"_csrf": csrf, "to": "all"}
+    resp = await site.client.post(f"/meetings/{mid}/invitations", data=form, allow_redirects=False)
     assert resp.status == 303 and "notice=invitations_queued&n=1" in resp.headers["Location"]
     await smtp.inbox.wait_for(3)
 
