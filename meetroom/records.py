@@ -390,6 +390,20 @@ class QueuedMail:
 
 
 @dataclass(frozen=True, slots=True)
+class MailState:
+    """What became of one queued mail, without its contents."""
+
+    id: str
+    kind: MailKind | None
+    participant_id: ParticipantId | None
+    status: MailStatus
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarCancellation:
     """A meeting gone from one user's calendar (deleted, or the user removed from it),
     kept for a while so that subscribed calendars learn it was cancelled."""

@@ -33,12 +33,12 @@ from meetroom.records import (
     AgendaItem,
     MailAttachment,
     MailKind,
+    MailState,
     MailStatus,
     Meeting,
     OutgoingMail,
     Participant,
     Principal,
-    QueuedMail,
     Room,
     User,
 )
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 class Outbox(Protocol):
     async def enqueue(self, mails: Sequence[OutgoingMail]) -> None: ...
-    async def for_meeting(self, meeting_id: MeetingId) -> list[QueuedMail]: ...
+    async def states_for_meeting(self, meeting_id: MeetingId) -> list[MailState]: ...
 
 
 class AgendaItems(Protocol):
@@ -171,11 +171,11 @@ class InvitationService:
     ) -> dict[ParticipantId, Delivery]:
         await self.meetings.open_for_change(actor, meeting_id)
         latest: dict[ParticipantId, Delivery] = {}
-        for q in await self.outbox.for_meeting(meeting_id):
-            if q.mail.participant_id is None or q.mail.kind is None:
+        for m in await self.outbox.states_for_meeting(meeting_id):
+            if m.participant_id is None or m.kind is None:
                 continue
-            latest[q.mail.participant_id] = Delivery(
-                q.mail.kind, q.status, q.attempts, q.last_error, q.mail.created_at, q.sent_at
+            latest[m.participant_id] = Delivery(
+                m.kind, m.status, m.attempts, m.last_error, m.created_at, m.sent_at
             )
         return latest
 
@@ -244,15 +244,15 @@ class InvitationService:
 
     async def _invited(self, meeting_id: MeetingId) -> set[ParticipantId]:
         """Participants sent (or about to be sent) an invitation or an update."""
-        latest: dict[ParticipantId, QueuedMail] = {}
-        for q in await self.outbox.for_meeting(meeting_id):
-            if q.mail.participant_id is not None:
-                latest[q.mail.participant_id] = q
+        latest: dict[ParticipantId, MailState] = {}
+        for m in await self.outbox.states_for_meeting(meeting_id):
+            if m.participant_id is not None:
+                latest[m.participant_id] = m
         return {
             pid
-            for pid, q in latest.items()
-            if q.mail.kind in (MailKind.INVITATION, MailKind.UPDATE)
-            and q.status is not MailStatus.FAILED
+            for pid, m in latest.items()
+            if m.kind in (MailKind.INVITATION, MailKind.UPDATE)
+            and m.status is not MailStatus.FAILED
         }
 
     async def _user_of(self, p: Participant) -> User | None:

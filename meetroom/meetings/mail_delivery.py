@@ -22,8 +22,10 @@ LEASE = timedelta(minutes=5)
 BATCH = 20
 # How often the task looks for due mail when nothing wakes it (real seconds).
 POLL_SECONDS = 15.0
-# Sent mail keeps its record, but its body (a personal join link) only this long.
+# Sent mail keeps its record, but its body (a personal join link) only this long;
+# looked at hourly.
 KEEP_CONTENTS = timedelta(days=30)
+FORGET_EVERY = timedelta(hours=1)
 
 
 class DeliveryOutbox(Protocol):
@@ -48,6 +50,7 @@ class MailDelivery:
         self.transport = transport
         self.clock = clock
         self._wake = asyncio.Event()
+        self._forgotten_at: datetime | None = None
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -83,13 +86,21 @@ class MailDelivery:
         await self.outbox.mark_sent(mail.id, attempts, self.clock.now())
         return 1
 
+    async def _forget_old_contents(self) -> None:
+        now = self.clock.now()
+        if self._forgotten_at is None or now - self._forgotten_at >= FORGET_EVERY:
+            self._forgotten_at = now
+            forgotten = await self.outbox.forget_contents(now - KEEP_CONTENTS)
+            if forgotten:
+                logger.info("blanked the contents of %d mail(s) sent long ago", forgotten)
+
     async def run(self) -> None:
         """Until cancelled: deliver what is due, then wait for a wake-up or the poll."""
         while True:
             self._wake.clear()
             try:
                 await self.deliver_due()
-                await self.outbox.forget_contents(self.clock.now() - KEEP_CONTENTS)
+                await self._forget_old_contents()
             except Exception:
                 logger.exception("mail delivery pass failed")
             with contextlib.suppress(TimeoutError):

@@ -10,7 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from meetroom.ids import MeetingId, ParticipantId
-from meetroom.records import MailAttachment, MailKind, MailStatus, OutgoingMail, QueuedMail
+from meetroom.records import (
+    MailAttachment,
+    MailKind,
+    MailState,
+    MailStatus,
+    OutgoingMail,
+    QueuedMail,
+)
 from meetroom.store.database import Database
 from meetroom.store.schema import mail_outbox
 
@@ -100,9 +107,13 @@ class SqlMailOutbox:
             .order_by(mail_outbox.c.next_attempt_at, mail_outbox.c.id)
             .limit(limit)
         )
+        async with self.db.connect() as conn:
+            candidates = (await conn.execute(due)).all()
         taken: list[str] = []
-        async with self.db.begin() as conn:
-            for mail_id, due_at in (await conn.execute(due)).all():
+        # One short write each (no read before it in the transaction): on SQLite a
+        # read-then-write transaction can fail at once when another writer got first.
+        for mail_id, due_at in candidates:
+            async with self.db.begin() as conn:
                 result = await conn.execute(
                     mail_outbox.update()
                     .where(
@@ -112,10 +123,11 @@ class SqlMailOutbox:
                     )
                     .values(next_attempt_at=lease_until)
                 )
-                if result.rowcount:
-                    taken.append(mail_id)
-            if not taken:
-                return []
+            if result.rowcount:
+                taken.append(mail_id)
+        if not taken:
+            return []
+        async with self.db.connect() as conn:
             rows = await conn.execute(
                 mail_outbox.select()
                 .where(mail_outbox.c.id.in_(taken))
@@ -148,15 +160,38 @@ class SqlMailOutbox:
                 mail_outbox.update().where(mail_outbox.c.id == mail_id).values(**values)
             )
 
-    async def for_meeting(self, meeting_id: MeetingId) -> list[QueuedMail]:
-        """Every mail about one meeting, oldest first."""
+    async def states_for_meeting(self, meeting_id: MeetingId) -> list[MailState]:
+        """What became of every mail about one meeting, oldest first (no contents)."""
+        c = mail_outbox.c
+        query = (
+            sa.select(
+                c.id,
+                c.kind,
+                c.participant_id,
+                c.status,
+                c.attempts,
+                c.last_error,
+                c.created_at,
+                c.sent_at,
+            )  # fmt: skip
+            .where(c.meeting_id == meeting_id)
+            .order_by(c.created_at, c.id)
+        )
         async with self.db.connect() as conn:
-            rows = await conn.execute(
-                mail_outbox.select()
-                .where(mail_outbox.c.meeting_id == meeting_id)
-                .order_by(mail_outbox.c.created_at, mail_outbox.c.id)
+            rows = await conn.execute(query)
+        return [
+            MailState(
+                id=r.id,
+                kind=MailKind(r.kind) if r.kind else None,
+                participant_id=ParticipantId(r.participant_id) if r.participant_id else None,
+                status=MailStatus(r.status),
+                attempts=r.attempts,
+                last_error=r.last_error,
+                created_at=r.created_at,
+                sent_at=r.sent_at,
             )
-        return [_queued(r) for r in rows]
+            for r in rows
+        ]
 
     async def get(self, mail_id: str) -> QueuedMail | None:
         async with self.db.connect() as conn:

@@ -307,7 +307,7 @@ async def test_without_an_smtp_server_nothing_is_queued(site: Site) -> None:
     await api.call("POST", f"/api/meetings/{mid}/participants", {"user_id": lan}, expect=201)
     await api.call("PATCH", f"/api/meetings/{mid}", {"title": "Đổi tên"})
     assert site.services.mail is None
-    assert await site.services.invitations.outbox.for_meeting(mid) == []
+    assert await site.services.invitations.outbox.states_for_meeting(mid) == []
     error = await api.call("POST", f"/api/meetings/{mid}/invitations", {}, expect=409)
     assert error["error"]["code"] == "mail_not_configured"
     page = await (await site.client.get(f"/meetings/{mid}")).text()
