@@ -146,6 +146,10 @@ class InvitationService:
                 "mail_not_configured",
                 N_("E-mail is not set up on this server (no SMTP server in the settings)."),
             )
+        if not sends_invitations(meeting):
+            raise Conflict(
+                "meeting_not_scheduled", N_("Invitations go out once the meeting is scheduled.")
+            )
         people = await self.meetings.store.list_participants(meeting_id)
         invited = await self._invited(meeting_id) if only_new else set()
         results: list[InvitationResult] = []
