@@ -14,6 +14,7 @@ from meetroom.accounts.audit import AuditLog
 from meetroom.accounts.csv_import import UserImporter
 from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService, LoginPolicy
+from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
 from meetroom.auth.turn import turn_credentials
@@ -25,12 +26,19 @@ from meetroom.docs.limits import Limits
 from meetroom.docs.pipeline import Pipeline
 from meetroom.docs.pool import WorkerPool
 from meetroom.docs.storage import BlobStore
+from meetroom.mail.message import sender_address
+from meetroom.mail.smtp import SmtpSender, SmtpSettings
+from meetroom.meetings.feed import CalendarFeedService
+from meetroom.meetings.invitations import InvitationService, MailSettings
 from meetroom.meetings.lifecycle import LifecycleService
+from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol.video import IceServerInfo
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
+from meetroom.server.i18n import Catalogs
+from meetroom.server.mail_texts import CatalogMailTexts
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.document_ports import FileProgress
@@ -41,11 +49,13 @@ from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.audit import SqlAuditStore
+from meetroom.store.calendar import SqlCalendarStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
 from meetroom.store.groups import SqlGroupStore
 from meetroom.store.live import SqlLiveStore
+from meetroom.store.mail import SqlMailOutbox
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
@@ -72,6 +82,7 @@ async def open_services(
     settings.data_path.mkdir(parents=True, exist_ok=True)
     db = Database.open(settings.effective_database_url, settings.database_schema)
     task = None
+    mail_task = None
     pipeline = None
     services: Services | None = None
     try:
@@ -85,12 +96,15 @@ async def open_services(
             logger.info("resumed processing %d document file(s)", resumed)
         if housekeeping:
             task = asyncio.create_task(_housekeeping(services), name="housekeeping")
+            if services.mail is not None:
+                mail_task = asyncio.create_task(services.mail.run(), name="mail-sender")
         yield services
     finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for running in (task, mail_task):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
         if services is not None:
             await services.attendance.settled()
             await services.video.close()
@@ -178,6 +192,8 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )
     lifecycle = LifecycleService(meetings, meeting_store, clock, audit, listeners=(live, video))
+    invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
+    lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
         settings=settings,
         accounts=accounts,
@@ -196,7 +212,60 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         groups=GroupService(group_store, users, clock, audit),
         lifecycle=lifecycle,
         attendance=attendance,
+        invitations=invitations,
+        calendar_feed=calendar_feed,
+        mail=mail,
     )
+
+
+def compose_mail(
+    settings: Settings, db: Database, clock: Clock, secret: bytes, meetings: MeetingService
+) -> tuple[InvitationService, CalendarFeedService, MailDelivery | None]:
+    """Invitations by e-mail (when an SMTP server is set), the outbox's sender, and
+    the calendar feeds; both told of meeting changes by `meetings`."""
+    users = SqlUserStore(db)
+    rooms = SqlRoomStore(db)
+    outbox = SqlMailOutbox(db)
+    sender = sender_address(settings.smtp_from)
+    invitations = InvitationService(
+        meetings,
+        users,
+        SqlAgendaStore(db),
+        rooms,
+        outbox,
+        CatalogMailTexts(Catalogs()),
+        clock,
+        MailSettings(
+            enabled=bool(settings.smtp_host),
+            sender_name=sender.display_name,
+            sender_email=sender.addr_spec,
+            default_locale=settings.default_locale,
+            default_zone=settings.timezone,
+            public_url=settings.public_url,
+            fallback_url=f"http://{settings.host}:{settings.port}",
+        ),
+    )
+    mail = None
+    if settings.smtp_host:
+        transport = SmtpSender(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                sender=settings.smtp_from,
+                timeout_seconds=settings.smtp_timeout_seconds,
+            )
+        )
+        mail = MailDelivery(outbox, transport, clock)
+        invitations.on_queued.append(mail.wake)
+    feed = CalendarFeedService(
+        SqlCalendarStore(db), FeedTokenSigner(secret), meetings, users, rooms, clock
+    )
+    meetings.watch(feed)
+    meetings.watch(invitations)
+    return invitations, feed, mail
 
 
 def sfu_settings(settings: Settings) -> SfuSettings:
@@ -226,6 +295,7 @@ async def _housekeeping(services: Services) -> None:
             purged = await sessions.purge_expired(services.accounts.clock.now())
             if purged:
                 logger.info("purged %d expired sessions", purged)
+            await services.calendar_feed.purge()
         except Exception:
             logger.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_INTERVAL)

@@ -23,6 +23,8 @@ SUPPORTED_LOCALES = ("en", "vi")
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 Count = Annotated[int, msgspec.Meta(ge=1)]
+# "Name <address>" or a bare address.
+SMTP_FROM_RE = r"[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -71,6 +73,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     turn_urls: str = ""
     turn_secret: str = ""
     turn_ttl_seconds: Annotated[int, msgspec.Meta(ge=60)] = 86400
+    # E-mail (invitations). Empty smtp_host: no e-mail is sent, nor queued.
+    smtp_host: str = ""
+    smtp_port: Port = 587
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "MeetRoom <meetroom@example.gov.vn>"
+    smtp_timeout_seconds: Positive = 30.0
 
     @property
     def media_address_list(self) -> tuple[str, ...]:
@@ -199,3 +209,5 @@ def _check(settings: Settings, source: Mapping[str, str]) -> None:
             fail("turn_urls", f"{turn_url!r}: expected a TURN URL like turn:10.0.0.9:3478")
     if settings.turn_url_list and not settings.turn_secret:
         fail("turn_secret", "a TURN server needs the secret it shares with MeetRoom")
+    if not re.fullmatch(SMTP_FROM_RE, settings.smtp_from.strip()):
+        fail("smtp_from", "expected an address, e.g. MeetRoom <meetroom@example.gov.vn>")

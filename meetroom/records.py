@@ -196,6 +196,9 @@ class Principal:
     via_api_token: bool = False
     # Where the request came from (the client's address), for the audit log.
     address: str = ""
+    # The server's address as this request reached it (e.g. https://meet.lan), for
+    # links made on the principal's behalf, such as those in invitation e-mails.
+    origin: str = ""
 
     @property
     def is_authenticated(self) -> bool:
@@ -458,3 +461,82 @@ class Attendance:
         """Seconds present up to `now`, the open interval included."""
         extra = (now - self.present_since).total_seconds() if self.present_since else 0
         return self.seconds + max(0, int(extra))
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MailKind(enum.StrEnum):
+    """Why a mail was sent: a meeting's invitation, its update, its cancellation."""
+
+    INVITATION = "invitation"
+    UPDATE = "update"
+    CANCELLATION = "cancellation"
+
+
+@dataclass(frozen=True, slots=True)
+class MailAttachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar"
+    content: str
+    # Content-Type parameters, e.g. {"method": "REQUEST"}.
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    """One message to one recipient, as the outbox keeps it until it is delivered."""
+
+    id: str
+    recipient: str  # the address
+    recipient_name: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[MailAttachment, ...]
+    created_at: datetime
+    # What it is about, so the meeting page can show each participant's delivery.
+    kind: MailKind | None = None
+    meeting_id: MeetingId | None = None
+    participant_id: ParticipantId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMail:
+    mail: OutgoingMail
+    status: MailStatus
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MailState:
+    """What became of one queued mail, without its contents."""
+
+    id: str
+    kind: MailKind | None
+    participant_id: ParticipantId | None
+    status: MailStatus
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarCancellation:
+    """A meeting gone from one user's calendar (deleted, or the user removed from it),
+    kept for a while so that subscribed calendars learn it was cancelled."""
+
+    user_id: UserId
+    meeting_id: MeetingId
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    sequence: int
+    cancelled_at: datetime

@@ -109,3 +109,22 @@ def test_video_network_settings() -> None:
     assert s.media_address_list == ("10.0.0.5", "192.168.1.5")
     assert s.turn_url_list == ("turn:10.0.0.9:3478?transport=udp", "turns:10.0.0.9:5349")
     assert load_settings(environ={}).turn_url_list == ()
+
+
+def test_mail_settings() -> None:
+    s = load_settings(environ={})
+    assert (s.smtp_host, s.smtp_port, s.smtp_security) == ("", 587, "starttls")
+    s = load_settings(
+        environ={
+            "MEETROOM_SMTP_HOST": "mail.ministry.lan",
+            "MEETROOM_SMTP_PORT": "465",
+            "MEETROOM_SMTP_SECURITY": "tls",
+            "MEETROOM_SMTP_FROM": "Văn phòng Bộ <vanphong@ministry.lan>",
+        }
+    )
+    assert (s.smtp_host, s.smtp_port, s.smtp_security) == ("mail.ministry.lan", 465, "tls")
+    assert load_settings(environ={"MEETROOM_SMTP_FROM": "a@b.lan"}).smtp_from == "a@b.lan"
+    with pytest.raises(ConfigError, match="MEETROOM_SMTP_FROM: bad value 'MeetRoom'"):
+        load_settings(environ={"MEETROOM_SMTP_FROM": "MeetRoom"})
+    with pytest.raises(ConfigError, match="MEETROOM_SMTP_SECURITY"):
+        load_settings(environ={"MEETROOM_SMTP_SECURITY": "ssl"})

@@ -106,3 +106,19 @@ class SeriesStore(Protocol):
         end: datetime,
         exclude: Collection[MeetingId],
     ) -> list[tuple[Meeting, Participant]]: ...
+
+
+class MeetingWatcher(Protocol):
+    """Told of changes after they are stored, in the same request (invitations by
+    e-mail, calendar feeds). `actor.origin` is where the actor reached the server."""
+
+    async def participant_added(
+        self, actor: Principal, meeting: Meeting, participant: Participant
+    ) -> None: ...
+    async def participant_removed(
+        self, actor: Principal, meeting: Meeting, participant: Participant
+    ) -> None: ...
+    async def meeting_changed(self, actor: Principal, before: Meeting, after: Meeting) -> None: ...
+    async def meeting_deleted(
+        self, actor: Principal, meeting: Meeting, participants: list[Participant]
+    ) -> None: ...

@@ -19,6 +19,7 @@ from meetroom.meetings.ports import (
     GroupDirectory,
     JoinSigner,
     MeetingStore,
+    MeetingWatcher,
     RoomBooking,
     SeriesStore,
     UserDirectory,
@@ -112,6 +113,11 @@ class MeetingService:
         self.groups = groups
         # Series and bookings under a lock on the room; None: single meetings only.
         self.series = SeriesBooking(series, rooms) if series is not None else None
+        # Told of every change after it is stored (see `watch`).
+        self.watchers: list[MeetingWatcher] = []
+
+    def watch(self, watcher: MeetingWatcher) -> None:
+        self.watchers.append(watcher)
 
     # -- access ----------------------------------------------------------------
 
@@ -238,16 +244,21 @@ class MeetingService:
         updated = await self._save(updated)
         changes = _changes(meeting, updated)
         await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, changes)
+        for watcher in self.watchers:
+            await watcher.meeting_changed(actor, meeting, updated)
         return updated
 
     async def delete(self, actor: Principal, meeting_id: MeetingId) -> None:
         meeting = await self.open_for_change(actor, meeting_id)
         lifecycle_rules.check_delete(meeting)
+        people = await self.store.list_participants(meeting_id) if self.watchers else []
         await self.store.delete_meeting(meeting_id)
         logger.info("meeting %s deleted", meeting_id)
         await self._record(actor, AuditAction.MEETING_DELETED, meeting_id, {
             "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
         })  # fmt: skip
+        for watcher in self.watchers:
+            await watcher.meeting_deleted(actor, meeting, people)
 
     async def _record(
         self, actor: Principal, action: AuditAction, meeting_id: MeetingId, details: dict[str, Any]
@@ -300,6 +311,8 @@ class MeetingService:
         await self._record(
             actor, AuditAction.PARTICIPANT_ADDED, meeting_id, _participant_details(participant)
         )
+        for watcher in self.watchers:
+            await watcher.participant_added(actor, meeting, participant)
         return participant
 
     async def add_group(
@@ -345,6 +358,8 @@ class MeetingService:
                 meeting_id,
                 {**_participant_details(participant), "group_id": group_id},
             )
+            for watcher in self.watchers:
+                await watcher.participant_added(actor, meeting, participant)
         logger.info("group %s invited to meeting %s: %d added", group_id, meeting_id, len(added))
         return added
 
@@ -385,12 +400,14 @@ class MeetingService:
     async def remove_participant(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
     ) -> None:
-        await self.open_for_change(actor, meeting_id)
+        meeting = await self.open_for_change(actor, meeting_id)
         removed = await self._participant_of(meeting_id, participant_id)
         await self.store.delete_participant(participant_id)
         await self._record(
             actor, AuditAction.PARTICIPANT_REMOVED, meeting_id, _participant_details(removed)
         )
+        for watcher in self.watchers:
+            await watcher.participant_removed(actor, meeting, removed)
 
     async def reissue_join_link(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId

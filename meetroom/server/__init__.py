@@ -19,6 +19,7 @@ from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
 from meetroom.server.api import calendar as api_calendar
 from meetroom.server.api import documents as api_documents
+from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import occurrences as api_occurrences
@@ -36,6 +37,7 @@ from meetroom.server.pages import admin_users as admin_user_pages
 from meetroom.server.pages import audit as audit_pages
 from meetroom.server.pages import calendar as calendar_pages
 from meetroom.server.pages import documents as document_pages
+from meetroom.server.pages import invitations as invitation_pages
 from meetroom.server.pages import lifecycle as lifecycle_pages
 from meetroom.server.pages import meetings as meeting_pages
 from meetroom.server.pages import recurrence as recurrence_pages
@@ -58,6 +60,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_occurrences.ENDPOINTS,
     *api_calendar.ENDPOINTS,
     *api_lifecycle.ENDPOINTS,
+    *api_invitations.ENDPOINTS,
 ]
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024
@@ -122,7 +125,9 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(calendar_pages.routes)
     app.router.add_routes(time_zone_pages.routes)
     app.router.add_routes(lifecycle_pages.routes)
+    app.router.add_routes(invitation_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
+    app.router.add_get("/calendar/{token}.ics", api_invitations.calendar_feed)
     app[LIVE_SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(close_live_sockets)
     app.router.add_static("/static", root / "static", append_version=False)

@@ -17,7 +17,10 @@ from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
 from meetroom.meetings.demo import KeyValue
+from meetroom.meetings.feed import CalendarFeedService
+from meetroom.meetings.invitations import InvitationService
 from meetroom.meetings.lifecycle import LifecycleService
+from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Principal
 from meetroom.scheduling.rooms import RoomService
@@ -52,6 +55,10 @@ class Services:
     groups: GroupService
     lifecycle: LifecycleService
     attendance: AttendanceRecorder
+    invitations: InvitationService
+    calendar_feed: CalendarFeedService
+    # None: no SMTP server configured, no mail is sent.
+    mail: MailDelivery | None
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]

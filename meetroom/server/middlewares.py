@@ -98,7 +98,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             principal = found
             cookie_authenticated = True
 
-    principal = dataclasses.replace(principal, address=client_address(request))
+    principal = dataclasses.replace(
+        principal, address=client_address(request), origin=base_url(request)
+    )
     request[AUTH] = RequestAuth(principal, cookie, cookie_authenticated)
     if principal.user is not None and principal.user.locale:
         request[LOCALE] = _locale(request, principal.user.locale)

@@ -441,3 +441,55 @@ attendance = sa.Table(
     sa.Column("how", sa.String(40), nullable=False),
     sa.Column("present_since", UtcDateTime, nullable=True),
 )
+
+# Mail waiting to be delivered, and what became of it. Written in the request that
+# causes it, sent by a background task with retries. No foreign keys: the record of
+# a sent invitation outlives the meeting and the participant.
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("recipient_name", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
+    # [{"filename", "content_type", "params", "content"}]
+    sa.Column("attachments", sa.JSON, nullable=False),
+    # queued | sent | failed
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.String(500), nullable=False, default=""),
+    # When a queued mail is due; a sender that takes it moves this forward (a lease).
+    sa.Column("next_attempt_at", UtcDateTime, nullable=True, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    # invitation | update | cancellation
+    sa.Column("kind", sa.String(16), nullable=True),
+    sa.Column("meeting_id", ID, nullable=True, index=True),
+    sa.Column("participant_id", ID, nullable=True),
+)
+
+# Each user's private calendar feed: the token is HMAC(secret, user id, nonce), so
+# only a digest is stored and a new nonce invalidates the old address.
+calendar_feeds = sa.Table(
+    "calendar_feeds",
+    metadata,
+    sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Meetings gone from a user's calendar, kept a while as cancelled events in the feed.
+calendar_cancellations = sa.Table(
+    "calendar_cancellations",
+    metadata,
+    sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("meeting_id", ID, primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("starts_at", UtcDateTime, nullable=False),
+    sa.Column("ends_at", UtcDateTime, nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("cancelled_at", UtcDateTime, nullable=False, index=True),
+)

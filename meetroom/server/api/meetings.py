@@ -20,6 +20,7 @@ from meetroom.protocol.api import (
 )
 from meetroom.protocol.codec import UNSET
 from meetroom.records import MeetingStatus
+from meetroom.server.api.invitations import uid_host
 from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.occurrences import recurrence_in
 from meetroom.server.api.registry import Endpoint, json_response
@@ -208,7 +209,7 @@ async def meeting_ics(request: web.Request) -> web.StreamResponse:
     places = {o.room_id: await room_place(o.room_id) for o in overrides if o.room_id}
     events = ics.series_vevents(
         meeting, overrides, f"{base}/meetings/{meeting.id}", location,
-        host=request.host.split(":")[0], location_of=places.__getitem__,
+        host=uid_host(request), location_of=places.__getitem__,
     )  # fmt: skip
     return web.Response(
         text=ics.calendar(events),

@@ -11,6 +11,7 @@ from meetroom.server.context import principal, services
 from meetroom.server.i18n import LANG_COOKIE
 from meetroom.server.middlewares import set_cookie
 from meetroom.server.pages.forms import form_fields, redirect, safe_next
+from meetroom.server.pages.invitations import feed_url
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import sign_in, sign_out
 
@@ -69,7 +70,13 @@ async def logout(request: web.Request) -> web.StreamResponse:
 @routes.get("/account")
 async def account_form(request: web.Request) -> web.StreamResponse:
     user = require_user(principal(request))
-    return render(request, "account.html", form_user=user, notice=request.query.get("notice"))
+    return render(
+        request,
+        "account.html",
+        form_user=user,
+        notice=request.query.get("notice"),
+        feed_url=await feed_url(request),
+    )
 
 
 @routes.post("/account")

@@ -21,6 +21,7 @@ from meetroom.server.pages.forms import (
     parse_local_datetime,
     redirect,
 )
+from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.lifecycle import status_context
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
 from meetroom.server.render import gettext_for, render
@@ -189,6 +190,8 @@ async def render_detail(
         **await series_context(request, access.meeting),
         **await status_context(request, access),
     }
+    if access.can_manage:
+        context.update(await invitation_context(request, access.meeting.id))
     context.update(extra)
     return render(request, "meetings/detail.html", status=status, **context)
 

@@ -1,0 +1,1 @@
+"""Sending e-mail: messages built with the standard library, delivered over SMTP."""
