@@ -15,7 +15,7 @@ from typing import Protocol
 from meetroom.accounts.service import require_user
 from meetroom.clock import Clock
 from meetroom.errors import N_, NotFound
-from meetroom.ids import MeetingId, UserId
+from meetroom.ids import MeetingId, RoomId, UserId
 from meetroom.meetings.calendar_events import (
     EventInfo,
     cancelled_sequence,
@@ -24,6 +24,7 @@ from meetroom.meetings.calendar_events import (
     sequence_of,
     vcalendar,
 )
+from meetroom.meetings.ics import series_components
 from meetroom.meetings.invitations import RoomLookup
 from meetroom.meetings.ports import UserDirectory
 from meetroom.meetings.service import MeetingService
@@ -68,25 +69,6 @@ class FeedEntry:
     location: str
 
 
-class SeriesEvents(Protocol):
-    """The hook for recurring meetings (`recurrence`): take the entries that belong to
-    a series and return them as one VEVENT with RRULE/EXDATE, plus a VEVENT with
-    RECURRENCE-ID for each occurrence that differs; give back the other entries."""
-
-    def fold_series(
-        self, entries: list[FeedEntry], event: Callable[[FeedEntry], EventInfo]
-    ) -> tuple[list[FeedEntry], list[list[str]]]: ...
-
-
-class SingleEvents:
-    """No series: one VEVENT per meeting."""
-
-    def fold_series(
-        self, entries: list[FeedEntry], event: Callable[[FeedEntry], EventInfo]
-    ) -> tuple[list[FeedEntry], list[list[str]]]:
-        return entries, []
-
-
 @dataclass(frozen=True, slots=True)
 class Feed:
     text: str
@@ -103,7 +85,6 @@ class CalendarFeedService:
         users: UserDirectory,
         rooms: RoomLookup,
         clock: Clock,
-        series: SeriesEvents | None = None,
     ) -> None:
         self.store = store
         self.tokens = tokens
@@ -111,7 +92,6 @@ class CalendarFeedService:
         self.users = users
         self.rooms = rooms
         self.clock = clock
-        self.series: SeriesEvents = series or SingleEvents()
 
     # -- the address -----------------------------------------------------------------
 
@@ -151,12 +131,18 @@ class CalendarFeedService:
             if c.meeting_id not in live
         ]
 
-        def build(link: Callable[[FeedEntry], str]) -> list[list[str]]:
-            def info(e: FeedEntry) -> EventInfo:
-                return self._event(e, link(e), host)
+        # A series is one event with its rule, exceptions and moved occurrences.
+        overrides = {e.meeting.id: await self.meetings.overrides_for(e.meeting) for e in entries}
+        rooms = {o.room_id for found in overrides.values() for o in found if o.room_id}
+        places = {r: await self._room_place(r) for r in rooms}
 
-            rest, series = self.series.fold_series(entries, info)
-            events = series + [event_lines(info(e)) for e in rest]
+        def build(link: Callable[[FeedEntry], str]) -> list[list[str]]:
+            events = []
+            for e in entries:
+                lines = event_lines(self._event(e, link(e), host))
+                events += series_components(
+                    e.meeting, overrides[e.meeting.id], lines, e.location, places.__getitem__
+                )
             events += [event_lines(self._cancelled(c, host)) for c in cancelled]
             return events
 
@@ -214,6 +200,10 @@ class CalendarFeedService:
         if room is None:
             return meeting.location
         return ", ".join(x for x in (room.name, room.location, meeting.location) if x)
+
+    async def _room_place(self, room_id: RoomId) -> str:
+        room = await self.rooms.get_room(room_id)
+        return ", ".join(x for x in (room.name, room.location) if x) if room else ""
 
     async def purge(self) -> int:
         return await self.store.purge_cancellations(self.clock.now() - KEEP_CANCELLED)

@@ -7,7 +7,6 @@ text values escaped, times in UTC. `SEQUENCE` grows with every change of the mee
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -155,20 +154,34 @@ def series_vevents(
     series' zone, RRULE and EXDATE (cancelled occurrences), and one VEVENT with a
     RECURRENCE-ID for each moved, retitled or re-roomed occurrence. A single meeting
     is its one VEVENT."""
+    return series_components(meeting, overrides, meeting_event(meeting, url, location, host),
+                             location, location_of)  # fmt: skip
+
+
+def series_components(
+    meeting: Meeting,
+    overrides: Iterable[MeetingOverride],
+    event: list[str],
+    location: str,
+    location_of: Callable[[RoomId], str] | None = None,
+) -> list[list[str]]:
+    """`event` (one VEVENT's unfolded lines, times in UTC) made the series' master: its
+    VTIMEZONE, DTSTART/DTEND in the series' zone, RRULE and EXDATE; then a copy with a
+    RECURRENCE-ID for each moved, retitled or re-roomed occurrence. A single meeting:
+    `event` as it is. Shared by the meeting's .ics and the users' feeds."""
     if not meeting.rrule or not meeting.series_zone:
-        return [meeting_event(meeting, url, location, host)]
+        return [event]
     name = meeting.series_zone
     zone = ZoneInfo(name)
     tzid = f"TZID={name}"
     overrides = list(overrides)
-    master = meeting_event(meeting, url, location, host)
     master = [
         f"DTSTART;{tzid}:{_local(meeting.starts_at, zone)}"
         if line.startswith("DTSTART:")
         else f"DTEND;{tzid}:{_local(meeting.ends_at, zone)}"
         if line.startswith("DTEND:")
         else line
-        for line in master[:-1]
+        for line in event[:-1]
     ]
     master.append(f"RRULE:{meeting.rrule}")
     cancelled = [o.recurrence_id for o in overrides if o.cancelled]
@@ -184,10 +197,16 @@ def series_vevents(
         where = location
         if o.room_id is not None and location_of is not None:
             where = location_of(o.room_id)
-        moved = dataclasses.replace(
-            meeting, title=occ.title, starts_at=occ.starts_at, ends_at=occ.ends_at
-        )
-        event = meeting_event(moved, url, where, host)
-        event.insert(-1, f"RECURRENCE-ID;{tzid}:{_local(o.recurrence_id, zone)}")
-        events.append(event)
+        moved = {
+            "DTSTART": f"DTSTART:{_utc(occ.starts_at)}",
+            "DTEND": f"DTEND:{_utc(occ.ends_at)}",
+            "SUMMARY": f"SUMMARY:{escape_text(occ.title)}",
+            "LOCATION": f"LOCATION:{escape_text(where)}",
+        }
+        copy = [moved.get(line.split(":", 1)[0], line) for line in event[:-1]]
+        if where and not any(line.startswith("LOCATION:") for line in copy):
+            copy.append(moved["LOCATION"])
+        copy.append(f"RECURRENCE-ID;{tzid}:{_local(o.recurrence_id, zone)}")
+        copy.append("END:VEVENT")
+        events.append(copy)
     return events

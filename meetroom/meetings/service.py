@@ -444,6 +444,11 @@ class MeetingService:
         series = dataclasses.replace(meeting, rrule=to_rrule(rule), series_zone=rule.zone)
         return dataclasses.replace(series, series_until=series_until(series))
 
+    async def overrides_for(self, meeting: Meeting) -> list[MeetingOverride]:
+        """A series' exceptions, for callers that checked access themselves (a user's
+        calendar feed, reached by its secret address)."""
+        return await self._overrides(meeting)
+
     async def _overrides(self, meeting: Meeting) -> list[MeetingOverride]:
         """The stored exceptions that still name an occurrence of `meeting`."""
         if self.series is None or not meeting.rrule:

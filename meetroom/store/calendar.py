@@ -71,7 +71,8 @@ class SqlCalendarStore:
             .outerjoin(mine, sa.and_(mine.c.meeting_id == meetings.c.id, mine.c.user_id == user_id))
             .where(
                 sa.or_(mine.c.id.is_not(None), meetings.c.created_by == user_id),
-                meetings.c.ends_at > since,
+                # A series runs until its last occurrence.
+                sa.func.coalesce(meetings.c.series_until, meetings.c.ends_at) > since,
                 meetings.c.starts_at < until,
             )
             .order_by(meetings.c.starts_at, meetings.c.id)

@@ -173,3 +173,64 @@ async def test_a_reset_address_and_a_wrong_one_find_nothing(any_site: Site) -> N
 
     # No address without an account.
     assert (await app.get("/api/me/calendar-feed")).status == 401
+
+
+async def test_a_series_in_the_feed_is_one_event_with_its_rule_and_exceptions(
+    site: Site,
+) -> None:
+    """Started 60 days ago, it still runs: the feed keeps it, as one VEVENT with the
+    RRULE, EXDATE for a cancelled occurrence and a RECURRENCE-ID event for a moved one,
+    expanding to exactly the API's occurrences."""
+    from dateutil.rrule import rrulestr
+
+    admin = site.client
+    csrf = await login(admin, "admin", ADMIN_PASSWORD)
+    lan, _ = await site.services.accounts.create_user(
+        "lan", "Lan", AccountRole.DELEGATE, password="lan-pass-123"
+    )
+    room = await call(admin, csrf, "POST", "/api/rooms", {"name": "Phòng 2"}, expect=201)
+    first = (site.clock.now() - timedelta(days=60)).replace(hour=2, minute=0, second=0,
+                                                             microsecond=0)  # fmt: skip
+    body = {"title": "Giao ban", "starts_at": first.isoformat(),
+            "ends_at": (first + timedelta(hours=1)).isoformat(),
+            "recurrence": {"freq": "weekly", "weekdays": [first.strftime("%a").upper()[:2]],
+                           "count": 20}}  # fmt: skip
+    mid = (await call(admin, csrf, "POST", "/api/meetings", body, expect=201))["id"]
+    await call(admin, csrf, "POST", f"/api/meetings/{mid}/participants",
+               {"user_id": lan.id}, expect=201)  # fmt: skip
+    occurrences = await call(
+        admin, csrf, "GET", f"/api/meetings/{mid}/occurrences?from={first.date()}T00:00:00Z"
+        f"&to={(first + timedelta(days=200)).date()}T00:00:00Z",
+    )  # fmt: skip
+    cancel, move = occurrences[10]["recurrence_id"], occurrences[11]["recurrence_id"]
+    await call(admin, csrf, "DELETE", f"/api/meetings/{mid}/occurrences/{cancel}?scope=this",
+               expect=204)  # fmt: skip
+    moved_start = first + timedelta(weeks=11, hours=5)
+    await call(admin, csrf, "PATCH", f"/api/meetings/{mid}/occurrences/{move}",
+               {"scope": "this", "starts_at": moved_start.isoformat(),
+                "ends_at": (moved_start + timedelta(hours=1)).isoformat(),
+                "title": "Giao ban (dời)", "room_id": room["id"]})  # fmt: skip
+
+    browser = await site.new_client()
+    lan_csrf = await login(browser, "lan", "lan-pass-123")
+    url = (await call(browser, lan_csrf, "GET", "/api/me/calendar-feed"))["url"]
+    raw = await (await (await site.new_client()).get(path_of(site, url))).read()
+    cal = icalendar.Calendar.from_ical(raw)
+    assert [z["TZID"] for z in cal.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
+    vevents = [e for e in cal.walk("VEVENT") if str(e["UID"]).startswith(mid)]
+    [master] = [e for e in vevents if "RRULE" in e]
+    [override] = [e for e in vevents if "RECURRENCE-ID" in e]
+    assert len(vevents) == 2
+    # The master's rule and EXDATE give every occurrence but the cancelled one.
+    start = master.decoded("DTSTART")
+    rule = rrulestr(master["RRULE"].to_ical().decode(), dtstart=start)
+    excluded = {d.dt for x in [master["EXDATE"]] for d in x.dts}
+    expanded = [d for d in rule if d not in excluded]
+    # (The moved one's original time: its RECURRENCE-ID event replaces it.)
+    expected = [o["recurrence_id"] for o in occurrences if o["recurrence_id"] != cancel]
+    assert [d.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for d in expanded] == expected
+    assert len(expected) == 19 and "/j/" in str(master["URL"])
+    # The moved one: its own time, title and room, naming the occurrence it replaces.
+    assert override.decoded("DTSTART") == moved_start
+    assert str(override["SUMMARY"]) == "Giao ban (dời)" and "Phòng 2" in str(override["LOCATION"])
+    assert override.decoded("RECURRENCE-ID").astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") == move
