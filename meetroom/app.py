@@ -160,7 +160,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
     )
     rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone, audit=audit)
     group_store = SqlGroupStore(db)
-    passwords = Argon2Passwords()
+    passwords = Argon2Passwords(settings.password_time_cost, settings.password_memory_kib)
     meetings = MeetingService(
         meeting_store,
         users,

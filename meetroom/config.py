@@ -49,6 +49,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     login_max_failures: Count = 5
     login_failure_window_seconds: Count = 900
     login_lockout_seconds: Count = 300
+    # argon2id work factor of password hashes: passes, and memory in KiB (at least
+    # 8 MiB). Raising them rehashes each password at its next sign-in.
+    password_time_cost: Annotated[int, msgspec.Meta(ge=1, le=20)] = 3
+    password_memory_kib: Annotated[int, msgspec.Meta(ge=8192, le=4 * 1024 * 1024)] = 64 * 1024
     default_locale: str = "en"
     timezone: str = "Asia/Ho_Chi_Minh"
     secure_cookies: Literal["auto", "always", "never"] = "auto"

@@ -89,7 +89,14 @@ def make_settings(
     """Settings on a temporary data dir; `backend="postgresql"` uses a fresh schema."""
 
     async def make(backend: str = "sqlite", **overrides: Any) -> Settings:
-        values: dict[str, Any] = {"data_dir": str(tmp_path / "var"), "demo": False}
+        values: dict[str, Any] = {
+            "data_dir": str(tmp_path / "var"),
+            "demo": False,
+            # The lightest argon2id allowed: hashing is not what these tests test, and
+            # the full work factor (0.15 s a hash) would be minutes of the suite.
+            "password_time_cost": 1,
+            "password_memory_kib": 8192,
+        }
         if backend == "postgresql":
             values["database_url"] = pg_url()
             values["database_schema"] = await pg_schemas()

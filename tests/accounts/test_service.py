@@ -172,3 +172,19 @@ async def test_email_and_time_zone(services: Services) -> None:
     cleared = await accounts.update_profile(Principal(user=changed), email=None, time_zone=None)
     stored = await accounts.get_user(user.id)
     assert cleared == stored and stored.email is None and stored.time_zone is None
+
+
+async def test_the_password_work_factor_is_a_setting(
+    make_settings: Callable[..., Awaitable[Settings]], clock: SettableClock
+) -> None:
+    light = await make_settings("sqlite", password_time_cost=2, password_memory_kib=9216)
+    async with open_services(light, clock=clock) as svc:
+        user, _ = await svc.accounts.create_user(
+            "gia", "Gia", AccountRole.DELEGATE, password="gia-pass-123"
+        )
+        assert "m=9216,t=2," in str(await svc.accounts.users.get_password_hash(user.id))
+    # Raised later: the next sign-in rehashes the password with the new factor.
+    stronger = await make_settings("sqlite", password_time_cost=3, password_memory_kib=9216)
+    async with open_services(stronger, clock=clock) as svc:
+        await svc.accounts.authenticate("gia", "gia-pass-123", "10.0.0.1")
+        assert "m=9216,t=3," in str(await svc.accounts.users.get_password_hash(user.id))
