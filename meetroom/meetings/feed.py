@@ -24,7 +24,7 @@ from meetroom.meetings.calendar_events import (
     sequence_of,
     vcalendar,
 )
-from meetroom.meetings.ics import series_components
+from meetroom.meetings.ics import place, series_components
 from meetroom.meetings.invitations import RoomLookup
 from meetroom.meetings.ports import UserDirectory
 from meetroom.meetings.service import MeetingService
@@ -133,15 +133,26 @@ class CalendarFeedService:
 
         # A series is one event with its rule, exceptions and moved occurrences.
         overrides = {e.meeting.id: await self.meetings.overrides_for(e.meeting) for e in entries}
-        rooms = {o.room_id for found in overrides.values() for o in found if o.room_id}
-        places = {r: await self._room_place(r) for r in rooms}
+        # A moved occurrence's other room, said as the meeting's own .ics says it.
+        places = {
+            e.meeting.id: {
+                o.room_id: await self._location(e.meeting, o.room_id)
+                for o in overrides[e.meeting.id]
+                if o.room_id
+            }
+            for e in entries
+        }
 
         def build(link: Callable[[FeedEntry], str]) -> list[list[str]]:
             events = []
             for e in entries:
                 lines = event_lines(self._event(e, link(e), host))
                 events += series_components(
-                    e.meeting, overrides[e.meeting.id], lines, e.location, places.__getitem__
+                    e.meeting,
+                    overrides[e.meeting.id],
+                    lines,
+                    e.location,
+                    places[e.meeting.id].__getitem__,
                 )
             events += [event_lines(self._cancelled(c, host)) for c in cancelled]
             return events
@@ -193,17 +204,12 @@ class CalendarFeedService:
             last_modified=c.cancelled_at,
         )
 
-    async def _location(self, meeting: Meeting) -> str:
-        if meeting.room_id is None:
+    async def _location(self, meeting: Meeting, room_id: RoomId | None = None) -> str:
+        """`room_id`: another room than the meeting's (a moved occurrence's)."""
+        room_id = room_id or meeting.room_id
+        if room_id is None:
             return meeting.location
-        room = await self.rooms.get_room(meeting.room_id)
-        if room is None:
-            return meeting.location
-        return ", ".join(x for x in (room.name, room.location, meeting.location) if x)
-
-    async def _room_place(self, room_id: RoomId) -> str:
-        room = await self.rooms.get_room(room_id)
-        return ", ".join(x for x in (room.name, room.location) if x) if room else ""
+        return place(await self.rooms.get_room(room_id), meeting.location)
 
     async def purge(self) -> int:
         return await self.store.purge_cancellations(self.clock.now() - KEEP_CANCELLED)

@@ -13,9 +13,17 @@ from zoneinfo import ZoneInfo
 
 from meetroom.ids import RoomId
 from meetroom.meetings.recurrence import apply_override
-from meetroom.records import Meeting, MeetingOverride
+from meetroom.records import Meeting, MeetingOverride, Room
 
 PRODID = "-//MeetRoom//MeetRoom//EN"
+
+
+def place(room: Room | None, location: str) -> str:
+    """Where a meeting is, for calendars and mail: the room's name and whereabouts,
+    then the meeting's own location text."""
+    if room is None:
+        return location
+    return ", ".join(x for x in (room.name, room.location, location) if x)
 
 
 def escape_text(value: str) -> str:

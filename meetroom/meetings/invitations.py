@@ -26,6 +26,7 @@ from meetroom.meetings.calendar_events import (
     sequence_of,
     vcalendar,
 )
+from meetroom.meetings.ics import place
 from meetroom.meetings.invitation_mail import MailFacts, MailTexts, compose
 from meetroom.meetings.ports import UserDirectory
 from meetroom.meetings.service import MeetingService
@@ -283,9 +284,7 @@ class InvitationService:
     async def _context(self, meeting: Meeting, with_agenda: bool = True) -> _Context:
         location = meeting.location
         if meeting.room_id is not None:
-            room = await self.rooms.get_room(meeting.room_id)
-            if room is not None:
-                location = ", ".join(x for x in (room.name, room.location, meeting.location) if x)
+            location = place(await self.rooms.get_room(meeting.room_id), meeting.location)
         agenda: tuple[str, ...] = ()
         if with_agenda:
             agenda = tuple(i.title for i in await self.agenda.list_items(meeting.id))

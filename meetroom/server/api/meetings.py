@@ -197,16 +197,15 @@ async def meeting_ics(request: web.Request) -> web.StreamResponse:
     meeting = (await svc.meetings.open(who, _meeting_id(request))).meeting
     location = meeting.location
     if meeting.room_id is not None:
-        room = await svc.rooms.get(who, meeting.room_id)
-        location = ", ".join(x for x in (room.name, room.location, meeting.location) if x)
+        location = ics.place(await svc.rooms.get(who, meeting.room_id), meeting.location)
     base = base_url(request)
     overrides = await svc.meetings.overrides_of(who, meeting.id)
 
-    async def room_place(room_id: RoomId) -> str:
-        room = await svc.rooms.get(who, room_id)
-        return ", ".join(x for x in (room.name, room.location, meeting.location) if x)
-
-    places = {o.room_id: await room_place(o.room_id) for o in overrides if o.room_id}
+    places = {
+        o.room_id: ics.place(await svc.rooms.get(who, o.room_id), meeting.location)
+        for o in overrides
+        if o.room_id
+    }
     events = ics.series_vevents(
         meeting, overrides, f"{base}/meetings/{meeting.id}", location,
         host=uid_host(request), location_of=places.__getitem__,
