@@ -33,8 +33,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     database_url: str = ""
     # PostgreSQL only: the schema to keep MeetRoom's tables in (default: public).
     database_schema: str = ""
-    # Empty: the in-process bus (one node). redis://... for several nodes.
+    # Empty: the in-process bus (one node). redis://... for several nodes (scale-out),
+    # which also needs a PostgreSQL database_url that every node shares.
     redis_url: str = ""
+    # Processes `meetroom serve` starts on this machine, sharing the port (needs Redis).
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    # This node's name among the nodes (empty: host name, port and process id).
+    node_name: str = ""
+    # On SIGTERM: how long a node keeps serving its rooms before it hands them over.
+    drain_seconds: Annotated[float, msgspec.Meta(ge=0)] = 30.0
     host: str = "127.0.0.1"
     port: Port = 8080
     # The address participants reach the server at, for join links and QR codes.
@@ -93,6 +100,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @property
     def turn_url_list(self) -> tuple[str, ...]:
         return tuple(u.strip() for u in self.turn_urls.split(",") if u.strip())
+
+    @property
+    def is_postgresql(self) -> bool:
+        return re.match(r"postgres(ql)?(\+\w+)?://", self.database_url) is not None
 
     @property
     def data_path(self) -> Path:
@@ -197,6 +208,14 @@ def _check(settings: Settings, source: Mapping[str, str]) -> None:
         fail("database_url", "expected sqlite:///path/to/file.db or postgresql://user@host/db")
     if settings.redis_url and not re.match(r"rediss?://", settings.redis_url):
         fail("redis_url", "expected redis://host:port/db")
+    if settings.redis_url and not settings.is_postgresql:
+        fail("redis_url", "several nodes share one PostgreSQL database: set database_url "
+             "to postgresql://user@host/db as well")  # fmt: skip
+    if settings.workers > 1 and not settings.redis_url:
+        fail("workers", "several workers act as one server through Redis: set redis_url "
+             "(redis://host:port/db) and a PostgreSQL database_url")  # fmt: skip
+    if settings.node_name and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", settings.node_name):
+        fail("node_name", "letters, digits and . _ : - only, at most 64")
     if settings.database_schema and not re.fullmatch(
         r"[a-z_][a-z0-9_]{0,62}", settings.database_schema
     ):

@@ -35,6 +35,13 @@ REQUIRE_SERVICES = os.environ.get("MEETROOM_REQUIRE_SERVICES") == "1"
 ADMIN_PASSWORD = "admin-pass-1234"
 
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_test_url() -> str:
+    return os.environ.get("MEETROOM_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+
+
 def pg_url() -> str:
     return os.environ.get("MEETROOM_TEST_DATABASE_URL", DEFAULT_PG_URL)
 
@@ -50,6 +57,21 @@ async def _pg_connect() -> asyncpg.Connection:
     return await asyncio.wait_for(
         asyncpg.connect(pg_url().replace("postgresql+asyncpg://", "postgresql://")), 5
     )
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """The test Redis server's URL (skips, or fails under CI, when it is absent)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_test_url())
+    try:
+        await asyncio.wait_for(client.ping(), 5)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        service_missing("Redis", f"{redis_test_url()}: {exc.__class__.__name__}: {exc}")
+    finally:
+        await client.aclose()
+    return redis_test_url()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,21 +1,42 @@
-"""The event bus between the clients of a meeting: in-process here, Redis when several
-nodes serve the same meetings (a later issue)."""
+"""The event bus between the nodes that serve the same meetings: in-process for one
+node (or several nodes in one process, in tests), Redis pub/sub for several.
+
+A node delivers its own events to its own clients itself; the bus carries them to the
+*other* nodes. Pub/sub may lose events (a node or Redis restarting): whatever a client
+must be able to replay comes from the database, never from the bus alone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """One event, encoded once, for every subscriber of a topic.
 
-    `audience`: None for everyone, else the viewer keys that may receive it (a private
-    annotation reaches its author's devices only). `seq`: the event's sequence number
-    in its meeting, 0 for events that are not stored (page turns, live drawing)."""
+    `data`: what clients receive. `seq`: the event's sequence number in its meeting, 0
+    for events that are not stored (page turns, live drawing). `audience`: None for
+    everyone, else the viewer keys that may receive it (a private annotation reaches its
+    author's devices only). `origin`: the connection that caused it, which may not need
+    it back. `detail`: for the nodes, never sent to clients (JSON-able builtins: the
+    stored operation, a presence part, a relayed message). `node`: the node that
+    published it (set by the bus)."""
 
     data: bytes
     seq: int = 0
     audience: frozenset[str] | None = None
-    # The connection that caused it, which may not need it back.
     origin: str | None = None
+    detail: dict[str, Any] | None = None
+    node: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """A live node as the others see it: for placing video rooms and for operators."""
+
+    id: str
+    url: str  # where it serves HTTP (its own address, not the proxy's)
+    load: int  # peers in the video rooms it holds
+    rooms: int  # video rooms it holds
+    draining: bool

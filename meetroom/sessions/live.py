@@ -52,7 +52,7 @@ class Viewer:
 @dataclass
 class _Connection:
     viewer: Viewer
-    unsubscribe: Callable[[], None]
+    deliver: Callable[[Envelope], None]
     following: bool = True
     where: p.Where | None = None
     drawing: dict[str, p.StrokeStart] = field(default_factory=dict)
@@ -166,8 +166,7 @@ class LiveService:
                     return
                 send(envelope.data)
 
-            unsubscribe = self.bus.subscribe(_topic(meeting_id), deliver)
-            meeting.connections[connection_id] = _Connection(viewer, unsubscribe)
+            meeting.connections[connection_id] = _Connection(viewer, deliver)
             self._joined[connection_id] = meeting
         finally:
             meeting.lock.release()
@@ -183,7 +182,6 @@ class LiveService:
         async with meeting.lock:
             connection = meeting.connections.pop(connection_id, None)
             if connection is not None:
-                connection.unsubscribe()
                 if self.attendance is not None:
                     await self.attendance.left(meeting_id, connection.viewer.key, connection_id)
             if not meeting.connections and self._live.get(meeting_id) is meeting:
@@ -371,11 +369,18 @@ class LiveService:
                         status=meeting.status.value,
                         read_only=read_only_live(meeting.status, moderator),
                     )
-                    self.bus.publish(
-                        _topic(meeting.id), Envelope(encode_json(event), audience=audience)
-                    )
+                    self._emit(live, Envelope(encode_json(event), audience=audience))
         if self.attendance is not None:
             await self.attendance.status_changed(meeting, before)
+
+    def _emit(self, meeting: _Meeting, envelope: Envelope) -> None:
+        """To this node's clients of the meeting, then to the other nodes."""
+        for connection in list(meeting.connections.values()):
+            try:
+                connection.deliver(envelope)
+            except Exception:
+                logger.exception("delivering to a client of %s failed", meeting.id)
+        self.bus.publish(_topic(meeting.id), envelope)
 
     # -- presenter ---------------------------------------------------------------------
 
@@ -396,7 +401,7 @@ class LiveService:
             # Tablets move first: the saved state is only for a restarted server, and a
             # page turn waiting for a database commit is a page turn late on every tablet.
             # Saves still happen one at a time, in order, under the lock.
-            self.bus.publish(_topic(meeting.id), Envelope(encode_json(p.Presented(state=state))))
+            self._emit(meeting, Envelope(encode_json(p.Presented(state=state))))
             await self.store.save_presenter(meeting.id, to_builtins(state), self.clock.now())
 
     # -- annotations -------------------------------------------------------------------
@@ -454,7 +459,7 @@ class LiveService:
         )  # fmt: skip
         audience = frozenset({viewer.key}) if start.layer == "private" else None
         envelope = Envelope(encode_json(drawing), audience=audience, origin=connection_id)
-        self.bus.publish(_topic(meeting.id), envelope)
+        self._emit(meeting, envelope)
 
     async def _store(
         self, meeting: _Meeting, connection_id: str, viewer: Viewer, op_id: str, kind: str,
@@ -471,8 +476,8 @@ class LiveService:
                 event = meeting.annotations.event_of(stored)
                 if event is not None:
                     data, audience = event
-                    self.bus.publish(
-                        _topic(meeting.id),
+                    self._emit(
+                        meeting,
                         Envelope(data, seq=stored.seq, audience=audience, origin=connection_id),
                     )
         return p.Ack(op_id=op_id, seq=stored.seq, target=stored.target)
@@ -516,6 +521,4 @@ class LiveService:
             )
         if moderators:
             presence = p.Presence(people=sorted(people.values(), key=lambda e: e.name))
-            self.bus.publish(
-                _topic(meeting.id), Envelope(encode_json(presence), audience=frozenset(moderators))
-            )
+            self._emit(meeting, Envelope(encode_json(presence), audience=frozenset(moderators)))

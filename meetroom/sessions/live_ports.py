@@ -23,10 +23,25 @@ class LiveStore(Protocol):
 
 
 class LiveBus(Protocol):
-    def subscribe(
-        self, topic: str, subscriber: Callable[[Envelope], None]
-    ) -> Callable[[], None]: ...
-    def publish(self, topic: str, envelope: Envelope) -> None: ...
+    """The other nodes (see bus/__init__.py). A node delivers its own events to its own
+    clients; the bus only carries them to the rest."""
+
+    node: str  # this node's id
+
+    def subscribe(self, topic: str, subscriber: Callable[[Envelope], None]) -> Callable[[], None]:
+        """Envelopes other nodes publish on `topic`, on the event loop, one at a time,
+        in each node's publishing order; returns the function that stops it."""
+        ...
+
+    def publish(self, topic: str, envelope: Envelope) -> None:
+        """To the other nodes. Never blocks; while the bus is down the envelope is lost
+        (and the nodes resync when it is back)."""
+        ...
+
+    def on_resync(self, callback: Callable[[], None]) -> None:
+        """`callback` runs when the bus is back after an outage: envelopes may have been
+        lost, and what a node holds must be read again from the durable store."""
+        ...
 
 
 class DocumentPages(Protocol):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from meetroom.bus import NodeInfo
+
 
 class PublishedTrackView(Protocol):
     @property
@@ -39,3 +41,29 @@ class MediaEvents(Protocol):
         self, room: str, publisher: str, tracks: Sequence[PublishedTrackView]
     ) -> None: ...
     def connection_state(self, room: str, peer: str, which: str, state: str) -> None: ...
+
+
+class RoomDirectory(Protocol):
+    """Which node holds each meeting's video room (its SFU), and the live nodes."""
+
+    node: str  # this node's id
+
+    async def owner(self, room: str) -> str:
+        """The live node that holds `room`; if none does (never placed, its node died
+        or is draining), place it on the least loaded live node, which may be this one."""
+        ...
+
+    async def release(self, room: str) -> None:
+        """This node no longer holds `room` (it emptied, or this node is draining)."""
+        ...
+
+    async def alive(self, node: str) -> bool: ...
+    async def nodes(self) -> list[NodeInfo]: ...
+
+    def set_load(self, load: int, rooms: int) -> None:
+        """What this node advertises: peers in, and number of, the rooms it holds."""
+        ...
+
+    def set_draining(self) -> None:
+        """Take no new rooms (SIGTERM); the rooms held stay until handed over."""
+        ...
