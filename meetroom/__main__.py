@@ -23,6 +23,7 @@ from meetroom.records import AccountRole, Meeting, Principal
 from meetroom.server import serve
 from meetroom.server.api.audit import csv_chunks, parse_filter
 from meetroom.server.context import Services
+from meetroom.workers import Supervisor
 
 logger = logging.getLogger("meetroom")
 
@@ -41,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     serve_p.add_argument(
         "--demo", action="store_true", default=None, help="load the demo meeting once"
     )
+    serve_p.add_argument(
+        "--workers", type=int, metavar="N",
+        help="start N processes sharing the port, one per core (needs redis_url)",
+    )  # fmt: skip
+    serve_p.add_argument("--node-name", metavar="NAME", help="this node's name among the nodes")
+    # Set by --workers for the processes it starts: they listen on one shared port.
+    serve_p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
 
     sub.add_parser("migrate", help="bring the database schema up to date")
 
@@ -90,6 +98,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "demo": getattr(args, "demo", None),
+        "workers": getattr(args, "workers", None),
+        "node_name": getattr(args, "node_name", None),
     }
     return load_settings(args.config, overrides=overrides)
 
@@ -141,19 +151,32 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
     return meeting
 
 
-def _cmd_serve(settings: Settings) -> int:
+def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
     async def work(services: Services) -> int:
         await prepare(services, demo=settings.demo)
         return 0
 
-    asyncio.run(_with_services(settings, work))
-    print(
-        f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} "
-        f"(data in {settings.data_path}); Ctrl-C stops it.",
-        flush=True,
-    )
+    if not worker:  # the supervisor prepared the data once for all its workers
+        asyncio.run(_with_services(settings, work))
+    if settings.workers > 1:
+        print(
+            f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} with "
+            f"{settings.workers} worker processes (data in {settings.data_path}); "
+            "Ctrl-C stops them, SIGTERM drains them first.",
+            flush=True,
+        )
+        return Supervisor(settings, argv).run()
+    if not worker:
+        print(
+            f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} "
+            f"(data in {settings.data_path}); Ctrl-C stops it, SIGTERM drains it first.",
+            flush=True,
+        )
     try:
-        serve(create_app(settings), settings.host, settings.port)
+        serve(
+            create_app(settings), settings.host, settings.port, reuse_port=worker,
+            drain_seconds=settings.drain_seconds,
+        )  # fmt: skip
     except OSError as exc:
         print(
             f"meetroom: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
@@ -201,6 +224,7 @@ async def _cmd_migrate(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
@@ -215,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
-            return _cmd_serve(settings)
+            return _cmd_serve(settings, argv, worker=args.reuse_port)
         if args.command == "migrate":
             return asyncio.run(_cmd_migrate(settings))
         if args.command == "demo":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -18,7 +20,7 @@ from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
 from meetroom.auth.turn import turn_credentials
-from meetroom.bus.local import LocalBus
+from meetroom.bus.local import LocalBus, LocalDirectory
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
 from meetroom.docs.derived import Derived
@@ -113,6 +115,46 @@ async def open_services(
         await db.close()
 
 
+class ClusterNode:
+    """This process as a node: its name, its bus and room directory (in-process for one
+    node, Redis for several: the only place that knows which), and its video rooms."""
+
+    def __init__(
+        self, name: str, bus: LocalBus, directory: LocalDirectory, video: VideoService
+    ) -> None:
+        self._name = name
+        self.bus = bus
+        self.directory = directory
+        self.video = video
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def bus_state(self) -> str:
+        connected = getattr(self.bus, "connected", None)
+        if connected is None:
+            return "local"
+        return "ok" if connected else "down"
+
+    async def start_draining(self) -> None:
+        self.directory.set_draining()
+
+    async def hand_over(self) -> None:
+        return None
+
+
+def node_name(settings: Settings) -> str:
+    return settings.node_name or f"{socket.gethostname()}-{settings.port}-{os.getpid()}"
+
+
+def cluster_prefix(settings: Settings) -> str:
+    """Redis keys and channels of one cluster: the nodes sharing one database (and
+    schema) share them; another cluster on the same Redis does not."""
+    shared = f"{settings.effective_database_url}#{settings.database_schema}"
+    return f"meetroom:{hashlib.sha256(shared.encode()).hexdigest()[:12]}:"
+
+
 def document_limits(settings: Settings) -> Limits:
     return Limits(
         max_file_bytes=settings.upload_max_mb * 1024 * 1024,
@@ -187,7 +229,10 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
     )
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
-    live = LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock, attendance)
+    name = node_name(settings)
+    bus = LocalBus(node=name)
+    directory = LocalDirectory(node=name)
+    live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )
@@ -215,6 +260,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,
+        node=ClusterNode(name, bus, directory, video),
     )
 
 

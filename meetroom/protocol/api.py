@@ -35,6 +35,8 @@ class Health(msgspec.Struct, omit_defaults=True):
     status: str
     version: str
     database: str | None = None
+    node: str | None = None
+    bus: str | None = None  # "local" (one node), "ok", or "down" (reconnecting)
 
 
 # -- accounts -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,7 +28,15 @@ from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api import users_admin as api_users_admin
 from meetroom.server.api.openapi import openapi_document
 from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
-from meetroom.server.context import CATALOGS, SERVICES, SETTINGS, WEB_ROOT, ServicesFactory
+from meetroom.server.context import (
+    CATALOGS,
+    DRAINING,
+    SERVICES,
+    SETTINGS,
+    WEB_ROOT,
+    ServicesFactory,
+)  # fmt: skip
+from meetroom.server.drain import drain
 from meetroom.server.health import ENDPOINTS as HEALTH_ENDPOINTS
 from meetroom.server.i18n import Catalogs
 from meetroom.server.live_socket import LIVE_SOCKETS, close_live_sockets, live_socket
@@ -129,23 +138,51 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app.router.add_get("/calendar/{token}.ics", api_invitations.calendar_feed)
     app[LIVE_SOCKETS] = weakref.WeakSet()
+    app[DRAINING] = asyncio.Event()
     app.on_shutdown.append(close_live_sockets)
     app.router.add_static("/static", root / "static", append_version=False)
     return app
 
 
-def serve(app: web.Application, host: str, port: int) -> None:
-    """Serve until Ctrl-C or SIGTERM, then close every resource."""
+def serve(
+    app: web.Application, host: str, port: int, *, reuse_port: bool = False,
+    drain_seconds: float = 0.0,
+) -> None:  # fmt: skip
+    """Serve until Ctrl-C (stop now) or SIGTERM (drain first, see drain.py), then close
+    every resource. `reuse_port`: several processes listen on the same port."""
     app.on_startup.append(_tune_gc)
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=10,
-        loop=_event_loop(),
-    )
+    loop = _event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_serve(app, host, port, reuse_port, drain_seconds))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+async def _serve(
+    app: web.Application, host: str, port: int, reuse_port: bool, drain_seconds: float
+) -> None:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=10, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
+        loop = asyncio.get_running_loop()
+        signals: list[signal.Signals] = []
+        signalled = asyncio.Event()
+
+        def on_signal(which: signal.Signals) -> None:
+            signals.append(which)
+            signalled.set()
+
+        for which in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(which, on_signal, which)
+        await signalled.wait()
+        if signals[0] == signal.SIGTERM and drain_seconds > 0:
+            signalled.clear()  # a second signal ends the drain at once
+            await drain(app, drain_seconds, signalled)
+    finally:
+        await runner.cleanup()
 
 
 async def _tune_gc(_app: web.Application) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -36,6 +37,24 @@ class HealthCheck(Protocol):
     async def ping(self) -> None: ...
 
 
+class Node(Protocol):
+    """This process as one node among several (or the only one)."""
+
+    @property
+    def name(self) -> str: ...
+    def bus_state(self) -> str:
+        """ "local" (one node), "ok", or "down" (Redis unreachable; reconnecting)."""
+        ...
+
+    async def start_draining(self) -> None:
+        """Take no new video rooms (SIGTERM)."""
+        ...
+
+    async def hand_over(self) -> None:
+        """Give up the video rooms held here: their peers rejoin on another node."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     settings: Settings
@@ -59,6 +78,7 @@ class Services:
     calendar_feed: CalendarFeedService
     # None: no SMTP server configured, no mail is sent.
     mail: MailDelivery | None
+    node: Node
 
 
 ServicesFactory = Callable[[Settings], AbstractAsyncContextManager[Services]]
@@ -77,10 +97,17 @@ SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 WEB_ROOT = web.AppKey("web_root", Path)
 CATALOGS = web.AppKey("catalogs", Catalogs)
+# Set on SIGTERM (see drain.py): no new sockets, readiness 503.
+DRAINING = web.AppKey("draining", asyncio.Event)
 
 AUTH = web.RequestKey("auth", RequestAuth)
 LOCALE = web.RequestKey("locale", str)
 CSRF_TOKEN = web.RequestKey("csrf_token", str)
+
+
+def is_draining(app: web.Application) -> bool:
+    event = app.get(DRAINING)
+    return event is not None and event.is_set()
 
 
 def services(request: web.Request) -> Services:

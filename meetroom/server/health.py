@@ -10,7 +10,7 @@ from meetroom import __version__
 from meetroom.errors import MeetRoomError
 from meetroom.protocol.api import Health
 from meetroom.server.api.registry import Endpoint, json_response
-from meetroom.server.context import services
+from meetroom.server.context import is_draining, services
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +20,25 @@ async def healthz(request: web.Request) -> Health:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Ready for new clients: the database answers and the node is not draining. A
+    node whose Redis is down stays ready: it serves its own clients meanwhile."""
+    svc = services(request)
+    node, bus = svc.node.name, svc.node.bus_state()
+    if is_draining(request.app):
+        return json_response(
+            Health(status="draining", version=__version__, node=node, bus=bus), 503
+        )
     try:
-        await services(request).database.ping()
+        await svc.database.ping()
     except MeetRoomError as exc:
         logger.warning("not ready: %s", exc)
-        return json_response(
-            Health(status="unavailable", version=__version__, database="unreachable"), 503
+        health = Health(
+            status="unavailable", version=__version__, database="unreachable", node=node, bus=bus
         )
-    return json_response(Health(status="ready", version=__version__, database="ok"))
+        return json_response(health, 503)
+    return json_response(
+        Health(status="ready", version=__version__, database="ok", node=node, bus=bus)
+    )
 
 
 ENDPOINTS = [
@@ -44,7 +55,7 @@ ENDPOINTS = [
         "GET",
         "/readyz",
         readyz,
-        "Readiness: the database is reachable",
+        "Readiness: the database is reachable and the node is not draining",
         "health",
         response=Health,
         authenticated=False,

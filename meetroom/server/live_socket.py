@@ -12,12 +12,20 @@ import weakref
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from meetroom.errors import N_, Category, Forbidden, Invalid, MeetRoomError, Unauthenticated
+from meetroom.errors import (
+    N_,
+    Category,
+    Forbidden,
+    Invalid,
+    MeetRoomError,
+    Unauthenticated,
+    Unavailable,
+)  # fmt: skip
 from meetroom.ids import MeetingId, new_id
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
-from meetroom.server.context import principal, services
+from meetroom.server.context import is_draining, principal, services
 from meetroom.server.edge import WS_CLOSE_CODE
 from meetroom.server.middlewares import check_origin
 from meetroom.server.render import translations_for
@@ -74,6 +82,9 @@ async def close_live_sockets(app: web.Application) -> None:
 
 async def live_socket(request: web.Request) -> web.StreamResponse:
     meeting_id = MeetingId(request.match_info["meeting_id"])
+    if is_draining(request.app):
+        # 503 before the upgrade: a proxy tries the next node, a client retries.
+        raise Unavailable("node_draining", N_("This server is restarting; reconnecting."))
     if not request.headers.get("Origin"):
         raise Forbidden("bad_origin", N_("Requests from another site are not accepted."))
     check_origin(request)

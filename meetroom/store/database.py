@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,10 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from meetroom.errors import ConfigError, Unavailable
+from meetroom.errors import N_, ConfigError, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +66,17 @@ class Database:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    def connect(self) -> Any:
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
         """`async with db.connect() as conn` for reads."""
-        return self.engine.connect()
+        async with _reachable(), self.engine.connect() as conn:
+            yield conn
 
-    def begin(self) -> Any:
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
         """`async with db.begin() as conn`: a transaction, committed on exit."""
-        return self.engine.begin()
+        async with _reachable(), self.engine.begin() as conn:
+            yield conn
 
     async def ping(self) -> None:
         try:
@@ -104,6 +110,29 @@ class Database:
         conn: AsyncConnection
         async with self.engine.begin() as conn:
             return await conn.run_sync(fn)
+
+
+@contextlib.asynccontextmanager
+async def _reachable() -> AsyncIterator[None]:
+    """A lost or refused connection is `Unavailable` (503, a clear message, nothing
+    acknowledged), not an internal error; the pool reconnects when the server is back."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise _unavailable() from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise _unavailable() from exc
+        raise
+    except (OSError, ConnectionError) as exc:
+        raise _unavailable() from exc
+
+
+def _unavailable() -> Unavailable:
+    return Unavailable(
+        "database_unavailable",
+        N_("The database is not reachable just now. Nothing was changed; try again shortly."),
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
