@@ -1,0 +1,146 @@
+"""Several real `meetroom serve` processes acting as one server: a cluster on this
+machine's PostgreSQL (a fresh schema) and a Redis (the shared one, or a private one),
+a meeting with a three-page document, and people whose sockets go to chosen nodes."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.conftest import ADMIN_PASSWORD, pg_url
+from tests.docs.pdfs import make_pdf
+from tests.processes import ServerProcess, clean_env
+from tests.server.test_live_functional import Tablet
+
+SECRET = "cluster-test-secret-key-0123456789abcdef"
+
+
+class Cluster:
+    def __init__(
+        self, tmp_path: Path, schema: str, redis_url: str, database_url: str = "",
+        **settings: str,
+    ) -> None:  # fmt: skip
+        self.data = tmp_path / "data"
+        self.tmp = tmp_path
+        self.env = clean_env(
+            MEETROOM_DATABASE_URL=database_url or pg_url(),
+            MEETROOM_DATABASE_SCHEMA=schema,
+            MEETROOM_REDIS_URL=redis_url,
+            MEETROOM_SECRET_KEY=SECRET,
+            MEETROOM_ADMIN_PASSWORD=ADMIN_PASSWORD,
+            MEETROOM_PASSWORD_TIME_COST="1",
+            MEETROOM_PASSWORD_MEMORY_KIB="8192",
+            MEETROOM_PDF_WORKERS="1",
+            MEETROOM_MEDIA_ADDRESSES="127.0.0.1",
+            MEETROOM_DRAIN_SECONDS="5",
+            **{f"MEETROOM_{k.upper()}": v for k, v in settings.items()},
+        )
+        self.nodes: dict[str, ServerProcess] = {}
+        self.sessions: list[aiohttp.ClientSession] = []
+        self.tablets: list[Tablet] = []
+        self.meeting_id = ""
+        self.document_id = ""
+        self.csrf = ""
+
+    def start(self, name: str, **env: str) -> ServerProcess:
+        node_env = dict(self.env, MEETROOM_NODE_NAME=name, **env)
+        node = ServerProcess(self.data, env=node_env)
+        self.nodes[name] = node
+        return node.wait_ready()
+
+    def url(self, node: str) -> str:
+        return self.nodes[node].base_url
+
+    def kill(self, node: str) -> None:
+        """kill -9: no goodbye to anyone."""
+        self.nodes[node].proc.send_signal(signal.SIGKILL)
+        self.nodes[node].proc.wait(10)
+
+    def stop_all(self) -> None:
+        for node in self.nodes.values():
+            node.kill()
+
+    async def close(self) -> None:
+        for tablet in self.tablets:
+            await tablet.close()
+        for session in self.sessions:
+            await session.close()
+        self.stop_all()
+
+    def browser(self) -> aiohttp.ClientSession:
+        """One person's cookies, valid on every node (same database and secret)."""
+        session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.sessions.append(session)
+        return session
+
+    async def prepare_meeting(self, node: str) -> None:
+        """Signed in as admin on `node`: a meeting with a ready three-page document."""
+        admin = self.browser()
+        base = self.url(node)
+        resp = await admin.post(
+            f"{base}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert resp.status == 200, await resp.text()
+        self.csrf = (await resp.json())["csrf_token"]
+        self.admin = admin
+        resp = await admin.post(
+            f"{base}/api/meetings",
+            json={"title": "Cluster", "starts_at": "2026-12-01T09:00:00+07:00",
+                  "ends_at": "2026-12-01T11:00:00+07:00", "location": "Hall"},
+            headers={"X-CSRF-Token": self.csrf},
+        )  # fmt: skip
+        assert resp.status == 201, await resp.text()
+        self.meeting_id = (await resp.json())["id"]
+        pdf = make_pdf(self.tmp / "agenda.pdf", pages=3).read_bytes()
+        form = aiohttp.FormData()
+        form.add_field("file", pdf, filename="agenda.pdf", content_type="application/pdf")
+        resp = await admin.post(
+            f"{base}/api/meetings/{self.meeting_id}/documents", data=form,
+            headers={"X-CSRF-Token": self.csrf},
+        )  # fmt: skip
+        assert resp.status == 202, await resp.text()
+        self.document_id = (await resp.json())["id"]
+        for _ in range(600):
+            body = await (await admin.get(f"{base}/api/documents/{self.document_id}")).json()
+            if body["status"] != "processing":
+                assert body["status"] == "ready", body
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the document did not get ready")
+
+    async def person(self, name: str, role: str, node: str) -> aiohttp.ClientSession:
+        """Added to the meeting by the admin, then signed in by their join link on `node`."""
+        resp = await self.admin.post(
+            f"{self.url(node)}/api/meetings/{self.meeting_id}/participants",
+            json={"name": name, "role": role}, headers={"X-CSRF-Token": self.csrf},
+        )  # fmt: skip
+        assert resp.status == 201, await resp.text()
+        path = "/" + (await resp.json())["join_url"].split("/", 3)[3]
+        browser = self.browser()
+        resp = await browser.get(f"{self.url(node)}{path}")
+        assert resp.status == 200, await resp.text()
+        return browser
+
+    async def tablet(
+        self, browser: aiohttp.ClientSession, node: str, last_seq: int = 0
+    ) -> tuple[Tablet, dict[str, Any]]:
+        base = self.url(node)
+        ws = await browser.ws_connect(
+            f"{base}/m/{self.meeting_id}/socket", headers={"Origin": base}
+        )
+        tablet = Tablet(ws)
+        self.tablets.append(tablet)
+        await tablet.send("hello", version=1, last_seq=last_seq)
+        return tablet, await tablet.next("welcome")
+
+    def stroke(self, page: int = 1, layer: str = "shared") -> dict[str, Any]:
+        return {
+            "op_id": secrets.token_hex(8), "document_id": self.document_id, "page": page,
+            "layer": layer, "tool": "pen", "color": "#cc0000", "width": 0.004,
+            "points": [[0.1, 0.1], [0.2, 0.25]],
+        }  # fmt: skip

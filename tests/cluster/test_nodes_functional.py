@@ -1,0 +1,262 @@
+"""Several `meetroom serve` processes on one PostgreSQL and one Redis act as one
+server: page turns, strokes and chat cross nodes in one order; presence lists everyone;
+a client resumes on another node; a node killed or drained loses nothing
+acknowledged; a database outage fails writes clearly and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.cluster.harness import Cluster
+from tests.processes import REPO, ServerProcess, clean_env
+from tests.server.test_live_functional import Tablet
+
+
+@pytest.fixture
+async def cluster(
+    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]], redis_url: str
+) -> AsyncIterator[Cluster]:
+    c = Cluster(tmp_path, await pg_schemas(), redis_url)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+def stored_seqs(tablet: Tablet) -> list[int]:
+    return [m["seq"] for m in tablet.messages if m["type"] in ("added", "chat", "removed")]
+
+
+async def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_page_turns_strokes_chat_and_presence_cross_nodes(cluster: Cluster) -> None:
+    cluster.start("a")
+    cluster.start("b")
+    await cluster.prepare_meeting("a")
+    chair, _ = await cluster.tablet(await cluster.person("Chair", "chair", "a"), "a")
+    delegate, _ = await cluster.tablet(await cluster.person("Delegate", "delegate", "b"), "b")
+
+    # The chair sees the delegate of the other node in the presence list.
+    presence = await chair.next_where(
+        "presence", lambda m: any(p["name"] == "Delegate" for p in m["people"])
+    )
+    assert {p["name"] for p in presence["people"]} == {"Chair", "Delegate"}
+
+    # A page turn on node a moves the tablet on node b.
+    where = {"document_id": cluster.document_id, "page": 2}
+    await chair.send("present", where=where)
+    moved = await delegate.next_where("presented", lambda m: m["state"]["where"]["page"] == 2)
+    assert moved["state"]["where"]["document_id"] == cluster.document_id
+
+    # Strokes from a and chat from b, at the same time: every client sees every stored
+    # event once, in one order, with no gap.
+    async def strokes() -> None:
+        for _ in range(25):
+            await chair.send("stroke_end", **cluster.stroke(page=2))
+
+    async def chat() -> None:
+        for i in range(25):
+            await delegate.send("chat", op_id=f"c{i:03d}", text=f"message {i}")
+
+    await asyncio.gather(strokes(), chat())
+    await wait_for(lambda: len(stored_seqs(chair)) >= 50 and len(stored_seqs(delegate)) >= 50,
+                   what="50 stored events on both nodes")  # fmt: skip
+    await asyncio.sleep(0.3)  # nothing more may come
+    for tablet in (chair, delegate):
+        seqs = stored_seqs(tablet)
+        assert seqs == list(range(1, 51)), seqs
+    assert [m for m in chair.messages if m["type"] in ("added", "chat")] == [
+        m for m in delegate.messages if m["type"] in ("added", "chat")
+    ]
+    # Every ack names the sequence number the others saw.
+    acks = {m["op_id"]: m["seq"] for m in chair.messages + delegate.messages if m["type"] == "ack"}
+    assert sorted(acks.values()) == list(range(1, 51))
+
+
+async def test_resume_on_another_node_without_gap_or_duplicate(cluster: Cluster) -> None:
+    cluster.start("a")
+    cluster.start("b")
+    await cluster.prepare_meeting("a")
+    chair, _ = await cluster.tablet(await cluster.person("Chair", "chair", "a"), "a")
+    delegate_browser = await cluster.person("Delegate", "delegate", "a")
+    delegate, _ = await cluster.tablet(delegate_browser, "a")
+    for _ in range(5):
+        await chair.send("stroke_end", **cluster.stroke())
+    await wait_for(lambda: len(stored_seqs(delegate)) == 5, what="five strokes")
+    last = stored_seqs(delegate)[-1]
+    await delegate.close()
+    for _ in range(4):
+        await chair.send("stroke_end", **cluster.stroke())
+    await wait_for(lambda: len([m for m in chair.messages if m["type"] == "ack"]) == 9)
+
+    # Back on the other node, from the last number seen: the four missed, then live.
+    again, welcome = await cluster.tablet(delegate_browser, "b", last_seq=last)
+    assert welcome["resumed"] is True and welcome["seq"] == 9, welcome
+    await chair.send("stroke_end", **cluster.stroke())
+    await wait_for(lambda: len(stored_seqs(again)) == 5, what="four missed and one live")
+    await asyncio.sleep(0.3)
+    assert stored_seqs(again) == [6, 7, 8, 9, 10]
+
+
+async def test_node_killed_clients_move_to_a_survivor_and_nothing_acked_is_lost(
+    cluster: Cluster,
+) -> None:
+    cluster.start("a")
+    cluster.start("b")
+    await cluster.prepare_meeting("b")
+    chair_browser = await cluster.person("Chair", "chair", "b")
+    chair, _ = await cluster.tablet(chair_browser, "a")
+    delegate, _ = await cluster.tablet(await cluster.person("Delegate", "delegate", "b"), "b")
+
+    # The chair draws on node a until it dies mid-stream.
+    acked: list[dict[str, Any]] = []
+    for i in range(40):
+        await chair.send("stroke_end", **cluster.stroke())
+        if i == 20:
+            cluster.kill("a")
+            break
+    await chair.close()
+    acked = [m for m in chair.messages if m["type"] == "ack"]
+    last = max((m["seq"] for m in acked), default=0)
+
+    # The chair reconnects to the survivor within the 10 s the issue allows.
+    started = time.monotonic()
+    again, welcome = await cluster.tablet(chair_browser, "b", last_seq=last)
+    assert time.monotonic() - started < 10
+    # Everything acknowledged is there, on the survivor's clients too.
+    stored = {m["seq"] for m in delegate.messages if m["type"] == "added"}
+    await wait_for(
+        lambda: {m["seq"] for m in acked} <= {m["seq"] for m in delegate.messages
+                                             if m["type"] == "added"},
+        what="every acknowledged stroke reached the delegate on node b",
+    )  # fmt: skip
+    assert welcome["seq"] >= last
+    del stored
+    await again.send("stroke_end", **cluster.stroke())
+    ack = await again.next("ack")
+    assert ack["seq"] == welcome["seq"] + 1
+    await delegate.next_where("added", lambda m: m["seq"] == ack["seq"])
+
+
+async def test_database_outage_fails_writes_clearly_and_recovers(
+    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]], redis_url: str
+) -> None:
+    from tests.cluster.tcp_proxy import TcpProxy
+
+    with TcpProxy("127.0.0.1", 5432) as proxy:
+        cluster = Cluster(
+            tmp_path, await pg_schemas(), redis_url,
+            database_url=f"postgresql://postgres@127.0.0.1:{proxy.port}/test",
+        )  # fmt: skip
+        try:
+            cluster.start("a")
+            await cluster.prepare_meeting("a")
+            chair, _ = await cluster.tablet(await cluster.person("Chair", "chair", "a"), "a")
+            await chair.send("stroke_end", **cluster.stroke())
+            assert (await chair.next("ack"))["seq"] == 1
+
+            proxy.cut()
+            stroke = cluster.stroke()
+            await chair.send("stroke_end", **stroke)
+            error = await chair.next("error", timeout=20)
+            assert error["code"] == "database_unavailable" and error["ref"] == stroke["op_id"]
+            assert "database" in error["message"]
+            assert not [m for m in chair.messages if m["type"] == "ack"][1:]
+            status = await asyncio.to_thread(_status, cluster.url("a") + "/readyz")
+            assert status == 503
+
+            proxy.restore()
+            await chair.send("stroke_end", **stroke)  # the same stroke, sent again
+            ack = await chair.next("ack", timeout=20)
+            assert ack["op_id"] == stroke["op_id"] and ack["seq"] == 2
+            assert await asyncio.to_thread(_status, cluster.url("a") + "/readyz") == 200
+        finally:
+            await cluster.close()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+async def test_sigterm_drains_the_node_and_hands_clients_over(cluster: Cluster) -> None:
+    cluster.start("a", MEETROOM_DRAIN_SECONDS="3")
+    cluster.start("b")
+    await cluster.prepare_meeting("b")
+    delegate_browser = await cluster.person("Delegate", "delegate", "a")
+    delegate, _ = await cluster.tablet(delegate_browser, "a")
+
+    node = cluster.nodes["a"]
+    node.proc.send_signal(signal.SIGTERM)
+    # Draining: not ready, no new sockets (a proxy sends newcomers elsewhere)...
+    await wait_for(lambda: _status(cluster.url("a") + "/readyz") == 503, what="readyz 503")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await cluster.tablet(delegate_browser, "a")
+    assert refused.value.status == 503
+    # ...while the clients it has are still served,
+    await delegate.send("ping")
+    await delegate.next("pong")
+    # until the drain time is up: then they are told to go (1001) and the node exits.
+    await wait_for(lambda: delegate.ws.closed, timeout=10, what="socket closed")
+    assert delegate.ws.close_code == 1001
+    assert node.proc.wait(15) == 0, node.describe()
+    again, welcome = await cluster.tablet(delegate_browser, "b", last_seq=0)
+    assert welcome["name"] == "Delegate"
+
+
+def test_workers_need_redis(tmp_path: Path) -> None:
+    # Without Redis, the command says what is missing and starts nothing.
+    refused = subprocess.run(
+        [sys.executable, "-m", "meetroom", "--data-dir", str(tmp_path / "x"), "serve",
+         "--workers", "2"],
+        env=clean_env(), cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "workers" in refused.stderr and "redis_url" in refused.stderr, refused.stderr
+
+
+async def test_workers_serve_as_several_nodes_on_one_port(
+    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]], redis_url: str
+) -> None:
+    cluster = Cluster(tmp_path, await pg_schemas(), redis_url)
+    env = dict(cluster.env, MEETROOM_NODE_NAME="box")
+    server = ServerProcess(cluster.data, serve_args=["--workers", "2"], env=env)
+    try:
+        server.wait_ready()
+        names: set[str] = set()
+        deadline = time.monotonic() + 20
+        while len(names) < 2 and time.monotonic() < deadline:
+            raw = await asyncio.to_thread(_read, server.base_url + "/readyz")
+            names.add(json.loads(raw)["node"])
+        assert names == {"box-w1", "box-w2"}, names
+        assert "2 worker processes" in server.stdout
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(30) == 0, server.describe()
+    finally:
+        server.kill()
+
+
+def _read(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return bytes(resp.read())
