@@ -19,6 +19,7 @@ import yaml
 
 from meetroom.__main__ import _parser, _settings
 from meetroom.config import ENV_PREFIX, FIELD_NAMES, Settings, env_name
+from meetroom.server.health import ENDPOINTS
 from tests.processes import REPO
 
 DOCKER = REPO / "docker"
@@ -237,6 +238,36 @@ def test_no_image_names_a_registry_host() -> None:
     for image in images:
         first = image.split("/")[0]
         assert "/" not in image or not ("." in first or ":" in first or first == "localhost"), image
+
+
+def test_image_is_multi_stage_non_root_and_health_checked() -> None:
+    instructions = dockerfile()
+    stages = [i for i, (kind, _) in enumerate(instructions) if kind == "FROM"]
+    assert len(stages) >= 2, "a build stage and a runtime stage"
+    runtime = instructions[stages[-1] :]
+    users = [value.split(":")[0] for kind, value in runtime if kind == "USER"]
+    assert users and users[-1] not in ("root", "0"), "the server runs as an unprivileged user"
+    assert any(kind == "COPY" and "--from=" in value for kind, value in runtime)
+    checks = [value for kind, value in runtime if kind == "HEALTHCHECK"]
+    assert len(checks) == 1
+    probe = exec_form(checks[0].split("CMD", 1)[1].strip())
+    assert probe[0] == "python" and "urllib" in probe[-1], "slim images have no curl"
+    url = re.search(r"http://127\.0\.0\.1:(\d+)/healthz", probe[-1])
+    assert url and int(url.group(1)) == node_port()
+    assert any(
+        e.method == "GET" and e.path == "/healthz" and not e.authenticated for e in ENDPOINTS
+    ), "the probe asks a path the server answers without signing in"
+    volumes = [v for kind, value in runtime if kind == "VOLUME" for v in exec_form(value)]
+    assert runtime_settings()["MEETROOM_DATA_DIR"] in volumes
+    # The build context holds what the wheel is made of, never docker/.env.
+    lines = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    ignore = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+    assert ignore[0] == "*", ".dockerignore lets in only what it names"
+    for kind, value in instructions:
+        if kind == "COPY" and "--from=" not in value:
+            for source in value.split()[:-1]:
+                assert "!" + source in ignore, f"{source} is copied but left out of the context"
+    assert not any(entry.startswith("!docker") or ".env" in entry for entry in ignore)
 
 
 # --- nginx.conf ------------------------------------------------------------------------
