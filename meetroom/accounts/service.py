@@ -15,7 +15,9 @@ from meetroom.accounts.ports import ParticipantLookup, PasswordHasher, SessionSt
 from meetroom.auth.tokens import new_opaque_token, token_digest
 from meetroom.clock import Clock
 from meetroom.config import SUPPORTED_LOCALES
-from meetroom.errors import N_, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated
+from meetroom.errors import (
+    N_, Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated,
+)  # fmt: skip
 from meetroom.ids import UserId, new_id
 from meetroom.records import (
     AccountRole,
@@ -167,13 +169,19 @@ class AccountService:
         """On first start: make the `admin` account. None when an admin exists already."""
         if await self.users.count_users(AccountRole.ADMIN):
             return None
-        return await self.create_user(
-            "admin",
-            "Administrator",
-            AccountRole.ADMIN,
-            password=password or None,
-            must_change_password=not password,
-        )
+        try:
+            return await self.create_user(
+                "admin",
+                "Administrator",
+                AccountRole.ADMIN,
+                password=password or None,
+                must_change_password=not password,
+            )
+        except Conflict:
+            # Several nodes starting at once: another one made it first.
+            if await self.users.count_users(AccountRole.ADMIN):
+                return None
+            raise
 
     async def update_profile(
         self,

@@ -53,6 +53,15 @@ class Cluster:
         self.nodes[name] = node
         return node.wait_ready()
 
+    def start_together(self, *names: str) -> None:
+        """Nodes started at the same moment on an empty database: they migrate one
+        after another and one of them makes the admin account."""
+        for name in names:
+            env = dict(self.env, MEETROOM_NODE_NAME=name)
+            self.nodes[name] = ServerProcess(self.data, env=env)
+        for name in names:
+            self.nodes[name].wait_ready()
+
     def url(self, node: str) -> str:
         return self.nodes[node].base_url
 

@@ -48,8 +48,7 @@ async def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str =
 
 
 async def test_page_turns_strokes_chat_and_presence_cross_nodes(cluster: Cluster) -> None:
-    cluster.start("a")
-    cluster.start("b")
+    cluster.start_together("a", "b")
     await cluster.prepare_meeting("a")
     chair, _ = await cluster.tablet(await cluster.person("Chair", "chair", "a"), "a")
     delegate, _ = await cluster.tablet(await cluster.person("Delegate", "delegate", "b"), "b")
