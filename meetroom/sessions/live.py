@@ -23,27 +23,25 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, encode_json, replace, to_builtins
-from meetroom.records import Grant, LiveOp, Meeting, MeetingStatus, Principal
+from meetroom.records import Grant, Meeting, MeetingStatus, Principal
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
-from meetroom.sessions.live_checks import check_layer, check_page, may_present, require_moderator
+from meetroom.sessions.live_checks import check_page, may_present, require_moderator
 from meetroom.sessions.live_meeting import (
     Connection,
     LiveMeeting,
     Viewer,
-    apply_op,
     deliver_local,
-    topic,
 )
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
 from meetroom.sessions.live_relay import Relay, tell_status
 from meetroom.sessions.live_state import Annotations
+from meetroom.sessions.live_writing import Writing
 
 __all__ = ["LiveService", "Viewer"]
 
 logger = logging.getLogger(__name__)
 
-MAX_DRAWINGS = 8  # strokes one connection may have in progress at once
 # What changes the session: refused once the meeting ended (see meetings/status.py).
 WRITES = (
     p.Present, p.ForceFollow, p.HandOver, p.OpenShared, p.StrokeStart, p.StrokePoints,
@@ -72,6 +70,7 @@ class LiveService:
         self.clock = clock
         self.presence = PresenceBoard(bus, heartbeat, presence_ttl, gone=self._gone)
         self.relay = Relay(bus, store, meetings, self.presence, clock, attendance)
+        self.writing = Writing(store, bus, self.relay, documents, clock)
         self._live: dict[MeetingId, LiveMeeting] = {}
         self._joined: dict[str, LiveMeeting] = {}  # connection id -> its meeting
         self._loading: dict[MeetingId, asyncio.Lock] = {}
@@ -295,61 +294,11 @@ class LiveService:
                 require_moderator(viewer)
                 await self._change_state(meeting, shared_open=is_open)
                 return None
-            case p.StrokeStart():
-                await self._stroke_start(meeting, connection_id, connection, message)
-                return None
-            case p.StrokePoints(op_id=op_id, points=points):
-                start = connection.drawing.get(op_id)
-                if start is None:
-                    raise Invalid("unknown_stroke", N_("No stroke is being drawn with this id."))
-                self._publish_drawing(meeting, connection_id, viewer, start, points)
-                return None
-            case p.StrokeEnd():
-                connection.drawing.pop(message.op_id, None)
-                check_layer(meeting, viewer, message.layer)
-                await self._check_page(connection, meeting_id, message.document_id, message.page)
-                body = {
-                    "tool": message.tool, "color": message.color, "width": message.width,
-                    "points": [list(point) for point in message.points],
-                }  # fmt: skip
-                return await self._store(meeting, connection_id, viewer, message.op_id,
-                                         "stroke", message.layer, message.document_id,
-                                         message.page, None, body)  # fmt: skip
-            case p.AddNote():
-                check_layer(meeting, viewer, message.layer)
-                await self._check_page(connection, meeting_id, message.document_id, message.page)
-                body = {"x": message.x, "y": message.y, "text": message.text,
-                        "color": message.color}  # fmt: skip
-                return await self._store(meeting, connection_id, viewer, message.op_id,
-                                         "note", message.layer, message.document_id,
-                                         message.page, None, body)  # fmt: skip
-            case p.Erase(op_id=op_id, target=erased):
-                shown = meeting.annotations.visible.get(erased)
-                if shown is None or not (shown.layer == "shared" or shown.author == viewer.key):
-                    raise NotFound("annotation_not_found", N_("There is nothing to erase here."))
-                if shown.author != viewer.key:
-                    check_layer(meeting, viewer, shown.layer)
-                return await self._store(meeting, connection_id, viewer, op_id, "erase",
-                                         None, None, None, erased, {})  # fmt: skip
-            case p.Undo(op_id=op_id):
-                undone = meeting.annotations.last_undoable(viewer.key)
-                if undone is None:
-                    raise Invalid("nothing_to_undo", N_("There is nothing to undo."))
-                return await self._store(meeting, connection_id, viewer, op_id, "undo",
-                                         None, None, None, undone, {})  # fmt: skip
-            case p.Redo(op_id=op_id):
-                redone = meeting.annotations.last_redoable(viewer.key)
-                if redone is None:
-                    raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
-                return await self._store(meeting, connection_id, viewer, op_id, "redo",
-                                         None, None, None, redone, {})  # fmt: skip
-            case p.ChatSend(op_id=op_id, text=text):
-                body = {"text": text.strip(), "name": viewer.name,
-                        "at": self.clock.now().isoformat(timespec="seconds")}  # fmt: skip
-                if not body["text"]:
-                    raise Invalid("empty_chat", N_("The message is empty."))
-                return await self._store(meeting, connection_id, viewer, op_id, "chat",
-                                         None, None, None, None, body)  # fmt: skip
+            case (
+                p.StrokeStart() | p.StrokePoints() | p.StrokeEnd() | p.AddNote() | p.Erase()
+                | p.Undo() | p.Redo() | p.ChatSend()
+            ):  # fmt: skip
+                return await self.writing.handle(meeting, connection_id, message)
             case p.Hello():
                 raise Invalid("already_joined", N_("This connection has joined already."))
         raise Invalid("unknown_type", N_("Unknown message type."))
@@ -381,11 +330,6 @@ class LiveService:
         if self.attendance is not None:
             await self.attendance.status_changed(meeting, before)
 
-    def _emit(self, meeting: LiveMeeting, envelope: Envelope) -> None:
-        """To this node's clients of the meeting, then to the other nodes."""
-        deliver_local(meeting, envelope)
-        self.bus.publish(topic(meeting.id), envelope)
-
     async def _check_page(
         self, connection: Connection, meeting_id: MeetingId, document_id: str, page: int
     ) -> None:
@@ -406,47 +350,3 @@ class LiveService:
             event = Envelope(encode_json(p.Presented(state=state)))
             deliver_local(meeting, event)
             self.relay.publish_state(meeting, event)
-
-    # -- annotations -------------------------------------------------------------------
-
-    async def _stroke_start(
-        self, meeting: LiveMeeting, connection_id: str, connection: Connection,
-        message: p.StrokeStart,
-    ) -> None:  # fmt: skip
-        viewer = connection.viewer
-        check_layer(meeting, viewer, message.layer)
-        await self._check_page(connection, meeting.id, message.document_id, message.page)
-        if len(connection.drawing) >= MAX_DRAWINGS:
-            connection.drawing.pop(next(iter(connection.drawing)))
-        connection.drawing[message.op_id] = message
-        self._publish_drawing(meeting, connection_id, viewer, message, message.points)
-
-    def _publish_drawing(
-        self, meeting: LiveMeeting, connection_id: str, viewer: Viewer, start: p.StrokeStart,
-        points: list[tuple[float, float]],
-    ) -> None:  # fmt: skip
-        drawing = p.Drawing(
-            op_id=start.op_id, author=viewer.key, document_id=start.document_id,
-            page=start.page, layer=start.layer, tool=start.tool, color=start.color,
-            width=start.width, points=points,
-        )  # fmt: skip
-        audience = frozenset({viewer.key}) if start.layer == "private" else None
-        envelope = Envelope(encode_json(drawing), audience=audience, origin=connection_id)
-        self._emit(meeting, envelope)
-
-    async def _store(
-        self, meeting: LiveMeeting, connection_id: str, viewer: Viewer, op_id: str, kind: str,
-        layer: str | None, document_id: str | None, page: int | None, target: str | None,
-        body: dict[str, Any],
-    ) -> p.Ack:  # fmt: skip
-        """Store, then deliver and publish, then acknowledge: an ack means the
-        operation is kept. The store numbers it; operations of other nodes numbered
-        before it and not heard of yet are read and delivered first."""
-        op = LiveOp(0, op_id, viewer.key, kind, layer, document_id, page, target, body)
-        async with meeting.lock:
-            stored, _ = await self.store.append(meeting.id, op, self.clock.now())
-            if stored.seq > meeting.last_seq:
-                await self.relay.catch_up(meeting, before=stored.seq)
-                event = apply_op(meeting, stored, origin=connection_id)
-                self.relay.publish_op(meeting, stored, event)
-        return p.Ack(op_id=op_id, seq=stored.seq, target=stored.target)
