@@ -26,9 +26,12 @@ class LocalHub:
     rooms: dict[str, str] = field(default_factory=dict)
     resync: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
     next_key: int = 0
+    down: bool = False  # tests: while True, every envelope published is lost
+    dead: set[str] = field(default_factory=set)  # tests: nodes killed (publish nothing)
 
     def kill(self, node: str) -> None:
         """As if the node's process died: the others stop seeing it."""
+        self.dead.add(node)
         self.nodes.pop(node, None)
         for subscribers in self.topics.values():
             for key in [k for k, (n, _) in subscribers.items() if n == node]:
@@ -64,6 +67,8 @@ class LocalBus:
     def publish(self, topic: str, envelope: Envelope) -> None:
         """To the other nodes' subscribers, later on the loop (as over a network), in
         the order published."""
+        if self.hub.down or self.node in self.hub.dead:
+            return
         subscribers = [s for n, s in self.hub.topics.get(topic, {}).values() if n != self.node]
         if not subscribers:
             return

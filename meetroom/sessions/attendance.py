@@ -3,13 +3,17 @@ what. Kept from the live session's joins and leaves: a person's devices and
 reconnections are one attendee, their overlapping connections one interval.
 
 Only time in progress counts: a person already connected when the meeting is opened
-is present from then, and everyone's interval ends when it is closed."""
+is present from then, and everyone's interval ends when it is closed.
+
+Several nodes: each counts its own connections; a person who leaves one node while
+still connected through another (as that node's presence says) has not left. A node
+told that a person is connected nowhere any more (`gone`) closes their interval."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -53,6 +57,9 @@ class AttendanceRecorder:
         self._present: dict[MeetingId, dict[str, _Person]] = {}
         self._locks: dict[MeetingId, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Whether a person is connected to the meeting through another node (set by the
+        # live session; one node alone: never).
+        self.elsewhere: Callable[[MeetingId, str], bool] = lambda meeting_id, person: False
 
     def _lock(self, meeting_id: MeetingId) -> asyncio.Lock:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
@@ -112,10 +119,18 @@ class AttendanceRecorder:
             self._present.pop(meeting_id, None)
         self._spawn(self._depart(meeting_id, person, at))
 
+    def gone(self, meeting_id: MeetingId, person: str) -> None:
+        """`person`, last connected through another node, is connected nowhere now."""
+        if person not in self._present.get(meeting_id, {}):
+            self._spawn(self._depart(meeting_id, person, self.clock.now()))
+
     async def _depart(self, meeting_id: MeetingId, person: str, at: datetime) -> None:
         async with self._lock(meeting_id):
-            if person not in self._present.get(meeting_id, {}):  # not back meanwhile
-                await self.store.depart(meeting_id, person, at)
+            if person in self._present.get(meeting_id, {}):
+                return  # back meanwhile
+            if self.elsewhere(meeting_id, person):
+                return  # still there through another node: it says when they leave
+            await self.store.depart(meeting_id, person, at)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

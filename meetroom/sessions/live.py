@@ -1,79 +1,52 @@
 """The live session of a meeting: where the presenter is, who follows, annotations
 on the shared and private layers, and who is connected.
 
-Every stored operation gets the meeting's next sequence number and is published in
-that order: storing and publishing happen under one lock per meeting, and so does a
-client's joining (its snapshot, then its subscription), so a client that resumes from
-the last number it saw gets everything after it exactly once."""
+Several nodes may serve the same meeting, each with its own clients, sharing the
+database and a bus (see live_relay.py). Every stored operation gets the meeting's next
+sequence number from the database; each node applies operations strictly in that
+order, under one lock per meeting, and a client's joining (its snapshot, then its
+place among the connections) happens under that lock too, so a client that resumes
+from the last number it saw, on any node, gets everything after it exactly once."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from meetroom.bus import Envelope
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
-from meetroom.ids import DocumentId, MeetingId, ParticipantId
+from meetroom.ids import MeetingId, ParticipantId
 from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, encode_json, replace, to_builtins
-from meetroom.records import Grant, LiveOp, Meeting, MeetingStatus, Principal
+from meetroom.records import Grant, Meeting, MeetingStatus, Principal
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
+from meetroom.sessions.live_checks import check_page, may_present, require_moderator
+from meetroom.sessions.live_meeting import (
+    Connection,
+    LiveMeeting,
+    Viewer,
+    deliver_local,
+)
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
+from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
+from meetroom.sessions.live_relay import Relay, tell_status
 from meetroom.sessions.live_state import Annotations
+from meetroom.sessions.live_writing import Writing
+
+__all__ = ["LiveService", "Viewer"]
 
 logger = logging.getLogger(__name__)
 
-MAX_DRAWINGS = 8  # strokes one connection may have in progress at once
-PRESENCE_INTERVAL = 0.25  # seconds between two presence lists to the chair
 # What changes the session: refused once the meeting ended (see meetings/status.py).
 WRITES = (
     p.Present, p.ForceFollow, p.HandOver, p.OpenShared, p.StrokeStart, p.StrokePoints,
     p.StrokeEnd, p.AddNote, p.Erase, p.Undo, p.Redo, p.ChatSend,
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Someone connected to a meeting's live session."""
-
-    key: str  # "p:<participant id>", or "u:<user id>" for an admin or secretary account
-    name: str
-    role: str
-    grants: frozenset[Grant]
-    principal: Principal
-
-
-@dataclass
-class _Connection:
-    viewer: Viewer
-    deliver: Callable[[Envelope], None]
-    following: bool = True
-    where: p.Where | None = None
-    drawing: dict[str, p.StrokeStart] = field(default_factory=dict)
-    pages: dict[str, int] = field(default_factory=dict)  # document id -> page count
-
-
-@dataclass
-class _Meeting:
-    id: MeetingId
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    last_seq: int = 0
-    state: p.PresenterState = p.PresenterState()
-    annotations: Annotations = field(default_factory=Annotations)
-    connections: dict[str, _Connection] = field(default_factory=dict)
-    presence_at: float = float("-inf")  # loop time of the last presence list sent
-    presence_due: asyncio.TimerHandle | None = None
-    status: MeetingStatus = MeetingStatus.SCHEDULED
-
-
-def _topic(meeting_id: MeetingId) -> str:
-    return f"meeting:{meeting_id}"
 
 
 class LiveService:
@@ -85,6 +58,9 @@ class LiveService:
         documents: DocumentPages,
         clock: Clock,
         attendance: AttendanceRecorder | None = None,
+        *,
+        heartbeat: float = HEARTBEAT,
+        presence_ttl: float = PRESENCE_TTL,
     ) -> None:
         self.attendance = attendance
         self.meetings = meetings
@@ -92,9 +68,15 @@ class LiveService:
         self.bus = bus
         self.documents = documents
         self.clock = clock
-        self._live: dict[MeetingId, _Meeting] = {}
-        self._joined: dict[str, _Meeting] = {}  # connection id -> its meeting
+        self.presence = PresenceBoard(bus, heartbeat, presence_ttl, gone=self._gone)
+        self.relay = Relay(bus, store, meetings, self.presence, clock, attendance)
+        self.writing = Writing(store, bus, self.relay, documents, clock)
+        self._live: dict[MeetingId, LiveMeeting] = {}
+        self._joined: dict[str, LiveMeeting] = {}  # connection id -> its meeting
         self._loading: dict[MeetingId, asyncio.Lock] = {}
+        if attendance is not None:
+            attendance.elsewhere = self._elsewhere
+        bus.on_resync(self._resync)
 
     # -- joining and leaving -------------------------------------------------------
 
@@ -131,6 +113,9 @@ class LiveService:
                 break
             meeting.lock.release()  # its last client left meanwhile: load it afresh
         try:
+            if hello.last_seq > meeting.last_seq:
+                # It saw, through another node, operations not heard of here yet.
+                await self.relay.catch_up(meeting)
             resume = 0 < hello.last_seq <= meeting.last_seq
             send(
                 encode_json(
@@ -150,12 +135,15 @@ class LiveService:
                     )
                 )
             )
+            sent = meeting.last_seq
             if resume:
+                # Up to what this node applied: later ones reach the client live.
                 for op in await self.store.ops(meeting_id, after=hello.last_seq):
+                    if op.seq > sent:
+                        break
                     event = meeting.annotations.event_of(op)
                     if event is not None and (event[1] is None or viewer.key in event[1]):
                         send(event[0])
-            sent = meeting.last_seq
 
             def deliver(envelope: Envelope) -> None:
                 if envelope.seq and envelope.seq <= sent:
@@ -166,11 +154,11 @@ class LiveService:
                     return
                 send(envelope.data)
 
-            meeting.connections[connection_id] = _Connection(viewer, deliver)
+            meeting.connections[connection_id] = Connection(viewer, deliver)
             self._joined[connection_id] = meeting
         finally:
             meeting.lock.release()
-        self._publish_presence(meeting)
+        self.presence.changed(meeting)
         if self.attendance is not None:
             who = Attendee(viewer.key, viewer.name, viewer.role)
             await self.attendance.joined(meeting_id, who, connection_id, hello.device)
@@ -187,26 +175,57 @@ class LiveService:
             if not meeting.connections and self._live.get(meeting_id) is meeting:
                 # Loaded again from the store by the next client to join.
                 del self._live[meeting_id]
+                self.relay.stop(meeting)
                 return
-        self._publish_presence(meeting)
+        self.presence.changed(meeting)
 
-    async def _meeting(self, meeting_id: MeetingId) -> _Meeting:
+    async def _meeting(self, meeting_id: MeetingId) -> LiveMeeting:
         loading = self._loading.setdefault(meeting_id, asyncio.Lock())
         async with loading:
             meeting = self._live.get(meeting_id)
             if meeting is None:
-                meeting = _Meeting(meeting_id)
-                found = await self.meetings.store.get_meeting(meeting_id)
-                if found is not None:
-                    meeting.status = found.status
-                last_seq, stored = await self.store.state(meeting_id)
-                meeting.last_seq = last_seq
-                if stored:
-                    meeting.state = convert(stored, p.PresenterState)
-                for op in await self.store.ops(meeting_id):
-                    meeting.annotations.apply(op)
+                meeting = LiveMeeting(meeting_id)
+                self.relay.subscribe(meeting)  # first: what is published meanwhile waits
+                try:
+                    await self._load(meeting)
+                except BaseException:
+                    self.relay.stop(meeting)
+                    raise
                 self._live[meeting_id] = meeting
+                self.relay.start(meeting)
         return meeting
+
+    async def _load(self, meeting: LiveMeeting) -> None:
+        found = await self.meetings.store.get_meeting(meeting.id)
+        if found is not None:
+            meeting.status = found.status
+        last_seq, stored, version = await self.store.state(meeting.id)
+        if stored:
+            meeting.state = convert(stored, p.PresenterState)
+        meeting.state_version = version
+        ops = await self.store.ops(meeting.id)
+        for op in ops:
+            meeting.annotations.apply(op)
+        # Read after the state: other nodes may have stored more meanwhile.
+        meeting.last_seq = ops[-1].seq if ops else last_seq
+
+    async def close(self) -> None:
+        """Let every meeting go (shutdown, tests): no more subscriptions or heartbeats."""
+        for meeting in list(self._live.values()):
+            self.relay.stop(meeting)
+        self._live.clear()
+
+    def _resync(self) -> None:
+        for meeting in list(self._live.values()):
+            self.relay.resync(meeting)
+
+    def _elsewhere(self, meeting_id: MeetingId, person: str) -> bool:
+        meeting = self._live.get(meeting_id)
+        return meeting is not None and self.presence.elsewhere(meeting, person)
+
+    def _gone(self, meeting_id: MeetingId, person: str) -> None:
+        if self.attendance is not None:
+            self.attendance.gone(meeting_id, person)
 
     async def annotations_for(
         self, viewer: Viewer, meeting_id: MeetingId, document_id: str
@@ -248,21 +267,21 @@ class LiveService:
                 return p.Pong()
             case p.Browse(following=following, where=where):
                 connection.following, connection.where = following, where
-                self._publish_presence(meeting)
+                self.presence.changed(meeting)
                 return None
             case p.Present(where=where):
-                if not self._may_present(meeting, viewer):
+                if not may_present(meeting, viewer):
                     raise Forbidden("not_presenter", N_("Only the presenter can turn pages."))
                 if where.document_id is not None:
                     await self._check_page(connection, meeting_id, where.document_id, where.page)
                 await self._change_state(meeting, where=where)
                 return None
             case p.ForceFollow():
-                self._require_moderator(viewer)
+                require_moderator(viewer)
                 await self._change_state(meeting, follow_epoch=meeting.state.follow_epoch + 1)
                 return None
             case p.HandOver(participant_id=pid):
-                self._require_moderator(viewer)
+                require_moderator(viewer)
                 if pid is not None:
                     person = await self.meetings.store.get_participant(ParticipantId(pid))
                     if person is None or person.meeting_id != meeting_id:
@@ -272,64 +291,14 @@ class LiveService:
                 await self._change_state(meeting, presenter=pid)
                 return None
             case p.OpenShared(open=is_open):
-                self._require_moderator(viewer)
+                require_moderator(viewer)
                 await self._change_state(meeting, shared_open=is_open)
                 return None
-            case p.StrokeStart():
-                await self._stroke_start(meeting, connection_id, connection, message)
-                return None
-            case p.StrokePoints(op_id=op_id, points=points):
-                start = connection.drawing.get(op_id)
-                if start is None:
-                    raise Invalid("unknown_stroke", N_("No stroke is being drawn with this id."))
-                self._publish_drawing(meeting, connection_id, viewer, start, points)
-                return None
-            case p.StrokeEnd():
-                connection.drawing.pop(message.op_id, None)
-                await self._check_layer(meeting, connection, viewer, message.layer)
-                await self._check_page(connection, meeting_id, message.document_id, message.page)
-                body = {
-                    "tool": message.tool, "color": message.color, "width": message.width,
-                    "points": [list(point) for point in message.points],
-                }  # fmt: skip
-                return await self._store(meeting, connection_id, viewer, message.op_id,
-                                         "stroke", message.layer, message.document_id,
-                                         message.page, None, body)  # fmt: skip
-            case p.AddNote():
-                await self._check_layer(meeting, connection, viewer, message.layer)
-                await self._check_page(connection, meeting_id, message.document_id, message.page)
-                body = {"x": message.x, "y": message.y, "text": message.text,
-                        "color": message.color}  # fmt: skip
-                return await self._store(meeting, connection_id, viewer, message.op_id,
-                                         "note", message.layer, message.document_id,
-                                         message.page, None, body)  # fmt: skip
-            case p.Erase(op_id=op_id, target=erased):
-                shown = meeting.annotations.visible.get(erased)
-                if shown is None or not (shown.layer == "shared" or shown.author == viewer.key):
-                    raise NotFound("annotation_not_found", N_("There is nothing to erase here."))
-                if shown.author != viewer.key:
-                    await self._check_layer(meeting, connection, viewer, shown.layer)
-                return await self._store(meeting, connection_id, viewer, op_id, "erase",
-                                         None, None, None, erased, {})  # fmt: skip
-            case p.Undo(op_id=op_id):
-                undone = meeting.annotations.last_undoable(viewer.key)
-                if undone is None:
-                    raise Invalid("nothing_to_undo", N_("There is nothing to undo."))
-                return await self._store(meeting, connection_id, viewer, op_id, "undo",
-                                         None, None, None, undone, {})  # fmt: skip
-            case p.Redo(op_id=op_id):
-                redone = meeting.annotations.last_redoable(viewer.key)
-                if redone is None:
-                    raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
-                return await self._store(meeting, connection_id, viewer, op_id, "redo",
-                                         None, None, None, redone, {})  # fmt: skip
-            case p.ChatSend(op_id=op_id, text=text):
-                body = {"text": text.strip(), "name": viewer.name,
-                        "at": self.clock.now().isoformat(timespec="seconds")}  # fmt: skip
-                if not body["text"]:
-                    raise Invalid("empty_chat", N_("The message is empty."))
-                return await self._store(meeting, connection_id, viewer, op_id, "chat",
-                                         None, None, None, None, body)  # fmt: skip
+            case (
+                p.StrokeStart() | p.StrokePoints() | p.StrokeEnd() | p.AddNote() | p.Erase()
+                | p.Undo() | p.Redo() | p.ChatSend()
+            ):  # fmt: skip
+                return await self.writing.handle(meeting, connection_id, message)
             case p.Hello():
                 raise Invalid("already_joined", N_("This connection has joined already."))
         raise Invalid("unknown_type", N_("Unknown message type."))
@@ -349,176 +318,35 @@ class LiveService:
             await self.attendance.used(meeting_id, connection.viewer.key, "video")
 
     async def status_changed(self, meeting: Meeting, before: MeetingStatus) -> None:
-        """Every connected client learns the new status at once (on closing: "meeting
-        closed", the tablets turn read-only), then attendance starts or stops counting."""
+        """Every connected client, on every node, learns the new status at once (on
+        closing: "meeting closed", the tablets turn read-only), then attendance starts
+        or stops counting."""
         live = self._live.get(meeting.id)
         if live is not None:
             async with live.lock:
                 live.status = meeting.status
-                moderators = frozenset(
-                    c.viewer.key for c in live.connections.values()
-                    if Grant.MODERATOR in c.viewer.grants
-                )  # fmt: skip
-                others = frozenset(
-                    c.viewer.key for c in live.connections.values()
-                ) - moderators  # fmt: skip
-                for audience, moderator in ((moderators, True), (others, False)):
-                    if not audience:
-                        continue
-                    event = p.MeetingStatusChanged(
-                        status=meeting.status.value,
-                        read_only=read_only_live(meeting.status, moderator),
-                    )
-                    self._emit(live, Envelope(encode_json(event), audience=audience))
+                tell_status(live)
+        self.relay.publish_status(meeting.id, meeting.status, before)
         if self.attendance is not None:
             await self.attendance.status_changed(meeting, before)
 
-    def _emit(self, meeting: _Meeting, envelope: Envelope) -> None:
-        """To this node's clients of the meeting, then to the other nodes."""
-        for connection in list(meeting.connections.values()):
-            try:
-                connection.deliver(envelope)
-            except Exception:
-                logger.exception("delivering to a client of %s failed", meeting.id)
-        self.bus.publish(_topic(meeting.id), envelope)
+    async def _check_page(
+        self, connection: Connection, meeting_id: MeetingId, document_id: str, page: int
+    ) -> None:
+        await check_page(self.documents, connection, meeting_id, document_id, page)
 
     # -- presenter ---------------------------------------------------------------------
 
-    def _may_present(self, meeting: _Meeting, viewer: Viewer) -> bool:
-        presenter = meeting.state.presenter
-        return Grant.MODERATOR in viewer.grants or (
-            presenter is not None and viewer.key == f"p:{presenter}"
-        )
-
-    def _require_moderator(self, viewer: Viewer) -> None:
-        if Grant.MODERATOR not in viewer.grants:
-            raise Forbidden("not_moderator", N_("Only the chair can do this."))
-
-    async def _change_state(self, meeting: _Meeting, **changes: Any) -> None:
+    async def _change_state(self, meeting: LiveMeeting, **changes: Any) -> None:
+        """Stored first (its version orders it among every node's page turns), then
+        shown here and told to the other nodes: a page turn that could not be stored
+        fails, and moves no tablet."""
         async with meeting.lock:
             state = replace(meeting.state, **changes)
-            meeting.state = state
-            # Tablets move first: the saved state is only for a restarted server, and a
-            # page turn waiting for a database commit is a page turn late on every tablet.
-            # Saves still happen one at a time, in order, under the lock.
-            self._emit(meeting, Envelope(encode_json(p.Presented(state=state))))
-            await self.store.save_presenter(meeting.id, to_builtins(state), self.clock.now())
-
-    # -- annotations -------------------------------------------------------------------
-
-    async def _check_layer(
-        self, meeting: _Meeting, connection: _Connection, viewer: Viewer, layer: str
-    ) -> None:
-        if layer == "private":
-            return
-        state = meeting.state
-        if (
-            Grant.CAN_ANNOTATE_SHARED in viewer.grants
-            or state.shared_open
-            or (state.presenter is not None and viewer.key == f"p:{state.presenter}")
-        ):
-            return
-        raise Forbidden(
-            "shared_layer_closed",
-            N_("Drawing on the shared layer is for the chair and the presenter, unless the "
-               "chair opens it to everyone."),
-        )  # fmt: skip
-
-    async def _check_page(
-        self, connection: _Connection, meeting_id: MeetingId, document_id: str, page: int
-    ) -> None:
-        pages = connection.pages.get(document_id)
-        if pages is None:
-            pages = await self.documents.pages_for(
-                connection.viewer.principal, meeting_id, DocumentId(document_id)
+            version = await self.store.save_presenter(
+                meeting.id, to_builtins(state), self.clock.now()
             )
-            connection.pages[document_id] = pages
-        if not 1 <= page <= pages:
-            raise NotFound("page_not_found", N_("This document has no page {page}."), page=page)
-
-    async def _stroke_start(
-        self, meeting: _Meeting, connection_id: str, connection: _Connection,
-        message: p.StrokeStart,
-    ) -> None:  # fmt: skip
-        viewer = connection.viewer
-        await self._check_layer(meeting, connection, viewer, message.layer)
-        await self._check_page(connection, meeting.id, message.document_id, message.page)
-        if len(connection.drawing) >= MAX_DRAWINGS:
-            connection.drawing.pop(next(iter(connection.drawing)))
-        connection.drawing[message.op_id] = message
-        self._publish_drawing(meeting, connection_id, viewer, message, message.points)
-
-    def _publish_drawing(
-        self, meeting: _Meeting, connection_id: str, viewer: Viewer, start: p.StrokeStart,
-        points: list[tuple[float, float]],
-    ) -> None:  # fmt: skip
-        drawing = p.Drawing(
-            op_id=start.op_id, author=viewer.key, document_id=start.document_id,
-            page=start.page, layer=start.layer, tool=start.tool, color=start.color,
-            width=start.width, points=points,
-        )  # fmt: skip
-        audience = frozenset({viewer.key}) if start.layer == "private" else None
-        envelope = Envelope(encode_json(drawing), audience=audience, origin=connection_id)
-        self._emit(meeting, envelope)
-
-    async def _store(
-        self, meeting: _Meeting, connection_id: str, viewer: Viewer, op_id: str, kind: str,
-        layer: str | None, document_id: str | None, page: int | None, target: str | None,
-        body: dict[str, Any],
-    ) -> p.Ack:  # fmt: skip
-        """Store, then publish, then acknowledge: an ack means the operation is kept."""
-        op = LiveOp(0, op_id, viewer.key, kind, layer, document_id, page, target, body)
-        async with meeting.lock:
-            stored, new = await self.store.append(meeting.id, op, self.clock.now())
-            if new:
-                meeting.last_seq = stored.seq
-                meeting.annotations.apply(stored)
-                event = meeting.annotations.event_of(stored)
-                if event is not None:
-                    data, audience = event
-                    self._emit(
-                        meeting,
-                        Envelope(data, seq=stored.seq, audience=audience, origin=connection_id),
-                    )
-        return p.Ack(op_id=op_id, seq=stored.seq, target=stored.target)
-
-    # -- presence ------------------------------------------------------------------------
-
-    def _publish_presence(self, meeting: _Meeting) -> None:
-        """At most one presence list per interval, and always the latest: a room of a
-        thousand tablets joining at once would otherwise send the chair a thousand
-        lists of up to a thousand people."""
-        if meeting.presence_due is not None:
-            return
-        loop = asyncio.get_running_loop()
-        wait = meeting.presence_at + PRESENCE_INTERVAL - loop.time()
-        if wait <= 0:
-            self._send_presence(meeting)
-        else:
-            meeting.presence_due = loop.call_later(wait, self._send_presence, meeting)
-
-    def _send_presence(self, meeting: _Meeting) -> None:
-        """Who is connected, where, and following or not: for the chair."""
-        meeting.presence_due = None
-        meeting.presence_at = asyncio.get_running_loop().time()
-        if self._live.get(meeting.id) is not meeting:
-            return  # everyone has left
-        people: dict[str, p.PresenceEntry] = {}
-        moderators: set[str] = set()
-        for connection in meeting.connections.values():
-            viewer = connection.viewer
-            if Grant.MODERATOR in viewer.grants:
-                moderators.add(viewer.key)
-            known = people.get(viewer.key)
-            people[viewer.key] = p.PresenceEntry(
-                participant=viewer.key,
-                name=viewer.name,
-                role=viewer.role,
-                connections=(known.connections if known else 0) + 1,
-                following=connection.following or bool(known and known.following),
-                where=connection.where or (known.where if known else None),
-                moderator=Grant.MODERATOR in viewer.grants,
-            )
-        if moderators:
-            presence = p.Presence(people=sorted(people.values(), key=lambda e: e.name))
-            self._emit(meeting, Envelope(encode_json(presence), audience=frozenset(moderators)))
+            meeting.state, meeting.state_version = state, version
+            event = Envelope(encode_json(p.Presented(state=state)))
+            deliver_local(meeting, event)
+            self.relay.publish_state(meeting, event)

@@ -12,14 +12,24 @@ from meetroom.records import LiveOp, Principal
 
 
 class LiveStore(Protocol):
+    """Operations in per-meeting sequence, numbered by the store (atomically: nodes
+    sharing it agree on the order), and the presenter state with its version. Raises
+    `Unavailable` when the database cannot be reached."""
+
     async def append(
         self, meeting_id: MeetingId, op: LiveOp, now: datetime
     ) -> tuple[LiveOp, bool]: ...
+
     async def ops(self, meeting_id: MeetingId, after: int = 0) -> list[LiveOp]: ...
-    async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None]: ...
+    async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None, int]:
+        """The last sequence number, the presenter state and its version."""
+        ...
+
     async def save_presenter(
         self, meeting_id: MeetingId, presenter: dict[str, Any], now: datetime
-    ) -> None: ...
+    ) -> int:
+        """Store the presenter state; returns its new version (one more than the last)."""
+        ...
 
 
 class LiveBus(Protocol):

@@ -1,18 +1,54 @@
 """The live session's durable part in SQL: operations in per-meeting sequence, and
-where the presenter is."""
+where the presenter is.
+
+Both numbers are allocated by the database (one row per meeting, updated in the
+transaction that uses it), so nodes sharing it agree on the order. A database that
+cannot be reached raises `Unavailable`: nothing is acknowledged that was not stored."""
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from meetroom.errors import N_, Unavailable
 from meetroom.ids import MeetingId
 from meetroom.records import LiveOp
 from meetroom.store.database import Database
 from meetroom.store.schema import live_ops, live_state
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reachable(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """A database that cannot be reached (down, restarting, connections dropped)
+    becomes an `Unavailable` the client is told of; other errors stay what they are."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            logger.warning("live session store: database not reachable: %s", exc)
+            raise Unavailable(
+                "database_unavailable",
+                N_("This could not be saved: the database is not reachable. "
+                   "Try again in a moment."),
+            ) from exc  # fmt: skip
+
+    return wrapper
 
 
 def _op(row: Any) -> LiveOp:
@@ -33,24 +69,33 @@ class SqlLiveStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @_reachable
     async def append(self, meeting_id: MeetingId, op: LiveOp, now: datetime) -> tuple[LiveOp, bool]:
         """Store an operation with the meeting's next sequence number; returns it and
         True, or the operation stored before under the same op_id and False."""
+        bump = (
+            live_state.update()
+            .where(live_state.c.meeting_id == meeting_id)
+            .values(last_seq=live_state.c.last_seq + 1, updated_at=now)
+            .returning(live_state.c.last_seq)
+        )
         try:
             async with self.db.begin() as conn:
-                seq = await conn.scalar(
-                    live_state.update()
-                    .where(live_state.c.meeting_id == meeting_id)
-                    .values(last_seq=live_state.c.last_seq + 1, updated_at=now)
-                    .returning(live_state.c.last_seq)
-                )
+                seq = await conn.scalar(bump)
                 if seq is None:
-                    seq = 1
-                    await conn.execute(
-                        live_state.insert().values(
-                            meeting_id=meeting_id, last_seq=1, presenter=None, updated_at=now
-                        )
-                    )
+                    try:
+                        async with conn.begin_nested():
+                            await conn.execute(
+                                live_state.insert().values(
+                                    meeting_id=meeting_id,
+                                    last_seq=0,
+                                    presenter=None,
+                                    updated_at=now,
+                                )  # fmt: skip
+                            )
+                    except IntegrityError:
+                        pass  # another node's first operation made the row meanwhile
+                    seq = await conn.scalar(bump)
                 await conn.execute(
                     live_ops.insert().values(
                         meeting_id=meeting_id,
@@ -74,6 +119,7 @@ class SqlLiveStore:
         return LiveOp(int(seq), op.op_id, op.author, op.kind, op.layer, op.document_id,
                         op.page, op.target, op.body), True  # fmt: skip
 
+    @_reachable
     async def find(self, meeting_id: MeetingId, op_id: str) -> LiveOp | None:
         async with self.db.connect() as conn:
             row = (
@@ -85,6 +131,7 @@ class SqlLiveStore:
             ).first()
         return _op(row) if row else None
 
+    @_reachable
     async def ops(self, meeting_id: MeetingId, after: int = 0) -> list[LiveOp]:
         async with self.db.connect() as conn:
             rows = await conn.execute(
@@ -94,30 +141,40 @@ class SqlLiveStore:
             )
         return [_op(r) for r in rows]
 
-    async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None]:
-        """The meeting's last sequence number and the stored presenter state."""
+    @_reachable
+    async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None, int]:
+        """The meeting's last sequence number, the stored presenter state and its version."""
         async with self.db.connect() as conn:
             row = (
                 await conn.execute(
-                    sa.select(live_state.c.last_seq, live_state.c.presenter).where(
-                        live_state.c.meeting_id == meeting_id
-                    )
+                    sa.select(
+                        live_state.c.last_seq, live_state.c.presenter, live_state.c.state_version
+                    ).where(live_state.c.meeting_id == meeting_id)
                 )
             ).first()
         if row is None:
-            return 0, None
-        return int(row.last_seq), (dict(row.presenter) if row.presenter else None)
+            return 0, None, 0
+        presenter = dict(row.presenter) if row.presenter else None
+        return int(row.last_seq), presenter, int(row.state_version)
 
+    @_reachable
     async def save_presenter(
         self, meeting_id: MeetingId, presenter: dict[str, Any], now: datetime
-    ) -> None:
-        async with self.db.begin() as conn:
-            updated = await conn.execute(
-                live_state.update()
-                .where(live_state.c.meeting_id == meeting_id)
-                .values(presenter=presenter, updated_at=now)
+    ) -> int:
+        """Store the presenter state; returns its version (one more than the last)."""
+        bump = (
+            live_state.update()
+            .where(live_state.c.meeting_id == meeting_id)
+            .values(
+                presenter=presenter,
+                updated_at=now,
+                state_version=live_state.c.state_version + 1,
             )
-            if not updated.rowcount:
+            .returning(live_state.c.state_version)
+        )
+        async with self.db.begin() as conn:
+            version = await conn.scalar(bump)
+            if version is None:
                 try:
                     async with conn.begin_nested():
                         await conn.execute(
@@ -126,11 +183,10 @@ class SqlLiveStore:
                                 last_seq=0,
                                 presenter=presenter,
                                 updated_at=now,
+                                state_version=1,
                             )  # fmt: skip
                         )
-                except IntegrityError:
-                    await conn.execute(
-                        live_state.update()
-                        .where(live_state.c.meeting_id == meeting_id)
-                        .values(presenter=presenter, updated_at=now)
-                    )
+                    version = 1
+                except IntegrityError:  # another node inserted it meanwhile
+                    version = await conn.scalar(bump)
+        return int(version)

@@ -329,6 +329,8 @@ live_state = sa.Table(
     sa.Column("last_seq", sa.BigInteger, nullable=False),
     sa.Column("presenter", sa.JSON, nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Bumped by every save of `presenter`: nodes keep only the newest state they hear of.
+    sa.Column("state_version", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 # Annotation operations, in order: strokes and notes added, erased, undone, redone.
