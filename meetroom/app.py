@@ -108,6 +108,7 @@ async def open_services(
                 with contextlib.suppress(asyncio.CancelledError):
                     await running
         if services is not None:
+            await services.live.close()
             await services.attendance.settled()
             await services.video.close()
         if pipeline is not None:

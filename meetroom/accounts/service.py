@@ -16,7 +16,13 @@ from meetroom.auth.tokens import new_opaque_token, token_digest
 from meetroom.clock import Clock
 from meetroom.config import SUPPORTED_LOCALES
 from meetroom.errors import (
-    N_, Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated,
+    N_,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
 )  # fmt: skip
 from meetroom.ids import UserId, new_id
 from meetroom.records import (

@@ -124,7 +124,7 @@ async def _reachable() -> AsyncIterator[None]:
         if exc.connection_invalidated:
             raise _unavailable() from exc
         raise
-    except (OSError, ConnectionError) as exc:
+    except (OSError, TimeoutError) as exc:
         raise _unavailable() from exc
 
 

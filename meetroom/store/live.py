@@ -3,52 +3,24 @@ where the presenter is.
 
 Both numbers are allocated by the database (one row per meeting, updated in the
 transaction that uses it), so nodes sharing it agree on the order. A database that
-cannot be reached raises `Unavailable`: nothing is acknowledged that was not stored."""
+cannot be reached raises `Unavailable` (see database.py): nothing is acknowledged
+that was not stored."""
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from meetroom.errors import N_, Unavailable
 from meetroom.ids import MeetingId
 from meetroom.records import LiveOp
 from meetroom.store.database import Database
 from meetroom.store.schema import live_ops, live_state
 
 logger = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _reachable(
-    method: Callable[P, Coroutine[Any, Any, R]],
-) -> Callable[P, Coroutine[Any, Any, R]]:
-    """A database that cannot be reached (down, restarting, connections dropped)
-    becomes an `Unavailable` the client is told of; other errors stay what they are."""
-
-    @functools.wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(*args, **kwargs)
-        except IntegrityError:
-            raise
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            logger.warning("live session store: database not reachable: %s", exc)
-            raise Unavailable(
-                "database_unavailable",
-                N_("This could not be saved: the database is not reachable. "
-                   "Try again in a moment."),
-            ) from exc  # fmt: skip
-
-    return wrapper
 
 
 def _op(row: Any) -> LiveOp:
@@ -69,7 +41,6 @@ class SqlLiveStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @_reachable
     async def append(self, meeting_id: MeetingId, op: LiveOp, now: datetime) -> tuple[LiveOp, bool]:
         """Store an operation with the meeting's next sequence number; returns it and
         True, or the operation stored before under the same op_id and False."""
@@ -119,7 +90,6 @@ class SqlLiveStore:
         return LiveOp(int(seq), op.op_id, op.author, op.kind, op.layer, op.document_id,
                         op.page, op.target, op.body), True  # fmt: skip
 
-    @_reachable
     async def find(self, meeting_id: MeetingId, op_id: str) -> LiveOp | None:
         async with self.db.connect() as conn:
             row = (
@@ -131,7 +101,6 @@ class SqlLiveStore:
             ).first()
         return _op(row) if row else None
 
-    @_reachable
     async def ops(self, meeting_id: MeetingId, after: int = 0) -> list[LiveOp]:
         async with self.db.connect() as conn:
             rows = await conn.execute(
@@ -141,7 +110,6 @@ class SqlLiveStore:
             )
         return [_op(r) for r in rows]
 
-    @_reachable
     async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None, int]:
         """The meeting's last sequence number, the stored presenter state and its version."""
         async with self.db.connect() as conn:
@@ -157,7 +125,6 @@ class SqlLiveStore:
         presenter = dict(row.presenter) if row.presenter else None
         return int(row.last_seq), presenter, int(row.state_version)
 
-    @_reachable
     async def save_presenter(
         self, meeting_id: MeetingId, presenter: dict[str, Any], now: datetime
     ) -> int:
