@@ -403,7 +403,9 @@ def run_one(n: int, nodes: int, backend: Backend, args: argparse.Namespace) -> d
     with tempfile.TemporaryDirectory(prefix="fanout-bench-") as tmp_name:
         tmp = Path(tmp_name)
         log(f"N={n}, {nodes} node(s) on {backend.label}:")
-        cluster = Cluster(tmp, nodes, backend, ADMIN_PASSWORD)
+        logs = Path(args.log_dir) / f"nodes{nodes}-n{n}" if args.log_dir else tmp
+        logs.mkdir(parents=True, exist_ok=True)
+        cluster = Cluster(tmp, nodes, backend, ADMIN_PASSWORD, logs)
         try:
             cluster.start()
             return asyncio.run(_run_with_cluster(n, procs, args, cluster, tmp))
@@ -865,6 +867,12 @@ def main() -> int:
         action="store_true",
         help="the single node on PostgreSQL and Redis too (default: SQLite, in-process bus)",
     )
+    parser.add_argument(
+        "--log-dir",
+        default="",
+        help="keep the nodes' logs there (DIR/nodes<K>-n<N>/node<i>.log); default: "
+        "in the run's temporary directory, removed after it",
+    )
     args = parser.parse_args()
     if args.nodes < 1:
         parser.error("--nodes must be at least 1")
@@ -886,7 +894,7 @@ def main() -> int:
             for nodes, backend in configs:
                 rows.append(run_one(n, nodes, backend, args))
     except KeyboardInterrupt:
-        log("interrupted: every node stopped and schema dropped; the figures so far follow")
+        log("interrupted; the figures measured so far follow")
         if not rows:
             return 130
     print_summary(rows)

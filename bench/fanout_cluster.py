@@ -70,7 +70,7 @@ def _asyncpg_url(url: str) -> str:
 
 
 async def _pg_execute(url: str, statement: str) -> None:
-    import asyncpg  # the venv has it: MeetRoom's PostgreSQL driver
+    import asyncpg  # type: ignore[import-untyped]  # MeetRoom's PostgreSQL driver
 
     conn = await asyncio.wait_for(asyncpg.connect(_asyncpg_url(url)), 10)
     try:
@@ -146,7 +146,7 @@ class Node:
             )
         try:
             with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as resp:
-                return resp.status == 200
+                return bool(resp.status == 200)
         except (OSError, urllib.error.URLError):
             return False
 
@@ -171,10 +171,12 @@ class Node:
 class Cluster:
     """K nodes on one backend, started in order; `close()` undoes everything."""
 
-    def __init__(self, tmp: Path, nodes: int, backend: Backend, admin_password: str) -> None:
+    def __init__(
+        self, tmp: Path, nodes: int, backend: Backend, admin_password: str, logs: Path
+    ) -> None:
         if nodes > 1 and not backend.shared:
             raise ValueError("several nodes need PostgreSQL and Redis")
-        self.tmp = tmp
+        self.logs = logs
         self.data = tmp / "data"
         self.backend = backend
         self.count = nodes
@@ -208,7 +210,13 @@ class Cluster:
             check_redis(self.backend.redis_url)
             # Named before it exists: an interruption right after still drops it.
             self.schema = f"mr_bench_{self.run_id}"
-            _pg(self.backend.database_url, f'CREATE SCHEMA "{self.schema}"')
+            try:
+                _pg(self.backend.database_url, f'CREATE SCHEMA "{self.schema}"')
+            except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+                self.schema = ""
+                raise SystemExit(
+                    f"PostgreSQL at {self.backend.database_url}: {type(exc).__name__}: {exc}"
+                ) from exc
             self.env["MEETROOM_DATABASE_SCHEMA"] = self.schema
             log(f"  created PostgreSQL schema {self.schema} on {self.backend.database_url}")
         # The first node alone: it migrates the schema and creates the admin.
@@ -230,7 +238,7 @@ class Cluster:
         env = dict(self.env)
         if self.backend.shared:
             env["MEETROOM_NODE_NAME"] = f"bench-{self.run_id}-{index}"
-        node = Node(index, self.data, self.tmp / f"node{index}.log", env)
+        node = Node(index, self.data, self.logs / f"node{index}.log", env)
         self.nodes.append(node)
         log(f"  node {index} ({node.name}, {self.backend.label}): pid {node.pid} on "
             f"{node.base_url}, log {node.log_path}")  # fmt: skip

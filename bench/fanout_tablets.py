@@ -462,6 +462,8 @@ def run(
         os.nice(nice)
     try:
         uvloop.run(_main(conn, base_urls, meeting_id, cookies, first, deflate))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the parent stops everything and says so
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         raise
