@@ -1,19 +1,38 @@
-"""Fan-out benchmark: one presenter, N tablets following live on the meeting WebSocket.
+"""Fan-out benchmark: one presenter, N tablets following live on the meeting WebSocket,
+on one server or on several nodes acting as one.
 
     .venv/bin/python bench/fanout.py [--tablets 100,500,1000] [--seconds 30] [--procs 2]
-                                     [--no-deflate] [--nice 0]
+                                     [--no-deflate] [--nice 0] [--log-dir DIR]
+                                     [--nodes 1] [--baseline-same-backend]
+                                     [--database-url postgresql://postgres@127.0.0.1:5432/test]
+                                     [--redis-url redis://127.0.0.1:6379/0]
 
-For each N: starts a real server (`python -m meetroom serve`, fresh data directory,
-embedded SQLite and in-process bus) on 127.0.0.1; through the API creates a meeting,
-uploads a 3-page PDF and waits until it is ready, adds the chair and N delegates and
-follows every join link for its session cookie. The chair (the presenter) connects
-first, as in a real meeting; then `--procs` load-generator processes
-(`bench/fanout_tablets.py`) connect N real WebSocket clients (each its own TCP
-connection, RFC 6455 framing), each saying hello and then only reading. Like
-browsers, the clients offer permessage-deflate (`--no-deflate`: they do not); the
-table says on how many sockets the server accepted it (MeetRoom declines it: its
-events are small, and compressing each one per socket would undo encoding once).
-Once every tablet has its welcome, the presenter, for `--seconds`:
+    # the scale-out figure and its single-node baseline, in one run (about 4 minutes):
+    .venv/bin/python bench/fanout.py --nodes 3 --tablets 1000
+
+Configurations: `--nodes 1` (the default) measures one server: `python -m meetroom
+serve`, fresh data directory, embedded SQLite and in-process bus. `--nodes K` (K > 1)
+measures, for each N, that single node first (the baseline; `--baseline-same-backend`:
+one node on PostgreSQL and Redis instead, which isolates the cost of going through
+several nodes from that of the backend), then K nodes as one cluster: K `meetroom serve`
+processes on 127.0.0.1 on their own ports, sharing a fresh PostgreSQL schema (created
+for the run, dropped after it), Redis, the data directory (documents) and a secret key
+(a session cookie is valid on every node), each with its own node name. The first node
+starts alone until /healthz answers (it migrates the schema and creates the admin),
+then the others (`bench/fanout_cluster.py`). Nodes, generators and the schema are
+cleaned up after each configuration, also on an error, Ctrl-C or SIGTERM.
+
+For each configuration and N: through node 0's API creates a meeting, uploads a 3-page
+PDF and waits until it is ready, adds the chair and N delegates and follows every join
+link for its session cookie. The chair (the presenter) connects to node 0 first, as in
+a real meeting; then `--procs` load-generator processes (`bench/fanout_tablets.py`)
+connect N real WebSocket clients (each its own TCP connection, RFC 6455 framing), tablet
+i to node i % K with that node's Origin, each saying hello and then only reading: with
+3 nodes, two thirds of the tablets get every event through the bus. Like browsers, the
+clients offer permessage-deflate (`--no-deflate`: they do not); the table says on how
+many sockets the server accepted it (MeetRoom declines it: its events are small, and
+compressing each one per socket would undo encoding once). Once every tablet has its
+welcome, the presenter, for `--seconds`:
 
 - turns the page 2 times a second (`present`, cycling through the 3 pages);
 - draws on the shared layer without pause: strokes of 1 s, each `stroke_start`, then
@@ -26,26 +45,33 @@ processes): the presenter keeps the send time of every message; each tablet the
 receive time of every event and the identity the presenter encoded into it, in a way
 the protocol allows (turn number in the viewport's x/y, stroke number in the op_id,
 batch number in the first point's x). After the run the presenter sends one more page
-turn; once every tablet has it (events of one socket arrive in order), the
-generators compare what each tablet got with what was sent:
+turn; once every tablet has it (events of one socket arrive in order; a generator
+stops waiting after 60 s, or after 10 s in which none of its tablets got anything),
+the generators compare what each tablet got with what was sent:
 
 - lost: page turns, drawing batches or stored strokes (`added`) a tablet never got;
 - reordered: a tablet got a page turn or drawing batch after a later one, or an
   `added` whose seq is not above the previous one's;
-- latency p50/p99/max across all tablets and events of a kind, and per event the time
-  until the first and until the last tablet had it.
+- latency p50/p99/max across all tablets and events of a kind (of the events that
+  arrived: what did not is counted as lost), and per event the time until the first
+  and until the last tablet had it; with several nodes also per node: tablets, lost,
+  reordered, page turn p99.
 
-CPU is read from /proc over the drawing window: the server's, the generators' and the
-presenter's as a share of one core (and the server's of the machine), the server's
-CPU per delivered message, the time each spent runnable but waiting for a CPU, and
-what other processes used. The generators share the machine's cores with the server,
-so their load is part of what is measured; the table says when they or other
-processes saturate the machine (`--nice N` lowers the generators' priority).
+CPU is read from /proc over the drawing window: the servers' (all nodes together, and
+each node's), the generators' and the presenter's as a share of one core (and the
+servers' of the machine), the servers' CPU per delivered message, the time each spent
+runnable but waiting for a CPU, and what other processes used. The generators (and,
+with several nodes, PostgreSQL and Redis: counted as other processes) share the
+machine's cores with the servers, so their load is part of what is measured; the table
+says when they or other processes saturate the machine (`--nice N` lowers the
+generators' priority).
 
-Prints a table per N, a summary with the targets, then one JSON object per N with
-at least `n`, `turn_p50_ms`, `turn_p99_ms`, `stroke_p99_ms`, `lost`, `reordered`.
-Targets (2-core machine): 1000 tablets, page turn p99 <= 100 ms, nothing lost or out
-of order.
+Prints a table per configuration and N, a summary, the comparison of each K-node row
+with the single-node baseline of the same N, the targets, then one JSON object per
+configuration per N with at least `nodes`, `n`, `turn_p50_ms`, `turn_p99_ms`,
+`stroke_p99_ms`, `lost`, `reordered` (and `backend`, `by_node`, ...).
+Targets (2-core machine): nodes=1, 1000 tablets, page turn p99 <= 100 ms; nodes=3,
+1000 tablets, page turn p99 <= 150 ms; both with zero lost or reordered events.
 """
 
 from __future__ import annotations
@@ -829,7 +855,7 @@ def main() -> int:
         help="comma-separated numbers of tablets (100,500,1000)",
     )
     parser.add_argument(
-        "--seconds", type=float, default=30.0, help="seconds of turning and drawing per N (30)"
+        "--seconds", type=float, default=30.0, help="seconds of turning and drawing per configuration and N (30)"
     )
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes (2)")
     parser.add_argument("--turn-rate", type=float, default=2.0, help="page turns/s (2)")
