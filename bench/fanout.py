@@ -7,7 +7,7 @@ on one server or on several nodes acting as one.
                                      [--database-url postgresql://postgres@127.0.0.1:5432/test]
                                      [--redis-url redis://127.0.0.1:6379/0]
 
-    # the scale-out figure and its single-node baseline, in one run (about 4 minutes):
+    # the scale-out figure and its single-node baseline, in one run (about 3 to 4 minutes):
     .venv/bin/python bench/fanout.py --nodes 3 --tablets 1000
 
 Configurations: `--nodes 1` (the default) measures one server: `python -m meetroom
@@ -751,6 +751,7 @@ def print_table(row: dict[str, Any], args: argparse.Namespace) -> None:
         print(
             "  note: other processes used the machine during the run; latencies are "
             "disturbed by them"
+            + ("" if row["backend"] == "sqlite+local" else " (PostgreSQL and Redis among them)")
         )
     if row["generator_cpu_core_max"] >= 0.85 or row["machine_busy"] >= 0.95:
         print(
@@ -820,6 +821,11 @@ def print_comparison(rows: list[dict[str, Any]]) -> None:
             f"{r['reordered']}; server CPU {base['server_cpu_core']:.0%} -> "
             f"{r['server_cpu_core']:.0%} of one core ({base['backend']} -> {r['backend']})"
         )
+        if r["lost"] or r["connected"] < r["n"]:
+            lines.append(
+                f"    (the latencies are those of the events that arrived; {r['lost']:,} "
+                f"tablet events lost, {r['n'] - r['connected']} tablets not connected)"
+            )
     if lines:
         print()
         print("Single node (baseline, same run) -> several nodes")
@@ -855,7 +861,10 @@ def main() -> int:
         help="comma-separated numbers of tablets (100,500,1000)",
     )
     parser.add_argument(
-        "--seconds", type=float, default=30.0, help="seconds of turning and drawing per configuration and N (30)"
+        "--seconds",
+        type=float,
+        default=30.0,
+        help="seconds of turning and drawing per configuration and N (30)",
     )
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes (2)")
     parser.add_argument("--turn-rate", type=float, default=2.0, help="page turns/s (2)")
