@@ -1,19 +1,38 @@
-"""Fan-out benchmark: one presenter, N tablets following live on the meeting WebSocket.
+"""Fan-out benchmark: one presenter, N tablets following live on the meeting WebSocket,
+on one server or on several nodes acting as one.
 
     .venv/bin/python bench/fanout.py [--tablets 100,500,1000] [--seconds 30] [--procs 2]
-                                     [--no-deflate] [--nice 0]
+                                     [--no-deflate] [--nice 0] [--log-dir DIR]
+                                     [--nodes 1] [--baseline-same-backend]
+                                     [--database-url postgresql://postgres@127.0.0.1:5432/test]
+                                     [--redis-url redis://127.0.0.1:6379/0]
 
-For each N: starts a real server (`python -m meetroom serve`, fresh data directory,
-embedded SQLite and in-process bus) on 127.0.0.1; through the API creates a meeting,
-uploads a 3-page PDF and waits until it is ready, adds the chair and N delegates and
-follows every join link for its session cookie. The chair (the presenter) connects
-first, as in a real meeting; then `--procs` load-generator processes
-(`bench/fanout_tablets.py`) connect N real WebSocket clients (each its own TCP
-connection, RFC 6455 framing), each saying hello and then only reading. Like
-browsers, the clients offer permessage-deflate (`--no-deflate`: they do not); the
-table says on how many sockets the server accepted it (MeetRoom declines it: its
-events are small, and compressing each one per socket would undo encoding once).
-Once every tablet has its welcome, the presenter, for `--seconds`:
+    # the scale-out figure and its single-node baseline, in one run (about 3 to 4 minutes):
+    .venv/bin/python bench/fanout.py --nodes 3 --tablets 1000
+
+Configurations: `--nodes 1` (the default) measures one server: `python -m meetroom
+serve`, fresh data directory, embedded SQLite and in-process bus. `--nodes K` (K > 1)
+measures, for each N, that single node first (the baseline; `--baseline-same-backend`:
+one node on PostgreSQL and Redis instead, which isolates the cost of going through
+several nodes from that of the backend), then K nodes as one cluster: K `meetroom serve`
+processes on 127.0.0.1 on their own ports, sharing a fresh PostgreSQL schema (created
+for the run, dropped after it), Redis, the data directory (documents) and a secret key
+(a session cookie is valid on every node), each with its own node name. The first node
+starts alone until /healthz answers (it migrates the schema and creates the admin),
+then the others (`bench/fanout_cluster.py`). Nodes, generators and the schema are
+cleaned up after each configuration, also on an error, Ctrl-C or SIGTERM.
+
+For each configuration and N: through node 0's API creates a meeting, uploads a 3-page
+PDF and waits until it is ready, adds the chair and N delegates and follows every join
+link for its session cookie. The chair (the presenter) connects to node 0 first, as in
+a real meeting; then `--procs` load-generator processes (`bench/fanout_tablets.py`)
+connect N real WebSocket clients (each its own TCP connection, RFC 6455 framing), tablet
+i to node i % K with that node's Origin, each saying hello and then only reading: with
+3 nodes, two thirds of the tablets get every event through the bus. Like browsers, the
+clients offer permessage-deflate (`--no-deflate`: they do not); the table says on how
+many sockets the server accepted it (MeetRoom declines it: its events are small, and
+compressing each one per socket would undo encoding once). Once every tablet has its
+welcome, the presenter, for `--seconds`:
 
 - turns the page 2 times a second (`present`, cycling through the 3 pages);
 - draws on the shared layer without pause: strokes of 1 s, each `stroke_start`, then
@@ -26,26 +45,33 @@ processes): the presenter keeps the send time of every message; each tablet the
 receive time of every event and the identity the presenter encoded into it, in a way
 the protocol allows (turn number in the viewport's x/y, stroke number in the op_id,
 batch number in the first point's x). After the run the presenter sends one more page
-turn; once every tablet has it (events of one socket arrive in order), the
-generators compare what each tablet got with what was sent:
+turn; once every tablet has it (events of one socket arrive in order; a generator
+stops waiting after 60 s, or after 10 s in which none of its tablets got anything),
+the generators compare what each tablet got with what was sent:
 
 - lost: page turns, drawing batches or stored strokes (`added`) a tablet never got;
 - reordered: a tablet got a page turn or drawing batch after a later one, or an
   `added` whose seq is not above the previous one's;
-- latency p50/p99/max across all tablets and events of a kind, and per event the time
-  until the first and until the last tablet had it.
+- latency p50/p99/max across all tablets and events of a kind (of the events that
+  arrived: what did not is counted as lost), and per event the time until the first
+  and until the last tablet had it; with several nodes also per node: tablets, lost,
+  reordered, page turn p99.
 
-CPU is read from /proc over the drawing window: the server's, the generators' and the
-presenter's as a share of one core (and the server's of the machine), the server's
-CPU per delivered message, the time each spent runnable but waiting for a CPU, and
-what other processes used. The generators share the machine's cores with the server,
-so their load is part of what is measured; the table says when they or other
-processes saturate the machine (`--nice N` lowers the generators' priority).
+CPU is read from /proc over the drawing window: the servers' (all nodes together, and
+each node's), the generators' and the presenter's as a share of one core (and the
+servers' of the machine), the servers' CPU per delivered message, the time each spent
+runnable but waiting for a CPU, and what other processes used. The generators (and,
+with several nodes, PostgreSQL and Redis: counted as other processes) share the
+machine's cores with the servers, so their load is part of what is measured; the table
+says when they or other processes saturate the machine (`--nice N` lowers the
+generators' priority).
 
-Prints a table per N, a summary with the targets, then one JSON object per N with
-at least `n`, `turn_p50_ms`, `turn_p99_ms`, `stroke_p99_ms`, `lost`, `reordered`.
-Targets (2-core machine): 1000 tablets, page turn p99 <= 100 ms, nothing lost or out
-of order.
+Prints a table per configuration and N, a summary, the comparison of each K-node row
+with the single-node baseline of the same N, the targets, then one JSON object per
+configuration per N with at least `nodes`, `n`, `turn_p50_ms`, `turn_p99_ms`,
+`stroke_p99_ms`, `lost`, `reordered` (and `backend`, `by_node`, ...).
+Targets (2-core machine): nodes=1, 1000 tablets, page turn p99 <= 100 ms; nodes=3,
+1000 tablets, page turn p99 <= 150 ms; both with zero lost or reordered events.
 """
 
 from __future__ import annotations
@@ -57,12 +83,10 @@ import math
 import multiprocessing
 import os
 import secrets
-import subprocess
+import signal
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,11 +101,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fanout_tablets  # noqa: E402
 import mixed_pdf  # noqa: E402
+from fanout_cluster import Backend, Cluster, no_interrupts  # noqa: E402
 
 ADMIN_PASSWORD = "fanout-bench-" + secrets.token_hex(8)
-TURN_P99_TARGET_MS = 100.0
+TURN_P99_TARGET_MS = 100.0  # one node
+CLUSTER_TURN_P99_TARGET_MS = 150.0  # CLUSTER_TARGET_NODES nodes
+CLUSTER_TARGET_NODES = 3
 TARGET_TABLETS = 1000
-START_TIMEOUT = 60.0
+DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 SETUP_CONCURRENCY = 16
 STROKE_SECONDS = 1.0
 DRAIN_TIMEOUT = 60.0
@@ -159,79 +187,6 @@ class CpuWindow:
         self.machine_busy = d_busy / (d_busy + d_idle) if d_busy + d_idle else 0.0
 
 
-# -- the server --------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETROOM_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env["MEETROOM_ADMIN_PASSWORD"] = ADMIN_PASSWORD
-    # The package of this tree, also when the venv has another one installed.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env
-
-
-class Server:
-    def __init__(self, tmp: Path) -> None:
-        self.data = tmp / "data"
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / "server.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "meetroom", "--data-dir", str(self.data), "serve",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            env=_env(), cwd=ROOT,
-        )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"the server exited:\n{self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"the server did not start:\n{self.log_path.read_text()}")
-            time.sleep(0.05)
-        result = subprocess.run(
-            [sys.executable, "-m", "meetroom", "--data-dir", str(self.data),
-             "token", "create", "admin"],
-            capture_output=True, text=True, env=_env(), cwd=ROOT, check=True,
-        )  # fmt: skip
-        self.token = result.stdout.strip()
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def log_lines(self, needle: str) -> int:
-        self._log.flush()
-        return sum(1 for line in self.log_path.read_text().splitlines() if needle in line)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
-
-
 # -- the meeting -------------------------------------------------------------------------
 
 
@@ -254,10 +209,13 @@ async def _gather_limited(n: int, coros: list[Any]) -> list[Any]:
     return await asyncio.gather(*(one(c) for c in coros))
 
 
-async def prepare(server: Server, tablets: int, tmp: Path) -> Meeting:
+async def prepare(cluster: Cluster, tablets: int, tmp: Path) -> Meeting:
+    """Through node 0's API: the meeting, its document and people, and every person's
+    session cookie (valid on every node: one database, one secret key)."""
     seconds: dict[str, float] = {}
-    headers = {"Authorization": f"Bearer {server.token}"}
-    async with aiohttp.ClientSession(server.base_url, headers=headers) as api:
+    base_url = cluster.base_urls[0]
+    headers = {"Authorization": f"Bearer {cluster.token}"}
+    async with aiohttp.ClientSession(base_url, headers=headers) as api:
         resp = await api.post("/api/meetings", json={
             "title": f"Fan-out {tablets}", "starts_at": "2026-12-01T09:00:00+07:00",
             "ends_at": "2026-12-01T11:00:00+07:00",
@@ -302,7 +260,7 @@ async def prepare(server: Server, tablets: int, tmp: Path) -> Meeting:
 
         async def follow(url: str) -> str:
             path = "/" + url.split("/", 3)[3]
-            async with anon.get(server.base_url + path, allow_redirects=False) as resp:
+            async with anon.get(base_url + path, allow_redirects=False) as resp:
                 assert resp.status in (302, 303), (resp.status, await resp.text())
                 return resp.cookies["mr_session"].value
 
@@ -465,30 +423,36 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[index]
 
 
-async def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_one(n: int, nodes: int, backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
+    """One configuration: `nodes` fresh servers on `backend`, N tablets spread over them."""
     procs = max(1, min(args.procs, n))
     with tempfile.TemporaryDirectory(prefix="fanout-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        server = Server(tmp)
-        log(f"N={n}: server pid {server.pid} on {server.base_url}")
+        log(f"N={n}, {nodes} node(s) on {backend.label}:")
+        logs = Path(args.log_dir) / f"nodes{nodes}-n{n}" if args.log_dir else tmp
+        logs.mkdir(parents=True, exist_ok=True)
+        cluster = Cluster(tmp, nodes, backend, ADMIN_PASSWORD, logs)
         try:
-            return await _run_with_server(n, procs, args, server, tmp)
+            cluster.start()
+            return asyncio.run(_run_with_cluster(n, procs, args, cluster, tmp))
         finally:
-            server.stop()
+            cluster.close()
 
 
-async def _run_with_server(
-    n: int, procs: int, args: argparse.Namespace, server: Server, tmp: Path
+async def _run_with_cluster(
+    n: int, procs: int, args: argparse.Namespace, cluster: Cluster, tmp: Path
 ) -> dict[str, Any]:
-    meeting = await prepare(server, n, tmp)
+    meeting = await prepare(cluster, n, tmp)
     log(f"  document ready in {meeting.seconds['document']:.1f} s; {n + 1} participants in "
         f"{meeting.seconds['participants']:.1f} s; join links in "
         f"{meeting.seconds['join_links']:.1f} s")  # fmt: skip
 
+    # The presenter on node 0; tablet i on node i % K (the generators spread them).
+    base_url = cluster.base_urls[0]
     session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
     ws = await session.ws_connect(
-        f"{server.base_url}/m/{meeting.id}/socket",
-        headers={"Origin": server.base_url, "Cookie": f"mr_session={meeting.chair_cookie}"},
+        f"{base_url}/m/{meeting.id}/socket",
+        headers={"Origin": base_url, "Cookie": f"mr_session={meeting.chair_cookie}"},
         max_msg_size=0,
         compress=args.compress,
     )
@@ -510,7 +474,7 @@ async def _run_with_server(
             target=fanout_tablets.run,
             args=(
                 child,
-                server.base_url,
+                cluster.base_urls,
                 meeting.id,
                 cookies,
                 index * share,
@@ -523,26 +487,31 @@ async def _run_with_server(
         child.close()
         generators.append((process, parent))
     try:
-        return await _measure(n, args, server, meeting, presenter, generators, started)
+        return await _measure(n, args, cluster, meeting, presenter, generators, started)
     finally:
-        await ws.close()
-        await session.close()
-        for process, parent in generators:
-            process.join(10)
-            if process.is_alive():
-                process.kill()
-            parent.close()
+        with no_interrupts():
+            await ws.close()
+            await session.close()
+            for process, parent in generators:
+                process.join(10)
+                if process.is_alive():
+                    process.kill()
+                    process.join(5)
+                parent.close()
 
 
 async def _measure(
-    n: int, args: argparse.Namespace, server: Server, meeting: Meeting,
+    n: int, args: argparse.Namespace, cluster: Cluster, meeting: Meeting,
     presenter: Presenter, generators: list[Any], started: float,
 ) -> dict[str, Any]:  # fmt: skip
     connected = deflated = 0
+    connected_by_node = [0] * cluster.count
     for _, parent in generators:
         ready = await asyncio.to_thread(_recv, parent, "ready", 600)
         connected += ready[1]
         deflated += ready[5]
+        for k, count in enumerate(ready[6]):
+            connected_by_node[k] += count
         if ready[2]:
             log(f"  {ready[2]} tablets of a generator could not connect: {ready[4]}")
     join_s = time.monotonic() - started
@@ -552,8 +521,9 @@ async def _measure(
     await asyncio.sleep(1.0)  # let the joining settle
 
     cpu = CpuWindow({
-        "server": [server.pid], "generators": [p.pid for p, _ in generators],
+        "server": cluster.pids, "generators": [p.pid for p, _ in generators],
         "presenter": [os.getpid()],
+        **{f"node{k}": [pid] for k, pid in enumerate(cluster.pids)},
     })  # fmt: skip
     cpu.begin()
     t_start, t_end = await presenter.run(
@@ -614,13 +584,29 @@ async def _measure(
     received_window = sum(r["received_in_window"] for r in results)
     received = sum(r["received"] for r in results)
     not_connected = sum(r["not_connected"] for r in results)
+    ours = sum(cpu.used[k] for k in ("server", "generators", "presenter"))
+    by_node = []
+    for k in range(cluster.count):
+        stats = [r["by_node"][k] for r in results if k in r["by_node"]]
+        turn_lat = array("d")
+        for stat in stats:
+            turn_lat.frombytes(stat["turn_lat"])
+        by_node.append({
+            "node": k, "tablets": connected_by_node[k],
+            "lost": sum(st["lost"] for st in stats),
+            "reordered": sum(st["reordered"] for st in stats),
+            "turn_p99_ms": percentile(sorted(turn_lat), 99),
+            "cpu_core": round(cpu.used[f"node{k}"], 3),
+        })  # fmt: skip
     ack_ok = all(b > a for a, b in zip(presenter.ack_seqs, presenter.ack_seqs[1:], strict=False))
 
     def ms(value: float | None) -> float | None:
         return None if value is None else round(value, 2)
 
     row: dict[str, Any] = {
+        "nodes": cluster.count,
         "n": n,
+        "backend": cluster.backend.label,
         "connected": connected,
         "seconds": round(window, 2),
         "procs": len(generators),
@@ -666,7 +652,7 @@ async def _measure(
         "generators_runqueue_wait": round(cpu.waited["generators"], 3),
         "machine_busy": round(cpu.machine_busy, 3),
         # Processes other than this benchmark's (e.g. a test run), share of the machine.
-        "others_busy": round(max(0.0, cpu.machine_busy - sum(cpu.used.values()) / CPUS), 3),
+        "others_busy": round(max(0.0, cpu.machine_busy - ours / CPUS), 3),
         "server_us_per_message": round(
             cpu.used["server"] * window / max(received_window, 1) * 1e6, 1
         ),
@@ -680,7 +666,8 @@ async def _measure(
         "tablet_errors": sum(r["errors"] for r in results),
         "acks": len(presenter.acks),
         "acks_in_order": ack_ok,
-        "slow_client_drops_logged": server.log_lines("dropping a slow client"),
+        "slow_client_drops_logged": cluster.log_lines("dropping a slow client"),
+        "by_node": [{**b, "turn_p99_ms": ms(b["turn_p99_ms"])} for b in by_node],
     }
     row["generator_cpu_core_max"] = round(cpu.used["generators"] / len(generators), 3)
     print_table(row, args)
@@ -697,8 +684,11 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 def print_table(row: dict[str, Any], args: argparse.Namespace) -> None:
     n, conn = row["n"], row["connected"]
     print()
+    nodes = row["nodes"]
+    spread = "on one node" if nodes == 1 else f"spread over {nodes} nodes, presenter on node 0"
     print(
-        f"N = {n} tablets ({conn} connected, {row['procs']} generator processes); presenter "
+        f"{nodes} node(s) on {row['backend']}, N = {n} tablets {spread} ({conn} connected, "
+        f"{row['procs']} generator processes); presenter "
         f"{args.turn_rate:g} turns/s and {args.points_rate:g} points/s in "
         f"{args.batch_ms:g} ms batches for {row['seconds']:.1f} s; permessage-deflate on "
         f"{row['deflate_negotiated']} tablet sockets"
@@ -731,12 +721,19 @@ def print_table(row: dict[str, Any], args: argparse.Namespace) -> None:
         f"{_fmt(row['presenter_late_p99_ms'])} ms)"
     )
     print(
-        f"  CPU, share of one core (of the machine's {CPUS}): server "
+        f"  CPU, share of one core (of the machine's {CPUS}): "
+        f"{'server' if nodes == 1 else f'{nodes} servers together'} "
         f"{row['server_cpu_core']:.0%} ({row['server_cpu_machine']:.0%}); generators "
         f"{row['generators_cpu_core']:.0%} in {row['procs']} ({row['generator_cpu_core_max']:.0%}"
         f" each); presenter {row['presenter_cpu_core']:.0%}; machine busy "
         f"{row['machine_busy']:.0%}"
     )
+    if nodes > 1:
+        print("  per node (tablets, lost, reordered, page turn p99, CPU of one core): " + "; ".join(
+            f"node {b['node']} {b['tablets']}, {b['lost']}, {b['reordered']}, "
+            f"{_fmt(b['turn_p99_ms'])} ms, {b['cpu_core']:.0%}"
+            for b in row["by_node"]
+        ))  # fmt: skip
     print(
         f"  server CPU per delivered message {row['server_us_per_message']:.1f} us; waiting for "
         f"a CPU while runnable (share of the window): server {row['server_runqueue_wait']:.0%}, "
@@ -754,6 +751,7 @@ def print_table(row: dict[str, Any], args: argparse.Namespace) -> None:
         print(
             "  note: other processes used the machine during the run; latencies are "
             "disturbed by them"
+            + ("" if row["backend"] == "sqlite+local" else " (PostgreSQL and Redis among them)")
         )
     if row["generator_cpu_core_max"] >= 0.85 or row["machine_busy"] >= 0.95:
         print(
@@ -778,30 +776,80 @@ def print_summary_table(head: list[str], widths: list[int], rows: list[list[str]
 
 
 def print_summary(rows: list[dict[str, Any]]) -> None:
-    head = ["N", "turn p50", "turn p99", "pts p50", "pts p99", "lost", "reord", "msgs/s",
-            "srv CPU", "gen CPU"]  # fmt: skip
-    print_summary_table(head, [6, 10, 10, 10, 10, 6, 6, 10, 9, 9], [
+    head = ["nodes", "N", "turn p50", "turn p99", "pts p50", "pts p99", "lost", "reord",
+            "msgs/s", "srv CPU", "gen CPU"]  # fmt: skip
+    print_summary_table(head, [5, 6, 10, 10, 10, 10, 6, 6, 10, 9, 9], [
         [
-            str(r["n"]), _fmt(r["turn_p50_ms"]), _fmt(r["turn_p99_ms"]),
+            str(r["nodes"]), str(r["n"]), _fmt(r["turn_p50_ms"]), _fmt(r["turn_p99_ms"]),
             _fmt(r["stroke_p50_ms"]), _fmt(r["stroke_p99_ms"]), str(r["lost"]),
             str(r["reordered"]), f"{r['messages_per_s']:,.0f}",
             f"{r['server_cpu_core']:.0%}", f"{r['generators_cpu_core']:.0%}",
         ]
         for r in rows
     ])  # fmt: skip
-    print("  (latencies in ms; CPU as a share of one core)")
-    target = [r for r in rows if r["n"] >= TARGET_TABLETS]
+    print("  (latencies in ms; CPU as a share of one core, all nodes together)")
+    print_comparison(rows)
     print()
+    single = [r for r in rows if r["nodes"] == 1]
+    several = [r for r in rows if r["nodes"] > 1]
+    print_target(single, 1, TURN_P99_TARGET_MS)
+    if several:
+        print_target(several, CLUSTER_TARGET_NODES, CLUSTER_TURN_P99_TARGET_MS)
+
+
+def print_comparison(rows: list[dict[str, Any]]) -> None:
+    """Per N: the nodes=K row beside the single-node baseline of the same run."""
+    lines = []
+    for r in rows:
+        if r["nodes"] == 1:
+            continue
+        base = next((b for b in rows if b["nodes"] == 1 and b["n"] == r["n"]), None)
+        if base is None:
+            continue
+
+        def delta(key: str, row: dict[str, Any] = r, base: dict[str, Any] = base) -> str:
+            if row[key] is None or base[key] is None:
+                return ""
+            return f" ({row[key] - base[key]:+,.1f})"
+
+        lines.append(
+            f"  N={r['n']}: page turn p50 {_fmt(base['turn_p50_ms'])} -> "
+            f"{_fmt(r['turn_p50_ms'])} ms{delta('turn_p50_ms')}, p99 "
+            f"{_fmt(base['turn_p99_ms'])} -> {_fmt(r['turn_p99_ms'])} ms{delta('turn_p99_ms')}; "
+            f"stroke points p99 {_fmt(base['stroke_p99_ms'])} -> {_fmt(r['stroke_p99_ms'])} ms; "
+            f"lost {base['lost']} -> {r['lost']}, reordered {base['reordered']} -> "
+            f"{r['reordered']}; server CPU {base['server_cpu_core']:.0%} -> "
+            f"{r['server_cpu_core']:.0%} of one core ({base['backend']} -> {r['backend']})"
+        )
+        if r["lost"] or r["connected"] < r["n"]:
+            lines.append(
+                f"    (the latencies are those of the events that arrived; {r['lost']:,} "
+                f"tablet events lost, {r['n'] - r['connected']} tablets not connected)"
+            )
+    if lines:
+        print()
+        print("Single node (baseline, same run) -> several nodes")
+        for line in lines:
+            print(line)
+
+
+def print_target(rows: list[dict[str, Any]], nodes: int, p99_target: float) -> None:
+    what = (
+        f"nodes={nodes}, {TARGET_TABLETS} tablets, page turn p99 <= {p99_target:.0f} ms, "
+        f"zero lost or reordered"
+    )
+    target = [r for r in rows if r["n"] >= TARGET_TABLETS and r["nodes"] >= nodes]
     if not target:
-        print(f"Targets ({TARGET_TABLETS} tablets) not measured in this run.")
+        print(f"Targets ({what}): not measured in this run.")
         return
-    r = max(target, key=lambda r: r["n"])
-    p99_ok = r["turn_p99_ms"] is not None and r["turn_p99_ms"] <= TURN_P99_TARGET_MS
+    r = max(target, key=lambda r: (r["n"], r["nodes"]))
+    p99_ok = r["turn_p99_ms"] is not None and r["turn_p99_ms"] <= p99_target
     clean = r["lost"] == 0 and r["reordered"] == 0 and r["connected"] == r["n"]
     print(
-        f"Targets at {r['n']} tablets: page turn p99 <= {TURN_P99_TARGET_MS:.0f} ms: "
-        f"{_fmt(r['turn_p99_ms'])} ms ({'met' if p99_ok else 'NOT met'}); nothing lost or out "
-        f"of order: lost {r['lost']}, reordered {r['reordered']} ({'met' if clean else 'NOT met'})"
+        f"Targets ({what}) at nodes={r['nodes']}, {r['n']} tablets: page turn p99 "
+        f"{_fmt(r['turn_p99_ms'])} ms ({'met' if p99_ok else 'NOT met'}); lost {r['lost']}, "
+        f"reordered {r['reordered']}, connected {r['connected']}/{r['n']} "
+        f"({'met' if clean else 'NOT met'})"
     )
 
 
@@ -813,7 +861,10 @@ def main() -> int:
         help="comma-separated numbers of tablets (100,500,1000)",
     )
     parser.add_argument(
-        "--seconds", type=float, default=30.0, help="seconds of turning and drawing per N (30)"
+        "--seconds",
+        type=float,
+        default=30.0,
+        help="seconds of turning and drawing per configuration and N (30)",
     )
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes (2)")
     parser.add_argument("--turn-rate", type=float, default=2.0, help="page turns/s (2)")
@@ -832,15 +883,58 @@ def main() -> int:
         default=True,
         help="clients offer permessage-deflate, as browsers do (on); --no-deflate: plain frames",
     )
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="servers acting as one (1); K > 1: K nodes on PostgreSQL and Redis, measured "
+        "after a single-node baseline in the same run",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=DATABASE_URL,
+        help=f"PostgreSQL of the nodes; a fresh schema per run ({DATABASE_URL})",
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL,
+                        help=f"Redis of the nodes ({REDIS_URL})")  # fmt: skip
+    parser.add_argument(
+        "--baseline-same-backend",
+        action="store_true",
+        help="the single node on PostgreSQL and Redis too (default: SQLite, in-process bus)",
+    )
+    parser.add_argument(
+        "--log-dir",
+        default="",
+        help="keep the nodes' logs there (DIR/nodes<K>-n<N>/node<i>.log); default: "
+        "in the run's temporary directory, removed after it",
+    )
     args = parser.parse_args()
+    if args.nodes < 1:
+        parser.error("--nodes must be at least 1")
     args.compress = 15 if args.deflate else 0
     counts = [int(v) for v in args.tablets.split(",") if v.strip()]
+    shared = Backend(args.database_url, args.redis_url)
+    single = shared if args.baseline_same_backend else Backend()
+    configs = [(1, single)] + ([(args.nodes, shared)] if args.nodes > 1 else [])
+    log(f"configurations: {', '.join(f'{k} node(s) on {b.label}' for k, b in configs)}; "
+        f"tablets {', '.join(map(str, counts))}")  # fmt: skip
+
+    def terminated(_sig: int, _frame: Any) -> None:
+        raise KeyboardInterrupt  # the same cleanup as Ctrl-C
+
+    signal.signal(signal.SIGTERM, terminated)
     rows = []
-    for n in counts:
-        rows.append(asyncio.run(run_one(n, args)))
+    try:
+        for n in counts:
+            for nodes, backend in configs:
+                rows.append(run_one(n, nodes, backend, args))
+    except KeyboardInterrupt:
+        log("interrupted; the figures measured so far follow")
+        if not rows:
+            return 130
     print_summary(rows)
     print()
-    keys = ("n", "turn_p50_ms", "turn_p99_ms", "stroke_p99_ms", "lost", "reordered")
+    keys = ("nodes", "n", "turn_p50_ms", "turn_p99_ms", "stroke_p99_ms", "lost", "reordered")
     for r in rows:
         print(
             json.dumps({**{k: r[k] for k in keys}, **{k: v for k, v in r.items() if k not in keys}})

@@ -12,10 +12,15 @@ identity the presenter encoded into it:
   the stroke (the first point's x is j / 64);
 - `added`: its `seq` and the stroke number of its annotation's `op_id`.
 
+Tablet i (its index among all the tablets of the run) connects to node i % K of the
+K base URLs it is given, with that node's `Origin`; the results are also given per node.
+
 The parent talks to it over a multiprocessing Pipe:
-    child -> ("ready", connected, failed, seconds, errors, deflated)   every tablet welcomed
+    child -> ("ready", connected, failed, seconds, errors, deflated, connected_by_node)
+                                                           every tablet welcomed
     parent -> ("drain", final_turn, timeout)              after the presenter has finished
     child -> ("drained", missing, seconds)                 every tablet has the final turn
+                                                           (or none got anything for a while)
     parent -> ("stop", send_times)                         the presenter's send times
     child -> ("result", {...})                             latencies, lost, reordered, ...
 """
@@ -39,6 +44,10 @@ import msgspec
 import uvloop
 
 CONNECT_CONCURRENCY = 40
+# Waiting for the final turn stops early when no tablet of the process has received
+# anything for this long: the missing tablets will not get it (e.g. a node that does
+# not forward), and waiting out the whole timeout would only stretch the run.
+DRAIN_IDLE_SECONDS = 10.0
 BATCH_SCALE = 64  # the first point of drawing batch j has x = j / BATCH_SCALE
 TURN_SCALE = 1000
 
@@ -84,6 +93,7 @@ def stroke_of(op_id: str) -> int:
 @dataclass
 class Tablet:
     index: int
+    node: int = 0  # the node its socket is on
     sock: TabletSocket | None = None
     # Parallel arrays: what arrived, and when (time.monotonic()).
     turn_n: array[int] = field(default_factory=lambda: array("q"))
@@ -268,8 +278,13 @@ async def _connect(
     tablet.sock = sock
 
 
+def _node_stats() -> dict[str, Any]:
+    return {"tablets": 0, "lost": 0, "reordered": 0, "turn_lat": array("d")}
+
+
 def _analyse(tablets: Sequence[Tablet], sent: dict[str, Any], t_start: float) -> dict[str, Any]:
-    """Latencies against the presenter's send times; lost, reordered, duplicated."""
+    """Latencies against the presenter's send times; lost, reordered, duplicated; and
+    per node: tablets, lost, reordered, page-turn latencies."""
     turn_sent: dict[int, float] = sent["turns"]
     draw_sent: dict[int, float] = sent["draws"]
     added_sent: dict[int, float] = sent["strokes"]  # stroke k -> stroke_end send time
@@ -289,9 +304,15 @@ def _analyse(tablets: Sequence[Tablet], sent: dict[str, Any], t_start: float) ->
         "tablets": len(tablets),
         # Per event: the first and the last arrival on any of these tablets.
         "span": {"turn": {}, "draw": {}, "added": {}},
+        "by_node": {},
     }
     t_end = sent["t_end"]
     for tablet in tablets:
+        node = out["by_node"].setdefault(tablet.node, _node_stats())
+        node["tablets"] += 1
+        lost_before = sum(out["lost"].values())
+        reordered_before = sum(out["reordered"].values())
+        turns_before = len(out["turn_lat"])
         if tablet.closed_by_server is not None:
             out["closed"].append(tablet.closed_by_server)
         out["other"] += tablet.other
@@ -331,24 +352,34 @@ def _analyse(tablets: Sequence[Tablet], sent: dict[str, Any], t_start: float) ->
         # `added` must come in increasing sequence numbers.
         seqs = tablet.added_seq
         out["reordered"]["added"] += sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b <= a)
+        node["lost"] += sum(out["lost"].values()) - lost_before
+        node["reordered"] += sum(out["reordered"].values()) - reordered_before
+        node["turn_lat"].extend(out["turn_lat"][turns_before:])
     for key in ("turn_lat", "draw_lat", "added_lat"):
         out[key] = out[key].tobytes()
+    for node in out["by_node"].values():
+        node["turn_lat"] = node["turn_lat"].tobytes()
     return out
+
+
+def _received(tablets: Sequence[Tablet]) -> int:
+    return sum(len(t.turn_t) + len(t.draw_t) + len(t.added_t) + t.other for t in tablets)
 
 
 async def _main(
     conn: Connection,
-    base_url: str,
+    base_urls: Sequence[str],
     meeting_id: str,
     cookies: Sequence[str],
     first: int,
     deflate: bool,
 ) -> None:
-    origin = base_url
-    address = urllib.parse.urlsplit(base_url)
-    host, port = address.hostname or "127.0.0.1", address.port or 80
+    addresses = []
+    for base_url in base_urls:  # (host, port, origin) of each node
+        address = urllib.parse.urlsplit(base_url)
+        addresses.append((address.hostname or "127.0.0.1", address.port or 80, base_url))
     path = f"/m/{meeting_id}/socket"
-    tablets = [Tablet(first + i) for i in range(len(cookies))]
+    tablets = [Tablet(first + i, (first + i) % len(addresses)) for i in range(len(cookies))]
     final: dict[str, Any] = {"turn": None, "missing": len(tablets), "event": asyncio.Event()}
     started = time.monotonic()
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -357,6 +388,7 @@ async def _main(
     async def connect(tablet: Tablet, cookie: str) -> None:
         async with gate:
             try:
+                host, port, origin = addresses[tablet.node]
                 await _connect(host, port, path, origin, cookie, tablet, deflate)
             except Exception as exc:  # reported to the parent, counted as not connected
                 failures.append(f"{type(exc).__name__}: {exc}")
@@ -367,9 +399,11 @@ async def _main(
     for tablet in connected:
         tablet.final = final
     deflated = sum(1 for t in connected if t.sock is not None and t.sock.deflated)
-    conn.send(
-        ("ready", len(connected), len(failures), time.monotonic() - started, failures[:3], deflated)
-    )
+    by_node = [sum(1 for t in connected if t.node == k) for k in range(len(addresses))]
+    conn.send((
+        "ready", len(connected), len(failures), time.monotonic() - started, failures[:3],
+        deflated, by_node,
+    ))  # fmt: skip
 
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[Any] = asyncio.Queue()
@@ -383,11 +417,17 @@ async def _main(
     final["missing"] = sum(
         1 for t in connected if t.last_turn != final_turn and t.closed_by_server is None
     )
-    if final["missing"] > 0:
+    received, quiet_since = _received(connected), time.monotonic()
+    while final["missing"] > 0 and time.monotonic() - drain_start < timeout:
         try:
-            await asyncio.wait_for(final["event"].wait(), timeout)
+            await asyncio.wait_for(final["event"].wait(), 0.5)
         except TimeoutError:
             pass
+        now, count = time.monotonic(), _received(connected)
+        if count != received:
+            received, quiet_since = count, now
+        elif now - quiet_since >= DRAIN_IDLE_SECONDS:
+            break
     missing = sum(1 for t in connected if t.last_turn != final_turn)
     conn.send(("drained", missing, time.monotonic() - drain_start))
 
@@ -410,7 +450,7 @@ async def _main(
 
 def run(
     conn: Connection,
-    base_url: str,
+    base_urls: list[str],
     meeting_id: str,
     cookies: list[str],
     first: int,
@@ -421,7 +461,9 @@ def run(
     if nice:
         os.nice(nice)
     try:
-        uvloop.run(_main(conn, base_url, meeting_id, cookies, first, deflate))
+        uvloop.run(_main(conn, base_urls, meeting_id, cookies, first, deflate))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the parent stops everything and says so
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         raise
