@@ -128,6 +128,7 @@ class RedisBus:
         self._resync: list[Callable[[], None]] = []
         self._connected = False
         self._drop_logged = False
+        self._closing = False
         self._task: asyncio.Task[None] | None = None
         # Subscriptions: wanted (topics with subscribers), asked (SUBSCRIBE sent on the
         # current connection), confirmed (Redis said so).
@@ -198,6 +199,7 @@ class RedisBus:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._queue.join(), 1.0)
         self._connected = False
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -232,7 +234,7 @@ class RedisBus:
         """Serve a connection until it fails, then reconnect with backoff, forever."""
         outage = False
         delay = FIRST_BACKOFF
-        while True:
+        while not self._closing:
             try:
                 await self._session(pub, sub, resync=outage)
             except LOST as exc:
@@ -250,7 +252,7 @@ class RedisBus:
                 self._discard_queue()
                 await _disconnect(pub, sub)
             outage = True
-            while True:
+            while not self._closing:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(delay * 2, self.max_backoff)
                 try:
@@ -258,6 +260,9 @@ class RedisBus:
                     break
                 except LOST:
                     continue
+            if self._closing:
+                await _disconnect(pub, sub)
+                return
             delay = FIRST_BACKOFF
             logger.info("bus of node %s is back on Redis at %s", self.node, where(self.url))
 
