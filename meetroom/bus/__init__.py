@@ -3,7 +3,10 @@ node (or several nodes in one process, in tests), Redis pub/sub for several.
 
 A node delivers its own events to its own clients itself; the bus carries them to the
 *other* nodes. Pub/sub may lose events (a node or Redis restarting): whatever a client
-must be able to replay comes from the database, never from the bus alone."""
+must be able to replay comes from the database, never from the bus alone.
+
+`local.py`: the in-process bus and room directory. `redis.py`: `RedisBus`, the bus over
+Redis pub/sub. `directory.py`: `RedisDirectory`, the room -> node map with heartbeats."""
 
 from __future__ import annotations
 
