@@ -10,6 +10,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Protocol
 
 from meetroom.accounts.admin import UserAdmin
 from meetroom.accounts.audit import AuditLog
@@ -20,7 +21,9 @@ from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
 from meetroom.auth.turn import turn_credentials
+from meetroom.bus.directory import RedisDirectory
 from meetroom.bus.local import LocalBus, LocalDirectory
+from meetroom.bus.redis import RedisBus
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
 from meetroom.docs.derived import Derived
@@ -46,7 +49,9 @@ from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
+from meetroom.sessions.live_ports import LiveBus
 from meetroom.sessions.video import VideoService
+from meetroom.sessions.video_ports import RoomDirectory
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
@@ -87,12 +92,16 @@ async def open_services(
     mail_task = None
     pipeline = None
     services: Services | None = None
+    # A command (user add, audit export...) needs no other node; a server does.
+    bus, directory = open_cluster(settings, scale_out=housekeeping)
     try:
         await db.migrate()
+        await bus.start()
+        await directory.start()
         clock = clock or SystemClock()
         pipeline = _pipeline(settings, db, clock)
         await pipeline.start()
-        services = compose(settings, db, clock, pipeline)
+        services = compose(settings, db, clock, pipeline, bus, directory)
         resumed = await services.documents.resume()
         if resumed:
             logger.info("resumed processing %d document file(s)", resumed)
@@ -113,7 +122,34 @@ async def open_services(
             await services.video.close()
         if pipeline is not None:
             await pipeline.close()
+        await directory.close()
+        await bus.close()
         await db.close()
+
+
+class NodeBus(LiveBus, Protocol):
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class NodeDirectory(RoomDirectory, Protocol):
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+def open_cluster(settings: Settings, scale_out: bool) -> tuple[NodeBus, NodeDirectory]:
+    """The in-process bus and room directory for one node; Redis when several nodes
+    share the database (`redis_url`)."""
+    name = node_name(settings)
+    if not (scale_out and settings.redis_url):
+        return LocalBus(node=name), LocalDirectory(node=name)
+    prefix = cluster_prefix(settings)
+    host = settings.host if settings.host not in ("0.0.0.0", "::") else socket.gethostname()
+    url = f"http://{host}:{settings.port}"
+    return (
+        RedisBus(settings.redis_url, prefix, name),
+        RedisDirectory(settings.redis_url, prefix, name, node_url=url),
+    )
 
 
 class ClusterNode:
@@ -121,7 +157,7 @@ class ClusterNode:
     node, Redis for several: the only place that knows which), and its video rooms."""
 
     def __init__(
-        self, name: str, bus: LocalBus, directory: LocalDirectory, video: VideoService
+        self, name: str, bus: LiveBus, directory: RoomDirectory, video: VideoService
     ) -> None:
         self._name = name
         self.bus = bus
@@ -188,7 +224,10 @@ async def migrate(settings: Settings) -> tuple[list[str], str | None]:
         await db.close()
 
 
-def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) -> Services:
+def compose(
+    settings: Settings, db: Database, clock: Clock, pipeline: Pipeline, bus: LiveBus,
+    directory: RoomDirectory,
+) -> Services:  # fmt: skip
     secret = load_or_create_secret(settings.secret_key, settings.data_path)
     users = SqlUserStore(db)
     sessions = SqlSessionStore(db)
@@ -230,9 +269,6 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
     )
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
-    name = node_name(settings)
-    bus = LocalBus(node=name)
-    directory = LocalDirectory(node=name)
     live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
@@ -261,7 +297,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,
-        node=ClusterNode(name, bus, directory, video),
+        node=ClusterNode(bus.node, bus, directory, video),
     )
 
 

@@ -77,6 +77,12 @@ class LocalBus:
         for subscriber in subscribers:
             loop.call_soon(_deliver, topic, subscriber, stamped)
 
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
     def on_resync(self, callback: Callable[[], None]) -> None:
         self.hub.resync.setdefault(self.node, []).append(callback)
 

@@ -89,11 +89,12 @@ class Database:
         """Bring the schema to the newest revision; returns the revisions applied."""
         async with self.engine.begin() as conn:
             if self.dialect == "postgresql":
-                if self.schema:
-                    await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+                # Lock first: nodes starting together would race on CREATE SCHEMA too.
                 await conn.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY}
                 )
+                if self.schema:
+                    await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             before = await conn.run_sync(_current_revision)
             await conn.run_sync(_upgrade)
             after = await conn.run_sync(_current_revision)

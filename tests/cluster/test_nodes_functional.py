@@ -35,6 +35,20 @@ async def cluster(
         await c.close()
 
 
+def seen(tablet: Tablet) -> list[tuple[int, str]]:
+    """(seq, op id) of the stored operations a client knows of: by an event (others')
+    or by an ack (its own), in the order they arrived."""
+    known = []
+    for m in tablet.messages:
+        if m["type"] == "ack":
+            known.append((m["seq"], m["op_id"]))
+        elif m["type"] == "added":
+            known.append((m["seq"], m["annotation"]["op_id"]))
+        elif m["type"] == "chat":
+            known.append((m["seq"], m["op_id"]))
+    return known
+
+
 def stored_seqs(tablet: Tablet) -> list[int]:
     return [m["seq"] for m in tablet.messages if m["type"] in ("added", "chat", "removed")]
 
@@ -76,18 +90,21 @@ async def test_page_turns_strokes_chat_and_presence_cross_nodes(cluster: Cluster
             await delegate.send("chat", op_id=f"c{i:03d}", text=f"message {i}")
 
     await asyncio.gather(strokes(), chat())
-    await wait_for(lambda: len(stored_seqs(chair)) >= 50 and len(stored_seqs(delegate)) >= 50,
-                   what="50 stored events on both nodes")  # fmt: skip
+    # A sender gets an ack for its own operation, everyone else the event.
+    await wait_for(lambda: len(seen(chair)) >= 50 and len(seen(delegate)) >= 50,
+                   what="50 stored operations on both nodes")  # fmt: skip
     await asyncio.sleep(0.3)  # nothing more may come
     for tablet in (chair, delegate):
-        seqs = stored_seqs(tablet)
-        assert seqs == list(range(1, 51)), seqs
-    assert [m for m in chair.messages if m["type"] in ("added", "chat")] == [
-        m for m in delegate.messages if m["type"] in ("added", "chat")
-    ]
-    # Every ack names the sequence number the others saw.
-    acks = {m["op_id"]: m["seq"] for m in chair.messages + delegate.messages if m["type"] == "ack"}
-    assert sorted(acks.values()) == list(range(1, 51))
+        # Each once, none missing; the others' events in increasing order.
+        assert sorted(seq for seq, _ in seen(tablet)) == list(range(1, 51))
+        events = stored_seqs(tablet)
+        assert events == sorted(events) and len(events) == 25
+    # The same operation under the same number on both nodes.
+    assert sorted(seen(chair)) == sorted(seen(delegate))
+    # A third person joining on either node gets all of it in the snapshot.
+    late, welcome = await cluster.tablet(await cluster.person("Late", "delegate", "b"), "b")
+    assert welcome["seq"] == 50 and len(welcome["annotations"]) == 25
+    assert len(welcome["chat"]) == 25
 
 
 async def test_resume_on_another_node_without_gap_or_duplicate(cluster: Cluster) -> None:
