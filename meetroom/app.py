@@ -18,7 +18,7 @@ from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
 from meetroom.auth.turn import turn_credentials
-from meetroom.bus.local import LocalBus
+from meetroom.bus.local import LocalBus, LocalDirectory
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
 from meetroom.docs.derived import Derived
@@ -45,6 +45,7 @@ from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
+from meetroom.sessions.video_relay import VideoGateway
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
@@ -107,7 +108,7 @@ async def open_services(
                     await running
         if services is not None:
             await services.attendance.settled()
-            await services.video.close()
+            await services.video_gateway.close()  # and the video service
         if pipeline is not None:
             await pipeline.close()
         await db.close()
@@ -187,11 +188,15 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
     )
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
-    live = LiveService(meetings, SqlLiveStore(db), LocalBus(), documents, clock, attendance)
+    bus = LocalBus()
+    live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )
-    lifecycle = LifecycleService(meetings, meeting_store, clock, audit, listeners=(live, video))
+    video_gateway = VideoGateway(video, LocalDirectory(bus.hub, bus.node), bus)
+    lifecycle = LifecycleService(
+        meetings, meeting_store, clock, audit, listeners=(live, video_gateway)
+    )
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
     lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
@@ -202,6 +207,7 @@ def compose(settings: Settings, db: Database, clock: Clock, pipeline: Pipeline) 
         documents=documents,
         live=live,
         video=video,
+        video_gateway=video_gateway,
         database=db,
         state=SqlAppState(db),
         secret=secret,
