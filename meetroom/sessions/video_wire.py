@@ -8,8 +8,8 @@ from typing import Any
 from meetroom import errors
 from meetroom.errors import Category, MeetRoomError
 from meetroom.protocol import video as v
-from meetroom.protocol.live import ClientMessage
 from meetroom.protocol.codec import convert, to_builtins
+from meetroom.protocol.live import ClientMessage
 from meetroom.records import Grant, Principal
 from meetroom.sessions.live import Viewer
 from meetroom.sessions.video import RoomView
