@@ -109,6 +109,8 @@ class VideoGateway:
 
     def unwatch(self, meeting_id: str, connection: str) -> None:
         self.video.unwatch(meeting_id, connection)
+        if not self.video.watching(meeting_id):
+            self._seen.pop(meeting_id, None)
 
     async def handle(
         self,
@@ -190,6 +192,12 @@ class VideoGateway:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.video.on_room = None
+        for meeting_id in self.video.room_ids():  # another node may take them now
+            try:
+                await self.directory.release(meeting_id)
+            except Exception:
+                logger.exception("releasing video room %s failed", meeting_id)
         await self.video.close()
 
     # -- relaying ----------------------------------------------------------------------------
