@@ -52,6 +52,7 @@ from meetroom.sessions.live import LiveService
 from meetroom.sessions.live_ports import LiveBus
 from meetroom.sessions.video import VideoService
 from meetroom.sessions.video_ports import RoomDirectory
+from meetroom.sessions.video_relay import VideoGateway
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
@@ -119,7 +120,7 @@ async def open_services(
         if services is not None:
             await services.live.close()
             await services.attendance.settled()
-            await services.video.close()
+            await services.video_gateway.close()  # and the video service
         if pipeline is not None:
             await pipeline.close()
         await directory.close()
@@ -157,7 +158,7 @@ class ClusterNode:
     node, Redis for several: the only place that knows which), and its video rooms."""
 
     def __init__(
-        self, name: str, bus: LiveBus, directory: RoomDirectory, video: VideoService
+        self, name: str, bus: LiveBus, directory: RoomDirectory, video: VideoGateway
     ) -> None:
         self._name = name
         self.bus = bus
@@ -178,7 +179,7 @@ class ClusterNode:
         self.directory.set_draining()
 
     async def hand_over(self) -> None:
-        return None
+        await self.video.hand_over()
 
 
 def node_name(settings: Settings) -> str:
@@ -273,7 +274,10 @@ def compose(
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )
-    lifecycle = LifecycleService(meetings, meeting_store, clock, audit, listeners=(live, video))
+    video_gateway = VideoGateway(video, directory, bus)
+    lifecycle = LifecycleService(
+        meetings, meeting_store, clock, audit, listeners=(live, video_gateway)
+    )
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
     lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
@@ -284,6 +288,7 @@ def compose(
         documents=documents,
         live=live,
         video=video,
+        video_gateway=video_gateway,
         database=db,
         state=SqlAppState(db),
         secret=secret,
@@ -297,7 +302,7 @@ def compose(
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,
-        node=ClusterNode(bus.node, bus, directory, video),
+        node=ClusterNode(bus.node, bus, directory, video_gateway),
     )
 
 

@@ -167,6 +167,8 @@ class LobbyDecision(ServerMessage, tag="lobby"):
 
 
 class VideoLeft(ServerMessage, tag="video_left"):
-    """This client is out of the video (removed, turned away, or the room closed)."""
+    """This client is out of the video: "removed", "denied" (turned away), "closed"
+    (the meeting ended), or "moved": the room is being placed on another server (the
+    one holding it stopped or hands it over), and the client joins again at once."""
 
     reason: str

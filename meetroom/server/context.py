@@ -31,6 +31,7 @@ from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.video import VideoService
+from meetroom.sessions.video_relay import VideoGateway
 
 
 class HealthCheck(Protocol):
@@ -64,6 +65,7 @@ class Services:
     documents: DocumentService
     live: LiveService
     video: VideoService
+    video_gateway: VideoGateway  # the video rooms of every node, for the sockets
     database: HealthCheck
     state: KeyValue
     secret: bytes

@@ -92,7 +92,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     if not who.is_authenticated:
         raise Unauthenticated("sign_in_required", N_("Please sign in."))
     live = services(request).live
-    video = services(request).video
+    video = services(request).video_gateway  # the video room, on whichever node
     viewer = await live.viewer(who, meeting_id)  # 403/404 before the upgrade
 
     # No permessage-deflate: events are a few hundred bytes, and compressing each one

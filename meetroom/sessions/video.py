@@ -54,6 +54,16 @@ class _Room:
 IceServers = Callable[[str], list[v.IceServerInfo]]
 
 
+@dataclass(frozen=True)
+class RoomView:
+    """What a room looks like now, for the meeting-page sockets held elsewhere: the
+    full `VideoRoom` (lobby included) and the room's peers (key -> admitted)."""
+
+    meeting_id: str
+    room: v.VideoRoom
+    peers: dict[str, bool]
+
+
 def _check_sdp(sdp: str, offer: bool) -> None:
     if sdp.startswith("v=0") and "\nm=" in sdp:
         return
@@ -73,6 +83,9 @@ class VideoService:
         self._rooms: dict[str, _Room] = {}
         self._watchers: dict[str, dict[str, tuple[Viewer, Callable[[bytes], None]]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Told each time a room changes (who is in it, the lobby, the lock), an emptied
+        # room included: what the rest of the deployment needs to know.
+        self.on_room: Callable[[RoomView], None] | None = None
 
     # -- messages from a client ------------------------------------------------------------
 
@@ -262,6 +275,20 @@ class VideoService:
     # -- what everyone sees ------------------------------------------------------------------
 
     def _announce(self, room: _Room) -> None:
+        view = self._view(room)
+        plain, full = self._encoded(view)
+        # Everyone in the room (the chair also learns who waits); those in the lobby
+        # learn nothing yet.
+        for peer in room.peers.values():
+            if self._moderates(peer.viewer):
+                peer.send(full)
+            elif peer.admitted:
+                peer.send(plain)
+        self._show(view, plain, full)
+        if self.on_room is not None:
+            self.on_room(view)
+
+    def _view(self, room: _Room) -> RoomView:
         people = [
             v.VideoPerson(
                 peer=key, participant=peer.viewer.key, name=peer.viewer.name,
@@ -274,18 +301,53 @@ class VideoService:
         ]  # fmt: skip
         lobby = [v.LobbyEntry(peer=k, name=x.viewer.name) for k, x in room.peers.items()
                  if not x.admitted]  # fmt: skip
-        plain = encode_json(v.VideoRoom(people=people, locked=room.locked))
-        full = encode_json(v.VideoRoom(people=people, locked=room.locked, lobby=lobby))
+        return RoomView(
+            room.id,
+            v.VideoRoom(people=people, locked=room.locked, lobby=lobby),
+            {key: peer.admitted for key, peer in room.peers.items()},
+        )
+
+    @staticmethod
+    def _encoded(view: RoomView) -> tuple[bytes, bytes]:
+        plain = v.VideoRoom(people=view.room.people, locked=view.room.locked)
+        return encode_json(plain), encode_json(view.room)
+
+    def _show(self, view: RoomView, plain: bytes, full: bytes, only: str | None = None) -> None:
         # Everyone on the meeting page learns who is in the video (the chair also who
-        # waits, without having to join); those in the lobby learn nothing yet.
-        audience = dict(self._watchers.get(room.id, {}))
-        audience.update({key: (peer.viewer, peer.send) for key, peer in room.peers.items()})
-        for key, (viewer, send) in audience.items():
-            peer = room.peers.get(key)
-            if self._moderates(viewer):
-                send(full)
-            elif peer is None or peer.admitted:
-                send(plain)
+        # waits, without having to join); a socket in the room is told as a peer.
+        for key, (viewer, send) in self._watchers.get(view.meeting_id, {}).items():
+            if key not in view.peers and only in (None, key):
+                send(full if self._moderates(viewer) else plain)
+
+    def show(self, view: RoomView, only: str | None = None) -> None:
+        """A room held elsewhere: tell this service's meeting-page sockets (or one)."""
+        if view.meeting_id in self._watchers:
+            self._show(view, *self._encoded(view), only=only)
+
+    def view(self, meeting_id: str) -> RoomView | None:
+        """What a room held here looks like, if it is."""
+        room = self._rooms.get(meeting_id)
+        return self._view(room) if room is not None else None
+
+    # -- what the gateway asks (see video_relay.py) ---------------------------------------
+
+    def holds(self, meeting_id: str) -> bool:
+        return meeting_id in self._rooms
+
+    def has_peer(self, meeting_id: str, peer: str) -> bool:
+        room = self._rooms.get(meeting_id)
+        return room is not None and peer in room.peers
+
+    def watching(self, meeting_id: str) -> bool:
+        return meeting_id in self._watchers
+
+    def room_ids(self) -> list[str]:
+        return list(self._rooms)
+
+    def load(self) -> tuple[int, int]:
+        """Peers in, and number of, the rooms held here (an emptied room is none)."""
+        held = [len(room.peers) for room in self._rooms.values() if room.peers]
+        return sum(held), len(held)
 
     # -- the meeting page's sockets ------------------------------------------------------
 

@@ -9,7 +9,9 @@
 // ICE servers are only those the server gives (none by default): nothing public.
 //
 // If the socket drops, or a connection fails or stays disconnected for a few seconds,
-// the page joins again with the same choice and renegotiates, and says so.
+// or the server says the room moved (`video_left`, reason "moved": the server holding
+// it stopped or hands it over), the page joins again with the same choice and
+// renegotiates, and says so.
 
 import { h } from "./util.js";
 import { VideoGrid, icon } from "./video-grid.js";
@@ -248,6 +250,16 @@ export class VideoRoom {
     if (this.session.connected) this.sendJoin();
   }
 
+  /** Told to join again (the room is being placed anew): same choice, no asking. */
+  moved() {
+    if (this.phase === "out") return;
+    if (this.phase === "lobby") this.peer = null; // waits again, not in the room yet
+    this.closeConnections();
+    this.setPhase("reconnecting");
+    this.rejoins += 1;
+    if (this.session.connected) this.sendJoin();
+  }
+
   /** The socket is welcomed (again): a dropped video comes back by itself. */
   welcome() {
     if (this.phase === "reconnecting" || this.phase === "joining" || this.phase === "lobby" || this.phase === "in") {
@@ -361,6 +373,12 @@ export class VideoRoom {
   }
 
   left(reason) {
+    // The room moved to another server (its server stopped or is handing over): join
+    // again at once, where it is now; media comes back by itself.
+    if (reason === "moved") {
+      this.moved();
+      return;
+    }
     const key = reason === "removed" ? "left_removed" : reason === "denied" ? "left_denied" : "left_other";
     this.toasts.show(this.t(key), "error");
     this.leave({ notify: false });

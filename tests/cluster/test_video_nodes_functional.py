@@ -1,0 +1,135 @@
+"""The video room across real `meetroom serve` nodes: a room lives on one node and a
+participant whose socket is on another still sends and receives media; when the
+room's node is killed, the room is placed on a survivor and media comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.cluster.harness import Cluster
+from tests.server.test_video_functional import VideoClient
+from tests.sfu.peers import CounterVideoTrack
+
+REHOME_LIMIT = 30.0  # node key expiry (6 s), the client's rejoin, ICE and a keyframe
+
+
+@pytest.fixture
+async def cluster(
+    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]], redis_url: str
+) -> AsyncIterator[Cluster]:
+    c = Cluster(tmp_path, await pg_schemas(), redis_url)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+class Participant:
+    """A browser's video side on a chosen node, which joins again as video.js does:
+    when told the room moved, or when its socket drops (to another node)."""
+
+    def __init__(self, cluster: Cluster, browser: aiohttp.ClientSession, publish: bool) -> None:
+        self.cluster = cluster
+        self.browser = browser
+        self.publish = publish
+        self.client: VideoClient | None = None
+        self.last_seq = 0
+
+    async def join(self, node: str) -> VideoClient:
+        tablet, welcome = await self.cluster.tablet(self.browser, node, self.last_seq)
+        self.last_seq = welcome["seq"]
+        client = VideoClient(tablet)
+        deadline = time.monotonic() + REHOME_LIMIT
+        while True:
+            await tablet.send("video_join", audio=False, video=self.publish)
+            reply = await self._joined_or_error(tablet)
+            if reply["type"] == "video_joined":
+                break
+            # The room's node is gone and not yet known to be: the server says so
+            # clearly (unavailable), and the page tries again, as video.js does.
+            assert reply["code"] in ("video_unavailable", "bus_unavailable"), reply
+            assert time.monotonic() < deadline, reply
+            await asyncio.sleep(0.5)
+        client.peer = reply["peer"]
+        client._tasks.append(asyncio.create_task(client._answer_offers()))
+        if self.publish:
+            await client.publish(CounterVideoTrack())
+        self.client = client
+        return client
+
+    async def _joined_or_error(self, tablet: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            for index in range(tablet.read, len(tablet.messages)):
+                message = tablet.messages[index]
+                if message["type"] == "video_joined" or (
+                    message["type"] == "error" and message.get("ref") == "video_join"
+                ):
+                    tablet.read = index + 1
+                    return dict(message)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no answer to video_join: {[m['type'] for m in tablet.messages]}")
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+
+async def frames_from(viewer: Participant, publisher: Participant, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert viewer.client is not None and publisher.client is not None
+        got = viewer.client.counters.get(publisher.client.peer, [])
+        if len(got) >= 5:
+            return
+        assert time.monotonic() < deadline, f"no media from {publisher.client.peer}"
+        await asyncio.sleep(0.1)
+
+
+async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cluster) -> None:
+    cluster.start("a")
+    cluster.start("b")
+    await cluster.prepare_meeting("a")
+    speaker = Participant(cluster, await cluster.person("Speaker", "delegate", "a"), True)
+    viewer = Participant(cluster, await cluster.person("Viewer", "delegate", "b"), False)
+    try:
+        # Both nodes idle: the room goes to "a" (ties go by name); the viewer's socket
+        # is on "b", whose gateway relays its signalling to "a".
+        await speaker.join("a")
+        await viewer.join("b")
+        await frames_from(viewer, speaker, 20)
+        status, body = await asyncio.to_thread(_readyz, cluster.url("b"))
+        assert body["bus"] == "ok"
+
+        cluster.kill("a")
+        await speaker.close()
+        viewer_client = viewer.client
+        assert viewer_client is not None
+        # The viewer's node tells it the room moved; it joins again (on "b", now the
+        # room's node), and so does the speaker, whose socket died with "a".
+        moved = await viewer_client.tablet.next_where(
+            "video_left", lambda m: m["reason"] == "moved", timeout=REHOME_LIMIT
+        )
+        assert moved["reason"] == "moved"
+        await viewer.close()
+        await speaker.join("b")
+        await viewer.join("b")
+        await frames_from(viewer, speaker, REHOME_LIMIT)
+    finally:
+        await speaker.close()
+        await viewer.close()
+
+
+def _readyz(base: str) -> tuple[int, dict[str, Any]]:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(base + "/readyz", timeout=10) as resp:
+        return int(resp.status), json.loads(resp.read())
