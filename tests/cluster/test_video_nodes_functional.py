@@ -5,6 +5,7 @@ room's node is killed, the room is placed on a survivor and media comes back."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -133,3 +134,44 @@ def _readyz(base: str) -> tuple[int, dict[str, Any]]:
 
     with urllib.request.urlopen(base + "/readyz", timeout=10) as resp:
         return int(resp.status), json.loads(resp.read())
+
+
+async def test_sigterm_hands_the_video_room_over_to_another_node(cluster: Cluster) -> None:
+    cluster.start("a", MEETROOM_DRAIN_SECONDS="2")
+    cluster.start("b")
+    await cluster.prepare_meeting("b")
+    speaker = Participant(cluster, await cluster.person("Speaker", "delegate", "a"), True)
+    viewer = Participant(cluster, await cluster.person("Viewer", "delegate", "b"), False)
+    try:
+        await speaker.join("a")  # the room goes to "a"
+        await viewer.join("b")
+        await frames_from(viewer, speaker, 20)
+        speaker_client, viewer_client = speaker.client, viewer.client
+        assert speaker_client is not None and viewer_client is not None
+
+        cluster.nodes["a"].proc.send_signal(signal.SIGTERM)
+        # While it drains, media still flows through "a"...
+        seen = len(viewer_client.counters[speaker_client.peer])
+        await asyncio.sleep(1.0)
+        assert len(viewer_client.counters[speaker_client.peer]) > seen
+        # ...then the viewer on "b" is told the room moved, the speaker's socket is
+        # closed with "going away", and "a" exits.
+        await viewer_client.tablet.next_where("video_left", lambda m: m["reason"] == "moved")
+        await until_closed(speaker_client.tablet.ws)
+        assert speaker_client.tablet.ws.close_code == 1001
+        assert cluster.nodes["a"].proc.wait(15) == 0
+        await speaker.close()
+        await viewer.close()
+        await speaker.join("b")
+        await viewer.join("b")
+        await frames_from(viewer, speaker, REHOME_LIMIT)
+    finally:
+        await speaker.close()
+        await viewer.close()
+
+
+async def until_closed(ws: aiohttp.ClientWebSocketResponse, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not ws.closed:
+        assert time.monotonic() < deadline, "the socket stayed open"
+        await asyncio.sleep(0.05)
