@@ -28,6 +28,7 @@ from meetroom.config import Settings, load_settings
 from meetroom.errors import Conflict
 from meetroom.records import AccountRole
 from meetroom.server.context import SERVICES, Services
+from tests.dbtemplate import MigratedTemplates
 from tests.processes import ServerProcess
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -104,11 +105,24 @@ async def pg_schemas() -> AsyncIterator[Callable[[], Awaitable[str]]]:
             await conn.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemplates:
+    return MigratedTemplates(tmp_path_factory.mktemp("db-templates"))
+
+
 @pytest.fixture
 def make_settings(
-    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]]
+    tmp_path: Path,
+    pg_schemas: Callable[[], Awaitable[str]],
+    migrated_templates: MigratedTemplates,
+    request: pytest.FixtureRequest,
 ) -> Callable[..., Awaitable[Settings]]:
-    """Settings on a temporary data dir; `backend="postgresql"` uses a fresh schema."""
+    """Settings on a temporary data dir; `backend="postgresql"` uses a fresh schema.
+
+    The database (the data dir's SQLite file, or the fresh schema) starts empty and
+    already migrated, copied from one real migration per session (tests/dbtemplate.py);
+    tests marked `real_migrations` get it unmigrated, for the migrations to run."""
+    copy = request.node.get_closest_marker("real_migrations") is None
 
     async def make(backend: str = "sqlite", **overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -119,11 +133,19 @@ def make_settings(
             "password_time_cost": 1,
             "password_memory_kib": 8192,
         }
+        fresh_schema = ""
         if backend == "postgresql":
             values["database_url"] = pg_url()
-            values["database_schema"] = await pg_schemas()
+            values["database_schema"] = fresh_schema = await pg_schemas()
         values.update(overrides)
-        return load_settings(environ={}, overrides=values)
+        settings = load_settings(environ={}, overrides=values)
+        if copy and not settings.database_url:
+            target = settings.data_path / "meetroom.db"
+            if not target.exists():  # not a restart on an earlier test server's data
+                await migrated_templates.sqlite_copy(target)
+        elif copy and fresh_schema and settings.database_schema == fresh_schema:
+            await migrated_templates.pg_schema(settings.database_url, fresh_schema)
+        return settings
 
     return make
 

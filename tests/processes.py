@@ -34,10 +34,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The lightest argon2id the settings allow, as tests/conftest.py gives the in-process
+# tests: hashing is not what these tests test, and the full work factor costs 0.15 s
+# or more for every hash, sign-in and command (each builds a dummy hash at start).
+LIGHT_PASSWORDS = {"MEETROOM_PASSWORD_TIME_COST": "1", "MEETROOM_PASSWORD_MEMORY_KIB": "8192"}
+
+
 def clean_env(**extra: str) -> dict[str, str]:
-    """The current environment without any MEETROOM_* setting, plus `extra`."""
+    """The current environment without any MEETROOM_* setting, plus the light password
+    work factor and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETROOM_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(LIGHT_PASSWORDS)
     env.update(extra)
     return env
 

@@ -35,11 +35,13 @@ class Admin:
 async def admin(
     make_settings: Callable[..., Awaitable[Settings]], clock: SettableClock, backend: str
 ) -> AsyncIterator[Admin]:
-    async with open_services(await make_settings(backend), clock=clock) as svc:
+    settings = await make_settings(backend)
+    async with open_services(settings, clock=clock) as svc:
         audit = RecordingAuditTrail()
-        passwords = Argon2Passwords()
         # The same accounts, telling the recording trail (it records account creation).
         real = svc.accounts
+        # The settings' light work factor: the full one is 0.15 s or more a hash.
+        passwords = Argon2Passwords(settings.password_time_cost, settings.password_memory_kib)
         accounts = AccountService(
             real.users,
             real.sessions,

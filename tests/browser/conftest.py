@@ -49,8 +49,17 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+def require_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (install Debian's chromium package)"
+        if os.environ.get("MEETROOM_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message}; MEETROOM_REQUIRE_SERVICES=1 makes this a failure")
+        pytest.skip(message)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    require_chromium()  # before starting a server for nothing
     data: Path = tmp_path_factory.mktemp("browser") / "data"
     proc = ServerProcess(data, env=clean_env(MEETROOM_ADMIN_PASSWORD=ADMIN_PASSWORD))
     try:
@@ -64,11 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (install Debian's chromium package)"
-        if os.environ.get("MEETROOM_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message}; MEETROOM_REQUIRE_SERVICES=1 makes this a failure")
-        pytest.skip(message)
+    require_chromium()
     # Module scope: Playwright's sync API runs its own event loop, which must be gone
     # before the async tests of other modules run.
     with sync_playwright() as pw:
