@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +22,6 @@ import pytest
 from tests.cluster.harness import Cluster
 from tests.processes import REPO, ServerProcess, clean_env
 from tests.server.test_live_functional import Tablet
-
-
-@pytest.fixture
-async def cluster(
-    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]], redis_url: str
-) -> AsyncIterator[Cluster]:
-    c = Cluster(tmp_path, await pg_schemas(), redis_url)
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 def seen(tablet: Tablet) -> list[tuple[int, str]]:

@@ -7,29 +7,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from tests.cluster.harness import Cluster
 from tests.server.test_video_functional import VideoClient
 from tests.sfu.peers import CounterVideoTrack
 
 REHOME_LIMIT = 30.0  # node key expiry (6 s), the client's rejoin, ICE and a keyframe
-
-
-@pytest.fixture
-async def cluster(
-    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]], redis_url: str
-) -> AsyncIterator[Cluster]:
-    c = Cluster(tmp_path, await pg_schemas(), redis_url)
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 class Participant:
@@ -94,6 +80,14 @@ async def frames_from(viewer: Participant, publisher: Participant, timeout: floa
         await asyncio.sleep(0.1)
 
 
+async def both_again_on(node: str, speaker: Participant, viewer: Participant) -> None:
+    """Both join the video again through `node` (as their pages do), and media flows."""
+    for person in (speaker, viewer):
+        await person.close()
+        await person.join(node)
+    await frames_from(viewer, speaker, REHOME_LIMIT)
+
+
 async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cluster) -> None:
     cluster.start("a")
     cluster.start("b")
@@ -119,10 +113,7 @@ async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cl
             "video_left", lambda m: m["reason"] == "moved", timeout=REHOME_LIMIT
         )
         assert moved["reason"] == "moved"
-        await viewer.close()
-        await speaker.join("b")
-        await viewer.join("b")
-        await frames_from(viewer, speaker, REHOME_LIMIT)
+        await both_again_on("b", speaker, viewer)
     finally:
         await speaker.close()
         await viewer.close()
@@ -160,11 +151,7 @@ async def test_sigterm_hands_the_video_room_over_to_another_node(cluster: Cluste
         await until_closed(speaker_client.tablet.ws)
         assert speaker_client.tablet.ws.close_code == 1001
         assert cluster.nodes["a"].proc.wait(15) == 0
-        await speaker.close()
-        await viewer.close()
-        await speaker.join("b")
-        await viewer.join("b")
-        await frames_from(viewer, speaker, REHOME_LIMIT)
+        await both_again_on("b", speaker, viewer)
     finally:
         await speaker.close()
         await viewer.close()

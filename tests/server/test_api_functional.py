@@ -349,11 +349,15 @@ async def test_not_ready_when_the_database_is_unreachable(
     async with TestClient(TestServer(build_app(settings, services), host="127.0.0.1")) as client:
         resp = await client.get("/readyz")
         assert resp.status == 503
-        assert (await resp.json()) == {
+        body = await resp.json()
+        assert body == {
             "status": "unavailable",
             "version": __version__,
             "database": "unreachable",
+            "node": body["node"],
+            "bus": "local",
         }
+        assert body["node"]
         assert (await client.get("/healthz")).status == 200
     await unreachable.close()
 

@@ -32,6 +32,7 @@ from meetroom.sessions.video import VideoService
 from meetroom.sessions.video_relay import VideoGateway
 from meetroom.sfu import SFU
 from meetroom.sfu.aiortc_internals import host_addresses
+from tests.server.test_video_functional import until
 from tests.sfu.peers import (
     LOOPBACK,
     CounterVideoTrack,
@@ -197,13 +198,6 @@ class Media:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.pub.close()
         await self.sub.close()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 def names(room: dict[str, Any]) -> set[str]:

@@ -76,8 +76,11 @@ def upgrade() -> None:
     op.create_index(op.f("ix_meetings_room_id"), "meetings", ["room_id"], unique=False)
 
     if op.get_context().dialect.name == "postgresql":
-        # A trusted extension since PostgreSQL 13: a database owner may create it.
-        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        # A trusted extension since PostgreSQL 13: a database owner may create it. In
+        # `public`, not in MeetRoom's own schema (database_schema): dropping one
+        # deployment's schema must not drop it from under another's constraints (GiST
+        # finds its default operator classes whatever the search path).
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
         op.execute(
             f"ALTER TABLE meetings ADD CONSTRAINT {EXCLUSION} EXCLUDE USING gist "
             "(room_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) "
