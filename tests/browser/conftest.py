@@ -109,6 +109,10 @@ class Watch:
             self.console_errors.append(f"{msg.text} ({msg.location.get('url', '')})")
 
     def on_request_failed(self, req: Request) -> None:
+        # The browser aborts what a page was still loading when it navigates away (the
+        # favicon, say): that is the page leaving, not a request that failed.
+        if req.failure == "net::ERR_ABORTED" and not req.is_navigation_request():
+            return
         self.failed_requests.append(f"{req.method} {req.url}: {req.failure}")
 
     def on_response(self, resp: Response) -> None:

@@ -187,12 +187,24 @@ async def test_database_outage_fails_writes_clearly_and_recovers(
             assert not [m for m in chair.messages if m["type"] == "ack"][1:]
             status = await asyncio.to_thread(_status, cluster.url("a") + "/readyz")
             assert status == 503
+            # A form or API write says the same, over HTTP.
+            resp = await cluster.admin.post(
+                f"{cluster.url('a')}/api/meetings/{cluster.meeting_id}/agenda",
+                json={"title": "Any other business"}, headers={"X-CSRF-Token": cluster.csrf},
+            )  # fmt: skip
+            assert resp.status == 503
+            assert (await resp.json())["error"]["code"] == "database_unavailable"
 
             proxy.restore()
             await chair.send("stroke_end", **stroke)  # the same stroke, sent again
             ack = await chair.next("ack", timeout=20)
             assert ack["op_id"] == stroke["op_id"] and ack["seq"] == 2
             assert await asyncio.to_thread(_status, cluster.url("a") + "/readyz") == 200
+            resp = await cluster.admin.post(
+                f"{cluster.url('a')}/api/meetings/{cluster.meeting_id}/agenda",
+                json={"title": "Any other business"}, headers={"X-CSRF-Token": cluster.csrf},
+            )  # fmt: skip
+            assert resp.status == 201, await resp.text()
         finally:
             await cluster.close()
 
