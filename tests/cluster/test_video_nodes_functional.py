@@ -104,6 +104,7 @@ async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cl
         assert body["bus"] == "ok"
 
         cluster.kill("a")
+        killed = time.monotonic()
         await speaker.close()
         viewer_client = viewer.client
         assert viewer_client is not None
@@ -114,6 +115,7 @@ async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cl
         )
         assert moved["reason"] == "moved"
         await both_again_on("b", speaker, viewer)
+        print(f"media back {time.monotonic() - killed:.1f} s after the kill")
     finally:
         await speaker.close()
         await viewer.close()
