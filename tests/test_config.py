@@ -70,6 +70,16 @@ def test_env_strings_are_converted() -> None:
         ),
         ({"MEETROOM_TURN_URLS": "turn:10.0.0.9:3478"}, "needs the secret"),
         ({"MEETROOM_TURN_TTL_SECONDS": "5"}, "MEETROOM_TURN_TTL_SECONDS"),
+        # Several nodes share one PostgreSQL database; workers act as nodes via Redis.
+        ({"MEETROOM_REDIS_URL": "redis://r:6379/0"}, "share one PostgreSQL database"),
+        (
+            {"MEETROOM_REDIS_URL": "redis://r/0", "MEETROOM_DATABASE_URL": "sqlite:///x.db"},
+            "MEETROOM_REDIS_URL: bad value 'redis://r/0': several nodes share one PostgreSQL",
+        ),
+        ({"MEETROOM_WORKERS": "4"}, "MEETROOM_WORKERS: bad value 4: several workers"),
+        ({"MEETROOM_WORKERS": "0"}, "MEETROOM_WORKERS"),
+        ({"MEETROOM_NODE_NAME": "node a"}, "MEETROOM_NODE_NAME"),
+        ({"MEETROOM_DRAIN_SECONDS": "-1"}, "MEETROOM_DRAIN_SECONDS"),
     ],
 )
 def test_bad_values_name_their_source(environ: dict[str, str], expected: str) -> None:
@@ -128,3 +138,17 @@ def test_mail_settings() -> None:
         load_settings(environ={"MEETROOM_SMTP_FROM": "MeetRoom"})
     with pytest.raises(ConfigError, match="MEETROOM_SMTP_SECURITY"):
         load_settings(environ={"MEETROOM_SMTP_SECURITY": "ssl"})
+
+
+def test_scale_out_settings() -> None:
+    s = load_settings(
+        environ={
+            "MEETROOM_REDIS_URL": "redis://:secret@redis:6379/0",
+            "MEETROOM_DATABASE_URL": "postgresql://meetroom@db:5432/meetroom",
+            "MEETROOM_WORKERS": "4",
+            "MEETROOM_NODE_NAME": "hall-a.node_1",
+            "MEETROOM_DRAIN_SECONDS": "0",
+        }
+    )
+    assert (s.workers, s.node_name, s.drain_seconds) == (4, "hall-a.node_1", 0.0)
+    assert s.is_postgresql
