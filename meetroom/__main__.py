@@ -166,16 +166,19 @@ def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
             flush=True,
         )
         return Supervisor(settings, argv).run()
-    if not worker:
-        print(
-            f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} "
-            f"(data in {settings.data_path}); Ctrl-C stops it, SIGTERM drains it first.",
-            flush=True,
-        )
+
+    def ready() -> None:
+        if not worker:
+            print(
+                f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} "
+                f"(data in {settings.data_path}); Ctrl-C stops it, SIGTERM drains it first.",
+                flush=True,
+            )
+
     try:
         serve(
             create_app(settings), settings.host, settings.port, reuse_port=worker,
-            drain_seconds=settings.drain_seconds,
+            drain_seconds=settings.drain_seconds, on_ready=ready,
         )  # fmt: skip
     except OSError as exc:
         print(

@@ -95,10 +95,12 @@ async def open_services(
     services: Services | None = None
     # A command (user add, audit export...) needs no other node; a server does.
     bus, directory = open_cluster(settings, scale_out=housekeeping)
+    started: list[NodeBus | NodeDirectory] = []
     try:
         await db.migrate()
-        await bus.start()
-        await directory.start()
+        for part in (bus, directory):
+            await part.start()
+            started.append(part)
         clock = clock or SystemClock()
         pipeline = _pipeline(settings, db, clock)
         await pipeline.start()
@@ -123,8 +125,8 @@ async def open_services(
             await services.video_gateway.close()  # and the video service
         if pipeline is not None:
             await pipeline.close()
-        await directory.close()
-        await bus.close()
+        for part in reversed(started):
+            await part.close()
         await db.close()
 
 

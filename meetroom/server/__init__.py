@@ -7,7 +7,7 @@ import gc
 import logging
 import signal
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -146,7 +146,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
 
 def serve(
     app: web.Application, host: str, port: int, *, reuse_port: bool = False,
-    drain_seconds: float = 0.0,
+    drain_seconds: float = 0.0, on_ready: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """Serve until Ctrl-C (stop now) or SIGTERM (drain first, see drain.py), then close
     every resource. `reuse_port`: several processes listen on the same port."""
@@ -154,19 +154,22 @@ def serve(
     loop = _event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(_serve(app, host, port, reuse_port, drain_seconds))
+        loop.run_until_complete(_serve(app, host, port, reuse_port, drain_seconds, on_ready))
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
 
 async def _serve(
-    app: web.Application, host: str, port: int, reuse_port: bool, drain_seconds: float
-) -> None:
+    app: web.Application, host: str, port: int, reuse_port: bool, drain_seconds: float,
+    on_ready: Callable[[], None] | None,
+) -> None:  # fmt: skip
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10, handle_signals=False)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
+        if on_ready is not None:
+            on_ready()
         loop = asyncio.get_running_loop()
         signals: list[signal.Signals] = []
         signalled = asyncio.Event()

@@ -328,3 +328,17 @@ def _status_body(url: str) -> tuple[int, dict[str, Any]]:
             return int(resp.status), json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return int(exc.code), json.loads(exc.read())
+
+
+async def test_a_node_that_cannot_reach_redis_says_so_and_does_not_start(
+    tmp_path: Path, pg_schemas: Callable[[], Awaitable[str]]
+) -> None:
+    cluster = Cluster(tmp_path, await pg_schemas(), "redis://127.0.0.1:1/0")
+    command = [sys.executable, "-m", "meetroom", "serve", "--port", "1"]
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=cluster.env, cwd=REPO, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "Cannot reach Redis at 127.0.0.1:1" in done.stderr
+    assert "serving on" not in done.stdout
