@@ -37,6 +37,28 @@ def _op(row: Any) -> LiveOp:
     )
 
 
+async def _bump(conn: Any, bump: Any, meeting_id: MeetingId, now: datetime) -> int:
+    """Run `bump` (an UPDATE of the meeting's row RETURNING the new number), making the
+    row first if the meeting has none yet. The row lock orders the nodes' writers."""
+    number = await conn.scalar(bump)
+    if number is None:
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    live_state.insert().values(
+                        meeting_id=meeting_id,
+                        last_seq=0,
+                        presenter=None,
+                        updated_at=now,
+                        state_version=0,
+                    )  # fmt: skip
+                )
+        except IntegrityError:
+            pass  # another node's first write made the row meanwhile
+        number = await conn.scalar(bump)
+    return int(number)
+
+
 class SqlLiveStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -52,21 +74,7 @@ class SqlLiveStore:
         )
         try:
             async with self.db.begin() as conn:
-                seq = await conn.scalar(bump)
-                if seq is None:
-                    try:
-                        async with conn.begin_nested():
-                            await conn.execute(
-                                live_state.insert().values(
-                                    meeting_id=meeting_id,
-                                    last_seq=0,
-                                    presenter=None,
-                                    updated_at=now,
-                                )  # fmt: skip
-                            )
-                    except IntegrityError:
-                        pass  # another node's first operation made the row meanwhile
-                    seq = await conn.scalar(bump)
+                seq = await _bump(conn, bump, meeting_id, now)
                 await conn.execute(
                     live_ops.insert().values(
                         meeting_id=meeting_id,
@@ -140,20 +148,4 @@ class SqlLiveStore:
             .returning(live_state.c.state_version)
         )
         async with self.db.begin() as conn:
-            version = await conn.scalar(bump)
-            if version is None:
-                try:
-                    async with conn.begin_nested():
-                        await conn.execute(
-                            live_state.insert().values(
-                                meeting_id=meeting_id,
-                                last_seq=0,
-                                presenter=presenter,
-                                updated_at=now,
-                                state_version=1,
-                            )  # fmt: skip
-                        )
-                    version = 1
-                except IntegrityError:  # another node inserted it meanwhile
-                    version = await conn.scalar(bump)
-        return int(version)
+            return await _bump(conn, bump, meeting_id, now)
