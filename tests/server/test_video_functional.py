@@ -22,7 +22,7 @@ from av import VideoFrame
 from meetroom.sfu.aiortc_internals import host_addresses
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.server.test_api_functional import create_meeting
-from tests.server.test_live_functional import Room, Tablet
+from tests.server.test_live_functional import Room
 from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing, read_counter
 
 LOOPBACK = ("127.0.0.1",)
@@ -32,8 +32,8 @@ TURN_SECRET = "shared-with-coturn"
 class VideoClient:
     """A participant's video side: its socket, a publish and a subscribe connection."""
 
-    def __init__(self, tablet: Tablet) -> None:
-        self.tablet = tablet
+    def __init__(self, tablet: Any) -> None:
+        self.tablet = tablet  # the socket it signals through (see `say` and `hear`)
         self.pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.peer = ""
@@ -43,9 +43,15 @@ class VideoClient:
         self._tasks: list[asyncio.Task[None]] = []
         self.sub.on("track", self._on_track)
 
+    async def say(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
+        await self.tablet.send(type, **fields)
+
+    async def hear(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
+        return await self.tablet.next(type, timeout)
+
     async def join(self, **options: bool) -> dict[str, Any]:
-        await self.tablet.send("video_join", **options)
-        joined = await self.tablet.next("video_joined")
+        await self.say("video_join", **options)
+        joined = await self.hear("video_joined")
         self.peer = joined["peer"]
         self._tasks.append(asyncio.create_task(self._answer_offers()))
         return joined
@@ -56,19 +62,19 @@ class VideoClient:
         offer = await self.pub.createOffer()
         with host_addresses(LOOPBACK):
             await self.pub.setLocalDescription(offer)
-        await self.tablet.send("rtc_offer", sdp=self.pub.localDescription.sdp)
-        answer = await self.tablet.next("rtc_answer")
+        await self.say("rtc_offer", sdp=self.pub.localDescription.sdp)
+        answer = await self.hear("rtc_answer")
         await self.pub.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
 
     async def _answer_offers(self) -> None:
         while True:
-            offer = await self.tablet.next("rtc_offer", timeout=3600)
+            offer = await self.hear("rtc_offer", timeout=3600)
             self.tracks.update(offer["tracks"])
             await self.sub.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
             answer = await self.sub.createAnswer()
             with host_addresses(LOOPBACK):
                 await self.sub.setLocalDescription(answer)
-            await self.tablet.send("rtc_answer", sdp=self.sub.localDescription.sdp)
+            await self.say("rtc_answer", sdp=self.sub.localDescription.sdp)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self._tasks.append(asyncio.create_task(self._read(track)))

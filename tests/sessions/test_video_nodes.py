@@ -15,9 +15,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError
-from av import VideoFrame
 
 from meetroom.bus import Envelope
 from meetroom.bus.local import LocalBus, LocalDirectory, LocalHub
@@ -25,21 +22,18 @@ from meetroom.errors import Forbidden, Invalid, Unavailable
 from meetroom.ids import new_id
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
-from meetroom.protocol.codec import encode_json
+from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.records import Grant, MeetingStatus, Principal
 from meetroom.sessions.live import Viewer
 from meetroom.sessions.video import VideoService
 from meetroom.sessions.video_relay import VideoGateway
 from meetroom.sfu import SFU
-from meetroom.sfu.aiortc_internals import host_addresses
-from tests.server.test_video_functional import until
+from tests.server.test_video_functional import VideoClient, until
 from tests.sfu.peers import (
-    LOOPBACK,
     CounterVideoTrack,
     ToneAudioTrack,
     increasing,
     loopback_settings,
-    read_counter,
 )
 
 MEETING = "m1"
@@ -138,66 +132,30 @@ class Socket:
         await self.node.gateway.leave(MEETING, self.connection)
 
 
-class Media:
-    """One join's publish and subscribe connections (a page makes new ones on rejoin)."""
+CLIENT = v.AllClientMessages
+
+
+class Media(VideoClient):
+    """One join's publish and subscribe connections (a page makes new ones on rejoin),
+    signalling through a `Socket` on a node instead of a real WebSocket."""
 
     def __init__(self, socket: Socket) -> None:
+        super().__init__(socket)
         self.socket = socket
-        self.pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.tracks: dict[str, dict[str, Any]] = {}  # mid -> {peer, kind, source}
-        self.counters: dict[str, list[int]] = {}  # publisher peer -> counters received
-        self._tasks: list[asyncio.Task[None]] = []
-        self.sub.on(
-            "track", lambda track: self._tasks.append(asyncio.ensure_future(self._read(track)))
-        )
 
-    async def join(self, **choice: bool) -> dict[str, Any]:
-        await self.socket.say(v.VideoJoin(**choice))
-        joined = await self.socket.next("video_joined")
-        self._tasks.append(asyncio.create_task(self._answer_offers()))
-        return joined
+    async def say(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
+        await self.socket.say(decode_json(encode_json({"type": type, **fields}), CLIENT))
 
-    async def publish(self) -> None:
-        for track in (CounterVideoTrack(), ToneAudioTrack()):
-            self.pub.addTransceiver(track, direction="sendonly")
-        offer = await self.pub.createOffer()
-        with host_addresses(LOOPBACK):
-            await self.pub.setLocalDescription(offer)
-        await self.socket.say(v.RtcOffer(sdp=self.pub.localDescription.sdp))
-        answer = await self.socket.next("rtc_answer")
-        await self.pub.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+    async def hear(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
+        return await self.socket.next(type, timeout)
 
-    async def _answer_offers(self) -> None:
-        while True:
-            offer = await self.socket.next("rtc_offer", timeout=3600)
-            self.tracks.update(offer["tracks"])
-            await self.sub.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
-            answer = await self.sub.createAnswer()
-            with host_addresses(LOOPBACK):
-                await self.sub.setLocalDescription(answer)
-            await self.socket.say(v.RtcAnswer(sdp=self.sub.localDescription.sdp))
-
-    async def _read(self, track: MediaStreamTrack) -> None:
-        mid = next(t.mid for t in self.sub.getTransceivers() if t.receiver.track is track)
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                info = self.tracks.get(mid or "")
-                if info is not None and isinstance(frame, VideoFrame):
-                    self.counters.setdefault(info["peer"], []).append(read_counter(frame))
+    async def publish(self) -> None:  # type: ignore[override]
+        await super().publish(CounterVideoTrack(), ToneAudioTrack())
 
     async def receives(self, publisher: Socket, frames: int = 8) -> None:
         """Decoded video from `publisher`, in order."""
         await until(lambda: len(self.counters.get(publisher.connection, [])) >= frames)
         assert increasing(self.counters[publisher.connection])
-
-    async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.pub.close()
-        await self.sub.close()
 
 
 def names(room: dict[str, Any]) -> set[str]:
