@@ -110,7 +110,10 @@ class PresenceBoard:
 
     def publish(self, meeting: LiveMeeting, people: list[p.PresenceEntry]) -> None:
         meeting.presence_changed = False
-        detail = {"kind": PART, "people": [to_builtins(e) for e in people]}
+        # With how far this node is: a node that is behind (an envelope was lost while
+        # Redis or this node's link to it was down) reads the rest from the store.
+        detail = {"kind": PART, "people": [to_builtins(e) for e in people],
+                  "seq": meeting.last_seq, "version": meeting.state_version}  # fmt: skip
         self.bus.publish(topic(meeting.id), Envelope(b"", detail=detail))
 
     def ask(self, meeting: LiveMeeting) -> None:

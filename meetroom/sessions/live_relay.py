@@ -125,8 +125,19 @@ class Relay:
             deliver_local(meeting, envelope)
         elif kind in (PART, ASK):
             self.presence.heard(meeting, envelope)
+            if kind == PART and self._behind(meeting, envelope.detail or {}):
+                self.resync(meeting)
         else:
             meeting.inbox.put_nowait(envelope)
+
+    @staticmethod
+    def _behind(meeting: LiveMeeting, part: dict[str, Any]) -> bool:
+        """Whether another node has applied more than this one (an envelope may have
+        been lost; one on its way is caught up by the resync as well, harmlessly)."""
+        return (
+            int(part.get("seq", 0)) > meeting.last_seq
+            or int(part.get("version", 0)) > meeting.state_version
+        )
 
     def resync(self, meeting: LiveMeeting) -> None:
         """Envelopes may have been lost: read again what matters from the store."""

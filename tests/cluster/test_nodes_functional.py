@@ -312,8 +312,10 @@ async def test_redis_restart_nodes_keep_serving_and_clients_resync(
             # the database, in order, once.
             await wait_for(lambda: stored_seqs(far) == [1, 2, 3, 4], timeout=15,
                            what="far resynced")  # fmt: skip
+            # Node a's own link may still be backing off (up to 5 s): what it publishes
+            # meanwhile is lost, and b catches up at a's next heartbeat (5 s) at worst.
             await chair.send("stroke_end", **cluster.stroke())
-            await far.next_where("added", lambda m: m["seq"] == 5)
+            await far.next_where("added", lambda m: m["seq"] == 5, timeout=15)
             await asyncio.sleep(0.3)
             assert stored_seqs(far) == [1, 2, 3, 4, 5]
             status, body = await asyncio.to_thread(_status_body, cluster.url("b") + "/readyz")

@@ -250,6 +250,23 @@ async def test_resync_after_lost_envelopes(cluster: Cluster) -> None:
     await until(lambda: tablet.seqs() == [1, 2, 3, 4, 5])
 
 
+async def test_a_node_behind_catches_up_at_the_next_heartbeat(cluster: Cluster) -> None:
+    """Envelopes lost with no outage anyone is told of (one node's link to Redis down
+    while the others' is up): the next presence heartbeat says how far the publishing
+    node is, and the one behind reads the rest from the store."""
+    a, b, _ = cluster.nodes
+    m = await new_meeting(cluster.services)
+    chair = Client(a, m.id, m.chair)
+    tablet = Client(b, m.id, m.delegates[0])
+    await chair.join()
+    await tablet.join()
+    cluster.hub.down = True
+    await chair.do(stroke("lost"))
+    await chair.do(p.Present(where=p.Where(document_id=DOC, page=3)))
+    cluster.hub.down = False  # no resync: nobody noticed
+    await until(lambda: tablet.seqs() == [1] and page_of(tablet) == 3, what="caught up")
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
