@@ -501,8 +501,16 @@ def test_on_a_tablet_in_portrait_and_landscape(
     fingers.swipe((middle[0] + 150, middle[1]), (middle[0] - 150, middle[1]))
     shows_page(tablet, document_id, 1)
     # (Through the same input channel as the gestures, so that it comes after them.)
-    fingers.tap(tablet.get_by_role("button", name="Fit the page"))
-    expect(view).to_have_attribute("data-zoom", "1.00")
+    # A synthetic tap that the renderer, busy on a loaded machine, takes for a long
+    # press makes no click; a person would tap again, and so does the test.
+    for attempt in range(3):
+        fingers.tap(tablet.get_by_role("button", name="Fit the page"))
+        try:
+            expect(view).to_have_attribute("data-zoom", "1.00", timeout=3000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
 
     # Turned to landscape: the agenda is at the side, the thumbnails a column beside
     # the page.
