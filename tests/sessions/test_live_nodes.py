@@ -57,6 +57,24 @@ def page_of(client: Client) -> int:
     return int(presented[-1]["state"]["where"]["page"]) if presented else 0
 
 
+async def chair_on_a_tablet_on_b(cluster: Cluster) -> tuple[Client, Client]:
+    """A new meeting's chair joined on node a, a delegate's tablet on node b."""
+    a, b, _ = cluster.nodes
+    m = await new_meeting(cluster.services)
+    chair, tablet = Client(a, m.id, m.chair), Client(b, m.id, m.delegates[0])
+    await chair.join()
+    await tablet.join()
+    return chair, tablet
+
+
+def lifecycle_on(cluster: Cluster, where: LiveService) -> LifecycleService:
+    """Opening and closing meetings on the node `where` (the chair acts there)."""
+    svc = cluster.services
+    return LifecycleService(
+        svc.meetings, svc.meetings.store, cluster.clock, svc.audit, listeners=(where,)
+    )
+
+
 async def test_page_follow_across_nodes(cluster: Cluster) -> None:
     a, b, c = cluster.nodes
     m = await new_meeting(cluster.services)
@@ -210,8 +228,7 @@ async def test_presence_across_nodes(cluster: Cluster) -> None:
 async def test_status_change_reaches_every_node(cluster: Cluster) -> None:
     a, b, _ = cluster.nodes
     svc = cluster.services
-    lifecycle = LifecycleService(svc.meetings, svc.meetings.store, cluster.clock, svc.audit,
-                                 listeners=(a,))  # fmt: skip
+    lifecycle = lifecycle_on(cluster, a)
     m = await new_meeting(svc)
     chair_b, delegate_b = Client(b, m.id, m.chair), Client(b, m.id, m.delegates[0])
     await chair_b.join()
@@ -229,12 +246,7 @@ async def test_status_change_reaches_every_node(cluster: Cluster) -> None:
 
 
 async def test_resync_after_lost_envelopes(cluster: Cluster) -> None:
-    a, b, _ = cluster.nodes
-    m = await new_meeting(cluster.services)
-    chair = Client(a, m.id, m.chair)
-    tablet = Client(b, m.id, m.delegates[0])
-    await chair.join()
-    await tablet.join()
+    chair, tablet = await chair_on_a_tablet_on_b(cluster)
     await chair.do(stroke("before"))
     await until(lambda: tablet.seqs() == [1])
     cluster.hub.down = True  # Redis away: everything published now is lost
@@ -254,12 +266,7 @@ async def test_a_node_behind_catches_up_at_the_next_heartbeat(cluster: Cluster) 
     """Envelopes lost with no outage anyone is told of (one node's link to Redis down
     while the others' is up): the next presence heartbeat says how far the publishing
     node is, and the one behind reads the rest from the store."""
-    a, b, _ = cluster.nodes
-    m = await new_meeting(cluster.services)
-    chair = Client(a, m.id, m.chair)
-    tablet = Client(b, m.id, m.delegates[0])
-    await chair.join()
-    await tablet.join()
+    chair, tablet = await chair_on_a_tablet_on_b(cluster)
     cluster.hub.down = True
     await chair.do(stroke("lost"))
     await chair.do(p.Present(where=p.Where(document_id=DOC, page=3)))
@@ -309,8 +316,7 @@ async def test_database_unreachable(cluster: Cluster, backend: str) -> None:
 async def test_attendance_across_nodes(cluster: Cluster) -> None:
     a, b, c = cluster.nodes
     svc = cluster.services
-    lifecycle = LifecycleService(svc.meetings, svc.meetings.store, cluster.clock, svc.audit,
-                                 listeners=(a,))  # fmt: skip
+    lifecycle = lifecycle_on(cluster, a)
     m = await new_meeting(svc)
     chair = Client(a, m.id, m.chair)
     await chair.join()
