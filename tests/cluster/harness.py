@@ -5,8 +5,11 @@ a meeting with a three-page document, and people whose sockets go to chosen node
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import signal
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +156,12 @@ class Cluster:
             "layer": layer, "tool": "pen", "color": "#cc0000", "width": 0.004,
             "points": [[0.1, 0.1], [0.2, 0.25]],
         }  # fmt: skip
+
+
+def readyz(base: str) -> tuple[int, dict[str, Any]]:
+    """A node's readiness: its status code and what it says (node, bus, database)."""
+    try:
+        with urllib.request.urlopen(base + "/readyz", timeout=10) as resp:
+            return int(resp.status), json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), json.loads(exc.read())

@@ -6,12 +6,10 @@ acknowledged; a database outage fails writes clearly and recovers."""
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.cluster.harness import Cluster
+from tests.cluster.harness import Cluster, readyz
 from tests.processes import REPO, ServerProcess, clean_env
 from tests.server.test_live_functional import Tablet
+from tests.sessions.live_nodes import until
 
 
 def seen(tablet: Tablet) -> list[tuple[int, str]]:
@@ -40,14 +39,6 @@ def seen(tablet: Tablet) -> list[tuple[int, str]]:
 
 def stored_seqs(tablet: Tablet) -> list[int]:
     return [m["seq"] for m in tablet.messages if m["type"] in ("added", "chat", "removed")]
-
-
-async def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_page_turns_strokes_chat_and_presence_cross_nodes(cluster: Cluster) -> None:
@@ -80,8 +71,8 @@ async def test_page_turns_strokes_chat_and_presence_cross_nodes(cluster: Cluster
 
     await asyncio.gather(strokes(), chat())
     # A sender gets an ack for its own operation, everyone else the event.
-    await wait_for(lambda: len(seen(chair)) >= 50 and len(seen(delegate)) >= 50,
-                   what="50 stored operations on both nodes")  # fmt: skip
+    await until(lambda: len(seen(chair)) >= 50 and len(seen(delegate)) >= 50,
+                what="50 stored operations on both nodes", timeout=10)  # fmt: skip
     await asyncio.sleep(0.3)  # nothing more may come
     for tablet in (chair, delegate):
         # Each once, none missing; the others' events in increasing order.
@@ -105,18 +96,18 @@ async def test_resume_on_another_node_without_gap_or_duplicate(cluster: Cluster)
     delegate, _ = await cluster.tablet(delegate_browser, "a")
     for _ in range(5):
         await chair.send("stroke_end", **cluster.stroke())
-    await wait_for(lambda: len(stored_seqs(delegate)) == 5, what="five strokes")
+    await until(lambda: len(stored_seqs(delegate)) == 5, what="five strokes", timeout=10)
     last = stored_seqs(delegate)[-1]
     await delegate.close()
     for _ in range(4):
         await chair.send("stroke_end", **cluster.stroke())
-    await wait_for(lambda: len([m for m in chair.messages if m["type"] == "ack"]) == 9)
+    await until(lambda: len([m for m in chair.messages if m["type"] == "ack"]) == 9, timeout=10)
 
     # Back on the other node, from the last number seen: the four missed, then live.
     again, welcome = await cluster.tablet(delegate_browser, "b", last_seq=last)
     assert welcome["resumed"] is True and welcome["seq"] == 9, welcome
     await chair.send("stroke_end", **cluster.stroke())
-    await wait_for(lambda: len(stored_seqs(again)) == 5, what="four missed and one live")
+    await until(lambda: len(stored_seqs(again)) == 5, what="four missed and one live", timeout=10)
     await asyncio.sleep(0.3)
     assert stored_seqs(again) == [6, 7, 8, 9, 10]
 
@@ -147,14 +138,11 @@ async def test_node_killed_clients_move_to_a_survivor_and_nothing_acked_is_lost(
     again, welcome = await cluster.tablet(chair_browser, "b", last_seq=last)
     assert time.monotonic() - started < 10
     # Everything acknowledged is there, on the survivor's clients too.
-    stored = {m["seq"] for m in delegate.messages if m["type"] == "added"}
-    await wait_for(
+    await until(
         lambda: {m["seq"] for m in acked} <= {m["seq"] for m in delegate.messages
                                              if m["type"] == "added"},
-        what="every acknowledged stroke reached the delegate on node b",
-    )  # fmt: skip
+        what="every acknowledged stroke reached the delegate on node b", timeout=10)  # fmt: skip
     assert welcome["seq"] >= last
-    del stored
     await again.send("stroke_end", **cluster.stroke())
     ack = await again.next("ack")
     assert ack["seq"] == welcome["seq"] + 1
@@ -185,7 +173,7 @@ async def test_database_outage_fails_writes_clearly_and_recovers(
             assert error["code"] == "database_unavailable" and error["ref"] == stroke["op_id"]
             assert "database" in error["message"]
             assert not [m for m in chair.messages if m["type"] == "ack"][1:]
-            status = await asyncio.to_thread(_status, cluster.url("a") + "/readyz")
+            status, _ = await asyncio.to_thread(readyz, cluster.url("a"))
             assert status == 503
             # A form or API write says the same, over HTTP.
             resp = await cluster.admin.post(
@@ -199,7 +187,7 @@ async def test_database_outage_fails_writes_clearly_and_recovers(
             await chair.send("stroke_end", **stroke)  # the same stroke, sent again
             ack = await chair.next("ack", timeout=20)
             assert ack["op_id"] == stroke["op_id"] and ack["seq"] == 2
-            assert await asyncio.to_thread(_status, cluster.url("a") + "/readyz") == 200
+            assert (await asyncio.to_thread(readyz, cluster.url("a")))[0] == 200
             resp = await cluster.admin.post(
                 f"{cluster.url('a')}/api/meetings/{cluster.meeting_id}/agenda",
                 json={"title": "Any other business"}, headers={"X-CSRF-Token": cluster.csrf},
@@ -207,14 +195,6 @@ async def test_database_outage_fails_writes_clearly_and_recovers(
             assert resp.status == 201, await resp.text()
         finally:
             await cluster.close()
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
 
 
 async def test_sigterm_drains_the_node_and_hands_clients_over(cluster: Cluster) -> None:
@@ -227,7 +207,7 @@ async def test_sigterm_drains_the_node_and_hands_clients_over(cluster: Cluster) 
     node = cluster.nodes["a"]
     node.proc.send_signal(signal.SIGTERM)
     # Draining: not ready, no new sockets (a proxy sends newcomers elsewhere)...
-    await wait_for(lambda: _status(cluster.url("a") + "/readyz") == 503, what="readyz 503")
+    await until(lambda: readyz(cluster.url("a"))[0] == 503, what="readyz 503", timeout=10)
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await cluster.tablet(delegate_browser, "a")
     assert refused.value.status == 503
@@ -235,7 +215,7 @@ async def test_sigterm_drains_the_node_and_hands_clients_over(cluster: Cluster) 
     await delegate.send("ping")
     await delegate.next("pong")
     # until the drain time is up: then they are told to go (1001) and the node exits.
-    await wait_for(lambda: delegate.ws.closed, timeout=10, what="socket closed")
+    await until(lambda: delegate.ws.closed, timeout=10, what="socket closed")
     assert delegate.ws.close_code == 1001
     assert node.proc.wait(15) == 0, node.describe()
     again, welcome = await cluster.tablet(delegate_browser, "b", last_seq=0)
@@ -264,19 +244,14 @@ async def test_workers_serve_as_several_nodes_on_one_port(
         names: set[str] = set()
         deadline = time.monotonic() + 20
         while len(names) < 2 and time.monotonic() < deadline:
-            raw = await asyncio.to_thread(_read, server.base_url + "/readyz")
-            names.add(json.loads(raw)["node"])
+            _, body = await asyncio.to_thread(readyz, server.base_url)
+            names.add(body["node"])
         assert names == {"box-w1", "box-w2"}, names
         assert "2 worker processes" in server.stdout
         server.proc.send_signal(signal.SIGTERM)
         assert server.proc.wait(30) == 0, server.describe()
     finally:
         server.kill()
-
-
-def _read(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as resp:
-        return bytes(resp.read())
 
 
 async def test_redis_restart_nodes_keep_serving_and_clients_resync(
@@ -302,15 +277,15 @@ async def test_redis_restart_nodes_keep_serving_and_clients_resync(
             # Node a keeps serving its own clients: stored, acknowledged, delivered.
             for _ in range(3):
                 await chair.send("stroke_end", **cluster.stroke())
-            await wait_for(lambda: stored_seqs(near) == [1, 2, 3, 4], what="near gets 2-4")
+            await until(lambda: stored_seqs(near) == [1, 2, 3, 4], what="near gets 2-4", timeout=10)
             assert [m["seq"] for m in chair.messages if m["type"] == "ack"] == [1, 2, 3, 4]
-            status, body = await asyncio.to_thread(_status_body, cluster.url("a") + "/readyz")
+            status, body = await asyncio.to_thread(readyz, cluster.url("a"))
             assert status == 200 and body["bus"] == "down", body
 
             redis.start()
             # The nodes reconnect by themselves; the far client gets what it missed, from
             # the database, in order, once.
-            await wait_for(lambda: stored_seqs(far) == [1, 2, 3, 4], timeout=15,
+            await until(lambda: stored_seqs(far) == [1, 2, 3, 4], timeout=15,
                            what="far resynced")  # fmt: skip
             # Node a's own link may still be backing off (up to 5 s): what it publishes
             # meanwhile is lost, and b catches up at a's next heartbeat (5 s) at worst.
@@ -318,18 +293,10 @@ async def test_redis_restart_nodes_keep_serving_and_clients_resync(
             await far.next_where("added", lambda m: m["seq"] == 5, timeout=15)
             await asyncio.sleep(0.3)
             assert stored_seqs(far) == [1, 2, 3, 4, 5]
-            status, body = await asyncio.to_thread(_status_body, cluster.url("b") + "/readyz")
+            status, body = await asyncio.to_thread(readyz, cluster.url("b"))
             assert body["bus"] == "ok", body
         finally:
             await cluster.close()
-
-
-def _status_body(url: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return int(resp.status), json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), json.loads(exc.read())
 
 
 async def test_a_node_that_cannot_reach_redis_says_so_and_does_not_start(

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.cluster.harness import Cluster
+from tests.cluster.harness import Cluster, readyz
 from tests.server.test_video_functional import VideoClient
 from tests.sfu.peers import CounterVideoTrack
 
@@ -100,7 +100,7 @@ async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cl
         await speaker.join("a")
         await viewer.join("b")
         await frames_from(viewer, speaker, 20)
-        status, body = await asyncio.to_thread(_readyz, cluster.url("b"))
+        status, body = await asyncio.to_thread(readyz, cluster.url("b"))
         assert body["bus"] == "ok"
 
         cluster.kill("a")
@@ -119,14 +119,6 @@ async def test_media_across_nodes_and_back_after_the_rooms_node_dies(cluster: Cl
     finally:
         await speaker.close()
         await viewer.close()
-
-
-def _readyz(base: str) -> tuple[int, dict[str, Any]]:
-    import json
-    import urllib.request
-
-    with urllib.request.urlopen(base + "/readyz", timeout=10) as resp:
-        return int(resp.status), json.loads(resp.read())
 
 
 async def test_sigterm_hands_the_video_room_over_to_another_node(cluster: Cluster) -> None:
