@@ -68,6 +68,7 @@ from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
+from meetroom.workers import base_node_name
 
 logger = logging.getLogger(__name__)
 
@@ -159,17 +160,14 @@ class ClusterNode:
     """This process as a node: its name, its bus and room directory (in-process for one
     node, Redis for several: the only place that knows which), and its video rooms."""
 
-    def __init__(
-        self, name: str, bus: LiveBus, directory: RoomDirectory, video: VideoGateway
-    ) -> None:
-        self._name = name
+    def __init__(self, bus: LiveBus, directory: RoomDirectory, video: VideoGateway) -> None:
         self.bus = bus
         self.directory = directory
         self.video = video
 
     @property
     def name(self) -> str:
-        return self._name
+        return self.bus.node
 
     def bus_state(self) -> str:
         connected = getattr(self.bus, "connected", None)
@@ -185,7 +183,8 @@ class ClusterNode:
 
 
 def node_name(settings: Settings) -> str:
-    return settings.node_name or f"{socket.gethostname()}-{settings.port}-{os.getpid()}"
+    # Unnamed, a restarted process is a new node: its old key simply expires.
+    return settings.node_name or f"{base_node_name(settings)}-{os.getpid()}"
 
 
 def cluster_prefix(settings: Settings) -> str:
@@ -304,7 +303,7 @@ def compose(
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,
-        node=ClusterNode(bus.node, bus, directory, video_gateway),
+        node=ClusterNode(bus, directory, video_gateway),
     )
 
 

@@ -23,22 +23,20 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready for new clients: the database answers and the node is not draining. A
     node whose Redis is down stays ready: it serves its own clients meanwhile."""
     svc = services(request)
-    node, bus = svc.node.name, svc.node.bus_state()
+
+    def health(status: str, code: int, database: str | None = None) -> web.Response:
+        answer = Health(status=status, version=__version__, database=database,
+                        node=svc.node.name, bus=svc.node.bus_state())  # fmt: skip
+        return json_response(answer, code)
+
     if is_draining(request.app):
-        return json_response(
-            Health(status="draining", version=__version__, node=node, bus=bus), 503
-        )
+        return health("draining", 503)
     try:
         await svc.database.ping()
     except MeetRoomError as exc:
         logger.warning("not ready: %s", exc)
-        health = Health(
-            status="unavailable", version=__version__, database="unreachable", node=node, bus=bus
-        )
-        return json_response(health, 503)
-    return json_response(
-        Health(status="ready", version=__version__, database="ok", node=node, bus=bus)
-    )
+        return health("unavailable", 503, "unreachable")
+    return health("ready", 200, "ok")
 
 
 ENDPOINTS = [
