@@ -222,7 +222,7 @@ async def test_presenter_and_followers(room: Room) -> None:
     # The chair hands over presentation; then the delegate turns pages.
     delegate_id = delegate_t.messages[0]["you"][2:]
     await chair_t.send("hand_over", participant_id=delegate_id)
-    assert (await other_t.next("presented"))["state"]["presenter"] == delegate_id
+    assert (await other_t.next("presented"))["state"]["presenter"] == f"p:{delegate_id}"
     await delegate_t.send("present", where={**where, "page": 3})
     assert (await other_t.next("presented"))["state"]["where"]["page"] == 3
     await delegate_t.send("present", where={**where, "page": 9})
