@@ -272,6 +272,7 @@ def compose(
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
     live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
+    meetings.watch(live.presenting)  # a presenter removed from the meeting hands back
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )

@@ -75,9 +75,17 @@ class ForceFollow(ClientMessage, tag="force_follow"):
 
 
 class HandOver(ClientMessage, tag="hand_over"):
-    """The chair gives presentation to a participant (or takes it back with null)."""
+    """The chair gives presentation to a participant (or back to the chair with null)."""
 
     participant_id: Id | None
+
+
+class TakeOver(ClientMessage, tag="take_over"):
+    """An organiser (the chair, the secretary, an admin or secretary account) takes
+    presenting over from whoever presents, after confirming it on their page; `where`:
+    the place they present at once (where their own page is)."""
+
+    where: Where | None = None
 
 
 class OpenShared(ClientMessage, tag="open_shared"):
@@ -169,7 +177,7 @@ class Reference(msgspec.Struct):
 
 
 ClientMessages = (
-    Hello | Present | Browse | ForceFollow | HandOver | OpenShared | StrokeStart
+    Hello | Present | Browse | ForceFollow | HandOver | TakeOver | OpenShared | StrokeStart
     | StrokePoints | StrokeEnd | AddNote | Erase | Undo | Redo | ChatSend | Ping
 )  # fmt: skip
 
@@ -201,8 +209,11 @@ class Annotation(msgspec.Struct, frozen=True, omit_defaults=True):
 
 class PresenterState(msgspec.Struct, frozen=True, omit_defaults=True):
     where: Where = Where()
-    # Who presents: a participant id, or null for the chair(s).
+    # Who presents, the only one whose page turns move the others: "p:<participant id>"
+    # or "u:<user id>" (an organiser's account), as `Welcome.you`; null: nobody (a
+    # meeting with neither chair nor secretary, until an organiser takes over).
     presenter: str | None = None
+    presenter_name: str = ""
     shared_open: bool = False
     # Bumped by "everyone back to the presenter".
     follow_epoch: int = 0

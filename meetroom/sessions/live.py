@@ -17,23 +17,24 @@ from typing import Any
 
 from meetroom.bus import Envelope
 from meetroom.clock import Clock
-from meetroom.errors import N_, Forbidden, Invalid, NotFound
-from meetroom.ids import MeetingId, ParticipantId
+from meetroom.errors import N_, Forbidden, Invalid
+from meetroom.ids import MeetingId
 from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
-from meetroom.protocol.codec import convert, encode_json, replace, to_builtins
+from meetroom.protocol.codec import encode_json, to_builtins
 from meetroom.records import Grant, Meeting, MeetingStatus, Principal
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
-from meetroom.sessions.live_checks import check_page, may_present, require_moderator
-from meetroom.sessions.live_meeting import (
-    Connection,
-    LiveMeeting,
-    Viewer,
-    deliver_local,
+from meetroom.sessions.live_checks import (
+    check_page,
+    may_present,
+    require_moderator,
+    require_organiser,
 )
+from meetroom.sessions.live_meeting import Connection, LiveMeeting, Viewer, stored_state
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
+from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
 from meetroom.sessions.live_relay import Relay, tell_status
 from meetroom.sessions.live_state import Annotations
 from meetroom.sessions.live_writing import Writing
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 # What changes the session: refused once the meeting ended (see meetings/status.py).
 WRITES = (
-    p.Present, p.ForceFollow, p.HandOver, p.OpenShared, p.StrokeStart, p.StrokePoints,
+    p.Present, p.ForceFollow, p.HandOver, p.TakeOver, p.OpenShared, p.StrokeStart, p.StrokePoints,
     p.StrokeEnd, p.AddNote, p.Erase, p.Undo, p.Redo, p.ChatSend,
 )  # fmt: skip
 
@@ -61,6 +62,7 @@ class LiveService:
         *,
         heartbeat: float = HEARTBEAT,
         presence_ttl: float = PRESENCE_TTL,
+        presenter_grace: float = PRESENTER_GRACE,
     ) -> None:
         self.attendance = attendance
         self.meetings = meetings
@@ -72,6 +74,9 @@ class LiveService:
         self.relay = Relay(bus, store, meetings, self.presence, clock, attendance)
         self.writing = Writing(store, bus, self.relay, documents, clock)
         self._live: dict[MeetingId, LiveMeeting] = {}
+        self.presenting = Presenting(
+            meetings, store, self.relay, self.presence, clock, self._live, presenter_grace
+        )
         self._joined: dict[str, LiveMeeting] = {}  # connection id -> its meeting
         self._loading: dict[MeetingId, asyncio.Lock] = {}
         if attendance is not None:
@@ -116,6 +121,7 @@ class LiveService:
             if hello.last_seq > meeting.last_seq:
                 # It saw, through another node, operations not heard of here yet.
                 await self.relay.catch_up(meeting)
+            await self.presenting.settle(meeting)
             resume = 0 < hello.last_seq <= meeting.last_seq
             send(
                 encode_json(
@@ -178,6 +184,7 @@ class LiveService:
                 self.relay.stop(meeting)
                 return
         self.presence.changed(meeting)
+        self.presenting.watch(meeting)
 
     async def _meeting(self, meeting_id: MeetingId) -> LiveMeeting:
         loading = self._loading.setdefault(meeting_id, asyncio.Lock())
@@ -193,6 +200,7 @@ class LiveService:
                     raise
                 self._live[meeting_id] = meeting
                 self.relay.start(meeting)
+                self.presenting.watch(meeting)  # the presenter may have left meanwhile
         return meeting
 
     async def _load(self, meeting: LiveMeeting) -> None:
@@ -201,8 +209,9 @@ class LiveService:
             meeting.status = found.status
         last_seq, stored, version = await self.store.state(meeting.id)
         if stored:
-            meeting.state = convert(stored, p.PresenterState)
+            meeting.state = stored_state(stored)
         meeting.state_version = version
+        await self.presenting.settle(meeting)
         ops = await self.store.ops(meeting.id)
         for op in ops:
             meeting.annotations.apply(op)
@@ -226,6 +235,9 @@ class LiveService:
     def _gone(self, meeting_id: MeetingId, person: str) -> None:
         if self.attendance is not None:
             self.attendance.gone(meeting_id, person)
+        meeting = self._live.get(meeting_id)
+        if meeting is not None and meeting.state.presenter == person:
+            self.presenting.watch(meeting)
 
     async def annotations_for(
         self, viewer: Viewer, meeting_id: MeetingId, document_id: str
@@ -274,25 +286,24 @@ class LiveService:
                     raise Forbidden("not_presenter", N_("Only the presenter can turn pages."))
                 if where.document_id is not None:
                     await self._check_page(connection, meeting_id, where.document_id, where.page)
-                await self._change_state(meeting, where=where)
+                await self.presenting.change(meeting, where=where)
                 return None
             case p.ForceFollow():
                 require_moderator(viewer)
-                await self._change_state(meeting, follow_epoch=meeting.state.follow_epoch + 1)
+                await self.presenting.change(meeting, follow_epoch=meeting.state.follow_epoch + 1)
                 return None
             case p.HandOver(participant_id=pid):
-                require_moderator(viewer)
-                if pid is not None:
-                    person = await self.meetings.store.get_participant(ParticipantId(pid))
-                    if person is None or person.meeting_id != meeting_id:
-                        raise NotFound(
-                            "participant_not_found", N_("No such participant in this meeting.")
-                        )
-                await self._change_state(meeting, presenter=pid)
+                await self.presenting.hand_over(meeting, viewer, pid)
+                return None
+            case p.TakeOver(where=where):
+                require_organiser(viewer)
+                if where is not None and where.document_id is not None:
+                    await self._check_page(connection, meeting_id, where.document_id, where.page)
+                await self.presenting.take_over(meeting, viewer, where)
                 return None
             case p.OpenShared(open=is_open):
                 require_moderator(viewer)
-                await self._change_state(meeting, shared_open=is_open)
+                await self.presenting.change(meeting, shared_open=is_open)
                 return None
             case (
                 p.StrokeStart() | p.StrokePoints() | p.StrokeEnd() | p.AddNote() | p.Erase()
@@ -334,19 +345,3 @@ class LiveService:
         self, connection: Connection, meeting_id: MeetingId, document_id: str, page: int
     ) -> None:
         await check_page(self.documents, connection, meeting_id, document_id, page)
-
-    # -- presenter ---------------------------------------------------------------------
-
-    async def _change_state(self, meeting: LiveMeeting, **changes: Any) -> None:
-        """Stored first (its version orders it among every node's page turns), then
-        shown here and told to the other nodes: a page turn that could not be stored
-        fails, and moves no tablet."""
-        async with meeting.lock:
-            state = replace(meeting.state, **changes)
-            version = await self.store.save_presenter(
-                meeting.id, to_builtins(state), self.clock.now()
-            )
-            meeting.state, meeting.state_version = state, version
-            event = Envelope(encode_json(p.Presented(state=state)))
-            deliver_local(meeting, event)
-            self.relay.publish_state(meeting, event)

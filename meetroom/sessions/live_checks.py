@@ -11,15 +11,21 @@ from meetroom.sessions.live_ports import DocumentPages
 
 
 def may_present(meeting: LiveMeeting, viewer: Viewer) -> bool:
-    presenter = meeting.state.presenter
-    return Grant.MODERATOR in viewer.grants or (
-        presenter is not None and viewer.key == f"p:{presenter}"
-    )
+    """Only the presenter turns everyone's pages (see live_presenter.py)."""
+    return meeting.state.presenter == viewer.key
 
 
 def require_moderator(viewer: Viewer) -> None:
     if Grant.MODERATOR not in viewer.grants:
         raise Forbidden("not_moderator", N_("Only the chair can do this."))
+
+
+def require_organiser(viewer: Viewer) -> None:
+    """Takes presenting over: the chair, the secretary, an admin or secretary account."""
+    if Grant.MODERATOR not in viewer.grants:
+        raise Forbidden(
+            "not_organiser", N_("Only the chair or an organiser can take over presenting.")
+        )
 
 
 def check_layer(meeting: LiveMeeting, viewer: Viewer, layer: str) -> None:
@@ -29,7 +35,7 @@ def check_layer(meeting: LiveMeeting, viewer: Viewer, layer: str) -> None:
     if (
         Grant.CAN_ANNOTATE_SHARED in viewer.grants
         or state.shared_open
-        or (state.presenter is not None and viewer.key == f"p:{state.presenter}")
+        or state.presenter == viewer.key
     ):
         return
     raise Forbidden(

@@ -11,10 +11,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from meetroom.bus import Envelope
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
+from meetroom.protocol.codec import convert, replace
 from meetroom.records import Grant, LiveOp, MeetingStatus, Principal
 from meetroom.sessions.live_state import Annotations
 
@@ -70,12 +72,22 @@ class LiveMeeting:
     # Other nodes: what they published, applied in order by one task under the lock.
     inbox: asyncio.Queue[Envelope | None] = field(default_factory=asyncio.Queue)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    presenter_watch: set[str] = field(default_factory=set)  # presenters who left, watched
     unsubscribe: Callable[[], None] | None = None
 
     def moderators(self) -> frozenset[str]:
         return frozenset(
             c.viewer.key for c in self.connections.values() if Grant.MODERATOR in c.viewer.grants
         )
+
+
+def stored_state(stored: dict[str, Any]) -> p.PresenterState:
+    """The presenter state as stored. Before presenters were keyed, `presenter` was a
+    bare participant id (and null meant "the chair")."""
+    state = convert(stored, p.PresenterState)
+    if state.presenter is not None and ":" not in state.presenter:
+        state = replace(state, presenter=f"p:{state.presenter}")
+    return state
 
 
 def topic(meeting_id: MeetingId) -> str:

@@ -26,7 +26,13 @@ from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, encode_json, to_builtins
 from meetroom.records import LiveOp, MeetingStatus
 from meetroom.sessions.attendance import AttendanceRecorder
-from meetroom.sessions.live_meeting import LiveMeeting, apply_op, deliver_local, topic
+from meetroom.sessions.live_meeting import (
+    LiveMeeting,
+    apply_op,
+    deliver_local,
+    stored_state,
+    topic,
+)
 from meetroom.sessions.live_ports import LiveBus, LiveStore
 from meetroom.sessions.live_presence import ASK, PART, PresenceBoard
 
@@ -107,9 +113,14 @@ class Relay:
         ))  # fmt: skip
 
     def publish_state(self, meeting: LiveMeeting, envelope: Envelope) -> None:
-        detail = {"kind": STATE, "version": meeting.state_version,
-                  "state": to_builtins(meeting.state)}  # fmt: skip
-        self.bus.publish(topic(meeting.id), Envelope(envelope.data, detail=detail))
+        self.publish_state_of(meeting.id, meeting.state_version, meeting.state, envelope.data)
+
+    def publish_state_of(
+        self, meeting_id: MeetingId, version: int, state: p.PresenterState, data: bytes = b""
+    ) -> None:
+        """A presenter state just stored (by this node, holding the meeting or not)."""
+        detail = {"kind": STATE, "version": version, "state": to_builtins(state)}
+        self.bus.publish(topic(meeting_id), Envelope(data, detail=detail))
 
     def publish_status(
         self, meeting_id: MeetingId, status: MeetingStatus, before: MeetingStatus
@@ -179,7 +190,7 @@ class Relay:
     def _take_state(self, meeting: LiveMeeting, version: int, state: Any, data: bytes) -> None:
         if version <= meeting.state_version:
             return  # an older page turn than the one shown
-        meeting.state = convert(state, p.PresenterState)
+        meeting.state = stored_state(state)
         meeting.state_version = version
         deliver_local(meeting, Envelope(data or encode_json(p.Presented(state=meeting.state))))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from playwright.sync_api import (
     APIRequestContext,
     BrowserContext,
+    Dialog,
     Locator,
     Page,
     WebSocketRoute,
@@ -184,8 +185,8 @@ def test_follow_draw_browse_reload_projector(
     # The next page is loaded ahead, so that a turn shows it at once.
     image = f"{base}/api/documents/{document_id}/pages/{{}}?w=1600"
     requested(delegate, delegate_requests, image.format(2))
-    # Nobody presented yet: the first document's first page, waiting.
-    expect(delegate.locator(".live-follow")).to_have_text("Waiting for the presenter")
+    # No page turned yet: the first document's first page; the chair presents.
+    expect(delegate.locator(".live-follow")).to_have_text(f"{CHAIR} is presenting")
     expect(chair.locator(".live-follow")).to_have_text("You are presenting")
 
     # The chair sees who is here.
@@ -198,7 +199,7 @@ def test_follow_draw_browse_reload_projector(
     shows_page(chair, document_id, 2)
     shows_page(delegate, document_id, 2)
     requested(delegate, delegate_requests, image.format(3))
-    expect(delegate.locator(".live-follow")).to_have_text("Following the presenter")
+    expect(delegate.locator(".live-follow")).to_have_text(f"{CHAIR} is presenting")
     expect(delegate.locator(".live-thumb.is-presenter")).to_have_attribute("data-page", "2")
 
     # The chair draws on the shared layer: it appears on the delegate's page.
@@ -332,7 +333,7 @@ def test_tools_hand_over_and_everyone_back(
     expect(chair.locator(".live-follow")).to_have_text(f"{DELEGATE} is presenting")
     # ... and takes it back.
     chair.locator("select.live-presenter").select_option(label="The chair")
-    expect(delegate.locator(".live-follow")).to_have_text("Following the presenter")
+    expect(delegate.locator(".live-follow")).to_have_text(f"{CHAIR} is presenting")
     expect(delegate.locator('[data-layer="shared"]')).to_have_attribute("aria-disabled", "true")
 
     # The delegate browses; "Everyone back to me" brings them back.
@@ -345,6 +346,89 @@ def test_tools_hand_over_and_everyone_back(
     expect(chair.locator(".live-person", has_text=DELEGATE)).to_contain_text("Following")
 
     for page in (chair, delegate):
+        page.wait_for_load_state("networkidle")
+    watch.assert_clean()
+
+
+def test_one_presenter_an_admin_takes_over(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    """The chair's page and an admin's page on the same meeting: only the chair presents
+    until the admin takes over (after confirming); then the tablet follows the admin,
+    and the chair's page says so."""
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "du-toan.pdf", pages=3, title="Estimate 2030")
+    admin_context = new_context()  # signed in by prepare_meeting, not a participant
+    meeting_id, document_id, links = prepare_meeting(admin_context.request, base, pdf)
+    chair = new_context().new_page()
+    chair.goto(links["chair"])
+    admin = admin_context.new_page()
+    admin.goto(f"{base}/m/{meeting_id}")
+    tablet = new_context().new_page()
+    tablet.goto(links["delegate"])
+    for page in (chair, admin, tablet):
+        connected(page)
+        shows_page(page, document_id, 1)
+    presenting = "You are presenting"
+    expect(chair.locator(".live-follow")).to_have_text(presenting)
+    for page in (admin, tablet):
+        expect(page.locator(".live-follow")).to_have_text(f"{CHAIR} is presenting")
+    expect(admin.locator("#live")).to_have_attribute("data-presenting", "false")
+    expect(chair.get_by_role("button", name="Take over presenting")).to_be_hidden()
+    expect(tablet.get_by_role("button", name="Take over presenting")).to_be_hidden()
+
+    # The admin turns a page: their own page moves, nobody else's.
+    admin.get_by_role("button", name="Next page").click()
+    shows_page(admin, document_id, 2)
+    expect(admin.locator("#live")).to_have_attribute("data-following", "false")
+    tablet.wait_for_timeout(500)
+    shows_page(tablet, document_id, 1)
+    shows_page(chair, document_id, 1)
+
+    # Declining the confirmation changes nothing.
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Callable[[Dialog], None]:
+        def on_dialog(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        return on_dialog
+
+    admin.once("dialog", answer(False))
+    admin.get_by_role("button", name="Take over presenting").click()
+    assert asked == [f"{CHAIR} is presenting. Take over presenting?"]
+    tablet.wait_for_timeout(500)
+    expect(chair.locator(".live-follow")).to_have_text(presenting)
+    shows_page(tablet, document_id, 1)
+
+    # Accepting it: the admin presents from their page; the tablet follows, and the
+    # chair's page says who presents (and follows too).
+    admin.once("dialog", answer(True))
+    admin.get_by_role("button", name="Take over presenting").click()
+    expect(admin.locator(".live-follow")).to_have_text(presenting)
+    shows_page(tablet, document_id, 2)
+    for page in (chair, tablet):
+        expect(page.locator(".live-follow")).to_have_text("Administrator is presenting")
+    shows_page(chair, document_id, 2)
+    expect(admin.get_by_role("button", name="Take over presenting")).to_be_hidden()
+    expect(chair.get_by_role("button", name="Take over presenting")).to_be_visible()
+    admin.get_by_role("button", name="Next page").click()
+    shows_page(tablet, document_id, 3)
+    shows_page(chair, document_id, 3)
+    # The chair's own page turn now moves only the chair's page.
+    chair.get_by_role("button", name="Previous page").click()
+    shows_page(chair, document_id, 2)
+    tablet.wait_for_timeout(500)
+    shows_page(tablet, document_id, 3)
+
+    for page in (chair, admin, tablet):
         page.wait_for_load_state("networkidle")
     watch.assert_clean()
 

@@ -222,7 +222,7 @@ async def test_presenter_and_followers(room: Room) -> None:
     # The chair hands over presentation; then the delegate turns pages.
     delegate_id = delegate_t.messages[0]["you"][2:]
     await chair_t.send("hand_over", participant_id=delegate_id)
-    assert (await other_t.next("presented"))["state"]["presenter"] == delegate_id
+    assert (await other_t.next("presented"))["state"]["presenter"] == f"p:{delegate_id}"
     await delegate_t.send("present", where={**where, "page": 3})
     assert (await other_t.next("presented"))["state"]["where"]["page"] == 3
     await delegate_t.send("present", where={**where, "page": 9})
@@ -233,6 +233,39 @@ async def test_presenter_and_followers(room: Room) -> None:
     assert (await delegate_t.next("error"))["code"] == "not_moderator"
     await chair_t.send("force_follow")
     await late_t.next_where("presented", lambda m: m["state"].get("follow_epoch") == 1)
+
+
+async def test_one_presenter_an_admin_takes_over(room: Room) -> None:
+    chair_t, chair_welcome = await room.tablet(await room.person("Chair", "chair"))
+    admin_t, admin_welcome = await room.tablet(room.site.client)  # an admin, not a participant
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    chair, admin = chair_welcome["you"], admin_welcome["you"]
+    assert admin.startswith("u:") and "moderator" in admin_welcome["grants"]
+    assert admin_welcome["state"]["presenter"] == chair
+    assert admin_welcome["state"]["presenter_name"] == "Chair"
+    where = {"document_id": room.document_id, "page": 2}
+
+    # The admin's page turn moves nobody: the chair presents.
+    await admin_t.send("present", where=where)
+    assert (await admin_t.next("error"))["code"] == "not_presenter"
+    await delegate_t.none("presented")
+
+    # The admin takes over (their page asked first): everyone is told who presents.
+    await delegate_t.send("take_over")
+    assert (await delegate_t.next("error"))["code"] == "not_organiser"
+    await admin_t.send("take_over", where=where)
+    for tablet in (chair_t, admin_t, delegate_t):
+        state = (await tablet.next("presented"))["state"]
+        assert state["presenter"] == admin and state["presenter_name"] == "Administrator"
+        assert state["where"]["page"] == 2
+    await chair_t.send("present", where={**where, "page": 3})
+    assert (await chair_t.next("error"))["code"] == "not_presenter"
+    await admin_t.send("present", where={**where, "page": 3})
+    assert (await delegate_t.next("presented"))["state"]["where"]["page"] == 3
+
+    # The chair takes it back.
+    await chair_t.send("hand_over", participant_id=None)
+    assert (await delegate_t.next("presented"))["state"]["presenter"] == chair
 
 
 async def test_presence_is_for_the_chair(room: Room) -> None:

@@ -37,13 +37,15 @@ class TenPages:
         return 10
 
 
-def node(services: Services, hub: LocalHub, name: str, clock: Clock) -> LiveService:
+def node(
+    services: Services, hub: LocalHub, name: str, clock: Clock, presenter_grace: float = 30.0
+) -> LiveService:
     db = services.database
     assert isinstance(db, Database)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), services.meetings, clock)
     return LiveService(
         services.meetings, SqlLiveStore(db), LocalBus(hub, name), TenPages(), clock, attendance,
-        heartbeat=0.1, presence_ttl=1.0,
+        heartbeat=0.1, presence_ttl=1.0, presenter_grace=presenter_grace,
     )  # fmt: skip
 
 

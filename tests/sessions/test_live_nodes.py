@@ -86,7 +86,8 @@ async def test_page_follow_across_nodes(cluster: Cluster) -> None:
     await until(lambda: page_of(d1) == 3 and page_of(d2) == 3, what="page 3 on b and c")
     # The chair hands over to a delegate on b, who turns pages for everyone.
     await chair.do(p.HandOver(participant_id=m.delegates[0].participant.id))  # type: ignore[union-attr]
-    await until(lambda: d1.of("presented")[-1]["state"].get("presenter") is not None)
+    d1_key = d1.messages[0]["you"]
+    await until(lambda: d1.of("presented")[-1]["state"].get("presenter") == d1_key)
     for page in (4, 5, 6):
         await d1.do(p.Present(where=p.Where(document_id=DOC, page=page)))
     await until(lambda: page_of(chair) == 6 and page_of(d2) == 6, what="page 6 everywhere")

@@ -38,10 +38,6 @@ export class ChairPanel {
     this.update();
   }
 
-  nameOf(participantId) {
-    return this.people.find((p) => p.participant === `p:${participantId}`)?.name ?? null;
-  }
-
   update() {
     const { session, t } = this;
     const moderator = session.isModerator();
@@ -51,15 +47,20 @@ export class ChairPanel {
       return;
     }
     const state = session.state;
-    const mine = !state.presenter || session.isPresenter();
-    this.force.textContent = mine ? t("everyone_back_me") : t("everyone_back");
+    this.force.textContent = session.isPresenter() ? t("everyone_back_me") : t("everyone_back");
     this.open.checked = Boolean(state.shared_open);
-    this.renderPicker(state.presenter ?? "");
+    this.renderPicker(state);
     this.renderPeople(state);
   }
 
-  renderPicker(current) {
-    const { t } = this;
+  /** "The chair", then the other participants connected; the value is the presenter's
+   * participant id ("" for a chair, and for an organiser's account: not a participant). */
+  renderPicker(state) {
+    const { t, session } = this;
+    const presenter = state.presenter ?? "";
+    const chairs = new Set(this.people.filter((p) => p.role === "chair").map((p) => p.participant));
+    if (session.me?.role === "chair") chairs.add(session.you());
+    const current = presenter.startsWith("p:") && !chairs.has(presenter) ? presenter.slice(2) : "";
     const options = [h("option", { value: "" }, t("the_chair"))];
     let found = current === "";
     for (const p of this.people) {
@@ -68,18 +69,19 @@ export class ChairPanel {
       if (id === current) found = true;
       options.push(h("option", { value: id }, p.name));
     }
-    if (!found) options.push(h("option", { value: current }, t("not_connected")));
+    if (!found) options.push(h("option", { value: current }, state.presenter_name || t("not_connected")));
+    if (presenter.startsWith("u:")) {
+      options.push(h("option", { value: "-", disabled: true }, state.presenter_name));
+    }
     this.picker.replaceChildren(...options);
-    this.picker.value = current;
+    this.picker.value = presenter.startsWith("u:") ? "-" : current;
   }
 
   renderPeople(state) {
     const { t, documents } = this;
     if (this.count) this.count.textContent = this.people.length ? `(${this.people.length})` : "";
     const rows = this.people.map((p) => {
-      const presenting = state.presenter
-        ? p.participant === `p:${state.presenter}`
-        : p.participant === this.session.you();
+      const presenting = p.participant === state.presenter;
       let where;
       if (p.following) {
         where = t("following_short");
@@ -89,7 +91,7 @@ export class ChairPanel {
       } else {
         where = t("browsing");
       }
-      const action = p.participant.startsWith("p:") && !presenting && p.role !== "chair"
+      const action = p.participant.startsWith("p:") && !presenting
         ? h("button", { type: "button", class: "live-mini", dataset: { handOver: p.participant.slice(2) } }, t("make_presenter"))
         : null;
       return h("li", { class: `live-person${p.following ? " is-following" : " is-browsing"}`, dataset: { participant: p.participant } },

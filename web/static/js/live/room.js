@@ -15,6 +15,7 @@ import { VideoPanel } from "./video-panel.js";
 import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
 import { LifecycleView } from "./lifecycle.js";
+import { TakeOver } from "./takeover.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -102,6 +103,9 @@ function start() {
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
+  const takeOver = new TakeOver(root.querySelector(".live-take-over"), session, t,
+    () => (current.documentId ? whereNow() : null));
+  takeOver.onOffline = chair.onOffline;
   const draw = new DrawInput(view, {
     where: () => (current.documentId ? current : null),
     layer: effectiveLayer,
@@ -281,9 +285,12 @@ function start() {
       following = true;
       sendBrowse();
     }
-    const me = session.me ? `p:${state.presenter}` === session.me.you : false;
-    const wasMe = session.me ? `p:${old.presenter}` === session.me.you : false;
-    if (me && !wasMe) toasts.show(t("you_present"));
+    const me = Boolean(session.me && state.presenter === session.me.you);
+    const wasMe = Boolean(session.me && old.presenter === session.me.you);
+    if (me && !wasMe) {
+      toasts.show(t("you_present"));
+      following = true; // and when someone else presents again, follow them
+    }
     if (wasMe && !me) toasts.show(t("you_no_longer_present"));
     if (Boolean(state.shared_open) !== Boolean(old.shared_open) && !session.hasGrant("can_annotate_shared")) {
       toasts.show(state.shared_open ? t("shared_opened") : t("shared_closed_now"));
@@ -454,27 +461,18 @@ function start() {
 
   function updateFollowUi() {
     const where = presentedWhere();
-    let text = "";
-    let showBack = false;
-    if (session.mayPresent()) {
-      const presenter = session.state.presenter;
-      if (presenter && !session.isPresenter()) {
-        const name = chair.nameOf(presenter);
-        text = name ? t("presenter_is", { name }) : t("you_can_present");
-      } else {
-        text = t("presenting");
-      }
-    } else if (following) {
-      text = where ? t("following") : t("waiting_presenter");
-    } else {
-      showBack = Boolean(where);
-      text = where ? "" : t("waiting_presenter");
-    }
+    // Everyone sees who presents (one person: see live_presenter.py).
+    const { presenter, presenter_name: name } = session.state;
+    let text = t("waiting_presenter");
+    if (session.isPresenter()) text = t("presenting");
+    else if (presenter) text = name ? t("presenter_is", { name }) : t("following");
+    const showBack = !session.mayPresent() && !following && Boolean(where);
     bar.follow.textContent = text;
     bar.follow.hidden = !text;
     bar.back.hidden = !showBack;
     root.dataset.following = String(following);
     root.dataset.presenting = String(session.mayPresent());
+    takeOver.update();
     updateThumbs();
     updateAgenda();
   }

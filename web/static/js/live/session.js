@@ -71,13 +71,19 @@ export class LiveSession {
     return this.hasGrant("moderator");
   }
 
+  /** The one presenter (by default the chair) is keyed as `welcome.you` is. */
   isPresenter() {
-    return Boolean(this.me && this.state.presenter && this.me.you === `p:${this.state.presenter}`);
+    return Boolean(this.me && this.state.presenter && this.me.you === this.state.presenter);
   }
 
-  /** Moderators and the participant the chair handed over to turn everyone's pages. */
+  /** Only the presenter turns everyone's pages; the others browse on their own. */
   mayPresent() {
-    return !this.locked && (this.isModerator() || this.isPresenter());
+    return !this.locked && this.isPresenter();
+  }
+
+  /** Organisers (the chair, the secretary, an admin) may take presenting over. */
+  mayTakeOver() {
+    return !this.locked && this.isModerator() && !this.isPresenter();
   }
 
   mayDrawShared() {
