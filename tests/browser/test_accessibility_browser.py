@@ -36,6 +36,7 @@ from tests.processes import ServerProcess
 SERVER_ZONE = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # the default `timezone` setting
 DESKTOP = {"width": 1440, "height": 900}
 TABLET = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
 LOADING = re.compile(r"\bis-loading\b")
 
 
@@ -259,6 +260,7 @@ class Visit:
     lang: str = "en"
     then: Callable[[Page], None] | None = None
     status: int = 200
+    viewport: dict[str, int] | None = None  # another size than the role's for this visit
 
     @property
     def id(self) -> str:
@@ -269,6 +271,7 @@ PAGES = [
     Visit("login", "anonymous", "/login"),
     Visit("error-page", "anonymous", "/no-such-page", status=404),
     Visit("meetings", "admin", "/meetings"),
+    Visit("meetings-phone", "admin", "/meetings", viewport=PHONE),
     Visit("meeting-details", "admin", "/meetings/{meeting}", then=details_open),
     Visit("meeting-series", "admin", "/meetings/{series}"),
     Visit("meeting-new", "admin", "/meetings/new", then=weekly_repeat),
@@ -321,6 +324,9 @@ def test_page_passes_axe(site: Site, visit: Visit) -> None:
     url = visit.path.format(**site.ids)
     url = url if url.startswith("http") else site.base + url
     site.watch.clear()
+    role_viewport = page.viewport_size
+    if visit.viewport is not None:
+        page.set_viewport_size(visit.viewport)
     try:
         response = page.goto(url)
         assert response is not None, url
@@ -337,6 +343,8 @@ def test_page_passes_axe(site: Site, visit: Visit) -> None:
     finally:
         # Leave the page: nothing of it (a socket, the video) goes on into the next visit.
         page.goto("about:blank")
+        if role_viewport is not None:
+            page.set_viewport_size(role_viewport)
     if visit.status >= 400:
         expected = f"GET {url}: {visit.status}"
         assert site.watch.http_errors == [expected], site.watch.http_errors
