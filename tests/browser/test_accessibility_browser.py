@@ -69,9 +69,9 @@ class Site:
         context.add_cookies([{"name": "mr_lang", "value": lang, "url": self.base}])
         if role == "admin":
             sign_in_api(context.request, self.base)
-        elif role == "chair":
-            # The chair came in by their join link (the delegate's visit follows one).
-            resp = context.request.get(self.ids["chair_link"])
+        elif role in ("chair", "delegate"):
+            # In by their join link (the join-link visit follows it again, in the page).
+            resp = context.request.get(self.ids[f"{role}_link"])
             assert resp.ok, resp.status
         return context
 
@@ -138,7 +138,7 @@ def prepare(admin: Api, pdfs: list[Path]) -> dict[str, str]:
         upload = {"name": pdf.name, "mimeType": "application/pdf", "buffer": pdf.read_bytes()}
         path = f"/api/meetings/{m}/documents"
         documents.append(admin.post(path, multipart={"file": upload, **fields})["id"])
-    ids["document"] = documents[0]
+    ids["document"], ids["confidential"] = documents
     for name, role in (("Chủ tọa Nguyễn An", "chair"), ("Đại biểu Trần Bình", "delegate")):
         body = {"name": name, "role": role}
         ids[f"{role}_link"] = admin.post(f"/api/meetings/{m}/participants", body)["join_url"]
@@ -205,11 +205,14 @@ def video_open(page: Page) -> None:
 
 
 def video_joined(page: Page) -> None:
+    """In the video, with the list of who is in it open beside the tiles."""
     video_open(page)
     page.locator("#vid-panel .vid-join").click()
     expect(page.locator("#live")).to_have_attribute("data-video", "in")
     mine = page.locator(".vid-tile[data-local=true][data-kind=camera]")
     expect(mine).to_have_attribute("data-video", "on")
+    page.locator(".vid-controls [data-action=people]").click()
+    expect(page.locator(".vid-people")).to_be_visible()
 
 
 def chat_open(page: Page) -> None:
@@ -300,6 +303,7 @@ PAGES = [
     Visit("tablet-join-link", "delegate", "{delegate_link}", then=live_ready),
     Visit("tablet-video-open", "delegate", "/m/{meeting}", then=video_open),
     Visit("tablet-chat", "delegate", "/m/{meeting}", then=chat_open),
+    Visit("tablet-document", "delegate", "/documents/{confidential}", then=document_pages),
     Visit("room-chair", "chair", "/m/{meeting}", then=live_ready),
     Visit("room-chair-participants", "chair", "/m/{meeting}", then=participants_tab),
     Visit("room-chair-in-video", "chair", "/m/{meeting}", then=video_joined),
