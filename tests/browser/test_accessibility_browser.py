@@ -216,9 +216,15 @@ def video_joined(page: Page) -> None:
 
 
 def chat_open(page: Page) -> None:
+    """The chat, with a message of one's own sent."""
     live_ready(page)
     page.locator(".live-bar .vid-open[data-tab=chat]").click()
     expect(page.locator("#vid-chat")).to_be_visible()
+    page.locator("#chat-text").fill("Tôi đồng ý với báo cáo.")
+    page.locator(".chat-form button[type=submit]").click()
+    sent = page.locator(".chat-msg.is-mine").last
+    expect(sent).to_be_visible()
+    expect(sent).not_to_have_class(re.compile(r"\bis-pending\b"))
 
 
 def projector_ready(page: Page) -> None:
