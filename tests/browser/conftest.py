@@ -126,6 +126,18 @@ class Watch:
         context.on("response", self.on_response)
         context.on("weberror", lambda err: self.page_errors.append(str(err.error)))
 
+    def clear(self) -> None:
+        """Forget what was seen (a module that reuses its contexts checks per test)."""
+        for seen in (
+            self.requests,
+            self.foreign_requests,
+            self.console_errors,
+            self.page_errors,
+            self.failed_requests,
+            self.http_errors,
+        ):
+            seen.clear()
+
     def assert_clean(self) -> None:
         assert self.requests, "no requests were seen at all"
         assert not self.foreign_requests, f"requests left 127.0.0.1: {self.foreign_requests}"

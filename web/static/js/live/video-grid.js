@@ -49,7 +49,8 @@ class Tile {
     this.name = h("span", { class: "vid-name" });
     this.level = h("span", { class: "vid-level", "aria-hidden": "true" }, h("i"), h("i"), h("i"));
     this.hand = h("span", { class: "vid-hand", hidden: true });
-    this.quality = h("span", { class: "vid-quality", role: "img" }, h("i"), h("i"), h("i"));
+    // Shown, with its label, once the connection's quality is known (setStats).
+    this.quality = h("span", { class: "vid-quality", role: "img", hidden: true }, h("i"), h("i"), h("i"));
     this.stats = h("div", { class: "vid-stats", hidden: true });
     this.pin = h("button", { type: "button", "aria-pressed": "false", dataset: { tileAction: "pin" } }, icon("pin"));
     this.full = h("button", { type: "button", dataset: { tileAction: "fullscreen" } }, icon("fullscreen"));
