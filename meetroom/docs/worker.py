@@ -20,7 +20,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from meetroom.docs import active_content, annotate, stamp, watermark
+from meetroom.docs import active_content, annotate, font_mapping, stamp, watermark
 from meetroom.docs.imaging import ImageFormat, encode, write_atomic
 from meetroom.docs.limits import Limits
 from meetroom.docs.rejection import PdfRejected
@@ -81,6 +81,7 @@ def worker_init(limits: Limits) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     except (ValueError, OSError) as exc:  # not supported here, or above a hard limit
         logger.warning("Cannot limit the worker's memory: %s", exc)
+    font_mapping.install()
     # Also bounds what a worker may open of its own outputs (watermarking).
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     # No core dumps of a crashed renderer: they are large and hold document content.
@@ -351,6 +352,7 @@ def _forget_document() -> None:
 
 
 def _load(path: str) -> pdfium.PdfDocument:
+    font_mapping.install()  # before PDFium looks for any font
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
