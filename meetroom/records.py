@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any, Protocol
@@ -243,6 +244,33 @@ class OutlineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class FontSubstitution:
+    """A font a PDF names without embedding it, and the font its pages were drawn with."""
+
+    font: str  # as people know it: "Times New Roman"
+    replacement: str  # "Liberation Serif"
+    # Letters the replacement has no glyph for, drawn as nothing (a sample, sorted).
+    missing: str = ""
+
+
+MAX_MISSING_LETTERS = 24
+# A file may name thousands of fonts: those with missing letters are kept first.
+MAX_FONTS = 20
+
+
+def merge_fonts(items: Iterable[FontSubstitution]) -> tuple[FontSubstitution, ...]:
+    """One entry per font and replacement (a font's styles, several pages' reports)."""
+    merged: dict[tuple[str, str], set[str]] = {}
+    for item in items:
+        merged.setdefault((item.font, item.replacement), set()).update(item.missing)
+    kept = sorted(merged.items(), key=lambda entry: not entry[1])[:MAX_FONTS]
+    return tuple(
+        FontSubstitution(font, replacement, "".join(sorted(missing)[:MAX_MISSING_LETTERS]))
+        for (font, replacement), missing in sorted(kept)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class PdfFile:
     """What is known about one distinct file, shared by every document made from it."""
 
@@ -259,6 +287,8 @@ class PdfFile:
     reject_params: dict[str, object]
     created_at: datetime
     finished_at: datetime | None
+    # Fonts not embedded in the file, found as its pages were rendered.
+    fonts: tuple[FontSubstitution, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,10 +75,17 @@ def test_wheel_contents(wheel: Path) -> None:
     missing_web = {f"meetroom/web/{f}" for f in _repo_files("web")} - names
     assert not missing_web, f"not in the wheel: {sorted(missing_web)}"
 
-    # The demo meeting's documents and the watermark font ship too.
+    # The demo meeting's documents ship too, and every font (the watermark's, and those
+    # that replace fonts a PDF does not embed) with its licence.
     missing_media = {f"meetroom/media/{f}" for f in _repo_files("media")} - names
     assert not missing_media, f"not in the wheel: {sorted(missing_media)}"
-    assert "meetroom/docs/fonts/DejaVuSans.ttf" in names
+    fonts = {f"meetroom/docs/fonts/{f}" for f in _repo_files("meetroom/docs/fonts")}
+    assert "meetroom/docs/fonts/DejaVuSans.ttf" in fonts
+    assert "meetroom/docs/fonts/LiberationSerif-Regular.ttf" in fonts
+    assert "meetroom/docs/fonts/LICENSE-Liberation.txt" in fonts
+    assert not fonts - names, f"not in the wheel: {sorted(fonts - names)}"
+    shipped = {i.filename: i.file_size for i in zipfile.ZipFile(wheel).infolist()}
+    assert all(shipped[f] == (REPO / f).stat().st_size for f in fonts)
 
     # Every migration ships.
     versions = {

@@ -44,6 +44,7 @@ REPLY_CLASSES = {
     ("meetroom.docs.worker", "PdfInfo"),
     ("meetroom.docs.worker", "OutlineEntry"),
     ("meetroom.docs.worker", "RenderedPage"),
+    ("meetroom.records", "FontSubstitution"),
     ("meetroom.docs.rejection", "_restore"),
     ("meetroom.docs.rejection", "PdfRejected"),
     ("meetroom.docs.rejection", "WorkerTimeout"),

@@ -20,10 +20,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from meetroom.docs import active_content, annotate, stamp, watermark
+from meetroom.docs import active_content, annotate, font_mapping, stamp, watermark
+from meetroom.docs.font_report import FontCheck
 from meetroom.docs.imaging import ImageFormat, encode, write_atomic
 from meetroom.docs.limits import Limits
 from meetroom.docs.rejection import PdfRejected
+from meetroom.records import FontSubstitution
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ class RenderedPage:
     height_px: int
     text: str
     bytes_by_path: dict[str, int]
+    # Fonts of the page that are not embedded, and what they were drawn with.
+    fonts: list[FontSubstitution] = field(default_factory=list)
 
 
 def worker_init(limits: Limits) -> None:
@@ -81,6 +85,7 @@ def worker_init(limits: Limits) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     except (ValueError, OSError) as exc:  # not supported here, or above a hard limit
         logger.warning("Cannot limit the worker's memory: %s", exc)
+    font_mapping.install()
     # Also bounds what a worker may open of its own outputs (watermarking).
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     # No core dumps of a crashed renderer: they are large and hold document content.
@@ -233,7 +238,7 @@ def render_page(
             # Each width is rendered by PDFium itself: at thumbnail size that costs about
             # 1 ms, less than scaling the large bitmap down (measured: 1.3 vs 3.7-7 ms).
             images[width] = _render(pdf_page, width, height)
-        text = _text(pdf_page)
+        text, fonts = _text_and_fonts(page, pdf_page, _font_check())
     finally:
         pdf_page.close()
     written: dict[str, int] = {}
@@ -242,7 +247,7 @@ def render_page(
         write_atomic(output.path, data)
         written[output.path] = len(data)
     width = widths[0]
-    return RenderedPage(page, width, images[width].height, text, written)
+    return RenderedPage(page, width, images[width].height, text, written, fonts)
 
 
 @_task
@@ -279,13 +284,16 @@ def _render(page: pdfium.PdfPage, width: int, height: int) -> Image.Image:
     return Image.frombuffer("RGBX", (width, height), bitmap.buffer, "raw", "RGBX", bitmap.stride, 1)
 
 
-def _text(page: pdfium.PdfPage) -> str:
+def _text_and_fonts(
+    number: int, page: pdfium.PdfPage, check: FontCheck
+) -> tuple[str, list[FontSubstitution]]:
     textpage = page.get_textpage()
     try:
         text = str(textpage.get_text_bounded())
+        fonts = check.page(number, page, textpage)
     finally:
         textpage.close()
-    return text.replace("\r\n", "\n")[:MAX_TEXT_CHARS]
+    return text.replace("\r\n", "\n")[:MAX_TEXT_CHARS], fonts
 
 
 # -- watermarking ----------------------------------------------------------------------
@@ -328,7 +336,8 @@ def annotated_pdf(
 
 # One document stays open between calls, so rendering all pages of a file opens it
 # once; its key includes size and mtime in case a path is reused for another file.
-_open: tuple[tuple[str, int, int], pdfium.PdfDocument] | None = None
+# Its fonts are checked as its pages are rendered.
+_open: tuple[tuple[str, int, int], pdfium.PdfDocument, FontCheck] | None = None
 
 
 def _document(path: str) -> pdfium.PdfDocument:
@@ -339,8 +348,14 @@ def _document(path: str) -> pdfium.PdfDocument:
         return _open[1]
     _forget_document()
     document = _load(path)
-    _open = (key, document)
+    _open = (key, document, FontCheck())
     return document
+
+
+def _font_check() -> FontCheck:
+    """The font check of the document `_document` last returned."""
+    assert _open is not None
+    return _open[2]
 
 
 def _forget_document() -> None:
@@ -351,6 +366,7 @@ def _forget_document() -> None:
 
 
 def _load(path: str) -> pdfium.PdfDocument:
+    font_mapping.install()  # before PDFium looks for any font
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:

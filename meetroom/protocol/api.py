@@ -283,6 +283,15 @@ class OutlineOut(msgspec.Struct):
     level: int
 
 
+class FontOut(msgspec.Struct):
+    """A font the file names without embedding it, and what its pages were drawn with."""
+
+    font: str
+    replacement: str
+    # Letters the replacement has no glyph for: not shown on the pages.
+    missing: str
+
+
 class DocumentOut(msgspec.Struct, omit_defaults=True):
     id: str
     meeting_id: str
@@ -301,6 +310,8 @@ class DocumentOut(msgspec.Struct, omit_defaults=True):
     outline: list[OutlineOut]
     # e.g. "javascript", "embedded_files": present in the file, never run or served.
     warnings: list[str]
+    # Fonts the file names without embedding them (found as its pages are rendered).
+    fonts: list[FontOut]
     can_download: bool
     can_download_original: bool
     # /api/documents/{id}/pages/{n}?w=1600 for page n (1-based).
@@ -311,6 +322,8 @@ class DocumentOut(msgspec.Struct, omit_defaults=True):
     reason_code: str | None = None
     # Participants allowed (null: all); shown to the chair and secretary only.
     access: list[str] | None = None
+    # The warning shown with the document about `fonts` (in the caller's language).
+    font_warning: str | None = None
 
 
 class DocumentUpdate(Request):

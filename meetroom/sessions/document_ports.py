@@ -18,6 +18,7 @@ from meetroom.records import (
     AuditTrail,
     Document,
     FileStatus,
+    FontSubstitution,
     OutlineEntry,
     PdfFile,
     Principal,
@@ -58,7 +59,12 @@ class FileProgressStore(Protocol):
         self, sha256: str, pages: int, title: str | None, outline: Sequence[OutlineEntry],
         warnings: Sequence[str],
     ) -> None: ...  # fmt: skip
-    async def add_pages(self, sha256: str, pages: Sequence[tuple[int, int, int, str]]) -> int: ...
+    async def add_pages(
+        self,
+        sha256: str,
+        pages: Sequence[tuple[int, int, int, str]],
+        fonts: Sequence[FontSubstitution] = (),
+    ) -> int: ...
     async def get_file(self, sha256: str) -> PdfFile | None: ...
     async def set_ready(self, sha256: str, now: datetime) -> None: ...
     async def set_rejected(
@@ -116,7 +122,9 @@ class FileProgress:
 
     async def add_pages(self, sha256: str, pages: Sequence[Any]) -> None:
         await self.files.add_pages(
-            sha256, [(p.page, p.width_px, p.height_px, p.text) for p in pages]
+            sha256,
+            [(p.page, p.width_px, p.height_px, p.text) for p in pages],
+            [font for p in pages for font in p.fonts],
         )
 
     async def page_total(self, sha256: str) -> int:

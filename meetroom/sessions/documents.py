@@ -39,6 +39,7 @@ from meetroom.sessions.document_ports import (
     ItemLookup,
     Renderer,
 )
+from meetroom.sessions.font_notice import Notice, font_notices
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ class DocumentView:
     @property
     def can_download(self) -> bool:
         return self.access.can_prepare or self.document.allow_download
+
+    @property
+    def font_notices(self) -> list[Notice]:
+        """Warnings about fonts not embedded in the file (msgid, parameters)."""
+        return font_notices(self.file)
 
 
 @dataclass(frozen=True, slots=True)

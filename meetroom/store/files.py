@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from meetroom.records import FileStatus, OutlineEntry, PdfFile
+from meetroom.records import FileStatus, FontSubstitution, OutlineEntry, PdfFile, merge_fonts
 from meetroom.store.database import Database
 from meetroom.store.schema import documents, pdf_files, pdf_pages
 
@@ -32,7 +33,19 @@ def _file(row: Any) -> PdfFile:
         reject_params=dict(row.reject_params or {}),
         created_at=row.created_at,
         finished_at=row.finished_at,
+        fonts=_fonts(row.fonts),
     )
+
+
+def _fonts(value: Any) -> tuple[FontSubstitution, ...]:
+    return tuple(
+        FontSubstitution(str(e["font"]), str(e["replacement"]), str(e.get("missing", "")))
+        for e in value or ()
+    )
+
+
+def _fonts_json(fonts: Sequence[FontSubstitution]) -> list[dict[str, str]]:
+    return [{"font": f.font, "replacement": f.replacement, "missing": f.missing} for f in fonts]
 
 
 class SqlFileStore:
@@ -88,9 +101,15 @@ class SqlFileStore:
                 .values(pages=pages, title=title, outline=outline_json, warnings=list(warnings))
             )
 
-    async def add_pages(self, sha256: str, pages: Sequence[tuple[int, int, int, str]]) -> int:
-        """Record rendered pages (number, width, height, text) in one transaction;
-        returns how many pages of the file are done. A page recorded before is kept."""
+    async def add_pages(
+        self,
+        sha256: str,
+        pages: Sequence[tuple[int, int, int, str]],
+        fonts: Sequence[FontSubstitution] = (),
+    ) -> int:
+        """Record rendered pages (number, width, height, text) in one transaction,
+        and the fonts found on them not embedded (added to the file's); returns how many
+        pages of the file are done. A page recorded before is kept."""
         rows = [
             # PostgreSQL text cannot hold NUL; PDF text layers sometimes do.
             {"sha256": sha256, "page": n, "width_px": w, "height_px": h,
@@ -111,6 +130,8 @@ class SqlFileStore:
             )
             if rows:
                 await conn.execute(insert.on_conflict_do_nothing(), rows)
+            if fonts:
+                await self._add_fonts(conn, sha256, fonts)
             done = await conn.scalar(
                 pdf_files.update()
                 .where(pdf_files.c.sha256 == sha256)
@@ -118,6 +139,22 @@ class SqlFileStore:
                 .returning(pdf_files.c.pages_done)
             )
         return int(done or 0)
+
+    @staticmethod
+    async def _add_fonts(
+        conn: AsyncConnection, sha256: str, fonts: Sequence[FontSubstitution]
+    ) -> None:
+        # Rare (most files embed their fonts), so read, merge and write back; a file's
+        # pages are recorded by one pipeline, one batch at a time.
+        query = sa.select(pdf_files.c.fonts).where(pdf_files.c.sha256 == sha256)
+        known = _fonts(await conn.scalar(query))
+        merged = merge_fonts([*known, *fonts])
+        if merged != known:
+            await conn.execute(
+                pdf_files.update()
+                .where(pdf_files.c.sha256 == sha256)
+                .values(fonts=_fonts_json(merged))
+            )
 
     async def done_pages(self, sha256: str) -> list[int]:
         async with self.db.connect() as conn:
@@ -157,6 +194,7 @@ class SqlFileStore:
                     reject_message=message,
                     reject_params=params,
                     pages_done=0,
+                    fonts=[],
                     finished_at=now,
                 )  # fmt: skip
             )

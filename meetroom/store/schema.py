@@ -224,6 +224,8 @@ pdf_files = sa.Table(
     sa.Column("reject_params", sa.JSON, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime, nullable=True),
+    # Fonts the file names without embedding them: [{"font", "replacement", "missing"}].
+    sa.Column("fonts", sa.JSON, nullable=False, server_default="[]"),
 )
 
 pdf_pages = sa.Table(

@@ -1,14 +1,23 @@
-"""Fixtures for the documents tests: limits, a running worker pool, sample PDFs."""
+"""Fixtures for the documents tests: limits, a running worker pool, the page pipeline
+with the real file store, sample PDFs."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from meetroom.clock import SystemClock
+from meetroom.config import Settings
 from meetroom.docs.limits import Limits
+from meetroom.docs.pipeline import Pipeline
 from meetroom.docs.pool import WorkerPool
+from meetroom.docs.storage import BlobStore
+from meetroom.sessions.document_ports import FileProgress
+from meetroom.store.database import Database
+from meetroom.store.files import SqlFileStore
 from tests.docs import corpus
 from tests.docs.pdfs import make_pdf
 
@@ -32,3 +41,40 @@ async def pool(limits: Limits) -> AsyncIterator[WorkerPool]:
 @pytest.fixture
 def sample_pdf(tmp_path: Path) -> Path:
     return make_pdf(tmp_path / "sample.pdf", pages=3)
+
+
+class Files:
+    """Stored files through the page pipeline (real workers) into the real file store."""
+
+    def __init__(self, pipeline: Pipeline, store: SqlFileStore) -> None:
+        self.pipeline = pipeline
+        self.store = store
+
+    async def add(self, path: Path) -> str:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield path.read_bytes()
+
+        sha, size = await self.pipeline.blobs.receive(chunks(), 10**9)
+        await self.store.claim_file(sha, size, datetime.now(UTC))
+        return sha
+
+
+@pytest.fixture
+async def files(
+    make_settings: Callable[..., Awaitable[Settings]], tmp_path: Path
+) -> AsyncIterator[Files]:
+    limits = Limits(memory_bytes=1024**3)
+    settings = await make_settings()
+    db = Database.open(settings.effective_database_url)
+    await db.migrate()
+    store = SqlFileStore(db)
+    pipeline = Pipeline(
+        WorkerPool(2, limits), BlobStore(tmp_path / "docs"), limits,
+        FileProgress(store, SystemClock()),
+    )  # fmt: skip
+    await pipeline.start()
+    try:
+        yield Files(pipeline, store)
+    finally:
+        await pipeline.close()
+        await db.close()

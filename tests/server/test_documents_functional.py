@@ -20,6 +20,7 @@ from PIL import Image, ImageChops
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.docs.pdfs import make_pdf
+from tests.docs.vietnamese_pdfs import vietnamese_pdf
 from tests.server.test_api_functional import create_meeting, local_path
 
 WEBP = {"Accept": "image/avif,image/webp,image/apng,*/*"}
@@ -339,6 +340,46 @@ async def test_bad_files_are_rejected_with_a_reason(meeting: Meeting) -> None:
     assert resp.status == 400
     resp = await upload(m.admin, m.csrf, m.id, b"%PDF-1.4", classification="secret")
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "bad_classification")
+
+
+async def test_fonts_not_embedded_are_warned_about(meeting: Meeting, tmp_path: Path) -> None:
+    """A PDF naming Times New Roman without embedding it is drawn with Liberation Serif,
+    and says so wherever it is listed: the API, the meeting pages, the document page."""
+    m = meeting
+    ids = {}
+    for embedded in (False, True):
+        data = vietnamese_pdf(tmp_path / f"{embedded}.pdf", embedded=embedded).read_bytes()
+        resp = await upload(m.admin, m.csrf, m.id, data, name=f"decision-{embedded}.pdf")
+        assert resp.status == 202, await resp.text()
+        ids[embedded] = (await resp.json())["id"]
+    named, embedded = [await wait_done(m.admin, ids[e]) for e in (False, True)]
+    assert named["status"] == embedded["status"] == "ready"
+    assert named["fonts"] == [
+        {"font": "Times New Roman", "replacement": "Liberation Serif", "missing": ""}
+    ]
+    warning = (
+        "Some fonts in this document were not embedded and were replaced: Times New Roman"
+        " → Liberation Serif. Check the text against the original."
+    )
+    assert named["font_warning"] == warning
+    assert embedded["fonts"] == [] and "font_warning" not in embedded
+    resp = await m.admin.get(f"/api/documents/{ids[False]}", headers={"Accept-Language": "vi"})
+    assert (await resp.json())["font_warning"] == (
+        "Một số phông chữ trong tài liệu này không được nhúng và đã được thay thế: Times New"
+        " Roman → Liberation Serif. Hãy đối chiếu nội dung với bản gốc."
+    )
+
+    # The meeting page's list, the document's page; the other document has no warning.
+    for path in (f"/meetings/{m.id}", f"/documents/{ids[False]}"):
+        page = await (await m.admin.get(path)).text()
+        assert page.count('class="font-warning"') == 1 and warning in page, path
+    page = await (await m.admin.get(f"/documents/{ids[True]}")).text()
+    assert "font-warning" not in page
+    # A delegate's list of the meeting's documents, in short.
+    _, delegate, _ = await m.join("Delegate", "delegate")
+    page = await (await delegate.get(f"/m/{m.id}")).text()
+    assert page.count('class="font-warning"') == 1
+    assert "Fonts replaced: check the text against the original." in page
 
 
 async def test_upload_size_limit(make_site: Any) -> None:

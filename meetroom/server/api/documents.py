@@ -21,6 +21,7 @@ from meetroom.protocol.api import (
     DocumentOrder,
     DocumentOut,
     DocumentUpdate,
+    FontOut,
     OutlineOut,
     TraceOut,
     UploadForm,
@@ -54,11 +55,16 @@ def document_out(request: web.Request, view: DocumentView) -> DocumentOut:
         size_bytes=file.size_bytes,
         outline=[OutlineOut(e.title, e.page, e.level) for e in file.outline],
         warnings=list(file.warnings),
+        fonts=[FontOut(f.font, f.replacement, f.missing) for f in file.fonts],
         can_download=view.can_download,
         can_download_original=view.can_download_original,
         pages_url=f"/api/documents/{doc.id}/pages",
         pdf_url=f"/api/documents/{doc.id}/pdf",
     )
+    if view.font_notices:
+        out.font_warning = " ".join(
+            gettext_for(request, message, **params) for message, params in view.font_notices
+        )
     if file.status is FileStatus.REJECTED:
         out.reason_code = file.reject_code
         out.reason = gettext_for(request, file.reject_message or "", **file.reject_params)
