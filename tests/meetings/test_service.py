@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from meetroom.app import open_services
 from meetroom.clock import SettableClock
-from meetroom.config import Settings, bundled_path
+from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from meetroom.meetings.demo import load_demo
 from meetroom.records import AccountRole, Grant, MeetingRole, Principal
 from meetroom.server.context import Services
 
@@ -134,27 +132,3 @@ async def test_participants(services: Services) -> None:
         await meetings.remove_participant(admin, other, a.id)  # type: ignore[arg-type]
     await meetings.remove_participant(admin, mid, a.id)
     assert {p.id for p in await meetings.participants(admin, mid)} == {chair.id, custom.id}
-
-
-async def test_demo_loads_once(services: Services) -> None:
-    admin = await principal_of(services, "admin", AccountRole.ADMIN)
-
-    async def load() -> Any:
-        return await load_demo(
-            services.meetings, services.agenda, services.documents, services.state, admin,
-            "Asia/Ho_Chi_Minh", bundled_path("media"),
-        )  # fmt: skip
-
-    first = await load()
-    assert first is not None
-    assert await load() is None
-    people = await services.meetings.participants(admin, first.id)
-    assert sorted(p.role.value for p in people) == ["chair", "delegate", "guest"]
-    items = await services.agenda.items(admin, first.id)
-    assert len(items) == 4
-    views = await services.documents.for_meeting(admin, first.id)
-    assert {(v.document.agenda_item_id, v.document.classification.value) for v in views} == {
-        (items[1].id, "normal"),
-        (items[2].id, "confidential"),
-    }
-    assert len(await services.meetings.list_for(admin)) == 1
