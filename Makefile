@@ -29,8 +29,8 @@ run: install
 	$(BIN)/meetroom serve --demo --host $(HOST) --port $(PORT)
 
 check: install-test
-	$(BIN)/ruff check meetroom tests bench
-	$(BIN)/ruff format --check meetroom tests bench
+	$(BIN)/ruff check meetroom tests bench scripts
+	$(BIN)/ruff format --check meetroom tests bench scripts
 	$(BIN)/mypy
 
 test: check

@@ -121,7 +121,9 @@ async def _with_services(settings: Settings, work: Callable[[Services], Awaitabl
 async def prepare(services: Services, demo: bool, force_demo: bool = False) -> Meeting | None:
     """First start: the admin account; the demo meeting when asked for (once)."""
     settings = services.settings
-    created = await services.accounts.ensure_admin(settings.admin_password or None)
+    created = await services.accounts.ensure_admin(
+        settings.admin_password or None, settings.default_locale
+    )
     if created is not None:
         user, generated = created
         if generated:
@@ -141,8 +143,10 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
         services.agenda,
         services.documents,
         services.state,
+        services.rooms,
         Principal(user=admin),
         settings.timezone,
+        settings.default_locale,
         bundled_path("media"),
         force_demo,
     )

@@ -19,7 +19,7 @@ from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService, LoginPolicy
 from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.passwords import Argon2Passwords
-from meetroom.auth.tokens import JoinLinkSigner, load_or_create_secret
+from meetroom.auth.tokens import JoinLinkSigner, JoinLinkTokens, load_or_create_secret
 from meetroom.auth.turn import turn_credentials
 from meetroom.bus.directory import RedisDirectory
 from meetroom.bus.local import LocalBus, LocalDirectory
@@ -62,6 +62,7 @@ from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
 from meetroom.store.groups import SqlGroupStore
+from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
@@ -255,6 +256,8 @@ def compose(
         groups=group_store,
         series=SqlSeriesStore(db),
         audit=audit,
+        join_links=SqlJoinLinkStore(db),
+        join_tokens=JoinLinkTokens(secret),
     )
     documents = DocumentService(
         SqlDocumentStore(db),

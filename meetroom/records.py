@@ -159,6 +159,21 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinLink:
+    """A participant's join link as stored: the digest of its token, and the nonce the
+    server rebuilds the token from to show it again."""
+
+    token_hash: str
+    meeting_id: MeetingId
+    # None: the participant was removed from the meeting.
+    participant_id: ParticipantId | None
+    # None: revoked (replaced by a newer link); it can no longer be shown.
+    nonce: str | None
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WebSession:
     """A login: either a user's (all they may see) or a join link's (one meeting)."""
 

@@ -44,6 +44,9 @@ USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD_LENGTH = 8
 API_TOKEN_PREFIX = "mrt_"
+# The first admin's display name, in the server's default language (a stored name does not
+# follow the interface's language; the admin can change it under My account).
+ADMIN_NAMES = {"en": "Administrator", "vi": "Quản trị viên"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +174,17 @@ class AccountService:
         require_account_role(actor, AccountRole.ADMIN, AccountRole.SECRETARY)
         return await self.users.list_users()
 
-    async def ensure_admin(self, password: str | None) -> tuple[User, str | None] | None:
-        """On first start: make the `admin` account. None when an admin exists already."""
+    async def ensure_admin(
+        self, password: str | None, locale: str = "en"
+    ) -> tuple[User, str | None] | None:
+        """On first start: make the `admin` account, named in the server's language
+        (`locale`). None when an admin exists already."""
         if await self.users.count_users(AccountRole.ADMIN):
             return None
         try:
             return await self.create_user(
                 "admin",
-                "Administrator",
+                ADMIN_NAMES.get(locale, ADMIN_NAMES["en"]),
                 AccountRole.ADMIN,
                 password=password or None,
                 must_change_password=not password,

@@ -1,4 +1,5 @@
-"""Join links (signed, expiring JWTs) and opaque bearer tokens."""
+"""Join links (short opaque tokens; the JWTs of earlier versions still verify) and
+opaque bearer tokens."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class JoinClaims:
 
 
 class JoinLinkSigner:
-    """HS256 JWTs carrying meeting id, participant id and grants."""
+    """HS256 JWTs carrying meeting id, participant id and grants: the join links of
+    earlier versions, still accepted until they expire (new links are JoinLinkTokens')."""
 
     def __init__(self, secret: bytes) -> None:
         self._key = hmac.new(secret, b"join-links", hashlib.sha256).digest()
@@ -84,6 +86,48 @@ class JoinLinkSigner:
             link_version=int(payload.get("v", 1)),
             expires_at=int(payload["exp"]),
         )
+
+
+# Crockford's base32, lowercase: no i, l, o or u, so a token read aloud or typed from
+# paper has no look-alikes.
+_BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
+_LOOK_ALIKES = str.maketrans({"i": "1", "l": "1", "o": "0", "-": None})
+JOIN_TOKEN_BITS = 128
+JOIN_TOKEN_LENGTH = 26  # ceil(128 / 5)
+
+
+class JoinLinkTokens:
+    """Short join-link tokens: HMAC(secret, participant id, nonce), 128 bits in 26
+    characters of base32. The store keeps the nonce and the token's SHA-256 digest only,
+    so a copy of the database yields no working link, yet the server can show a
+    participant's link again (and a new nonce makes a new, unrelated link)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def token(self, participant_id: str, nonce: str) -> str:
+        mac = derive(self._secret, "join-link", f"{participant_id}:{nonce}")
+        value = int(mac[: JOIN_TOKEN_BITS // 4], 16)
+        chars = []
+        for _ in range(JOIN_TOKEN_LENGTH):
+            chars.append(_BASE32[value & 31])
+            value >>= 5
+        return "".join(reversed(chars))
+
+    def digest(self, token: str) -> str:
+        return token_digest(token)
+
+    def new_nonce(self) -> str:
+        return secrets.token_hex(16)
+
+    @staticmethod
+    def canonical(text: str) -> str | None:
+        """The token as issued, from what was typed or scanned (any case, spaces or
+        dashes, i/l for 1 and o for 0); None if it cannot be one."""
+        token = "".join(text.split()).lower().translate(_LOOK_ALIKES)
+        if len(token) != JOIN_TOKEN_LENGTH or not all(c in _BASE32 for c in token):
+            return None
+        return token
 
 
 def new_opaque_token(prefix: str = "") -> str:

@@ -17,7 +17,9 @@ from meetroom.ids import MeetingId, UserId
 from meetroom.meetings import status as lifecycle_rules
 from meetroom.meetings.ports import (
     GroupDirectory,
+    JoinLinkStore,
     JoinSigner,
+    JoinTokens,
     MeetingStore,
     MeetingWatcher,
     RoomBooking,
@@ -92,11 +94,15 @@ class MeetingCore:
         series: SeriesStore | None = None,
         *,
         audit: AuditTrail,
+        join_links: JoinLinkStore,
+        join_tokens: JoinTokens,
     ) -> None:
         self.audit = audit
         self.store = store
         self.users = users
         self.signer = signer
+        self.join_link_store = join_links
+        self.join_tokens = join_tokens
         self.clock = clock
         self.join_link_grace = join_link_grace
         self.rooms = rooms

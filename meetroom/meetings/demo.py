@@ -1,20 +1,30 @@
 """The demo meeting that `make run` loads once, so there is something to click through:
-an agenda with documents (one of them confidential) and three participants."""
+a room, and a meeting booked in it today with an agenda, documents (one of them
+confidential) and three participants.
+
+Stored texts do not follow the interface's language, so the demo is written once, in
+the server's `default_locale` (English or Vietnamese); its documents are in
+media/demo/<language>/ (made by scripts/demo_pdfs.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from meetroom.errors import Conflict
 from meetroom.meetings.service import MeetingService
-from meetroom.records import Classification, Meeting, MeetingRole, Principal
+from meetroom.records import Classification, Meeting, MeetingRole, Principal, Room
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.documents import DocumentService
 
 DEMO_KEY = "demo_meeting_id"
+LENGTH = timedelta(hours=2)
+# Copies (demo --force) follow one another in the room; this many at most.
+MAX_COPIES = 24
 
 DEMO_PARTICIPANTS = (
     ("Nguyễn Văn An", MeetingRole.CHAIR),
@@ -22,20 +32,81 @@ DEMO_PARTICIPANTS = (
     ("Lê Minh Châu", MeetingRole.GUEST),
 )
 
-# (title, presenter, minutes, [(file in media/demo, classification)])
-DEMO_AGENDA: tuple[tuple[str, str, int, list[tuple[str, Classification]]], ...] = (
-    ("Opening and approval of the agenda", "Nguyễn Văn An", 10, []),
-    ("Report on the first-quarter budget", "Trần Thị Bình", 30,
-     [("budget-report.pdf", Classification.NORMAL)]),
-    ("Plan for digital meeting rooms", "Lê Minh Châu", 30,
-     [("digital-rooms-plan.pdf", Classification.CONFIDENTIAL)]),
-    ("Any other business", "", 10, []),
-)  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class DemoDocument:
+    filename: str  # in media/demo/<language>/
+    title: str
+    classification: Classification
+
+
+@dataclass(frozen=True, slots=True)
+class DemoItem:
+    title: str
+    presenter: str
+    minutes: int
+    documents: tuple[DemoDocument, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTexts:
+    title: str
+    description: str
+    room: str
+    room_location: str
+    agenda: tuple[DemoItem, ...]
+
+
+DEMO_TEXTS = {
+    "en": DemoTexts(
+        title="Demo: Quarterly review meeting",
+        description="Quarterly review of the budget and of the plan for digital meeting rooms.",
+        room="Meeting room 1",
+        room_location="Building A, 2nd floor",
+        agenda=(
+            DemoItem("Opening and approval of the agenda", "Nguyễn Văn An", 10),
+            DemoItem("Report on the first-quarter budget", "Trần Thị Bình", 30, (
+                DemoDocument("budget-report.pdf", "Report on the first-quarter budget",
+                             Classification.NORMAL),
+            )),
+            DemoItem("Plan for digital meeting rooms", "Lê Minh Châu", 30, (
+                DemoDocument("digital-rooms-plan.pdf", "Plan for digital meeting rooms",
+                             Classification.CONFIDENTIAL),
+            )),
+            DemoItem("Any other business", "", 10),
+        ),
+    ),
+    "vi": DemoTexts(
+        title="Họp mẫu: Sơ kết công tác quý",
+        description="Sơ kết tình hình ngân sách quý và kế hoạch triển khai phòng họp số.",
+        room="Phòng họp số 1",
+        room_location="Tầng 2, nhà A",
+        agenda=(
+            DemoItem("Khai mạc, thông qua chương trình họp", "Nguyễn Văn An", 10),
+            DemoItem("Báo cáo ngân sách quý I", "Trần Thị Bình", 30, (
+                DemoDocument("bao-cao-ngan-sach-quy-1.pdf", "Báo cáo ngân sách quý I",
+                             Classification.NORMAL),
+            )),
+            DemoItem("Kế hoạch triển khai phòng họp số", "Lê Minh Châu", 30, (
+                DemoDocument("ke-hoach-phong-hop-so.pdf", "Kế hoạch triển khai phòng họp số",
+                             Classification.CONFIDENTIAL),
+            )),
+            DemoItem("Các vấn đề khác", "", 10),
+        ),
+    ),
+}  # fmt: skip
 
 
 class KeyValue(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def set(self, key: str, value: str) -> None: ...
+
+
+class Rooms(Protocol):
+    """The rooms a demo books (scheduling's RoomService)."""
+
+    async def list(self, actor: Principal) -> list[Room]: ...
+    async def create(self, actor: Principal, name: str, **fields: object) -> Room: ...
 
 
 async def _chunks(path: Path) -> AsyncIterator[bytes]:
@@ -44,41 +115,76 @@ async def _chunks(path: Path) -> AsyncIterator[bytes]:
             yield chunk
 
 
+def demo_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Today, in the server's time zone, so that the calendar's week and day open on
+    it: at 09:00, or at the next full hour if that is later (at 22:00 the latest)."""
+    local = now.astimezone(zone)
+    today = local.date()
+    next_hour = (local + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    start = max(datetime.combine(today, time(9), zone), next_hour)
+    return min(start, datetime.combine(today, time(22), zone))
+
+
+async def _room(rooms: Rooms, admin: Principal, texts: DemoTexts) -> Room:
+    for room in await rooms.list(admin):
+        if room.name == texts.room:
+            return room
+    return await rooms.create(
+        admin, texts.room, location=texts.room_location, seats=20, tablets=12,
+        has_video_endpoint=True,
+    )  # fmt: skip
+
+
+async def _book(
+    meetings: MeetingService, admin: Principal, texts: DemoTexts, room: Room, starts: datetime
+) -> Meeting:
+    for attempt in range(MAX_COPIES):
+        try:
+            return await meetings.create(
+                admin, title=texts.title, starts_at=starts, ends_at=starts + LENGTH,
+                description=texts.description, room_id=room.id,
+            )  # fmt: skip
+        except Conflict as exc:
+            if exc.code != "room_taken" or attempt == MAX_COPIES - 1:
+                raise
+            starts += LENGTH  # another copy (demo --force) holds the room then
+    raise AssertionError("unreachable")
+
+
 async def load_demo(
     meetings: MeetingService,
     agenda: AgendaService,
     documents: DocumentService,
     state: KeyValue,
+    rooms: Rooms,
     admin: Principal,
     timezone: str,
+    locale: str,
     media_dir: Path,
     force: bool = False,
 ) -> Meeting | None:
-    """Create the demo meeting unless it was loaded before. Returns it, or None."""
+    """Create the demo meeting (in `locale`'s words) unless it was loaded before.
+    Returns it, or None."""
     if not force and await state.get(DEMO_KEY):
         return None
-    tz = ZoneInfo(timezone)
-    tomorrow = (meetings.clock.now().astimezone(tz) + timedelta(days=1)).date()
-    starts = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 9, 0, tzinfo=tz)
-    meeting = await meetings.create(
-        admin,
-        title="Demo: Quarterly review meeting",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        description="Quarterly review of the budget and of the plan for digital meeting rooms.",
-        location="Meeting room 1",
-    )
+    texts = DEMO_TEXTS.get(locale, DEMO_TEXTS["en"])
+    folder = media_dir / "demo" / (locale if locale in DEMO_TEXTS else "en")
+    room = await _room(rooms, admin, texts)
+    starts = demo_start(meetings.clock.now(), ZoneInfo(timezone))
+    meeting = await _book(meetings, admin, texts, room, starts)
     for name, role in DEMO_PARTICIPANTS:
         await meetings.add_participant(admin, meeting.id, name=name, role=role)
-    for title, presenter, minutes, files in DEMO_AGENDA:
+    for entry in texts.agenda:
         item = await agenda.add(
-            admin, meeting.id, title=title, presenter=presenter, duration_minutes=minutes
-        )
-        for filename, classification in files:
-            path = media_dir / "demo" / filename
-            stored = await documents.store_upload(admin, meeting.id, filename, _chunks(path))
+            admin, meeting.id, title=entry.title, presenter=entry.presenter,
+            duration_minutes=entry.minutes,
+        )  # fmt: skip
+        for doc in entry.documents:
+            path = folder / doc.filename
+            stored = await documents.store_upload(admin, meeting.id, doc.filename, _chunks(path))
             await documents.add_uploaded(
-                admin, meeting.id, stored, agenda_item_id=item.id, classification=classification
-            )
+                admin, meeting.id, stored, agenda_item_id=item.id,
+                classification=doc.classification, title=doc.title,
+            )  # fmt: skip
     await state.set(DEMO_KEY, meeting.id)
     return meeting

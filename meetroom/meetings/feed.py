@@ -157,25 +157,23 @@ class CalendarFeedService:
             events += [event_lines(self._cancelled(c, host)) for c in cancelled]
             return events
 
-        # The join links are signed afresh on each request; the ETag stands for what
-        # they lead to, so an unchanged feed keeps its ETag.
-        def stand_in(e: FeedEntry) -> str:
-            p = e.participant
-            return f"{e.meeting.id}:{p.id}:{p.link_version}" if p else e.meeting.id
-
-        fingerprint = vcalendar(build(stand_in)) + base_url
-        etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
+        # A participant's own join link; others (the creator) get the meeting's page.
+        links = {
+            e.meeting.id: f"{base_url}/j/{(await self.meetings.join_link(e.meeting, p)).token}"
+            for e in entries
+            if (p := e.participant) is not None
+        }
+        name = f"MeetRoom: {user.display_name}"
+        text = vcalendar(
+            build(lambda e: links.get(e.meeting.id, f"{base_url}/meetings/{e.meeting.id}")),
+            name=name,
+        )
+        # The links are the same on each request, so the text itself makes the ETag.
+        etag = '"' + hashlib.sha256((text + base_url).encode()).hexdigest()[:32] + '"'
         stamps = [e.meeting.updated_at for e in entries]
         stamps += [e.participant.created_at for e in entries if e.participant]
         stamps += [c.cancelled_at for c in cancelled]
-        name = f"MeetRoom: {user.display_name}"
-        text = vcalendar(build(lambda e: self._link(e, base_url)), name=name)
         return Feed(text, etag, max(stamps, default=user.created_at))
-
-    def _link(self, e: FeedEntry, base_url: str) -> str:
-        if e.participant is None:
-            return f"{base_url}/meetings/{e.meeting.id}"
-        return f"{base_url}/j/{self.meetings.join_token(e.meeting, e.participant)}"
 
     def _event(self, e: FeedEntry, link: str, host: str) -> EventInfo:
         m = e.meeting

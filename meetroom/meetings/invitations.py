@@ -28,6 +28,7 @@ from meetroom.meetings.calendar_events import (
 )
 from meetroom.meetings.ics import place
 from meetroom.meetings.invitation_mail import MailFacts, MailTexts, compose
+from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.ports import UserDirectory
 from meetroom.meetings.service import MeetingService
 from meetroom.records import (
@@ -180,7 +181,10 @@ class InvitationService:
             elif p.id in invited:
                 outcome = Outcome.ALREADY_INVITED
             else:
-                mails.append(self._mail(actor, MailKind.INVITATION, meeting, p, user, context))
+                link = await self.meetings.join_link(meeting, p)
+                mails.append(
+                    self._mail(actor, MailKind.INVITATION, meeting, p, user, context, link=link)
+                )
                 outcome = Outcome.QUEUED
             results.append(InvitationResult(p, outcome))
         await self._enqueue(mails)
@@ -210,8 +214,9 @@ class InvitationService:
         if user is None or not user.email:
             return
         context = await self._context(meeting)
+        link = await self.meetings.join_link(meeting, participant)
         await self._enqueue(
-            [self._mail(actor, MailKind.INVITATION, meeting, participant, user, context)]
+            [self._mail(actor, MailKind.INVITATION, meeting, participant, user, context, link=link)]
         )
 
     async def participant_removed(
@@ -233,7 +238,8 @@ class InvitationService:
         for p in people:
             user = await self._user_of(p)
             if p.id in invited and user is not None and user.email:
-                mails.append(self._mail(actor, MailKind.UPDATE, after, p, user, context))
+                link = await self.meetings.join_link(after, p)
+                mails.append(self._mail(actor, MailKind.UPDATE, after, p, user, context, link=link))
         await self._enqueue(mails)
 
     async def meeting_deleted(
@@ -302,13 +308,15 @@ class InvitationService:
         user: User,
         context: _Context,
         removed: bool = False,
+        link: IssuedLink | None = None,
     ) -> OutgoingMail:
+        """`link`: the participant's join link; None in a cancellation."""
         assert user.email
         now = self.clock.now()
         base = self.base_url(actor)
         host = urlsplit(base).hostname or "meetroom"
         cancelled = kind is MailKind.CANCELLATION
-        join_url = "" if cancelled else f"{base}/j/{self.meetings.join_token(meeting, p)}"
+        join_url = f"{base}/j/{link.token}" if link is not None else ""
         facts = MailFacts(
             kind=kind,
             locale=user.locale or self.settings.default_locale,
@@ -320,7 +328,7 @@ class InvitationService:
             location=context.location,
             agenda=context.agenda,
             join_url=join_url,
-            link_expires_at=None if cancelled else self.meetings.join_link_expiry(meeting),
+            link_expires_at=link.expires_at if link is not None else None,
             removed=removed,
         )
         body = compose(self.texts, facts)

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime
 from typing import Any
 
-from meetroom.auth.tokens import JoinClaims
-from meetroom.errors import N_, Forbidden, Invalid, NotFound
+from meetroom.errors import N_, Invalid, NotFound
 from meetroom.ids import GroupId, MeetingId, ParticipantId, UserId, new_id
-from meetroom.meetings import status as lifecycle_rules
-from meetroom.meetings.core import MAX_NAME, JoinedParticipant, MeetingCore, field_changes
+from meetroom.meetings.core import MAX_NAME, field_changes
+from meetroom.meetings.join_links import JoinLinks
 from meetroom.meetings.roles import default_grants
 from meetroom.records import (
     AuditAction,
     Grant,
-    Meeting,
     MeetingRole,
     Participant,
     Principal,
@@ -25,7 +22,7 @@ from meetroom.records import (
 logger = logging.getLogger(__name__)
 
 
-class ParticipantService(MeetingCore):
+class ParticipantService(JoinLinks):
     # -- participants ----------------------------------------------------------
 
     async def participants(self, actor: Principal, meeting_id: MeetingId) -> list[Participant]:
@@ -171,11 +168,14 @@ class ParticipantService(MeetingCore):
     async def reissue_join_link(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
     ) -> Participant:
-        """Revoke every join link given to this participant so far."""
-        await self.open_for_change(actor, meeting_id)
+        """Revoke every join link given to this participant so far and make a new one."""
+        meeting = await self.open_for_change(actor, meeting_id)
         current = await self._participant_of(meeting_id, participant_id)
+        # The version revokes the signed links of earlier versions (and tells calendar
+        # feeds that the link changed).
         updated = dataclasses.replace(current, link_version=current.link_version + 1)
         await self.store.save_participant(updated)
+        await self._make(meeting, updated, replace=True)
         await self._record(
             actor, AuditAction.JOIN_LINK_REISSUED, meeting_id, _participant_details(updated)
         )
@@ -188,52 +188,6 @@ class ParticipantService(MeetingCore):
         if participant is None or participant.meeting_id != meeting_id:
             raise NotFound("participant_not_found", N_("No such participant in this meeting."))
         return participant
-
-    # -- join links ------------------------------------------------------------
-
-    def join_link_expiry(self, meeting: Meeting) -> datetime:
-        # A series' links serve until its last occurrence.
-        last = meeting.series_until or meeting.ends_at
-        return max(last, self.clock.now()) + self.join_link_grace
-
-    def join_token(self, meeting: Meeting, participant: Participant) -> str:
-        claims = JoinClaims(
-            meeting_id=meeting.id,
-            participant_id=participant.id,
-            grants=tuple(sorted(g.value for g in participant.grants)),
-            link_version=participant.link_version,
-            expires_at=int(self.join_link_expiry(meeting).timestamp()),
-        )
-        return self.signer.sign(claims, self.clock.now())
-
-    async def redeem_join_token(self, token: str) -> JoinedParticipant:
-        claims = self.signer.verify(token, self.clock.now())
-        participant = await self.store.get_participant(claims.participant_id)
-        if participant is None:
-            raise Forbidden(
-                "join_link_revoked",
-                N_("This join link no longer works: its participant was removed from the meeting."),
-            )
-        if participant.meeting_id != claims.meeting_id:
-            raise Forbidden(
-                "join_link_wrong_meeting", N_("This join link does not belong to this meeting.")
-            )
-        if participant.link_version != claims.link_version:
-            raise Forbidden(
-                "join_link_revoked",
-                N_("This join link was replaced by a newer one. Ask the secretary for it."),
-            )
-        meeting = await self.store.get_meeting(claims.meeting_id)
-        if meeting is None:
-            raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
-        if not lifecycle_rules.may_see(meeting, participant, manages=False):
-            raise Forbidden(
-                "meeting_draft",
-                N_("This meeting is still being prepared: its join link works once it is "
-                   "published."),
-            )  # fmt: skip
-        expires = datetime.fromtimestamp(claims.expires_at, tz=self.clock.now().tzinfo)
-        return JoinedParticipant(meeting, participant, expires)
 
 
 def _participant_details(p: Participant) -> dict[str, Any]:

@@ -9,7 +9,15 @@ from typing import Protocol
 
 from meetroom.auth.tokens import JoinClaims
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
-from meetroom.records import Meeting, MeetingOverride, MeetingStatus, Participant, Principal, User
+from meetroom.records import (
+    JoinLink,
+    Meeting,
+    MeetingOverride,
+    MeetingStatus,
+    Participant,
+    Principal,
+    User,
+)
 
 
 class MeetingStore(Protocol):
@@ -54,8 +62,33 @@ class UserDirectory(Protocol):
 
 
 class JoinSigner(Protocol):
-    def sign(self, claims: JoinClaims, issued_at: datetime) -> str: ...
+    """The signed (JWT) join links of earlier versions, accepted until they expire."""
+
     def verify(self, token: str, now: datetime) -> JoinClaims: ...
+
+
+class JoinTokens(Protocol):
+    """Short join-link tokens made from a participant id and a nonce (auth/tokens.py)."""
+
+    def token(self, participant_id: str, nonce: str) -> str: ...
+    def digest(self, token: str) -> str: ...
+    def new_nonce(self) -> str: ...
+    def canonical(self, text: str) -> str | None: ...
+
+
+class JoinLinkStore(Protocol):
+    """Join links by their token's digest (the store package)."""
+
+    async def live_links(self, meeting_id: MeetingId) -> list[JoinLink]: ...
+    async def add_link(self, link: JoinLink) -> bool:
+        """False if the participant has a live link already."""
+        ...
+
+    async def replace_link(self, link: JoinLink, now: datetime) -> None:
+        """Revoke the participant's live link and store `link`, atomically."""
+        ...
+
+    async def find_link(self, token_hash: str) -> JoinLink | None: ...
 
 
 class GroupDirectory(Protocol):

@@ -178,6 +178,33 @@ participants = sa.Table(
     sa.UniqueConstraint("meeting_id", "user_id", name="uq_participants_meeting_user"),
 )
 
+# Join links: the token is HMAC(secret, participant id, nonce), so only its digest and
+# the nonce are stored. A revoked link keeps its row (without nonce or participant) so
+# that following it says why it no longer works; a removed participant's too.
+join_links = sa.Table(
+    "join_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "meeting_id",
+        ID,
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The live link's participant (one at most); null once revoked or removed.
+    sa.Column(
+        "participant_id",
+        ID,
+        sa.ForeignKey("participants.id", ondelete="SET NULL"),
+        nullable=True,
+        unique=True,
+    ),
+    sa.Column("nonce", sa.String(64), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
 app_state = sa.Table(
     "app_state",
     metadata,

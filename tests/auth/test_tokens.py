@@ -1,4 +1,5 @@
-"""Join-link JWTs, opaque tokens, the secret key, argon2id hashes."""
+"""Join-link tokens (and the JWTs of earlier versions), opaque tokens, the secret key,
+argon2id hashes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import (
     JoinClaims,
     JoinLinkSigner,
+    JoinLinkTokens,
     derive,
     load_or_create_secret,
     token_digest,
@@ -29,6 +31,30 @@ CLAIMS = JoinClaims(
     link_version=3,
     expires_at=int((NOW + timedelta(hours=1)).timestamp()),
 )
+
+
+def test_short_join_link_tokens() -> None:
+    tokens = JoinLinkTokens(b"secret")
+    token = tokens.token("p1", "n1")
+    assert len(token) == 26 and set(token) <= set("0123456789abcdefghjkmnpqrstvwxyz")
+    assert tokens.token("p1", "n1") == token  # shown again from the same nonce
+    others = {
+        tokens.token("p2", "n1"),
+        tokens.token("p1", "n2"),
+        JoinLinkTokens(b"other").token("p1", "n1"),
+    }
+    assert token not in others and len(others) == 3
+    assert tokens.new_nonce() != tokens.new_nonce()
+    assert tokens.digest(token) == token_digest(token) != token
+
+
+def test_join_link_tokens_as_typed() -> None:
+    canonical = JoinLinkTokens.canonical
+    assert canonical("0123456789abcdefghjkmnpqrs") == "0123456789abcdefghjkmnpqrs"
+    assert canonical(" 0123-4567 89AB CDEF\tGHJK MNPQ RS\n") == "0123456789abcdefghjkmnpqrs"
+    assert canonical("o1i3456789abcdefghjkmnpqrL") == "0113456789abcdefghjkmnpqr1"
+    for bad in ("", "0123456789abcdefghjkmnpqr", "0123456789abcdefghjkmnpqrsa", "u" * 26, "é" * 26):
+        assert canonical(bad) is None, bad
 
 
 def test_join_link_round_trip() -> None:

@@ -1,19 +1,17 @@
-"""Meetings: who may do what, participants, join links (on the embedded store)."""
+"""Meetings: who may do what, participants (on the embedded store); join links are in
+test_join_links.py."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from meetroom.app import open_services
-from meetroom.auth.tokens import JoinClaims, JoinLinkSigner
 from meetroom.clock import SettableClock
-from meetroom.config import Settings, bundled_path
+from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from meetroom.meetings.demo import load_demo
 from meetroom.records import AccountRole, Grant, MeetingRole, Principal
 from meetroom.server.context import Services
 
@@ -134,85 +132,3 @@ async def test_participants(services: Services) -> None:
         await meetings.remove_participant(admin, other, a.id)  # type: ignore[arg-type]
     await meetings.remove_participant(admin, mid, a.id)
     assert {p.id for p in await meetings.participants(admin, mid)} == {chair.id, custom.id}
-
-
-async def test_join_links(services: Services, clock: SettableClock) -> None:
-    admin = await principal_of(services, "boss", AccountRole.ADMIN)
-    meetings = services.meetings
-    mid = await new_meeting(services, admin)
-    meeting = (await meetings.open(admin, mid)).meeting
-    guest = await meetings.add_participant(admin, mid, role=MeetingRole.GUEST, name="Guest")
-    token = meetings.join_token(meeting, guest)
-    joined = await meetings.redeem_join_token(token)
-    assert joined.participant == guest and joined.meeting.id == mid
-    assert joined.expires_at == meeting.ends_at + timedelta(hours=24)
-
-    # The join-link principal sees this meeting only.
-    scoped = Principal(participant=guest)
-    assert (await meetings.open(scoped, mid)).me == guest
-    other = await new_meeting(services, admin, "Other")
-    with pytest.raises(Forbidden) as info:
-        await meetings.open(scoped, other)  # type: ignore[arg-type]
-    assert info.value.code == "wrong_meeting"
-    assert [a.meeting.id for a in await meetings.list_for(scoped)] == [mid]
-    with pytest.raises(Forbidden):
-        await meetings.add_participant(scoped, mid, role=MeetingRole.CHAIR, name="Me again")
-
-    # A new link revokes the old one.
-    await meetings.reissue_join_link(admin, mid, guest.id)
-    with pytest.raises(Forbidden) as info:
-        await meetings.redeem_join_token(token)
-    assert info.value.code == "join_link_revoked"
-    fresh = meetings.join_token(meeting, await meetings.get_participant(admin, mid, guest.id))
-    assert (await meetings.redeem_join_token(fresh)).participant.link_version == 2
-
-    # Expiry: a day after the meeting ends.
-    clock.advance(meeting.ends_at + timedelta(hours=24, seconds=1) - clock.now())
-    with pytest.raises(Forbidden) as info:
-        await meetings.redeem_join_token(fresh)
-    assert info.value.code == "join_link_expired"
-
-
-async def test_join_link_for_the_wrong_meeting(services: Services) -> None:
-    """A correctly signed token whose participant belongs to another meeting."""
-    admin = await principal_of(services, "boss", AccountRole.ADMIN)
-    meetings = services.meetings
-    a = await new_meeting(services, admin, "A")
-    b = await new_meeting(services, admin, "B")
-    guest = await meetings.add_participant(admin, a, role=MeetingRole.GUEST, name="Guest")
-    forged = JoinLinkSigner(services.secret).sign(
-        JoinClaims(b, guest.id, (), 1, int((START + timedelta(days=2)).timestamp())),  # type: ignore[arg-type]
-        services.accounts.clock.now(),
-    )
-    with pytest.raises(Forbidden) as info:
-        await meetings.redeem_join_token(forged)
-    assert info.value.code == "join_link_wrong_meeting"
-    await meetings.remove_participant(admin, a, guest.id)  # type: ignore[arg-type]
-    token = meetings.join_token((await meetings.open(admin, a)).meeting, guest)  # type: ignore[arg-type]
-    with pytest.raises(Forbidden) as info:
-        await meetings.redeem_join_token(token)
-    assert info.value.code == "join_link_revoked"
-
-
-async def test_demo_loads_once(services: Services) -> None:
-    admin = await principal_of(services, "admin", AccountRole.ADMIN)
-
-    async def load() -> Any:
-        return await load_demo(
-            services.meetings, services.agenda, services.documents, services.state, admin,
-            "Asia/Ho_Chi_Minh", bundled_path("media"),
-        )  # fmt: skip
-
-    first = await load()
-    assert first is not None
-    assert await load() is None
-    people = await services.meetings.participants(admin, first.id)
-    assert sorted(p.role.value for p in people) == ["chair", "delegate", "guest"]
-    items = await services.agenda.items(admin, first.id)
-    assert len(items) == 4
-    views = await services.documents.for_meeting(admin, first.id)
-    assert {(v.document.agenda_item_id, v.document.classification.value) for v in views} == {
-        (items[1].id, "normal"),
-        (items[2].id, "confidential"),
-    }
-    assert len(await services.meetings.list_for(admin)) == 1

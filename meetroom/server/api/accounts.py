@@ -43,10 +43,11 @@ async def whoami(request: web.Request) -> WhoAmI:
     if who.user is not None:
         return WhoAmI(user=user_out(who.user), csrf_token=csrf)
     assert who.participant is not None
-    meeting = await services(request).meetings.open(who, who.participant.meeting_id)
+    # Still checks that the meeting may be seen (a draft, or deleted, answers so).
+    await services(request).meetings.open(who, who.participant.meeting_id)
     return WhoAmI(
         meeting_id=who.participant.meeting_id,
-        participant=participant_out(request, meeting.meeting, who.participant, with_link=False),
+        participant=participant_out(request, who.participant),
         csrf_token=csrf,
     )
 

@@ -24,7 +24,13 @@ from meetroom.server.api.invitations import uid_host
 from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.occurrences import recurrence_in
 from meetroom.server.api.registry import Endpoint, json_response
-from meetroom.server.api.views import in_server_zone, join_url, meeting_out, participant_out
+from meetroom.server.api.views import (
+    in_server_zone,
+    join_url,
+    meeting_out,
+    participant_out,
+    participants_out,
+)
 from meetroom.server.context import base_url, principal, services
 from meetroom.server.qr import qr_svg
 
@@ -67,9 +73,7 @@ async def get_meeting(request: web.Request) -> MeetingDetail:
     people = await svc.participants(who, access.meeting.id)
     return MeetingDetail(
         meeting=meeting_out(access),
-        participants=[
-            participant_out(request, access.meeting, p, with_link=access.can_manage) for p in people
-        ],
+        participants=await participants_out(request, access.meeting, people, access.can_manage),
     )
 
 
@@ -102,7 +106,7 @@ async def list_participants(request: web.Request) -> list[ParticipantOut]:
     who = principal(request)
     access = await svc.open(who, _meeting_id(request))
     people = await svc.participants(who, access.meeting.id)
-    return [participant_out(request, access.meeting, p, access.can_manage) for p in people]
+    return await participants_out(request, access.meeting, people, access.can_manage)
 
 
 async def add_participant(
@@ -122,7 +126,7 @@ async def add_participant(
         grants=frozenset(body.grants) if body.grants is not None else None,
     )
     access = await svc.open(who, meeting_id)
-    return participant_out(request, access.meeting, participant, with_link=True)
+    return participant_out(request, participant, await svc.join_link(access.meeting, participant))
 
 
 async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Response:
@@ -143,9 +147,7 @@ async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Respo
         grants=frozenset(body.grants) if body.grants is not None else None,
     )
     access = await svc.open(who, meeting_id)
-    return json_response(
-        [participant_out(request, access.meeting, p, with_link=True) for p in added], 201
-    )
+    return json_response(await participants_out(request, access.meeting, added, True), 201)
 
 
 async def update_participant(request: web.Request, body: ParticipantUpdate) -> ParticipantOut:
@@ -161,7 +163,7 @@ async def update_participant(request: web.Request, body: ParticipantUpdate) -> P
         grants=None if body.grants is UNSET else frozenset(body.grants),
     )
     access = await svc.open(who, meeting_id)
-    return participant_out(request, access.meeting, participant, with_link=True)
+    return participant_out(request, participant, await svc.join_link(access.meeting, participant))
 
 
 async def remove_participant(request: web.Request) -> None:
@@ -176,7 +178,7 @@ async def reissue_join_link(request: web.Request) -> ParticipantOut:
     meeting_id = _meeting_id(request)
     participant = await svc.reissue_join_link(who, meeting_id, _participant_id(request))
     access = await svc.open(who, meeting_id)
-    return participant_out(request, access.meeting, participant, with_link=True)
+    return participant_out(request, participant, await svc.join_link(access.meeting, participant))
 
 
 async def join_link_qr(request: web.Request) -> web.Response:
@@ -185,7 +187,7 @@ async def join_link_qr(request: web.Request) -> web.Response:
     meeting_id = _meeting_id(request)
     participant = await svc.get_participant(who, meeting_id, _participant_id(request))
     access = await svc.open(who, meeting_id)
-    svg = qr_svg(join_url(request, access.meeting, participant))
+    svg = qr_svg(join_url(request, await svc.join_link(access.meeting, participant)))
     return web.Response(
         body=svg, content_type="image/svg+xml", headers={"Cache-Control": "no-store"}
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import datetime
 
 from aiohttp import web
 
 from meetroom.meetings import lifecycle
+from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.recurrence import Recurrence, recurrence_of
 from meetroom.meetings.service import MeetingAccess
 from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
@@ -71,13 +73,12 @@ def recurrence_out(rec: Recurrence | None) -> RecurrenceOut | None:
     )
 
 
-def join_url(request: web.Request, meeting: Meeting, participant: Participant) -> str:
-    token = services(request).meetings.join_token(meeting, participant)
-    return f"{base_url(request)}/j/{token}"
+def join_url(request: web.Request, link: IssuedLink) -> str:
+    return f"{base_url(request)}/j/{link.token}"
 
 
 def participant_out(
-    request: web.Request, meeting: Meeting, p: Participant, with_link: bool
+    request: web.Request, p: Participant, link: IssuedLink | None = None
 ) -> ParticipantOut:
     out = ParticipantOut(
         id=p.id,
@@ -87,10 +88,18 @@ def participant_out(
         role=p.role,
         grants=sorted(p.grants),
     )
-    if with_link:
-        out.join_url = join_url(request, meeting, p)
-        out.join_expires_at = services(request).meetings.join_link_expiry(meeting)
+    if link is not None:
+        out.join_url = join_url(request, link)
+        out.join_expires_at = link.expires_at
     return out
+
+
+async def participants_out(
+    request: web.Request, meeting: Meeting, people: Sequence[Participant], with_links: bool
+) -> list[ParticipantOut]:
+    """`with_links`: for those who manage the meeting."""
+    links = await services(request).meetings.join_links(meeting, people) if with_links else {}
+    return [participant_out(request, p, links.get(p.id)) for p in people]
 
 
 def in_server_zone(request: web.Request, value: datetime) -> datetime:

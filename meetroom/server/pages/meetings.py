@@ -10,6 +10,7 @@ from aiohttp import web
 from meetroom.accounts.service import require_user
 from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
+from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.lifecycle import status_filter
@@ -168,22 +169,22 @@ async def render_detail(
         # who joined by link prepare the agenda here too.
         raise redirect(f"/m/{access.meeting.id}")
     people = await svc.meetings.participants(who, access.meeting.id)
-    links = {}
+    links: dict[ParticipantId, IssuedLink] = {}
     users = []
     groups = []
     if access.can_manage:
-        links = {p.id: join_url(request, access.meeting, p) for p in people}
+        links = await svc.meetings.join_links(access.meeting, people)
         users = await svc.accounts.list_users(who)
         groups = await svc.groups.list(who)
     context: dict[str, Any] = {
         "access": access,
         "meeting": access.meeting,
         "participants": people,
-        "links": links,
+        "links": {pid: join_url(request, link) for pid, link in links.items()},
+        "link_expiry": {pid: link.expires_at for pid, link in links.items()},
         "users": users,
         "groups": groups,
         "roles": list(MeetingRole),
-        "link_expiry": svc.meetings.join_link_expiry(access.meeting),
         "notice": request.query.get("notice"),
         "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
         **await agenda_context(request, access.meeting.id),
