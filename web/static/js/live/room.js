@@ -665,10 +665,13 @@ function start() {
     if (isNarrow()) setSide(false);
   });
 
-  // The agenda at the side: open on wide screens, a drawer on narrow ones.
+  // The agenda at the side: open on wide screens, a drawer on narrow ones, and beside
+  // the video strip where the two would leave the page too little room.
   const narrow = window.matchMedia("(max-width: 1000px)");
-  const isNarrow = () => narrow.matches;
+  const crowded = window.matchMedia("(max-width: 1500px)");
+  const isNarrow = () => narrow.matches || (crowded.matches && panel.docked());
   function setSide(open) {
+    root.classList.toggle("side-drawer", isNarrow());
     root.classList.toggle("side-open", open);
     root.classList.toggle("side-closed", !open);
     menuButton.setAttribute("aria-expanded", String(open));
@@ -678,6 +681,8 @@ function start() {
   const sideWanted = () => !isNarrow() && storage.get("localStorage", "meetroom.side") !== "closed";
   setSide(sideWanted());
   narrow.addEventListener("change", () => setSide(sideWanted()));
+  crowded.addEventListener("change", () => setSide(sideWanted()));
+  panel.onLayout = () => setSide(sideWanted());
   menuButton.addEventListener("click", () => {
     const open = !root.classList.contains("side-open");
     setSide(open);
