@@ -15,6 +15,7 @@ import { VideoPanel } from "./video-panel.js";
 import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
 import { LifecycleView } from "./lifecycle.js";
+import { callSnapshot, keepOnLanguageChange, resumeCall, takeKept } from "./carry-over.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -94,6 +95,9 @@ function start() {
   });
   panel.onShow = (tab) => (tab === "chat" ? chat.seen() : video.shown());
   panel.onHide = (tab) => (tab === "video" ? video.hidden() : null);
+  // A language change reloads the page: the call and the panel come back as they were.
+  const kept = takeKept(data.meeting.id);
+  keepOnLanguageChange(data.meeting.id, () => ({ video: callSnapshot(video), panel: panel.snapshot() }));
   document.addEventListener("visibilitychange", () => {
     if (panel.shows("chat")) chat.seen();
   });
@@ -738,6 +742,10 @@ function start() {
   applyPrefs();
   updateBar();
   updateFollowUi();
+  if (kept) {
+    resumeCall(video, kept.video); // first: the panel then shows the call coming back, not the check
+    panel.restore(kept.panel);
+  }
   session.start();
   if (!documents.first()) showFirst();
 }

@@ -136,6 +136,17 @@ export class VideoPanel {
     this.layout();
   }
 
+  /** How the panel is, for the page after a reload. */
+  snapshot() {
+    return { open: this.isOpen(), tab: this.tab, collapsed: this.collapsed };
+  }
+
+  restore(kept) {
+    if (!kept?.open) return;
+    this.open(kept.tab === "chat" ? "chat" : "video");
+    if (kept.collapsed) this.setCollapsed(true);
+  }
+
   updateOpeners() {
     for (const b of this.openers) b.setAttribute("aria-expanded", String(this.isOpen() && this.tab === b.dataset.tab));
   }
