@@ -120,7 +120,9 @@ def grip_centre(page: Page) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def check_layout(page: Page, width: int, height: int, resized: bool = False) -> dict[str, Box | None]:
+def check_layout(
+    page: Page, width: int, height: int, resized: bool = False
+) -> dict[str, Box | None]:
     """The video open beside (sideways) or above (upright) the page, nothing covering
     anything, the page the largest thing, the bar and tools on one row each; at the
     strip's first size, the page keeps most of the screen."""
