@@ -11,6 +11,7 @@ const KEY = "meetroom.video.strip";
 const DEFAULTS = { landscape: 384, portrait: 272 };
 const MINIMUM = { landscape: 288, portrait: 208 };
 const STAGE_WIDTH = 800; // px the document's stage keeps beside the strip: one row of tools
+const WIDTH_SHARE = 0.6; // of the width, at most, for the strip beside the document
 const HEIGHT_SHARE = 0.35; // of the height, at most, for the strip above the document
 const KEY_STEP = 32;
 const COLLAPSE_BEYOND = 72; // px dragged past the smallest size
@@ -52,7 +53,7 @@ export class StripSizer {
     } else {
       const side = this.root.querySelector(".live-side");
       const inFlow = side && getComputedStyle(side).position !== "absolute" ? side.offsetWidth : 0;
-      hi = Math.min(this.root.clientWidth * 0.6, this.root.clientWidth - inFlow - STAGE_WIDTH);
+      hi = Math.min(this.root.clientWidth * WIDTH_SHARE, this.root.clientWidth - inFlow - STAGE_WIDTH);
     }
     return [lo, Math.max(lo, Math.round(hi))];
   }
