@@ -96,7 +96,7 @@ def test_a_tablet_on_another_node_follows_the_chair(
     chair.get_by_role("tab", name="Agenda").click()
     chair.get_by_role("button", name="Next page").click()
     shows_page(delegate, document_id, 2)
-    chair.get_by_role("button", name="Pen").click()
+    chair.get_by_role("button", name="Pen", exact=True).click()
     draw(chair, [(0.2, 0.2), (0.4, 0.3), (0.6, 0.25)])
     annotation_count(chair, 1)
     annotation_count(delegate, 1)

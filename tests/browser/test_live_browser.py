@@ -203,7 +203,7 @@ def test_follow_draw_browse_reload_projector(
     expect(delegate.locator(".live-thumb.is-presenter")).to_have_attribute("data-page", "2")
 
     # The chair draws on the shared layer: it appears on the delegate's page.
-    chair.get_by_role("button", name="Pen").click()
+    chair.get_by_role("button", name="Pen", exact=True).click()
     expect(chair.locator(".live-tools")).to_have_attribute("data-layer", "shared")
     draw(chair, [(0.2, 0.2), (0.4, 0.3), (0.6, 0.25)])
     annotation_count(chair, 1)
@@ -224,7 +224,7 @@ def test_follow_draw_browse_reload_projector(
     annotation_count(delegate, 1)
 
     # The delegate may not draw on the shared layer; a private stroke stays theirs.
-    delegate.get_by_role("button", name="Pen").click()
+    delegate.get_by_role("button", name="Pen", exact=True).click()
     expect(delegate.locator(".live-tools")).to_have_attribute("data-layer", "private")
     expect(delegate.locator('[data-layer="shared"]')).to_have_attribute("aria-disabled", "true")
     draw(delegate, [(0.3, 0.6), (0.5, 0.7), (0.7, 0.65)])
@@ -276,7 +276,7 @@ def test_tools_hand_over_and_everyone_back(
 
     # A stroke being drawn shows on the other tablet before the pen lifts, and is
     # replaced by the stored stroke when it does.
-    chair.get_by_role("button", name="Pen").click()
+    chair.get_by_role("button", name="Pen", exact=True).click()
     box = chair.locator(".live-sheet").bounding_box()
     assert box is not None
     chair.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
@@ -462,7 +462,7 @@ def test_strokes_drawn_offline_are_sent_when_back(
 
     # The chair draws two strokes meanwhile: they show on the chair's page, counted as
     # not sent yet; the delegate has nothing.
-    chair.get_by_role("button", name="Pen").click()
+    chair.get_by_role("button", name="Pen", exact=True).click()
     draw(chair, [(0.2, 0.2), (0.4, 0.3), (0.6, 0.25)])
     draw(chair, [(0.2, 0.6), (0.4, 0.7), (0.6, 0.65)])
     annotation_count(chair, 2)

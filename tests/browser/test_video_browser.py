@@ -402,3 +402,65 @@ def test_video_comes_back_after_the_media_path_stalls(
     decoding(delegate, CHAIR, delegate_offers)
     decoding(chair, DELEGATE, chair_offers)
     watch.assert_clean()
+
+
+def test_changing_the_language_keeps_the_call(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    """The delegate, in the video with the microphone muted and a hand raised, switches
+    to Vietnamese: the page reloads in Vietnamese and comes back into the call by itself
+    (no check before joining), with the same camera, still muted, the hand still up; the
+    chair sees and hears them again, and the live session still follows the chair."""
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "lang.pdf", pages=3, title="Language 2030")
+    _meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair = new_context().new_page()
+    chair_offers = Offers(chair)
+    chair.goto(links["chair"])
+    delegate = new_context().new_page()
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        connected(page)
+        join_video(page)
+    decoding(chair, DELEGATE, chair_offers)
+    delegate.get_by_role("button", name="Mute microphone").click()
+    delegate.get_by_role("button", name="Raise hand").click()
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
+    expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_have_text("1")
+    camera = "() => document.querySelector('.vid-tile[data-local=true] video').srcObject"
+    camera_id = delegate.evaluate(f"{camera}.getVideoTracks()[0].getSettings().deviceId")
+
+    switched = time.monotonic()
+    delegate.get_by_role("button", name="Tiếng Việt").click()
+    expect(delegate.locator("html")).to_have_attribute("lang", "vi")
+    expect(delegate.locator("#live")).to_have_attribute("data-video", "in", timeout=8000)
+    back = time.monotonic() - switched
+    assert back < 8, back
+    # In Vietnamese, in the call as before, without having been asked anything.
+    expect(delegate.get_by_role("button", name="Họp trực tuyến", exact=True)).to_be_visible()
+    expect(delegate.locator(".vid-prejoin")).to_be_hidden()
+    mine = delegate.locator(".vid-tile[data-local=true][data-kind=camera]")
+    expect(mine).to_have_attribute("data-video", "on")
+    expect(mine).to_have_attribute("data-audio", "off")
+    expect(delegate.locator('.vid-controls [data-action="mic"]')).to_have_attribute(
+        "data-state", "off"
+    )
+    assert delegate.evaluate(f"{camera}.getVideoTracks()[0].readyState") == "live"
+    assert delegate.evaluate(f"{camera}.getVideoTracks()[0].getSettings().deviceId") == camera_id
+    # The server has them in the video room again, muted, hand up: the chair sees it.
+    decoding(chair, DELEGATE, chair_offers)
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
+    expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_be_visible()
+    expect(other_tile(delegate, CHAIR)).to_have_attribute("data-video", "on")
+
+    # The live session goes on: the chair turns the page, the delegate's page follows.
+    chair.get_by_role("button", name="Next page").click()
+    expect(delegate.locator(".live-pageno")).to_have_attribute("data-page", "2")
+    expect(delegate.locator(".live-pageno")).to_have_text("Trang 2/3")
+    expect(delegate.locator("img.live-page")).to_have_attribute(
+        "src", f"/api/documents/{document_id}/pages/2?w=1600"
+    )
+    watch.assert_clean()

@@ -1,4 +1,5 @@
-// The meeting's lifecycle on the meeting page: a banner while it is not opened yet,
+// The meeting's lifecycle on the meeting page: a band above the document while it is
+// not opened yet (saying where the chair opens it; the chair's own has the button),
 // once it ended, or archived; the page turns read-only (live.css hides the drawing
 // tools and the chat input under [data-read-only=true]), and the chair's Open / Close /
 // Reopen buttons follow the status as it changes (`meeting_status` from the socket).
@@ -18,6 +19,7 @@ export class LifecycleView {
     this.t = t;
     this.toasts = toasts;
     this.banner = root.querySelector(".live-lifecycle");
+    this.bannerText = root.querySelector(".live-lifecycle-text");
     this.status = "";
   }
 
@@ -39,7 +41,7 @@ export class LifecycleView {
     else if (status === "ended") text = this.t("ended");
     else if (status === "scheduled" || status === "draft") text = this.t(this.isModerator() ? "prepare" : "not_open");
     if (this.banner) {
-      this.banner.textContent = text;
+      this.bannerText.textContent = text;
       this.banner.hidden = !text;
     }
     for (const form of this.root.querySelectorAll("form[data-from]")) {

@@ -16,6 +16,7 @@ import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
 import { LifecycleView } from "./lifecycle.js";
 import { TakeOver } from "./takeover.js";
+import { callSnapshot, keepOnLanguageChange, resumeCall, takeKept } from "./carry-over.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -95,6 +96,9 @@ function start() {
   });
   panel.onShow = (tab) => (tab === "chat" ? chat.seen() : video.shown());
   panel.onHide = (tab) => (tab === "video" ? video.hidden() : null);
+  // A language change reloads the page: the call and the panel come back as they were.
+  const kept = takeKept(data.meeting.id);
+  keepOnLanguageChange(data.meeting.id, () => ({ video: callSnapshot(video), panel: panel.snapshot() }));
   document.addEventListener("visibilitychange", () => {
     if (panel.shows("chat")) chat.seen();
   });
@@ -663,10 +667,13 @@ function start() {
     if (isNarrow()) setSide(false);
   });
 
-  // The agenda at the side: open on wide screens, a drawer on narrow ones.
+  // The agenda at the side: open on wide screens, a drawer on narrow ones, and beside
+  // the video strip where the two would leave the page too little room.
   const narrow = window.matchMedia("(max-width: 1000px)");
-  const isNarrow = () => narrow.matches;
+  const crowded = window.matchMedia("(max-width: 1500px)");
+  const isNarrow = () => narrow.matches || (crowded.matches && panel.docked());
   function setSide(open) {
+    root.classList.toggle("side-drawer", isNarrow());
     root.classList.toggle("side-open", open);
     root.classList.toggle("side-closed", !open);
     menuButton.setAttribute("aria-expanded", String(open));
@@ -676,6 +683,8 @@ function start() {
   const sideWanted = () => !isNarrow() && storage.get("localStorage", "meetroom.side") !== "closed";
   setSide(sideWanted());
   narrow.addEventListener("change", () => setSide(sideWanted()));
+  crowded.addEventListener("change", () => setSide(sideWanted()));
+  panel.onLayout = () => setSide(sideWanted());
   menuButton.addEventListener("click", () => {
     const open = !root.classList.contains("side-open");
     setSide(open);
@@ -731,6 +740,10 @@ function start() {
   applyPrefs();
   updateBar();
   updateFollowUi();
+  if (kept) {
+    resumeCall(video, kept.video); // first: the panel then shows the call coming back, not the check
+    panel.restore(kept.panel);
+  }
   session.start();
   if (!documents.first()) showFirst();
 }

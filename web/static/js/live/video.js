@@ -65,6 +65,8 @@ export class VideoRoom {
     this.screenStream = null;
     this.micOn = false;
     this.hand = false;
+    this.handOnceIn = false; // raise the hand once in (the call coming back after a reload)
+    this.resuming = false; // opening the devices to come back into the call (carry-over.js)
     this.peer = null;
     this.ice = [];
     this.people = [];
@@ -186,11 +188,13 @@ export class VideoRoom {
 
   // -- joining and leaving -------------------------------------------------------------------
 
-  join(choice) {
+  /** `micOn` false: joins with the microphone open but muted; `hand`: raises it once in. */
+  join(choice, { micOn = true, hand = false } = {}) {
     this.choice = { audio: choice.audio, video: choice.video, micId: choice.micId, cameraId: choice.cameraId };
     this.mic = choice.mic;
     this.cam = choice.cam;
-    this.micOn = Boolean(this.mic);
+    this.micOn = Boolean(this.mic) && micOn;
+    this.handOnceIn = hand;
     this.rejoins = 0;
     this.groupLocal();
     this.setPhase("joining");
@@ -227,6 +231,7 @@ export class VideoRoom {
     this.camStream = new MediaStream();
     this.micOn = false;
     this.hand = false;
+    this.handOnceIn = false;
     this.noPublish = false;
     this.peer = null;
     this.people = [];
@@ -262,7 +267,9 @@ export class VideoRoom {
 
   /** The socket is welcomed (again): a dropped video comes back by itself. */
   welcome() {
-    if (this.phase === "reconnecting" || this.phase === "joining" || this.phase === "lobby" || this.phase === "in") {
+    if (this.resuming) {
+      // Its devices are being opened: it joins once they are.
+    } else if (this.phase === "reconnecting" || this.phase === "joining" || this.phase === "lobby" || this.phase === "in") {
       this.closeConnections();
       this.setPhase("reconnecting");
       this.sendJoin();
@@ -272,7 +279,7 @@ export class VideoRoom {
 
   /** The socket's state: when it is down, so is the video (the server let it go). */
   status(state) {
-    if (state !== "connected" && (this.phase === "in" || this.phase === "joining" || this.phase === "lobby")) {
+    if (state !== "connected" && !this.resuming && (this.phase === "in" || this.phase === "joining" || this.phase === "lobby")) {
       this.closeConnections();
       this.setPhase("reconnecting");
     }
@@ -367,6 +374,11 @@ export class VideoRoom {
     this.setPhase("in");
     this.startPublish();
     this.sendState();
+    if (this.handOnceIn) {
+      this.handOnceIn = false;
+      this.hand = true;
+      this.send({ type: "raise_hand", raised: true });
+    }
     this.renderTiles();
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => this.sampleStats(), STATS_EVERY);
