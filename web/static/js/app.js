@@ -2,10 +2,24 @@
 import "./documents.js";
 
 // Ask before destructive form posts (forms carry their question in data-confirm).
+// data-confirm-before: ask only until then (an ISO time: starting a meeting early);
+// data-confirm-field: tell the server it was asked, so that it does not ask again.
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+  const before = Date.parse(form.dataset.confirmBefore ?? "");
+  if (!Number.isNaN(before) && Date.now() >= before) return;
+  if (!window.confirm(form.dataset.confirm)) {
     event.preventDefault();
+    return;
+  }
+  const field = form.dataset.confirmField;
+  if (field && !form.elements.namedItem(field)) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = field;
+    input.value = "1";
+    form.append(input);
   }
 });
 
