@@ -125,3 +125,56 @@ def test_repeats_shows_what_the_frequency_needs(
     expect(page).to_have_url(re.compile(r"/meetings/\w+\?notice=created$"))
     expect(page.locator("dd.repeats")).to_contain_text("4 times")
     watch.assert_clean()
+
+
+def test_navigation_fits_at_1280_in_vietnamese_and_is_a_menu_when_narrow(
+    server: ServerProcess, new_context: Callable[..., BrowserContext], watch: Watch
+) -> None:
+    base = server.base_url
+    page = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    open_signed_in(page, base, "Tiếng Việt")
+    nav = page.locator("nav.mainnav")
+    links = nav.locator("a")
+    toggle = page.locator("header .menu-toggle")
+    expect(links).to_have_count(7)  # the administrator's: the longest
+
+    def one_line() -> None:
+        expect(toggle).to_be_hidden()
+        line = box(links.first)["height"]
+        assert line < 30, line
+        assert box(nav)["height"] < 1.5 * line, (box(nav), line)
+        assert {round(box(links.nth(i))["y"]) for i in range(7)} == {round(box(links.first)["y"])}
+        assert box(page.locator("header.topbar"))["height"] < 80
+
+    one_line()
+
+    for width in (800, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        expect(toggle).to_be_visible()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        expect(links.first).to_be_hidden()
+        expect(page.get_by_role("button", name="English")).to_be_hidden()
+        # By keyboard: Enter opens it, the links stacked; Escape closes it.
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        for i in range(7):
+            expect(links.nth(i)).to_be_visible()
+        tops = [box(links.nth(i))["y"] for i in range(7)]
+        assert tops == sorted(tops) and len(set(tops)) == 7, tops
+        expect(page.get_by_role("button", name="English")).to_be_visible()
+        page.keyboard.press("Tab")
+        expect(links.first).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(links.first).to_be_hidden()
+        expect(toggle).to_be_focused()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+
+    # A click opens it, a link leads on.
+    toggle.click()
+    nav.get_by_role("link", name="Lịch").click()
+    expect(page).to_have_url(re.compile(r"/calendar"))
+    expect(toggle).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    one_line()
+    watch.assert_clean()

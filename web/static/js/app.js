@@ -38,3 +38,39 @@ document.addEventListener("click", async (event) => {
   button.textContent = "✓";
   setTimeout(() => { button.textContent = label; }, 1200);
 });
+
+// The top bar becomes a menu (a button that opens it) where it does not fit on one line.
+const bar = document.querySelector(".topbar");
+const toggle = bar?.querySelector(".menu-toggle");
+const menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+if (bar && toggle && menu) {
+  const narrow = window.matchMedia("(max-width: 48rem)");  // collapsed by app.css already
+  const setOpen = (open) => {
+    menu.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  };
+  const fit = () => {
+    let fits = false;
+    if (!narrow.matches) {
+      bar.classList.remove("collapsed");
+      bar.classList.add("measuring");
+      fits = bar.scrollWidth <= bar.clientWidth;
+      bar.classList.remove("measuring");
+    }
+    bar.classList.toggle("collapsed", !fits);
+    if (fits) setOpen(false);
+  };
+  toggle.addEventListener("click", () => setOpen(!menu.classList.contains("open")));
+  bar.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.classList.contains("open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+  let pending = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(fit);
+  });
+  fit();
+}
