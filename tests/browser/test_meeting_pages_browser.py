@@ -10,10 +10,10 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
-from tests.processes import ServerProcess
+from tests.processes import Http, ServerProcess, sign_in
 
 
 def open_signed_in(page: Page, base: str, language: str = "English") -> None:
@@ -22,9 +22,9 @@ def open_signed_in(page: Page, base: str, language: str = "English") -> None:
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(base + "/meetings")
-    if language != "English":
-        page.get_by_role("button", name=language).click()
-        expect(page.locator("html")).to_have_attribute("lang", "vi")
+    # Explicitly: the switcher also keeps the choice in the account, for later sign-ins.
+    page.get_by_role("button", name=language).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en" if language == "English" else "vi")
 
 
 def box(locator: Locator) -> dict[str, float]:
@@ -51,6 +51,40 @@ def beside(check: Locator, label: Locator) -> None:
     middle = b["y"] + b["height"] / 2
     assert text["y"] <= middle <= text["y"] + text["height"], (b, text)
     assert b["x"] + b["width"] <= text["x"] + 1, (b, text)
+
+
+def meeting_tomorrow(base: str, title: str, people: tuple[tuple[str, str], ...] = ()) -> str:
+    """A scheduled meeting that starts tomorrow, with these people (name, role)."""
+    admin = Http(base)
+    csrf = {"X-CSRF-Token": sign_in(admin, "admin", ADMIN_PASSWORD)["csrf_token"]}
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    status, body = admin.json(
+        "POST", "/api/meetings",
+        {"title": title, "starts_at": starts.isoformat(),
+         "ends_at": (starts + timedelta(hours=2)).isoformat()},
+        **csrf,
+    )  # fmt: skip
+    assert status == 201, body
+    for name, role in people:
+        status, _ = admin.json(
+            "POST", f"/api/meetings/{body['id']}/participants", {"name": name, "role": role},
+            **csrf,
+        )  # fmt: skip
+        assert status == 201
+    return str(body["id"])
+
+
+def text_lines(locator: Locator) -> int:
+    """How many lines the element's text takes."""
+    return int(
+        locator.evaluate(
+            """el => {
+                const range = document.createRange();
+                range.selectNodeContents(el);
+                return new Set([...range.getClientRects()].map((r) => Math.round(r.bottom))).size;
+            }"""
+        )
+    )
 
 
 def test_repeats_shows_what_the_frequency_needs(
@@ -177,4 +211,91 @@ def test_navigation_fits_at_1280_in_vietnamese_and_is_a_menu_when_narrow(
     expect(toggle).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 800})
     one_line()
+    watch.assert_clean()
+
+
+def test_meeting_page_buttons_badge_and_roles(
+    server: ServerProcess, new_context: Callable[..., BrowserContext], watch: Watch
+) -> None:
+    base = server.base_url
+    people = (("Nguyễn Văn An", "chair"), ("Trần Thị Bình", "delegate"), ("Lê Minh Châu", "guest"))
+    mid = meeting_tomorrow(base, "Họp giao ban tháng", people)
+    page = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    open_signed_in(page, base, "Tiếng Việt")
+    page.goto(f"{base}/meetings/{mid}")
+    head = page.locator("section.card").first
+
+    # The status badge beside the title, not floating mid-header.
+    title, badge = box(head.locator("h1")), box(head.locator(".status-badge"))
+    assert 0 <= badge["x"] - (title["x"] + title["width"]) < 30, (title, badge)
+    assert title["y"] <= badge["y"] + badge["height"] / 2 <= title["y"] + title["height"]
+
+    # One primary button: going to the meeting room. Starting is not primary.
+    primary = head.locator(".primary")
+    expect(primary).to_have_count(1)
+    expect(primary).to_have_text("Vào phòng họp")
+    expect(primary).to_have_attribute("href", f"/m/{mid}")
+    start = head.locator('button[data-transition="open"]')
+    expect(start).to_have_text("Bắt đầu cuộc họp")
+    accent = primary.evaluate("el => getComputedStyle(el).backgroundColor")
+    for button in head.locator(".status-actions button").all():
+        assert button.evaluate("el => getComputedStyle(el).backgroundColor") != accent
+
+    # The administrator's role, and roles that stay on one line in Vietnamese.
+    expect(head.locator("dd.my-role")).to_have_text("Người tổ chức")
+    guest_role = page.locator("table.participants tbody tr", has_text="Lê Minh Châu")
+    expect(guest_role.locator("td.role")).to_have_text("Khách mời")
+    assert text_lines(guest_role.locator("td.role")) == 1
+    assert text_lines(page.locator("table.participants th.role")) == 1
+    page.goto(f"{base}/meetings")
+    row = page.locator("table.list tbody tr", has_text="Họp giao ban tháng")
+    expect(row.locator("td.role")).to_have_text("Người tổ chức")
+    watch.assert_clean()
+
+
+def test_starting_a_meeting_before_its_time_asks_first(
+    server: ServerProcess, new_context: Callable[..., BrowserContext], watch: Watch
+) -> None:
+    base = server.base_url
+    mid = meeting_tomorrow(base, "Họp sớm")
+    page = new_context().new_page()
+    open_signed_in(page, base)
+    page.goto(f"{base}/meetings/{mid}")
+    start = page.get_by_role("button", name="Start the meeting")
+    status = page.locator("section.card").first.locator(".status-badge")
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Callable[[Dialog], None]:
+        def on_dialog(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return on_dialog
+
+    # A dialog asks; "no" changes nothing.
+    page.once("dialog", answer(False))
+    start.click()
+    expect(status).to_have_attribute("data-status", "scheduled")
+    assert len(asked) == 1 and asked[0].startswith("This meeting is scheduled to start at")
+    # "Yes" starts it, without a second question from the server.
+    page.once("dialog", answer(True))
+    start.click()
+    expect(page).to_have_url(f"{base}/meetings/{mid}?notice=status_open")
+    expect(status).to_have_attribute("data-status", "in_progress")
+    assert len(asked) == 2
+
+    # Without JavaScript, the server asks on a page of its own.
+    later = meeting_tomorrow(base, "Họp sớm không có JavaScript")
+    plain = new_context(java_script_enabled=False).new_page()
+    open_signed_in(plain, base)
+    plain.goto(f"{base}/meetings/{later}")
+    plain.get_by_role("button", name="Start the meeting").click()
+    expect(plain.locator("h1")).to_have_text("Start the meeting now?")
+    plain.get_by_role("link", name="Not now").click()
+    expect(plain).to_have_url(f"{base}/meetings/{later}")
+    expect(plain.locator(".status-badge").first).to_have_attribute("data-status", "scheduled")
+    plain.get_by_role("button", name="Start the meeting").click()
+    plain.get_by_role("button", name="Start the meeting now").click()
+    expect(plain).to_have_url(f"{base}/meetings/{later}?notice=status_open")
+    expect(plain.locator(".status-badge").first).to_have_attribute("data-status", "in_progress")
     watch.assert_clean()
