@@ -396,6 +396,11 @@ async def test_starting_a_meeting_early_asks_first(site: Site) -> None:
     assert actions is not None and "primary" not in actions.group(1)
     assert '<button type="submit" class="danger">Delete meeting</button>' in page
 
+    # The chair's button in the meeting room asks the same way.
+    room = await (await site.client.get(f"/m/{mid}")).text()
+    form = re.search(rf'<form method="post" action="/meetings/{mid}/status/open"[^>]*>', room)
+    assert form is not None and 'data-confirm-field="start_early"' in form.group(0)
+
     # Without JavaScript: the server asks on a page of its own; nothing changed yet.
     resp = await site.client.post(
         f"/meetings/{mid}/status/open", data={"_csrf": csrf, "next": "room"},
