@@ -14,6 +14,7 @@ import dataclasses
 import enum
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from meetroom.clock import Clock
@@ -74,6 +75,12 @@ def allowed(access: MeetingAccess) -> list[Transition]:
     return [t for t, (src, _) in MOVES.items() if src is status and may(access, t)]
 
 
+def starts_early(meeting: Meeting, transition: Transition, now: datetime) -> bool:
+    """Starting (opening) a meeting before its scheduled start: the pages ask first,
+    since attendance starts counting and the meeting cannot go back to scheduled."""
+    return transition is Transition.OPEN and now < meeting.starts_at
+
+
 def bad_transition(meeting: Meeting, transition: Transition, current: MeetingStatus) -> Conflict:
     return Conflict(
         "bad_transition",
@@ -107,8 +114,15 @@ class LifecycleService:
         self.listeners.append(listener)
 
     async def change(
-        self, actor: Principal, meeting_id: MeetingId, transition: Transition
+        self,
+        actor: Principal,
+        meeting_id: MeetingId,
+        transition: Transition,
+        *,
+        allow_early: bool = True,
     ) -> Meeting:
+        """Make the transition; with `allow_early=False`, starting a meeting before its
+        scheduled start is refused with `early_start` (the caller asks, then allows)."""
         access = await self.meetings.open(actor, meeting_id)
         if not may(access, transition):
             raise Forbidden(
@@ -120,6 +134,12 @@ class LifecycleService:
         if meeting.status is not source:
             raise bad_transition(meeting, transition, meeting.status)
         now = self.clock.now()
+        if not allow_early and starts_early(meeting, transition, now):
+            raise Conflict(
+                "early_start",
+                N_("The meeting is scheduled to start later; confirm to start it now."),
+                details={"starts_at": meeting.starts_at.isoformat()},
+            )
         changed = dataclasses.replace(meeting, status=target, updated_at=now)
         if transition is Transition.OPEN:
             changed = dataclasses.replace(changed, opened_at=now, closed_at=None)

@@ -223,14 +223,18 @@ class DocumentService:
         return file
 
     async def view(self, actor: Principal, document_id: DocumentId) -> DocumentView:
-        """The document if `actor` may see it: 403 for participants left out of it."""
+        """The document if `actor` may see it: 403 for participants left out of it, 404
+        for a rejected upload to those who do not manage the documents."""
         doc = await self.docs.get_document(document_id)
         if doc is None:
             raise NotFound("document_not_found", N_("No such document."))
         access = await self.meetings.open(actor, doc.meeting_id)
         if not _may_see(doc, access):
             raise Forbidden("document_forbidden", N_("You do not have access to this document."))
-        return DocumentView(doc, await self._file(doc), access)
+        file = await self._file(doc)
+        if not _shown(file, access):
+            raise NotFound("document_not_found", N_("No such document."))
+        return DocumentView(doc, file, access)
 
     async def pages_for(
         self, actor: Principal, meeting_id: MeetingId, document_id: DocumentId
@@ -246,7 +250,9 @@ class DocumentService:
         views = []
         for doc in await self.docs.list_documents(meeting_id):
             if _may_see(doc, access):
-                views.append(DocumentView(doc, await self._file(doc), access))
+                file = await self._file(doc)
+                if _shown(file, access):
+                    views.append(DocumentView(doc, file, access))
         return views
 
     # -- changes ---------------------------------------------------------------
@@ -526,6 +532,12 @@ def _may_see(doc: Document, access: MeetingAccess) -> bool:
     if access.can_prepare or doc.access is None:
         return True
     return access.me is not None and access.me.id in doc.access
+
+
+def _shown(file: PdfFile, access: MeetingAccess) -> bool:
+    """A rejected upload is for those who manage the documents (to read why, and
+    delete it); to everyone else it does not exist."""
+    return access.can_prepare or file.status is not FileStatus.REJECTED
 
 
 def _viewer(actor: Principal) -> tuple[str, str]:

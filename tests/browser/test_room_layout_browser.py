@@ -299,12 +299,12 @@ def test_the_not_opened_band_is_above_the_page_and_says_where_it_opens(
     band = delegate.locator(".live-lifecycle")
     expect(band).to_be_visible()
     expect(band).to_have_text(
-        "The meeting has not been opened yet. The chair opens it with “Start the meeting”"
+        "The meeting has not been started yet. The chair starts it with “Start the meeting”"
         " on the meeting page."
     )
     expect(band.get_by_role("button")).to_have_count(0)
     chair_band = chair.locator(".live-lifecycle")
-    expect(chair_band).to_contain_text("Not opened yet: you can prepare.")
+    expect(chair_band).to_contain_text("Not started yet: you can prepare.")
     expect(chair_band).to_contain_text("“Start the meeting”")
     for role, page in pages.items():
         b = boxes(page)

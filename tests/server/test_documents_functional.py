@@ -546,3 +546,39 @@ async def test_documents_in_order_under_items(meeting: Meeting, tmp_path: Path) 
         f"/api/agenda/{item}/documents/order", json={"document_ids": ["nope"]}, headers=m.h()
     )
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "bad_order")
+
+
+async def test_rejected_uploads_only_for_those_who_manage_documents(
+    meeting: Meeting, tmp_path: Path
+) -> None:
+    m = meeting
+    good = await uploaded(m, tmp_path)
+    resp = await upload(m.admin, m.csrf, m.id, b"\x89PNG\r\n\x1a\n not a pdf", "scan.pdf")
+    bad = await wait_done(m.admin, (await resp.json())["id"])
+    assert bad["status"] == "rejected"
+    _, chair, _ = await m.join("Chair", "chair")
+    _, delegate, _ = await m.join("Delegate", "delegate")
+    _, guest, _ = await m.join("Guest", "guest")
+
+    async def listed(client: TestClient) -> set[str]:
+        docs = await (await client.get(f"/api/meetings/{m.id}/documents")).json()
+        agenda = await (await client.get(f"/api/meetings/{m.id}/agenda")).json()
+        in_agenda = [d["id"] for d in agenda["unattached"]]
+        in_agenda += [d["id"] for item in agenda["items"] for d in item["documents"]]
+        assert sorted(in_agenda) == sorted(d["id"] for d in docs)
+        return {d["id"] for d in docs}
+
+    # The administrator and the chair see it, with why it was refused.
+    for client in (m.admin, chair):
+        assert await listed(client) == {good["id"], bad["id"]}
+        doc = await (await client.get(f"/api/documents/{bad['id']}")).json()
+        assert doc["reason"] == "The file is not a PDF."
+        assert bad["id"] in await (await client.get(f"/m/{m.id}")).text()
+    # Delegates and guests: it does not exist, on any address nor on the meeting page.
+    for client in (delegate, guest):
+        assert await listed(client) == {good["id"]}
+        for path in ("", "/pages/1", "/pdf"):
+            resp = await client.get(f"/api/documents/{bad['id']}{path}")
+            assert resp.status == 404, (path, await resp.text())
+        page = await (await client.get(f"/m/{m.id}")).text()
+        assert good["id"] in page and bad["id"] not in page and "Rejected" not in page

@@ -138,3 +138,47 @@ async def test_chair_with_a_join_link_prepares_the_agenda(site: Site) -> None:
     resp = await delegate.get(detail, allow_redirects=False)
     assert resp.headers["Location"] == f"/m/{mid}"
     assert "Prepare the agenda" not in await (await delegate.get(f"/m/{mid}")).text()
+
+
+async def test_documents_are_deleted_from_the_meeting_page(site: Site, tmp_path: object) -> None:
+    client, detail = await new_meeting(site)
+    mid = detail.rsplit("/", 1)[1]
+    token = await page_csrf(client, detail)
+    data = make_pdf(tmp_path / "plan.pdf", pages=2).read_bytes()  # type: ignore[operator]
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename="plan.pdf", content_type="application/pdf")
+    form.add_field("file", b"not a pdf", filename="scan.pdf", content_type="application/pdf")
+    resp = await client.post(f"{detail}/documents?_csrf={token}", data=form, allow_redirects=False)
+    assert resp.status == 303
+    docs = {d.filename: d.id for d in await site.services.documents.docs.list_documents(mid)}
+    for doc_id in docs.values():
+        await wait_done(client, doc_id)
+
+    def delete_forms(page: str) -> list[str]:
+        return re.findall(r'<form method="post" action="/documents/(\w+)/delete"[^>]*>', page)
+
+    # Each document, the rejected one too, with a Delete button that asks first.
+    page = await (await client.get(detail)).text()
+    assert sorted(delete_forms(page)) == sorted(docs.values())
+    assert 'data-confirm="Delete the document “scan”? This cannot be undone."' in page
+    resp = await post_form(client, detail, f"/documents/{docs['scan.pdf']}/delete", {})
+    assert resp.headers["Location"] == f"{detail}?notice=document_deleted#agenda"
+    page = await (await client.get(resp.headers["Location"])).text()
+    assert "The document was deleted." in page and delete_forms(page) == [docs["plan.pdf"]]
+    assert [d.id for d in await site.services.documents.docs.list_documents(mid)] == [
+        docs["plan.pdf"]
+    ]
+    # The chair who joined by link may too; once the meeting ended nobody may.
+    await post_form(client, detail, f"{detail}/participants", {"name": "Chủ tọa", "role": "chair"})
+    people = await (await client.get(f"/api/meetings/{mid}/participants")).json()
+    chair = await site.new_client()
+    await chair.get("/" + people[0]["join_url"].split("/", 3)[3])
+    assert delete_forms(await (await chair.get(detail)).text()) == [docs["plan.pdf"]]
+    for transition in ("open", "close"):
+        resp = await post_form(
+            client, detail, f"{detail}/status/{transition}", {"start_early": "1"}
+        )
+        assert resp.status == 303
+    assert delete_forms(await (await client.get(detail)).text()) == []
+    resp = await post_form(client, detail, f"/documents/{docs['plan.pdf']}/delete", {})
+    assert resp.status == 409

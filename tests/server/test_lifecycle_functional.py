@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -345,8 +345,11 @@ async def test_pages_show_status_and_buttons(lroom: Room) -> None:
     page = await (await site.client.get(f"/meetings/{room.id}")).text()
     assert 'data-status="scheduled"' in page and 'data-transition="open"' in page
     assert 'data-transition="archive"' not in page
+    # (Confirmed as early, in case the meeting is still ahead: see the next test.)
     resp = await site.client.post(
-        f"/meetings/{room.id}/status/open", data={"_csrf": room.csrf}, allow_redirects=False
+        f"/meetings/{room.id}/status/open",
+        data={"_csrf": room.csrf, "start_early": "1"},
+        allow_redirects=False,
     )
     assert resp.status == 303 and "notice=status_open" in resp.headers["Location"]
     page = await (await site.client.get(f"/meetings/{room.id}")).text()
@@ -364,3 +367,72 @@ async def test_pages_show_status_and_buttons(lroom: Room) -> None:
         f"/meetings/{room.id}/status/nonsense", data={"_csrf": room.csrf}, allow_redirects=False
     )
     assert resp.status == 404
+
+
+async def _meeting_at(site: Site, csrf: str, starts_at: datetime) -> str:
+    resp = await site.client.post(
+        "/api/meetings",
+        json={"title": "Giao ban", "starts_at": starts_at.isoformat(),
+              "ends_at": (starts_at + timedelta(hours=2)).isoformat()},
+        headers={"X-CSRF-Token": csrf},
+    )  # fmt: skip
+    assert resp.status == 201, await resp.text()
+    return str((await resp.json())["id"])
+
+
+async def test_starting_a_meeting_early_asks_first(site: Site) -> None:
+    csrf = await login(site.client, "admin", ADMIN_PASSWORD)
+    mid = await _meeting_at(site, csrf, site.clock.now() + timedelta(days=1))
+    page = await (await site.client.get(f"/meetings/{mid}")).text()
+    # The everyday action is the primary button; starting is not, and it asks (with
+    # JavaScript: a dialog that sends start_early=1).
+    assert f'class="button primary room-link" href="/m/{mid}">Go to the meeting room<' in page
+    form = re.search(rf'<form method="post" action="/meetings/{mid}/status/open"[^>]*>', page)
+    assert form is not None
+    assert 'data-confirm="This meeting is scheduled to start at' in form.group(0)
+    assert 'data-confirm-field="start_early"' in form.group(0)
+    assert '<button type="submit" data-transition="open">Start the meeting</button>' in page
+    actions = re.search(r'<div class="actions status-actions">(.*?)</div>', page, re.S)
+    assert actions is not None and "primary" not in actions.group(1)
+    assert '<button type="submit" class="danger">Delete meeting</button>' in page
+
+    # The chair's button in the meeting room asks the same way.
+    room = await (await site.client.get(f"/m/{mid}")).text()
+    form = re.search(rf'<form method="post" action="/meetings/{mid}/status/open"[^>]*>', room)
+    assert form is not None and 'data-confirm-field="start_early"' in form.group(0)
+
+    # Without JavaScript: the server asks on a page of its own; nothing changed yet.
+    resp = await site.client.post(
+        f"/meetings/{mid}/status/open", data={"_csrf": csrf, "next": "room"},
+        allow_redirects=False,
+    )  # fmt: skip
+    text = await resp.text()
+    assert resp.status == 200 and "Start the meeting now?" in text
+    assert 'name="start_early" value="1"' in text and 'name="next" value="room"' in text
+    assert f'href="/m/{mid}">Not now</a>' in text
+    meeting = (await (await site.client.get(f"/api/meetings/{mid}")).json())["meeting"]
+    assert meeting["status"] == "scheduled" and meeting["opened_at"] is None
+    # Confirmed: started, back where it was asked from.
+    resp = await site.client.post(
+        f"/meetings/{mid}/status/open", data={"_csrf": csrf, "next": "room", "start_early": "1"},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert (resp.status, resp.headers["Location"]) == (303, f"/m/{mid}")
+    meeting = (await (await site.client.get(f"/api/meetings/{mid}")).json())["meeting"]
+    assert meeting["status"] == "in_progress"
+
+    # Programs are not asked: the API starts an early meeting at once.
+    api_mid = await _meeting_at(site, csrf, site.clock.now() + timedelta(days=1))
+    resp = await _status(site.client, api_mid, "open", csrf)
+    assert resp.status == 200 and (await resp.json())["status"] == "in_progress"
+
+    # On time, nobody is asked.
+    due = await _meeting_at(site, csrf, site.clock.now() + timedelta(hours=1))
+    site.clock.advance(timedelta(hours=1, minutes=2))
+    page = await (await site.client.get(f"/meetings/{due}")).text()
+    form = re.search(rf'<form method="post" action="/meetings/{due}/status/open"[^>]*>', page)
+    assert form is not None and "data-confirm" not in form.group(0)
+    resp = await site.client.post(
+        f"/meetings/{due}/status/open", data={"_csrf": csrf}, allow_redirects=False
+    )
+    assert resp.status == 303 and "notice=status_open" in resp.headers["Location"]

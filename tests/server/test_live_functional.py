@@ -670,3 +670,19 @@ async def test_an_unexpected_failure_is_an_error_reply_not_a_broken_socket(
     await chair_t.send("ping")
     await chair_t.next("pong")
     assert not chair_t.ws.closed
+
+
+async def test_a_rejected_upload_is_not_found_over_the_socket_but_by_its_preparers(
+    room: Room,
+) -> None:
+    resp = await upload(room.site.client, room.csrf, room.id, b"not a pdf at all", "scan.pdf")
+    rejected = await wait_done(room.site.client, (await resp.json())["id"])
+    assert rejected["status"] == "rejected"
+    chair_t, _ = await room.tablet(await room.person("Chair", "chair"))
+    delegate_t, _ = await room.tablet(await room.person("Delegate", "delegate"))
+    # A delegate's note on it: no such document (not why it was refused).
+    await delegate_t.send("stroke_end", **room.stroke("private", document_id=rejected["id"]))
+    error = await delegate_t.next("error")
+    assert error["code"] == "document_not_found" and "PDF" not in error["message"]
+    await chair_t.send("present", where={"document_id": rejected["id"], "page": 1})
+    assert (await chair_t.next("error"))["code"] == "document_rejected"

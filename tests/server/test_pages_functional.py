@@ -331,3 +331,26 @@ async def test_own_join_link_keeps_the_account_session(site: Site) -> None:
     assert str(resp.url).endswith(detail.replace("/meetings/", "/m/"))
     me = await (await admin.get("/api/me")).json()
     assert "user" not in me and me["participant"]["name"] == "Đỗ Thị Hoa"
+
+
+async def test_my_role_on_the_meetings_list_and_the_meeting_page(site: Site) -> None:
+    client = await signed_in(site)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    detail = resp.headers["Location"].split("?")[0]
+
+    def my_role(page: str) -> list[str]:
+        return [r.strip() for r in re.findall(r'<td class="role">([^<]*)</td>', page)]
+
+    # The administrator sees every meeting by their account: the organiser.
+    assert my_role(await (await client.get("/meetings")).text()) == ["Organiser"]
+    text = await (await client.get(detail)).text()
+    assert '<dt>My role</dt><dd class="my-role">Organiser</dd>' in text
+    # Once a participant: their role in the meeting.
+    admin = await site.services.accounts.get_by_username("admin")
+    resp = await post_form(
+        client, detail, f"{detail}/participants", {"user_id": admin.id, "role": "chair"}
+    )
+    assert resp.status == 303
+    assert my_role(await (await client.get("/meetings")).text()) == ["Chair"]
+    text = await (await client.get(detail)).text()
+    assert '<dt>My role</dt><dd class="my-role">Chair</dd>' in text

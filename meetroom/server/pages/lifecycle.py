@@ -7,13 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from meetroom.errors import N_, NotFound
+from meetroom.errors import N_, Conflict, NotFound
 from meetroom.ids import MeetingId
 from meetroom.meetings import lifecycle
 from meetroom.meetings.lifecycle import Transition
 from meetroom.meetings.service import MeetingAccess
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
 
@@ -23,10 +24,10 @@ async def status_context(request: web.Request, access: MeetingAccess) -> dict[st
     and secretary, once it was opened) who attended, with minutes present."""
     svc = services(request)
     meeting = access.meeting
+    now = svc.meetings.clock.now()
     attendance: list[dict[str, Any]] | None = None
     if access.can_prepare and meeting.opened_at is not None:
         _, entries = await svc.attendance.list_for(principal(request), meeting.id)
-        now = svc.meetings.clock.now()
         attendance = [
             {
                 "entry": e,
@@ -38,6 +39,8 @@ async def status_context(request: web.Request, access: MeetingAccess) -> dict[st
     return {
         "transitions": [t.value for t in lifecycle.allowed(access)],
         "may_transition": {t.value: lifecycle.may(access, t) for t in Transition},
+        # The start button asks first (a dialog with JS, else the confirmation page).
+        "starts_early": lifecycle.starts_early(meeting, Transition.OPEN, now),
         "attendance": attendance,
     }
 
@@ -50,7 +53,24 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise NotFound("not_found", N_("There is nothing at this address.")) from None
     form = await form_fields(request)
-    await services(request).lifecycle.change(principal(request), meeting_id, transition)
-    if form.get("next") == "room":
+    back_to_room = form.get("next") == "room"
+    svc = services(request)
+    try:
+        await svc.lifecycle.change(
+            principal(request), meeting_id, transition, allow_early=form.get("start_early") == "1"
+        )
+    except Conflict as exc:
+        if exc.code != "early_start":
+            raise
+        # Before its time: ask, on a page of its own (this works without JavaScript).
+        access = await svc.meetings.open(principal(request), meeting_id)
+        return render(
+            request,
+            "meetings/confirm_start.html",
+            meeting=access.meeting,
+            back=f"/m/{meeting_id}" if back_to_room else f"/meetings/{meeting_id}",
+            next="room" if back_to_room else "",
+        )
+    if back_to_room:
         raise redirect(f"/m/{meeting_id}")
     raise redirect(f"/meetings/{meeting_id}?notice=status_{transition.value}")

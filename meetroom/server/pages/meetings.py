@@ -12,6 +12,7 @@ from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
 from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
+from meetroom.meetings.status import READ_ONLY
 from meetroom.records import Classification, Meeting, MeetingRole
 from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.views import join_url
@@ -187,6 +188,8 @@ async def render_detail(
         "roles": list(MeetingRole),
         "notice": request.query.get("notice"),
         "add": {"name": "", "user_id": "", "role": MeetingRole.DELEGATE.value},
+        # As the document service decides: its preparers, until the meeting ended.
+        "may_delete_documents": access.can_prepare and access.meeting.status not in READ_ONLY,
         **await agenda_context(request, access.meeting.id),
         **await series_context(request, access.meeting),
         **await status_context(request, access),
