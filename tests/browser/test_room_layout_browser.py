@@ -315,11 +315,15 @@ def test_the_not_opened_band_is_above_the_page_and_says_where_it_opens(
         assert band_box["y"] >= bar["y"] + bar["height"] - 1, b
         page.screenshot(path=shots / f"band-{role}.png")
 
-    # The chair opens the meeting from the band: it goes, here and on the delegate's page.
+    # The chair starts the meeting from the band (before its time, so the page asks
+    # first): it goes, here and on the delegate's page.
+    asked: list[str] = []
+    chair.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     chair_band.locator("button[data-transition=open]").click()
     connected(chair)
     expect(chair.locator("#live")).to_have_attribute("data-meeting-status", "in_progress")
     expect(chair_band).to_be_hidden()
     expect(band).to_be_hidden()
-    expect(delegate.locator(".live-toast")).to_contain_text(["The chair opened the meeting."])
+    expect(delegate.locator(".live-toast")).to_contain_text(["The chair started the meeting."])
+    assert len(asked) == 1 and "scheduled to start" in asked[0], asked
     watch.assert_clean()
