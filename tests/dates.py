@@ -5,7 +5,10 @@ next week whatever day the suite runs on.
 servers (a SettableClock), `datetime.now(UTC)` for servers run as processes. Tests
 that date meetings are marked `dates`; `make test-later` runs them again with the
 system clock 400 days ahead (tests/test_dates.py keeps literal dates out of unmarked
-files).
+files). Under faketime the servers, browsers, SQLite, PostgreSQL (whose own clock
+stays: the product never asks it the time) and the shared Redis work; a private
+redis-server (tests/redis_server.py) does not start, so tests needing one are not
+for this mark.
 """
 
 from __future__ import annotations
