@@ -6,7 +6,12 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: run test check install install-test i18n i18n-extract clean
+# How far ahead `make test-later` sets the clock: over a year, so that a date that is
+# "next week" today is in the past there, and falls on another weekday.
+LATER  ?= +400d
+FAKETIME ?= faketime
+
+.PHONY: run test test-later check install install-test i18n i18n-extract clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("MeetRoom needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -35,6 +40,23 @@ check: install-test
 
 test: check
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory test-later
+
+# The tests that date meetings (marked `dates`) once more with the system clock
+# $(LATER) (libfaketime; the processes they start inherit it). MEETROOM_TEST_TODAY
+# lets the suite check that the clock did move.
+test-later: install-test
+	@if command -v $(FAKETIME) >/dev/null 2>&1; then \
+		echo "The tests marked 'dates' with the clock $(LATER):"; \
+		MEETROOM_TEST_TODAY=$$(date -u +%F) $(FAKETIME) -f "$(LATER)" $(BIN)/pytest -q -m dates; \
+	elif [ "$$MEETROOM_REQUIRE_SERVICES" = "1" ]; then \
+		echo "make test-later: faketime is not installed (Debian: apt-get install faketime);" \
+			"MEETROOM_REQUIRE_SERVICES=1 makes this a failure" >&2; \
+		exit 1; \
+	else \
+		echo "make test-later: SKIPPED, faketime is not installed (Debian: apt-get install" \
+			"faketime): the tests marked 'dates' did not run with the clock $(LATER)" >&2; \
+	fi
 
 # Translations: extract the msgids from code and templates, merge into the catalogs.
 i18n-extract: install-test

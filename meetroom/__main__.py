@@ -160,9 +160,9 @@ def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
         await prepare(services, demo=settings.demo)
         return 0
 
-    if not worker:  # the supervisor prepared the data once for all its workers
-        asyncio.run(_with_services(settings, work))
     if settings.workers > 1:
+        # The supervisor prepares the data once for all its workers.
+        asyncio.run(_with_services(settings, work))
         print(
             f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} with "
             f"{settings.workers} worker processes (data in {settings.data_path}); "
@@ -179,9 +179,12 @@ def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
                 flush=True,
             )
 
+    # A single server prepares on the services it serves with (one document worker
+    # pool per process); a supervisor's worker finds the data prepared.
+    app = create_app(settings, on_open=None if worker else work)
     try:
         serve(
-            create_app(settings), settings.host, settings.port, reuse_port=worker,
+            app, settings.host, settings.port, reuse_port=worker,
             drain_seconds=settings.drain_seconds, on_ready=ready,
         )  # fmt: skip
     except OSError as exc:
@@ -230,6 +233,23 @@ async def _cmd_migrate(settings: Settings) -> int:
     return 0
 
 
+# Libraries whose INFO is not the operator's business: ICE alone logs some thirty lines
+# for each video join. At log_level DEBUG they say everything again.
+QUIET_LIBRARIES = ("alembic", "aioice", "aiortc")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    threshold = logging.getLevelNamesMapping()[level]
+    quiet = threshold if threshold <= logging.DEBUG else max(threshold, logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(quiet)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
@@ -238,12 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"meetroom: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     try:
         if args.command == "serve":
             return _cmd_serve(settings, argv, worker=args.reuse_port)

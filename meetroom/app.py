@@ -8,7 +8,7 @@ import hashlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
@@ -76,9 +76,22 @@ logger = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 3600.0
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Application:
-    def services(s: Settings) -> contextlib.AbstractAsyncContextManager[Services]:
-        return open_services(s, clock=clock, housekeeping=True)
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    on_open: Callable[[Services], Awaitable[object]] | None = None,
+) -> Application:
+    """The server on its services, opened at start-up; `on_open` runs on them first
+    (`meetroom serve` makes the admin account and the demo meeting there, rather than
+    on a second set of services with a document worker pool of its own)."""
+
+    @contextlib.asynccontextmanager
+    async def services(s: Settings) -> AsyncIterator[Services]:
+        async with open_services(s, clock=clock, housekeeping=True) as opened:
+            if on_open is not None:
+                await on_open(opened)
+            yield opened
 
     return build_app(settings, services)
 

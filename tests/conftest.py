@@ -13,8 +13,11 @@ import contextlib
 import os
 import re
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,23 @@ def redis_test_url() -> str:
 
 def pg_url() -> str:
     return os.environ.get("MEETROOM_TEST_DATABASE_URL", DEFAULT_PG_URL)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `make test-later` says what today is outside faketime: the clock must have moved,
+    # here and in the processes the tests start (servers, browsers).
+    real_today = os.environ.get("MEETROOM_TEST_TODAY")
+    if real_today:
+        child = subprocess.run(
+            [sys.executable, "-c", "import datetime; print(datetime.date.today())"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        for who, today in (("the tests", date.today()), ("a process they start", child)):
+            if (date.fromisoformat(str(today)) - date.fromisoformat(real_today)).days < 365:
+                raise pytest.UsageError(
+                    f"MEETROOM_TEST_TODAY is {real_today} and the clock of {who} says "
+                    f"{today}: faketime did not move it (by more than a year)"
+                )
 
 
 def service_missing(what: str, why: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 import sqlite3
 import subprocess
@@ -259,3 +260,24 @@ def test_audit_verify_and_export(tmp_path: Path) -> None:
     broken = cli(data, "audit", "verify", "--expect", kept)
     assert broken.returncode == 1, broken
     assert "entry 1 was changed" in broken.stderr
+
+
+def test_log_level_debug_turns_the_media_libraries_up() -> None:
+    """ICE and WebRTC libraries log warnings only, unless the operator asks for DEBUG
+    (MEETROOM_LOG_LEVEL); a higher level quiets them further."""
+    from meetroom.__main__ import QUIET_LIBRARIES, configure_logging
+
+    root = logging.getLogger()
+    saved = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
+    saved_root = (root.level, list(root.handlers))
+    try:
+        for level, expected in (("INFO", "WARNING"), ("DEBUG", "DEBUG"), ("ERROR", "ERROR")):
+            configure_logging(level)
+            for name in ("aioice.ice", "aiortc.rtcpeerconnection"):
+                effective = logging.getLogger(name).getEffectiveLevel()
+                assert logging.getLevelName(effective) == expected, (level, name)
+    finally:
+        for name, value in saved.items():
+            logging.getLogger(name).setLevel(value)
+        root.setLevel(saved_root[0])
+        root.handlers[:] = saved_root[1]

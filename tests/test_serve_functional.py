@@ -35,6 +35,8 @@ def test_first_start_demo_password_change_ctrl_c_and_restart(
     assert "username: admin" in server.stdout
     assert "Demo meeting loaded" in server.stdout, server.describe()
     assert one_time not in server.stderr, "the admin password must not end up in the logs"
+    # One pool of document workers, also while the demo meeting was prepared.
+    assert server.stderr.count("Document workers started") == 1, server.describe()
 
     # Signing in with it works, and says the password must be changed first.
     me = sign_in(http, "admin", one_time)
@@ -83,6 +85,7 @@ def test_first_start_demo_password_change_ctrl_c_and_restart(
     assert "one-time password" not in again.stdout, again.describe()
     assert "Admin account" not in again.stdout, again.describe()
     assert "Demo meeting loaded" not in again.stdout, again.describe()
+    assert again.stderr.count("Document workers started") == 1, again.describe()
     http = Http(again.base_url)
     status, _ = http.json("POST", "/api/auth/login", {"username": "admin", "password": one_time})
     assert status == 401

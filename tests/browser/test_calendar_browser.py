@@ -11,10 +11,14 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.processes import Http, ServerProcess, sign_in
+
+# The days are chosen from the clock (the server's, which is this machine's).
+pytestmark = pytest.mark.dates
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 PASSWORD = "secretary-pass-1234"

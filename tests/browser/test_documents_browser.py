@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import Watch
 from tests.browser.test_foundation_browser import sign_in
+from tests.dates import days_ahead, system_now, wall
 from tests.docs.pdfs import make_pdf
 from tests.processes import ServerProcess
 
@@ -19,8 +20,9 @@ from tests.processes import ServerProcess
 def create_meeting(page: Page, base: str) -> str:
     page.goto(base + "/meetings/new")
     page.locator("input[name=title]").fill("Phiên họp thường kỳ")
-    page.locator("input[name=starts_at]").fill("2030-01-15T09:00")
-    page.locator("input[name=ends_at]").fill("2030-01-15T11:00")
+    day = days_ahead(system_now(), 7)
+    page.locator("input[name=starts_at]").fill(wall(day, 9))
+    page.locator("input[name=ends_at]").fill(wall(day, 11))
     page.get_by_role("button", name="Create meeting").click()
     expect(page).to_have_url(re.compile(r"/meetings/\w+\?notice=created$"))
     match = re.search(r"/meetings/(\w+)\?", page.url)

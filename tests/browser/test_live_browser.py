@@ -26,6 +26,7 @@ from playwright.sync_api import (
 )
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
+from tests.dates import days_ahead, local_stamp, system_now
 from tests.docs.pdfs import make_pdf
 from tests.processes import ServerProcess
 
@@ -47,10 +48,11 @@ def prepare_meeting(
     )
     assert resp.ok, resp.text()
     headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
+    day = days_ahead(system_now(), 7)
     resp = api.post(
         f"{base}/api/meetings",
-        data={"title": "Phiên họp trực tiếp", "starts_at": "2030-03-02T09:00:00",
-              "ends_at": "2030-03-02T11:00:00"},
+        data={"title": "Phiên họp trực tiếp", "starts_at": local_stamp(day, 9),
+              "ends_at": local_stamp(day, 11)},
         headers=headers,
     )  # fmt: skip
     assert resp.status == 201, resp.text()

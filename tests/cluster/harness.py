@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import ADMIN_PASSWORD, pg_url
+from tests.dates import days_ahead, stamp, system_now
 from tests.docs.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
 from tests.server.test_live_functional import Tablet
@@ -100,10 +101,11 @@ class Cluster:
         assert resp.status == 200, await resp.text()
         self.csrf = (await resp.json())["csrf_token"]
         self.admin = admin
+        day = days_ahead(system_now(), 7)
         resp = await admin.post(
             f"{base}/api/meetings",
-            json={"title": "Cluster", "starts_at": "2026-12-01T09:00:00+07:00",
-                  "ends_at": "2026-12-01T11:00:00+07:00", "location": "Hall"},
+            json={"title": "Cluster", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
+                  "location": "Hall"},
             headers={"X-CSRF-Token": self.csrf},
         )  # fmt: skip
         assert resp.status == 201, await resp.text()

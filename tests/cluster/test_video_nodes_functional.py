@@ -5,6 +5,7 @@ room's node is killed, the room is placed on a survivor and media comes back."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 from typing import Any
@@ -156,3 +157,23 @@ async def until_closed(ws: aiohttp.ClientWebSocketResponse, timeout: float = 15.
     while not ws.closed:
         assert time.monotonic() < deadline, "the socket stayed open"
         await asyncio.sleep(0.05)
+
+
+async def test_a_video_join_leaves_no_ice_chatter_in_the_log(cluster: Cluster) -> None:
+    """At the default log level (INFO) the ICE and WebRTC libraries log warnings only:
+    a video join used to add some thirty INFO lines of aioice to the server's log."""
+    cluster.start("a")
+    await cluster.prepare_meeting("a")
+    speaker = Participant(cluster, await cluster.person("Speaker", "delegate", "a"), True)
+    viewer = Participant(cluster, await cluster.person("Viewer", "delegate", "a"), False)
+    try:
+        await speaker.join("a")
+        await viewer.join("a")
+        await frames_from(viewer, speaker, 20)
+    finally:
+        await speaker.close()
+        await viewer.close()
+    log = cluster.nodes["a"].stderr.splitlines()
+    assert any(" INFO meetroom." in line for line in log)  # the server's own are there
+    chatter = [line for line in log if re.search(r" (DEBUG|INFO) (aioice|aiortc)\b", line)]
+    assert not chatter, f"{len(chatter)} lines, e.g. {chatter[:3]}"

@@ -17,6 +17,9 @@ from meetroom.meetings.roles import default_grants
 from meetroom.records import AccountRole, MeetingRole, Principal
 from meetroom.server.context import Services
 
+# The services' clock is set a day before START (see the fixture below).
+pytestmark = pytest.mark.dates
+
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 

@@ -15,6 +15,9 @@ from meetroom.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentica
 from meetroom.records import AccountRole, Grant, MeetingRole, Principal
 from meetroom.server.context import Services
 
+# The services' clock is set a day before START (see the fixture below).
+pytestmark = pytest.mark.dates
+
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 

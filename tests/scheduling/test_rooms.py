@@ -21,6 +21,9 @@ from meetroom.store.database import Database
 from meetroom.store.meetings import SqlMeetingStore
 from meetroom.store.rooms import SqlRoomStore
 
+# The services' clock is set a day before NINE (see the fixture below).
+pytestmark = pytest.mark.dates
+
 # 09:00 in Hanoi (the default zone) on Tuesday 1 December 2026.
 NINE = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

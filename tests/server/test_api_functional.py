@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from meetroom import __version__
@@ -18,15 +19,20 @@ from meetroom.server import build_app
 from meetroom.server.context import Services
 from meetroom.store.database import Database
 from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.dates import days_ahead, local_stamp, stamp, utc_stamp
+
+pytestmark = pytest.mark.dates
 
 
 async def create_meeting(site: Site, csrf: str, title: str = "Budget review") -> str:
+    """A meeting a week ahead, 09:00-11:00 in the server's zone."""
+    day = days_ahead(site.clock.now(), 7)
     resp = await site.client.post(
         "/api/meetings",
         json={
             "title": title,
-            "starts_at": "2026-12-01T09:00:00+07:00",
-            "ends_at": "2026-12-01T11:00:00+07:00",
+            "starts_at": stamp(day, 9),
+            "ends_at": stamp(day, 11),
             "location": "Room 2",
         },
         headers={"X-CSRF-Token": csrf},
@@ -135,15 +141,16 @@ async def test_errors_are_json_with_code_and_message(site: Site) -> None:
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "invalid_json")
     resp = await client.post("/api/meetings", data="title=x", headers=h)
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "json_required")
+    day = days_ahead(site.clock.now(), 7)
     resp = await client.post(
         "/api/meetings",
-        json={"title": "x", "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T09:00:00Z"},
+        json={"title": "x", "starts_at": stamp(day, 10), "ends_at": stamp(day, 9)},
         headers=h,
     )
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "ends_before_start")
     resp = await client.post(
         "/api/meetings",
-        json={"title": "x", "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T11:00:00Z",
+        json={"title": "x", "starts_at": stamp(day, 10), "ends_at": stamp(day, 11),
               "room": "unknown field"},
         headers=h,
     )  # fmt: skip
@@ -163,7 +170,8 @@ async def test_errors_are_json_with_code_and_message(site: Site) -> None:
 async def test_cookie_authenticated_changes_need_the_csrf_token(site: Site) -> None:
     client = site.client
     csrf = await login(client, "admin", ADMIN_PASSWORD)
-    body = {"title": "x", "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T11:00:00Z"}
+    day = days_ahead(site.clock.now(), 7)
+    body = {"title": "x", "starts_at": stamp(day, 10), "ends_at": stamp(day, 11)}
     resp = await client.post("/api/meetings", json=body)
     assert resp.status == 403
     assert (await resp.json())["error"]["code"] == "csrf_failed"
@@ -186,12 +194,13 @@ async def test_bearer_token(site: Site) -> None:
     resp = await anonymous.get("/api/me", headers=auth)
     assert (await resp.json())["user"]["username"] == "admin"
     # No CSRF token needed: a browser never sends this header by itself.
-    body = {"title": "x", "starts_at": "2026-12-01T10:00:00", "ends_at": "2026-12-01T11:00:00"}
+    day = days_ahead(site.clock.now(), 7)
+    body = {"title": "x", "starts_at": local_stamp(day, 10), "ends_at": local_stamp(day, 11)}
     resp = await anonymous.post("/api/meetings", json=body, headers=auth)
     assert resp.status == 201
     created = await resp.json()
     # No offset: read in the server's zone (Asia/Ho_Chi_Minh, UTC+7).
-    assert created["starts_at"] == "2026-12-01T03:00:00Z"
+    assert created["starts_at"] == utc_stamp(day, 10) == f"{day}T03:00:00Z"
     resp = await anonymous.patch(
         f"/api/meetings/{created['id']}", json={"title": "y"}, headers=auth
     )

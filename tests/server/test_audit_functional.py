@@ -16,9 +16,12 @@ from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.dates import days_ahead, stamp
 from tests.docs.pdfs import make_pdf
 from tests.server.test_api_functional import local_path
 from tests.server.test_documents_functional import upload, wait_done
+
+pytestmark = pytest.mark.dates
 
 ADMIN_AT = {"X-Forwarded-For": "10.2.2.2"}
 
@@ -55,16 +58,16 @@ async def test_sign_ins_and_meeting_changes_are_recorded(proxied: Site) -> None:
     h = {"X-CSRF-Token": me["csrf_token"], **ADMIN_AT}
     admin_id = me["user"]["id"]
 
+    day = days_ahead(site.clock.now(), 7)
     resp = await client.post(
         "/api/meetings",
-        json={"title": "Budget", "starts_at": "2026-12-01T09:00:00+07:00",
-              "ends_at": "2026-12-01T11:00:00+07:00"},
+        json={"title": "Budget", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11)},
         headers=h,
-    )  # fmt: skip
+    )
     meeting_id = (await resp.json())["id"]
     resp = await client.patch(
         f"/api/meetings/{meeting_id}",
-        json={"title": "Budget 2027", "starts_at": "2026-12-01T10:00:00+07:00"},
+        json={"title": "Budget 2027", "starts_at": stamp(day, 10)},
         headers=h,
     )
     assert resp.status == 200, await resp.text()
@@ -113,12 +116,12 @@ async def test_sign_ins_and_meeting_changes_are_recorded(proxied: Site) -> None:
 async def test_documents_uploaded_downloaded_and_viewed(site: Site, tmp_path: Path) -> None:
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
     h = {"X-CSRF-Token": csrf}
+    day = days_ahead(site.clock.now(), 7)
     resp = await site.client.post(
         "/api/meetings",
-        json={"title": "Council", "starts_at": "2026-12-01T09:00:00+07:00",
-              "ends_at": "2026-12-01T11:00:00+07:00"},
+        json={"title": "Council", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11)},
         headers=h,
-    )  # fmt: skip
+    )
     meeting_id = (await resp.json())["id"]
     data = make_pdf(tmp_path / "r.pdf", pages=2).read_bytes()
     resp = await upload(site.client, csrf, meeting_id, data, allow_download="true")

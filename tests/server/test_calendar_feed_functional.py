@@ -7,10 +7,13 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import icalendar
+import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+
+pytestmark = pytest.mark.dates
 
 
 async def call(client: TestClient, csrf: str, method: str, path: str, body: Any = None,

@@ -3,11 +3,15 @@ package), as a calendar application would."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import icalendar
+import pytest
 
 from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.dates import at, days_ahead, stamp
+
+pytestmark = pytest.mark.dates
 
 
 async def test_meeting_ics_parses_with_a_standard_parser(site: Site) -> None:
@@ -17,11 +21,11 @@ async def test_meeting_ics_parses_with_a_standard_parser(site: Site) -> None:
     room = await (await client.post("/api/rooms", json={"name": "Phòng 301", "location": "Nhà A"},
                                     headers=headers)).json()  # fmt: skip
     description = "Chương trình: 1) ngân sách; 2) nhân sự, kế hoạch\nGhi chú: " + "dài " * 40
+    day = days_ahead(site.clock.now(), 7)
     resp = await client.post(
         "/api/meetings",
         json={"title": "Họp giao ban; tuần 49, năm 2026", "description": description,
-              "starts_at": "2030-03-04T09:00:00+07:00", "ends_at": "2030-03-04T10:30:00+07:00",
-              "room_id": room["id"]},
+              "starts_at": stamp(day, 9), "ends_at": stamp(day, 10.5), "room_id": room["id"]},
         headers=headers,
     )  # fmt: skip
     meeting = await resp.json()
@@ -39,8 +43,8 @@ async def test_meeting_ics_parses_with_a_standard_parser(site: Site) -> None:
     assert str(event["SUMMARY"]) == "Họp giao ban; tuần 49, năm 2026"
     assert str(event["DESCRIPTION"]) == description
     assert str(event["LOCATION"]) == "Phòng 301, Nhà A"
-    assert event.decoded("DTSTART") == datetime(2030, 3, 4, 2, 0, tzinfo=UTC)
-    assert event.decoded("DTEND") == datetime(2030, 3, 4, 3, 30, tzinfo=UTC)
+    assert event.decoded("DTSTART") == at(day, 9).astimezone(UTC)
+    assert event.decoded("DTEND") == at(day, 10.5).astimezone(UTC)
     assert str(event["UID"]).startswith(meeting["id"] + "@")
     assert str(event["URL"]).endswith(f"/meetings/{meeting['id']}")
     first_sequence = int(event["SEQUENCE"])

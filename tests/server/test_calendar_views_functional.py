@@ -17,6 +17,10 @@ from meetroom.clock import SettableClock
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 
+pytestmark = pytest.mark.dates
+
+# The servers' clock starts here (the tests move it on): the dates below are fixed
+# relative to it, for the weekdays and the change to summer time they need.
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 

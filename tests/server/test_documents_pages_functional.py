@@ -10,12 +10,12 @@ from aiohttp.test_utils import TestClient
 from tests.conftest import Site, page_csrf
 from tests.docs.pdfs import make_pdf
 from tests.server.test_documents_functional import wait_done
-from tests.server.test_pages_functional import MEETING_FORM, post_form, signed_in
+from tests.server.test_pages_functional import meeting_form, post_form, signed_in
 
 
 async def new_meeting(site: Site) -> tuple[TestClient, str]:
     client = await signed_in(site)
-    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", meeting_form(site))
     return client, resp.headers["Location"].split("?")[0]
 
 

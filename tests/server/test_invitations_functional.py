@@ -22,6 +22,8 @@ from meetroom.server.i18n import format_when
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.mailserver import MailServer, attachment_named, free_port, html_body, text_body
 
+pytestmark = pytest.mark.dates
+
 LINK = re.compile(r"https?://\S+/j/\S+")
 
 

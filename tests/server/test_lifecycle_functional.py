@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.dates import days_ahead, stamp
 from tests.docs.pdfs import make_pdf
 from tests.server.test_api_functional import create_meeting, local_path
 from tests.server.test_documents_functional import upload, wait_done
@@ -48,13 +49,15 @@ async def _participant(site: Site, csrf: str, meeting_id: str, name: str, role: 
     return local_path((await resp.json())["join_url"])
 
 
+@pytest.mark.dates
 async def test_transitions_and_who_may_make_them(any_site: Site) -> None:
     site = any_site
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
+    day = days_ahead(site.clock.now(), 7)
     resp = await site.client.post(
         "/api/meetings",
-        json={"title": "Draft budget", "starts_at": "2026-12-01T09:00:00+07:00",
-              "ends_at": "2026-12-01T11:00:00+07:00", "status": "draft"},
+        json={"title": "Draft budget", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
+              "status": "draft"},
         headers={"X-CSRF-Token": csrf},
     )  # fmt: skip
     assert resp.status == 201, await resp.text()
@@ -103,7 +106,7 @@ async def test_transitions_and_who_may_make_them(any_site: Site) -> None:
 
     # Its time can no longer change; its title can.
     resp = await site.client.patch(
-        f"/api/meetings/{mid}", json={"ends_at": "2026-12-01T12:00:00+07:00"},
+        f"/api/meetings/{mid}", json={"ends_at": stamp(day, 12)},
         headers={"X-CSRF-Token": csrf},
     )  # fmt: skip
     assert resp.status == 409 and (await resp.json())["error"]["code"] == "meeting_started"
@@ -136,6 +139,7 @@ async def test_transitions_and_who_may_make_them(any_site: Site) -> None:
     assert [m["id"] for m in archived] == [mid]
 
 
+@pytest.mark.dates
 async def test_drafts_are_hidden_from_delegates(any_site: Site) -> None:
     site = any_site
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
@@ -144,10 +148,11 @@ async def test_drafts_are_hidden_from_delegates(any_site: Site) -> None:
         must_change_password=False,
     )  # fmt: skip
     dana_id = dana[0].id
+    day = days_ahead(site.clock.now(), 8)
     resp = await site.client.post(
         "/api/meetings",
-        json={"title": "Secret draft", "starts_at": "2026-12-02T09:00:00+07:00",
-              "ends_at": "2026-12-02T10:00:00+07:00", "status": "draft"},
+        json={"title": "Secret draft", "starts_at": stamp(day, 9), "ends_at": stamp(day, 10),
+              "status": "draft"},
         headers={"X-CSRF-Token": csrf},
     )  # fmt: skip
     mid = (await resp.json())["id"]

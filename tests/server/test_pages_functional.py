@@ -6,10 +6,14 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login_page, page_csrf
+from tests.dates import days_ahead, wall
+
+pytestmark = pytest.mark.dates
 
 
 async def signed_in(
@@ -26,13 +30,16 @@ async def post_form(client: TestClient, page: str, action: str, data: dict[str, 
     return await client.post(action, data={**data, "_csrf": token}, allow_redirects=False)
 
 
-MEETING_FORM = {
-    "title": "Weekly briefing",
-    "starts_at": "2026-12-02T08:30",
-    "ends_at": "2026-12-02T10:00",
-    "location": "Hall A",
-    "description": "Agenda to follow",
-}
+def meeting_form(site: Site) -> dict[str, str]:
+    """The new-meeting form filled in for a meeting a week ahead, 08:30-10:00."""
+    day = days_ahead(site.clock.now(), 7)
+    return {
+        "title": "Weekly briefing",
+        "starts_at": wall(day, 8.5),
+        "ends_at": wall(day, 10),
+        "location": "Hall A",
+        "description": "Agenda to follow",
+    }
 
 
 async def test_anonymous_visitors_are_sent_to_login(site: Site) -> None:
@@ -78,10 +85,11 @@ async def test_forms_without_csrf_token_are_refused(site: Site) -> None:
     text = await resp.text()
     assert "security token is missing or outdated" in text and "Traceback" not in text
     signed = await signed_in(site)
-    resp = await signed.post("/meetings/new", data=MEETING_FORM, allow_redirects=False)
+    form = meeting_form(site)
+    resp = await signed.post("/meetings/new", data=form, allow_redirects=False)
     assert resp.status == 403
     resp = await signed.post(
-        "/meetings/new", data={**MEETING_FORM, "_csrf": "f" * 64}, allow_redirects=False
+        "/meetings/new", data={**form, "_csrf": "f" * 64}, allow_redirects=False
     )
     assert resp.status == 403
     assert (await site.services.meetings.list_for(await admin_principal(site))) == []
@@ -107,7 +115,9 @@ async def test_login_redirects_only_to_local_pages(site: Site) -> None:
 
 async def test_create_meeting_with_a_mistake_then_fix_it(site: Site) -> None:
     client = await signed_in(site)
-    bad = {**MEETING_FORM, "ends_at": "2026-12-02T08:00"}
+    form = meeting_form(site)
+    day = days_ahead(site.clock.now(), 7)
+    bad = {**form, "ends_at": wall(day, 8)}
     resp = await post_form(client, "/meetings/new", "/meetings/new", bad)
     assert resp.status == 400
     text = await resp.text()
@@ -115,8 +125,8 @@ async def test_create_meeting_with_a_mistake_then_fix_it(site: Site) -> None:
     # Nothing typed is lost.
     for value in (
         "Weekly briefing",
-        "2026-12-02T08:30",
-        "2026-12-02T08:00",
+        wall(day, 8.5),
+        wall(day, 8),
         "Hall A",
         "Agenda to follow",
     ):
@@ -126,7 +136,7 @@ async def test_create_meeting_with_a_mistake_then_fix_it(site: Site) -> None:
     )
     assert resp.status == 400 and "enter a date and time" in await resp.text()
 
-    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", form)
     assert resp.status == 303
     location = resp.headers["Location"]
     meeting_id = re.match(r"/meetings/(\w+)\?notice=created", location).group(1)  # type: ignore[union-attr]
@@ -135,13 +145,13 @@ async def test_create_meeting_with_a_mistake_then_fix_it(site: Site) -> None:
     assert "The meeting was created." in text and "Weekly briefing" in text and "Hall A" in text
     meeting = (await site.services.meetings.open(await admin_principal(site), meeting_id)).meeting
     # 08:30 in Asia/Ho_Chi_Minh is 01:30 UTC.
-    assert meeting.starts_at.isoformat() == "2026-12-02T01:30:00+00:00"
+    assert meeting.starts_at.isoformat() == f"{day}T01:30:00+00:00"
 
     resp = await client.get(f"/meetings/{meeting_id}/edit")
-    assert 'value="2026-12-02T08:30"' in await resp.text()
+    assert f'value="{wall(day, 8.5)}"' in await resp.text()
     resp = await post_form(
         client, f"/meetings/{meeting_id}/edit", f"/meetings/{meeting_id}/edit",
-        {**MEETING_FORM, "title": "Weekly briefing (moved)"},
+        {**form, "title": "Weekly briefing (moved)"},
     )  # fmt: skip
     assert resp.status == 303
     assert "Weekly briefing (moved)" in await (await client.get(f"/meetings/{meeting_id}")).text()
@@ -149,7 +159,7 @@ async def test_create_meeting_with_a_mistake_then_fix_it(site: Site) -> None:
 
 async def test_participants_links_and_qr_on_the_detail_page(site: Site) -> None:
     client = await signed_in(site)
-    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", meeting_form(site))
     detail = resp.headers["Location"].split("?")[0]
     mid = detail.rsplit("/", 1)[1]
     await site.services.accounts.create_user(
@@ -232,7 +242,7 @@ async def test_bad_join_links_get_a_clear_page(site: Site) -> None:
 
 async def test_expired_join_link(site: Site) -> None:
     client = await signed_in(site)
-    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", meeting_form(site))
     detail = resp.headers["Location"].split("?")[0]
     await post_form(
         client, detail, f"{detail}/participants", {"name": "Late", "role": "guest", "user_id": ""}
@@ -311,7 +321,7 @@ async def test_own_join_link_keeps_the_account_session(site: Site) -> None:
         "hoa", "Đỗ Thị Hoa", AccountRole.DELEGATE, "hoapass123"
     )
     admin = await signed_in(site)
-    resp = await post_form(admin, "/meetings/new", "/meetings/new", MEETING_FORM)
+    resp = await post_form(admin, "/meetings/new", "/meetings/new", meeting_form(site))
     detail = resp.headers["Location"].split("?")[0]
     hoa = await site.services.accounts.get_by_username("hoa")
     await post_form(

@@ -12,10 +12,21 @@ import icalendar
 import pytest
 from dateutil.rrule import rrulestr
 
+from meetroom.clock import SettableClock
 from meetroom.records import AccountRole
 from meetroom.store.recurrence import SqlSeriesWriter
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.server.test_rooms_functional import Api, admin_api, admin_principal
+
+pytestmark = pytest.mark.dates
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """The servers' clock, at 1 November 2026: the series below (December 2026 to June
+    2027, over a change to summer time in Berlin) are in the future of it."""
+    return SettableClock(datetime(2026, 11, 1, tzinfo=UTC))
+
 
 SPRING = "from=2027-03-01T00:00:00Z&to=2027-06-01T00:00:00Z"
 WEEKLY_BERLIN = {"freq": "weekly", "weekdays": ["MO", "WE"], "until": "2027-04-30",
@@ -223,7 +234,7 @@ async def test_simultaneous_series_in_one_room(
     admin = await admin_api(any_site)
     room = await admin.room("Hall")
     clients = [await any_site.new_client() for _ in range(2)]
-    apis = [Api(c, await login(c, "admin", ADMIN_PASSWORD)) for c in clients]
+    apis = [Api(c, await login(c, "admin", ADMIN_PASSWORD), admin.day) for c in clients]
     # Weekly on Tuesdays from 1 December, and daily from 7 December: they meet on the 8th.
     results = await asyncio.gather(
         create(apis[0], "Weekly", "2026-12-01T09:00:00+07:00", "2026-12-01T10:00:00+07:00",

@@ -5,25 +5,30 @@ room (the database refuses the second, so exactly one wins)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole, Principal
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.dates import MONDAY, SATURDAY, TUESDAY, stamp, wall, week_ahead
 
-DAY = "2026-12-01"  # a Tuesday
-
-
-def at(hour: float, day: str = DAY) -> str:
-    h, m = int(hour), int(round((hour % 1) * 60))
-    return f"{day}T{h:02d}:{m:02d}:00+07:00"
+pytestmark = pytest.mark.dates
 
 
 class Api:
-    def __init__(self, client: TestClient, csrf: str) -> None:
+    """One signed-in client; its meetings are on `day` (a Tuesday of next week unless
+    given) at hours in the server's zone."""
+
+    def __init__(self, client: TestClient, csrf: str, day: date) -> None:
         self.client = client
         self.csrf = csrf
+        self.day = day
+
+    def at(self, hour: float) -> str:
+        return stamp(self.day, hour)
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         resp = await self.client.request(
@@ -38,22 +43,32 @@ class Api:
         return str(body["id"])
 
     async def meeting(
-        self, title: str, start: float, end: float, room_id: str | None = None, day: str = DAY
+        self,
+        title: str,
+        start: float,
+        end: float,
+        room_id: str | None = None,
+        day: date | None = None,
     ) -> tuple[int, Any]:
+        day = day or self.day
         return await self.call(
             "POST",
             "/api/meetings",
             {
                 "title": title,
-                "starts_at": at(start, day),
-                "ends_at": at(end, day),
+                "starts_at": stamp(day, start),
+                "ends_at": stamp(day, end),
                 "room_id": room_id,
             },
         )
 
 
+def next_tuesday(site: Site) -> date:
+    return week_ahead(site.clock.now(), TUESDAY)
+
+
 async def admin_api(site: Site) -> Api:
-    return Api(site.client, await login(site.client, "admin", ADMIN_PASSWORD))
+    return Api(site.client, await login(site.client, "admin", ADMIN_PASSWORD), next_tuesday(site))
 
 
 async def user_api(site: Site, username: str, role: AccountRole) -> tuple[Api, str]:
@@ -61,7 +76,7 @@ async def user_api(site: Site, username: str, role: AccountRole) -> tuple[Api, s
         username, username.title(), role, password="pass-word-1234", must_change_password=False
     )
     client = await site.new_client()
-    return Api(client, await login(client, username, "pass-word-1234")), user.id
+    return Api(client, await login(client, username, "pass-word-1234"), next_tuesday(site)), user.id
 
 
 async def test_rooms_crud_and_permissions(any_site: Site) -> None:
@@ -118,7 +133,7 @@ async def test_rooms_crud_and_permissions(any_site: Site) -> None:
     assert "Budget review" in body["error"]["message"]
 
     # Once the meeting is over, the room can go; the meeting keeps its record.
-    any_site.clock.advance(any_site.clock.now().replace(year=2027) - any_site.clock.now())
+    any_site.clock.advance(admin.day - any_site.clock.now().date() + timedelta(days=1))
     admin = await admin_api(any_site)  # signed in again: the session expired meanwhile
     status, _ = await admin.call("DELETE", f"/api/rooms/{room_id}")
     assert status == 204
@@ -158,7 +173,7 @@ async def test_booking_conflicts(any_site: Site) -> None:
 
     # Moving a meeting onto a taken slot, or into a taken room.
     status, body = await admin.call(
-        "PATCH", f"/api/meetings/{after['id']}", {"starts_at": at(10.5)}
+        "PATCH", f"/api/meetings/{after['id']}", {"starts_at": admin.at(10.5)}
     )
     assert status == 409 and body["error"]["details"]["meeting_id"] == first["id"]
     status, body = await admin.call("PATCH", f"/api/meetings/{other['id']}", {"room_id": a})
@@ -169,7 +184,7 @@ async def test_booking_conflicts(any_site: Site) -> None:
     status, body = await admin.call(
         "PATCH",
         f"/api/meetings/{other['id']}",
-        {"room_id": a, "starts_at": at(9), "ends_at": at(11)},
+        {"room_id": a, "starts_at": admin.at(9), "ends_at": admin.at(11)},
     )
     assert status == 200 and body["room_id"] == a
 
@@ -192,7 +207,8 @@ async def test_room_hours_and_who_may_book(any_site: Site) -> None:
     status, body = await admin.meeting("Late", 16, 18, office)
     assert status == 400 and body["error"]["code"] == "outside_room_hours"
     assert "08:00" in body["error"]["message"] and "17:00" in body["error"]["message"]
-    status, body = await admin.meeting("Saturday", 9, 10, office, day="2026-12-05")
+    saturday = admin.day + timedelta(days=SATURDAY - TUESDAY)
+    status, body = await admin.meeting("Saturday", 9, 10, office, day=saturday)
     assert status == 400 and body["error"]["code"] == "outside_room_days"
 
     secretary, _ = await user_api(any_site, "thu_ky", AccountRole.SECRETARY)
@@ -228,7 +244,9 @@ async def test_participant_busy(any_site: Site) -> None:
     assert (await add(second, name="Phạm Quốc Dũng"))[0] == 201
     assert (await add(later, user_id=user.id))[0] == 201
     # Moving a meeting so that one of its users would be in two places at once.
-    status, body = await admin.call("PATCH", f"/api/meetings/{later['id']}", {"starts_at": at(10)})
+    status, body = await admin.call(
+        "PATCH", f"/api/meetings/{later['id']}", {"starts_at": admin.at(10)}
+    )
     assert status == 409 and body["error"]["code"] == "participant_busy"
     assert body["error"]["details"]["meeting_id"] == first["id"]
     # Changing something else keeps it.
@@ -242,7 +260,7 @@ async def test_simultaneous_bookings_of_one_room(any_site: Site) -> None:
     admin = await admin_api(any_site)
     room = await admin.room("Hall")
     clients = [await any_site.new_client() for _ in range(10)]
-    apis = [Api(c, await login(c, "admin", ADMIN_PASSWORD)) for c in clients]
+    apis = [Api(c, await login(c, "admin", ADMIN_PASSWORD), admin.day) for c in clients]
     results = await asyncio.gather(
         *(api.meeting(f"Race {i}", 9 + i * 0.1, 11 + i * 0.1, room) for i, api in enumerate(apis))
     )
@@ -311,21 +329,22 @@ async def test_booking_a_room_from_the_meeting_form(site: Site) -> None:
     token = await page_csrf(client, "/meetings/new")
     text = await (await client.get("/meetings/new")).text()
     assert f'<option value="{room}"' in text and "Phòng 301" in text
+    monday = week_ahead(site.clock.now(), MONDAY)
     form = {
-        "_csrf": token, "title": "Giao ban", "starts_at": "2030-03-04T09:00",
-        "ends_at": "2030-03-04T10:00", "location": "", "description": "", "room_id": room,
+        "_csrf": token, "title": "Giao ban", "starts_at": wall(monday, 9),
+        "ends_at": wall(monday, 10), "location": "", "description": "", "room_id": room,
     }  # fmt: skip
     resp = await client.post("/meetings/new", data=form, allow_redirects=False)
     assert resp.status == 303, await resp.text()
     first = resp.headers["Location"].split("?")[0].rsplit("/", 1)[1]
     assert (await site.services.meetings.store.get_meeting(first)).room_id == room  # type: ignore[union-attr]
 
-    clash = {**form, "title": "Họp trùng giờ", "starts_at": "2030-03-04T09:30"}
+    clash = {**form, "title": "Họp trùng giờ", "starts_at": wall(monday, 9.5)}
     resp = await client.post("/meetings/new", data=clash, allow_redirects=False)
     assert resp.status == 409
     text = await resp.text()
     assert "Giao ban" in text  # the meeting in the way
-    assert "Họp trùng giờ" in text and "2030-03-04T09:30" in text  # nothing typed is lost
+    assert "Họp trùng giờ" in text and wall(monday, 9.5) in text  # nothing typed is lost
     assert f'<option value="{room}" selected' in text
     # Without the room it goes through.
     resp = await client.post("/meetings/new", data={**clash, "room_id": ""}, allow_redirects=False)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.dates import days_ahead, stamp
 
 CSV = "text/csv"
 
@@ -269,6 +271,7 @@ async def test_import_answers_a_csv_of_passwords(site: Site) -> None:
     assert await can_sign_in(site, "hung", password) == 200
 
 
+@pytest.mark.dates
 async def test_groups_and_inviting_one(any_site: Site) -> None:
     admin = await admin_api(any_site)
     users = await import_users(admin, "username,display_name\nan,An\nbinh,Bình\nchi,Chi\nduc,Đức\n")
@@ -293,16 +296,17 @@ async def test_groups_and_inviting_one(any_site: Site) -> None:
     status, _ = await admin.call("POST", f"/api/users/{ids['duc']}/disable")
     assert status == 200
 
-    async def meeting(title: str, start: str, end: str) -> str:
+    day = days_ahead(any_site.clock.now(), 7)
+
+    async def meeting(title: str, start: float, end: float) -> str:
         status, body = await admin.call(
             "POST", "/api/meetings",
-            {"title": title, "starts_at": f"2026-12-01T{start}:00+07:00",
-             "ends_at": f"2026-12-01T{end}:00+07:00"},
+            {"title": title, "starts_at": stamp(day, start), "ends_at": stamp(day, end)},
         )  # fmt: skip
         assert status == 201, body
         return str(body["id"])
 
-    budget = await meeting("Budget", "09:00", "10:00")
+    budget = await meeting("Budget", 9, 10)
     p = f"/api/meetings/{budget}/participants"
     status, _ = await admin.call("POST", p, {"user_id": ids["an"], "role": "chair"})
     assert status == 201
@@ -319,7 +323,7 @@ async def test_groups_and_inviting_one(any_site: Site) -> None:
     ]  # fmt: skip
 
     # Members busy at that time: nobody of the group is added.
-    audit = await meeting("Audit", "09:30", "11:00")
+    audit = await meeting("Audit", 9.5, 11)
     p = f"/api/meetings/{audit}/participants"
     status, body = await admin.call("POST", p, {"group_id": group["id"]})
     assert status == 409 and body["error"]["code"] == "participant_busy"

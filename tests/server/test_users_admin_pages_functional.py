@@ -7,13 +7,15 @@ from __future__ import annotations
 import base64
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole, Principal
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.dates import at, days_ahead
 
 
 async def upload(client: TestClient, token: str, data: bytes) -> tuple[int, str]:
@@ -153,6 +155,7 @@ async def test_user_and_group_pages(site: Site) -> None:
     assert 'href="/admin/users"' not in text
 
 
+@pytest.mark.dates
 async def test_invite_a_group_from_the_meeting_page(site: Site) -> None:
     client = site.client
     await login(client, "admin", ADMIN_PASSWORD)
@@ -163,7 +166,7 @@ async def test_invite_a_group_from_the_meeting_page(site: Site) -> None:
     ]
     group = await site.services.groups.create(me, "Board", members=[u.id for u in people])
     svc = site.services.meetings
-    start = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    start = at(days_ahead(site.clock.now(), 7), 9)
     meeting = await svc.create(me, title="Budget", starts_at=start, ends_at=start + timedelta(1))
     token = await page_csrf(client, f"/meetings/{meeting.id}")
     text = await (await client.get(f"/meetings/{meeting.id}")).text()

@@ -39,9 +39,14 @@ async def entries_between(
 
 
 def parse_day(value: str | None, field: str, default: date) -> date:
-    """A date from the address (2026-12-01); `default` when absent."""
+    """A date from the address (2026-12-01); `default` when absent (the pages pass
+    today in the viewer's zone, from the services' clock)."""
     if not value:
         return default
+    return parse_date(value, field)
+
+
+def parse_date(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
@@ -57,7 +62,7 @@ def parse_bound(value: str | None, field: str, zone: ZoneInfo, end: bool) -> dat
         raise Invalid("missing_field", N_("The field {field} is required."), field=field)
     text = value.strip()
     if len(text) == 10:
-        day = parse_day(text, field, date.today())
+        day = parse_date(text, field)
         return local_midnight(day + timedelta(days=1) if end else day, zone)
     try:
         moment = datetime.fromisoformat(text)
