@@ -385,6 +385,7 @@ async def _meeting_at(site: Site, csrf: str, starts_at: datetime) -> str:
     return str((await resp.json())["id"])
 
 
+@pytest.mark.dates
 async def test_starting_a_meeting_early_asks_first(site: Site) -> None:
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
     mid = await _meeting_at(site, csrf, site.clock.now() + timedelta(days=1))

@@ -345,7 +345,7 @@ async def test_own_join_link_keeps_the_account_session(site: Site) -> None:
 
 async def test_my_role_on_the_meetings_list_and_the_meeting_page(site: Site) -> None:
     client = await signed_in(site)
-    resp = await post_form(client, "/meetings/new", "/meetings/new", MEETING_FORM)
+    resp = await post_form(client, "/meetings/new", "/meetings/new", meeting_form(site))
     detail = resp.headers["Location"].split("?")[0]
 
     def my_role(page: str) -> list[str]:
