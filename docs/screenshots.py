@@ -55,6 +55,9 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "screenshots-admin-1"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# What join links and QR codes show, as on a real network (README's example); the
+# browsers here follow them at the server's own address.
+PUBLIC_URL = "https://meet.ministry.lan"
 TIMEOUT_MS = 20_000
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 TABLET: ViewportSize = {"width": 1280, "height": 800}
@@ -87,6 +90,7 @@ def demo_server(locale: str) -> Iterator[Server]:
             MEETROOM_ADMIN_PASSWORD=PASSWORD,
             MEETROOM_DEFAULT_LOCALE=locale,
             MEETROOM_TIMEZONE=TIME_ZONE,
+            MEETROOM_PUBLIC_URL=PUBLIC_URL,
             # The lightest password hashing the settings allow: nobody keeps this data.
             MEETROOM_PASSWORD_TIME_COST="1",
             MEETROOM_PASSWORD_MEMORY_KIB="8192",
@@ -193,7 +197,9 @@ def find_demo(api: Api) -> Demo:
         data = {"starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
         api.call("PATCH", f"/api/meetings/{mid}", data=data)
     detail = api.call("GET", f"/api/meetings/{mid}")
-    links = {p["role"]: p["join_url"] for p in detail["participants"]}
+    links = {
+        p["role"]: p["join_url"].replace(PUBLIC_URL, api.base, 1) for p in detail["participants"]
+    }
     documents = api.call("GET", f"/api/meetings/{mid}/documents")
     return Demo(mid, links, documents, starts)
 
@@ -286,22 +292,23 @@ def english(server: Server, shots: Shots, new_context: Callable[..., BrowserCont
     mid = demo.meeting_id
     admin = admin_context.new_page()
 
-    if shots.wanted("document-fonts-warning"):
-        items = api.call("GET", f"/api/meetings/{mid}/agenda")["items"]
-        doc = api.call(
-            "POST",
-            f"/api/meetings/{mid}/documents",
-            multipart={
-                "agenda_item_id": items[-1]["id"],
-                "title": "Decision on the schedule of meetings",
-                "file": {
-                    "name": "decision-schedule.pdf",
-                    "mimeType": "application/pdf",
-                    "buffer": fonts_not_embedded_pdf(DECISION),
-                },
+    # A document in Times New Roman, not embedded: listed with a warning everywhere.
+    items = api.call("GET", f"/api/meetings/{mid}/agenda")["items"]
+    doc = api.call(
+        "POST",
+        f"/api/meetings/{mid}/documents",
+        multipart={
+            "agenda_item_id": items[-1]["id"],
+            "title": "Decision on the schedule of meetings",
+            "file": {
+                "name": "decision-schedule.pdf",
+                "mimeType": "application/pdf",
+                "buffer": fonts_not_embedded_pdf(DECISION),
             },
-        )
-        wait_ready(api, doc["id"])
+        },
+    )
+    wait_ready(api, doc["id"])
+    if shots.wanted("document-fonts-warning"):
         admin.goto(f"{server.base}/documents/{doc['id']}")
         expect(admin.locator(".font-warning").first).to_be_visible()
         admin.wait_for_load_state("networkidle")
