@@ -34,8 +34,8 @@ run: install
 	$(BIN)/meetroom serve --demo --host $(HOST) --port $(PORT)
 
 check: install-test
-	$(BIN)/ruff check meetroom tests bench scripts
-	$(BIN)/ruff format --check meetroom tests bench scripts
+	$(BIN)/ruff check meetroom tests bench scripts docs
+	$(BIN)/ruff format --check meetroom tests bench scripts docs
 	$(BIN)/mypy
 
 test: check
