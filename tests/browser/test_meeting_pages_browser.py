@@ -247,6 +247,12 @@ def test_meeting_page_buttons_badge_and_roles(
     expect(guest_role.locator("td.role")).to_have_text("Khách mời")
     assert text_lines(guest_role.locator("td.role")) == 1
     assert text_lines(page.locator("table.participants th.role")) == 1
+
+    # A join link can be read in full, not only copied.
+    guest_role.get_by_text("Hiển thị liên kết và mã QR").click()
+    link = guest_role.locator("input.link")
+    expect(link).to_have_value(re.compile(r"/j/[0-9a-z]{26}$"))
+    assert link.evaluate("el => el.scrollWidth <= el.clientWidth"), box(link)
     page.goto(f"{base}/meetings")
     row = page.locator("table.list tbody tr", has_text="Họp giao ban tháng")
     expect(row.locator("td.role")).to_have_text("Người tổ chức")
