@@ -203,6 +203,23 @@ def test_a_tablet_with_the_video_open(
     if not upright:
         # Sideways, the page keeps its height with the video open.
         assert sheet["height"] >= before["height"] - 1, (before, sheet)
+    else:
+        # Upright, a second person's picture fits beside the first, not cut at the edge.
+        other = new_context(viewport={"width": width, "height": height}).new_page()
+        other.goto(links["delegate"])
+        connected(other)
+        join_video(other)
+        tiles = page.locator(".vid-tile")
+        expect(tiles).to_have_count(2)
+        grid = page.locator(".vid-grid").bounding_box()
+        assert grid
+        for tile in tiles.all():
+            t = tile.bounding_box()
+            assert (
+                t and grid["x"] <= t["x"] and t["x"] + t["width"] <= grid["x"] + grid["width"] + 1
+            )
+            assert t["width"] >= 240, t
+        check_layout(page, width, height, resized=True)  # (two smaller pictures)
     page.screenshot(path=shots / f"{name}-2-video.png")
 
     # Larger, by dragging its edge with the mouse: the page makes room, nothing overlaps.
