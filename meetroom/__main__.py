@@ -113,8 +113,11 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-async def _with_services(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
-    async with open_services(settings) as services:
+async def _with_services(
+    settings: Settings, work: Callable[[Services], Awaitable[int]], documents: bool = False
+) -> int:
+    """A command's services; `documents`: with the document workers (the demo uploads)."""
+    async with open_services(settings, documents=documents) as services:
         return await work(services)
 
 
@@ -161,8 +164,9 @@ def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
         return 0
 
     if settings.workers > 1:
-        # The supervisor prepares the data once for all its workers.
-        asyncio.run(_with_services(settings, work))
+        # The supervisor prepares the data once for all its workers (with document
+        # workers of its own only for the demo's uploads).
+        asyncio.run(_with_services(settings, work, documents=settings.demo))
         print(
             f"MeetRoom {__version__} serving on http://{settings.host}:{settings.port} with "
             f"{settings.workers} worker processes (data in {settings.data_path}); "
@@ -265,7 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_cmd_migrate(settings))
         if args.command == "demo":
-            return asyncio.run(_with_services(settings, lambda s: _cmd_demo(args, s)))
+            return asyncio.run(
+                _with_services(settings, lambda s: _cmd_demo(args, s), documents=True)
+            )
         if args.command == "user":
             return asyncio.run(_with_services(settings, lambda s: _cmd_user(args, s)))
         if args.command == "audit":

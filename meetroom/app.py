@@ -98,10 +98,16 @@ def create_app(
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, clock: Clock | None = None, housekeeping: bool = False
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    housekeeping: bool = False,
+    documents: bool = True,
 ) -> AsyncIterator[Services]:
     """Open the database (migrating it) and the document pipeline, and build the
-    domain services on them."""
+    domain services on them. `documents=False`: the pipeline's worker processes are not
+    started, nor unfinished files resumed (a command that touches no document, such as
+    `user add`, neither waits for them nor leaves a file half processed as it exits)."""
     settings.data_path.mkdir(parents=True, exist_ok=True)
     db = Database.open(settings.effective_database_url, settings.database_schema)
     task = None
@@ -118,9 +124,10 @@ async def open_services(
             started.append(part)
         clock = clock or SystemClock()
         pipeline = _pipeline(settings, db, clock)
-        await pipeline.start()
+        if documents:
+            await pipeline.start()
         services = compose(settings, db, clock, pipeline, bus, directory)
-        resumed = await services.documents.resume()
+        resumed = await services.documents.resume() if documents else 0
         if resumed:
             logger.info("resumed processing %d document file(s)", resumed)
         if housekeeping:

@@ -69,8 +69,11 @@ def test_migrate_twice(tmp_path: Path) -> None:
 
 def test_users_passwords_and_api_tokens(tmp_path: Path, servers: list[ServerProcess]) -> None:
     data = tmp_path / "data"
-    out = ok(cli(data, "user", "add", "alice", "--role", "secretary", "--name", "Alice Lê"))
+    added = cli(data, "user", "add", "alice", "--role", "secretary", "--name", "Alice Lê")
+    out = ok(added)
     assert "created alice (secretary)" in out
+    # A command that touches no document starts no document workers.
+    assert "Document workers started" not in added.stderr + added.stdout, added.stderr
     generated = ONE_TIME_PASSWORD.findall(out)
     assert len(generated) == 1, out
     one_time = generated[0]
