@@ -58,7 +58,13 @@ class LoginPolicy:
 
 
 def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+    """16 URL-safe characters, never starting with "-" or "_": a leading "-" makes a
+    spreadsheet take the passwords file's cell for a formula (so the file escapes it,
+    and the password read from it was wrong), and a command line for an option."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0].isalnum():
+            return password
 
 
 def normalise_username(username: str) -> str:
