@@ -31,7 +31,13 @@ from meetroom.sessions.live_checks import (
     require_moderator,
     require_organiser,
 )
-from meetroom.sessions.live_meeting import Connection, LiveMeeting, Viewer, stored_state
+from meetroom.sessions.live_meeting import (
+    Connection,
+    LiveMeeting,
+    Viewer,
+    participant_key,
+    stored_state,
+)
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
 from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
@@ -89,7 +95,7 @@ class LiveService:
         access = await self.meetings.open(principal, meeting_id)
         if access.me is not None:
             me = access.me
-            return Viewer(f"p:{me.id}", me.name, me.role.value, me.grants, principal)
+            return Viewer(participant_key(me.id), me.name, me.role.value, me.grants, principal)
         assert principal.user is not None
         user = principal.user
         return Viewer(f"u:{user.id}", user.display_name, "manager", frozenset(Grant), principal)
@@ -254,7 +260,8 @@ class LiveService:
                 annotations.apply(op)
             shown = annotations.visible_to(viewer.key)
         names = {
-            f"p:{p.id}": p.name for p in await self.meetings.store.list_participants(meeting_id)
+            participant_key(p.id): p.name
+            for p in await self.meetings.store.list_participants(meeting_id)
         }
         return [
             {**to_builtins(a), "author_name": names.get(a.author, "")}

@@ -81,12 +81,18 @@ class LiveMeeting:
         )
 
 
+def participant_key(participant_id: str) -> str:
+    """How a participant is known in the live session (`Viewer.key`, the presenter,
+    annotations' authors); an account that is not a participant is `u:<user id>`."""
+    return f"p:{participant_id}"
+
+
 def stored_state(stored: dict[str, Any]) -> p.PresenterState:
     """The presenter state as stored. Before presenters were keyed, `presenter` was a
     bare participant id (and null meant "the chair")."""
     state = convert(stored, p.PresenterState)
     if state.presenter is not None and ":" not in state.presenter:
-        state = replace(state, presenter=f"p:{state.presenter}")
+        state = replace(state, presenter=participant_key(state.presenter))
     return state
 
 

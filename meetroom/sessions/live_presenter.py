@@ -31,7 +31,13 @@ from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace, to_builtins
 from meetroom.records import Meeting, MeetingRole, Participant, Principal
 from meetroom.sessions.live_checks import require_moderator
-from meetroom.sessions.live_meeting import LiveMeeting, Viewer, deliver_local, stored_state
+from meetroom.sessions.live_meeting import (
+    LiveMeeting,
+    Viewer,
+    deliver_local,
+    participant_key,
+    stored_state,
+)
 from meetroom.sessions.live_ports import LiveStore
 from meetroom.sessions.live_presence import PresenceBoard
 from meetroom.sessions.live_relay import Relay
@@ -43,10 +49,6 @@ logger = logging.getLogger(__name__)
 PRESENTER_GRACE = 30.0
 # Who presents by default, in this order of meeting roles (the first added of a role).
 DEFAULT_ROLES = (MeetingRole.CHAIR, MeetingRole.SECRETARY)
-
-
-def presenter_key(participant: Participant) -> str:
-    return f"p:{participant.id}"
 
 
 class Presenting:
@@ -74,7 +76,7 @@ class Presenting:
         for role in DEFAULT_ROLES:
             for person in people:
                 if person.role is role:
-                    return presenter_key(person), person.name
+                    return participant_key(person.id), person.name
         return None, ""
 
     async def settle(self, meeting: LiveMeeting) -> None:
@@ -120,7 +122,7 @@ class Presenting:
             person = await self.meetings.store.get_participant(ParticipantId(pid))
             if person is None or person.meeting_id != meeting.id:
                 raise NotFound("participant_not_found", N_("No such participant in this meeting."))
-            key, name = presenter_key(person), person.name
+            key, name = participant_key(person.id), person.name
         logger.info("meeting %s: %s hands presenting over from %s to %s",
                     meeting.id, viewer.key, meeting.state.presenter, key)  # fmt: skip
         await self.change(meeting, presenter=key, presenter_name=name)
@@ -178,7 +180,7 @@ class Presenting:
     async def participant_removed(
         self, actor: Principal, meeting: Meeting, participant: Participant
     ) -> None:
-        key = presenter_key(participant)
+        key = participant_key(participant.id)
         try:
             held = self.held.get(meeting.id)
             if held is not None:
@@ -194,7 +196,7 @@ class Presenting:
         and tell them."""
         _, stored, _ = await self.store.state(meeting_id)
         state = stored_state(stored) if stored else p.PresenterState()
-        key = presenter_key(participant)
+        key = participant_key(participant.id)
         # Nobody stored: the nodes holding it present the default, maybe this person.
         was_default = state.presenter is None and participant.role in DEFAULT_ROLES
         if state.presenter != key and not was_default:
