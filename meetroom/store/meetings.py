@@ -93,6 +93,20 @@ def is_room_violation(exc: IntegrityError) -> bool:
     return "ex_meetings_room_slot" in text or "room_taken" in text
 
 
+async def lock_rooms(conn: Any, room_ids: Collection[RoomId]) -> None:
+    """Hold these rooms' rows until the transaction ends, so bookings of one room are
+    written one at a time. On PostgreSQL, two transactions inserting overlapping rows
+    each wait in the exclusion check for the other and one is killed as a deadlock
+    instead of being refused as room_taken; on SQLite the write takes the lock."""
+    for room_id in sorted(set(room_ids)):  # one order everywhere: no deadlock
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.select(rooms.c.id).where(rooms.c.id == room_id).with_for_update())
+        else:
+            await conn.execute(
+                rooms.update().where(rooms.c.id == room_id).values(name=rooms.c.name)
+            )
+
+
 def room_taken(other: Meeting) -> Conflict:
     return Conflict(
         "room_taken",
@@ -123,6 +137,8 @@ class SqlMeetingStore:
     async def create_meeting(self, meeting: Meeting) -> None:
         try:
             async with self.db.begin() as conn:
+                if meeting.room_id is not None:
+                    await lock_rooms(conn, [meeting.room_id])
                 await conn.execute(
                     meetings.insert().values(
                         id=meeting.id,
@@ -221,6 +237,8 @@ class SqlMeetingStore:
     async def save_meeting(self, meeting: Meeting) -> bool:
         try:
             async with self.db.begin() as conn:
+                if meeting.room_id is not None:
+                    await lock_rooms(conn, [meeting.room_id])
                 result = await conn.execute(
                     meetings.update()
                     .where(meetings.c.id == meeting.id)

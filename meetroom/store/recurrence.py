@@ -28,6 +28,7 @@ from meetroom.store.meetings import (
     _meeting_values,
     _participant,
     is_room_violation,
+    lock_rooms,
     room_taken,
 )
 from meetroom.store.schema import meeting_overrides, meetings, participants, rooms
@@ -84,15 +85,7 @@ class SqlSeriesWriter:
         self.written: list[Meeting] = []
 
     async def lock(self, room_ids: Collection[RoomId]) -> None:
-        for room_id in sorted(set(room_ids)):  # one order everywhere: no deadlock
-            if self.conn.dialect.name == "postgresql":
-                await self.conn.execute(
-                    sa.select(rooms.c.id).where(rooms.c.id == room_id).with_for_update()
-                )
-            else:
-                await self.conn.execute(
-                    rooms.update().where(rooms.c.id == room_id).values(name=rooms.c.name)
-                )
+        await lock_rooms(self.conn, room_ids)
 
     async def room_is_exclusive(self, room_id: RoomId) -> bool:
         virtual = await self.conn.scalar(

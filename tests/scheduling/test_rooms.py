@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.dates
 # 09:00 in Hanoi (the default zone) on Tuesday 1 December 2026.
 NINE = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -96,7 +98,24 @@ async def test_database_refuses_overlapping_bookings(services: Services) -> None
     store = SqlMeetingStore(db)
     room = await services.rooms.create(await admin(services), "Hall")
 
-    tries = [_meeting(room.id, NINE + i * 10 * timedelta(minutes=1), 2, f"T{i}") for i in range(8)]
+    # A chain of 16 at once, each overlapping its neighbours: without a lock on the room
+    # PostgreSQL's exclusion check turned such races into deadlock errors.
+    for day in (1, 2, 3):
+        start = NINE + timedelta(days=day)
+        tries = [_meeting(room.id, start + i * 10 * MINUTE, 2, f"C{i}") for i in range(16)]
+        results = await asyncio.gather(
+            *(store.create_meeting(m) for m in tries), return_exceptions=True
+        )
+        won = [m for m, r in zip(tries, results, strict=True) if r is None]
+        assert won and all(a.ends_at <= b.starts_at for a, b in itertools.pairwise(won))
+        for m, r in zip(tries, results, strict=True):
+            if r is not None:
+                assert isinstance(r, Conflict) and r.code == "room_taken", r
+                holder = next(w for w in won if w.id == r.details["meeting_id"])
+                assert holder.starts_at < m.ends_at and m.starts_at < holder.ends_at
+
+    # All in one slot: exactly one wins, the others are told which.
+    tries = [_meeting(room.id, NINE + i * 10 * MINUTE, 2, f"T{i}") for i in range(8)]
     results = await asyncio.gather(
         *(store.create_meeting(m) for m in tries), return_exceptions=True
     )
