@@ -13,6 +13,7 @@ that a hostile PDF took over cannot make the server run code by what it sends ba
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import io
 import logging
@@ -92,8 +93,11 @@ class WorkerPool:
         # among them, workers do not each re-import the main module.
         self._context.set_forkserver_preload(["__main__", worker.__name__])
         self._workers: set[_Worker] = set()
-        self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
-        self._waiting = 0
+        # Idle workers, and calls waiting for one in the order they came. A freed worker
+        # is handed to the first waiting call itself: with a queue, a call arriving
+        # between the hand-over and the waiter's wake-up would take it out of turn.
+        self._idle: collections.deque[_Worker] = collections.deque()
+        self._waiters: collections.deque[asyncio.Future[_Worker | None]] = collections.deque()
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -129,18 +133,17 @@ class WorkerPool:
             return
         self._closed = True
         self._closing.set()
-        idle = []
-        while not self._idle.empty():
-            item = self._idle.get_nowait()
-            if item is not None:
-                idle.append(item)
+        idle = list(self._idle)
+        self._idle.clear()
         for w in idle:
             with contextlib.suppress(OSError):
                 w.conn.send_bytes(pickle.dumps(None))
         for w in self._workers - set(idle):
             w.kill()
-        for _ in range(self._waiting):
-            self._idle.put_nowait(None)
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
         # The calls' threads must be done with the pipes before they are closed, and
         # replacements under way must have settled.
         await asyncio.gather(*self._busy, *self._background, return_exceptions=True)
@@ -156,11 +159,7 @@ class WorkerPool:
             raise PoolClosed("the document worker pool is not running")
         message = pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL)
         while True:
-            self._waiting += 1
-            try:
-                w = await self._idle.get()
-            finally:
-                self._waiting -= 1
+            w = await self._next_idle()
             if w is None:
                 raise PoolClosed("the document worker pool was closed")
             future = asyncio.get_running_loop().run_in_executor(
@@ -213,15 +212,40 @@ class WorkerPool:
 
     # -- workers coming and going --------------------------------------------------------
 
+    async def _next_idle(self) -> _Worker | None:
+        """An idle worker, in turn with the other calls waiting; None once closed."""
+        if self._idle and not self._waiters:
+            return self._idle.popleft()
+        waiter: asyncio.Future[_Worker | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                self._idle_again(waiter.result())  # handed over as it was cancelled
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def _idle_again(self, w: _Worker | None) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(w)
+                return
+        if w is not None:
+            self._idle.append(w)
+
     def _add(self, w: _Worker) -> None:
         self._workers.add(w)
-        self._idle.put_nowait(w)
+        self._idle_again(w)
 
     def _release(self, w: _Worker) -> None:
         if self._closed:
             w.kill()
         else:
-            self._idle.put_nowait(w)
+            self._idle_again(w)
 
     async def _replace(self, old: _Worker) -> None:
         """Replaces `old` (dead or killed); carries on if the caller is cancelled."""

@@ -167,6 +167,33 @@ async def test_calls_queue_in_turn_when_all_workers_are_busy(
         await workers.close()
 
 
+async def test_a_freed_worker_goes_to_the_call_that_waited_longest(
+    limits: Limits, sample_pdf: Path
+) -> None:
+    """A call that arrives just as a worker is freed waits behind the calls already
+    waiting (with an asyncio.Queue it took the worker before the woken waiter ran: CI
+    saw calls finish as 0, 3, 2, 1)."""
+    workers = WorkerPool(1, limits)
+    await workers.start()
+    try:
+        finished: list[str] = []
+
+        async def one(name: str) -> None:
+            await workers.call(inspect_pdf, str(sample_pdf), limits, timeout=30)
+            finished.append(name)
+
+        held = await workers._next_idle()  # the only worker, busy elsewhere
+        assert held is not None
+        waited = asyncio.create_task(one("waited"))
+        await asyncio.sleep(0)  # queued for the worker
+        late = asyncio.create_task(one("late"))  # first step scheduled before the wake-up
+        workers._release(held)
+        await asyncio.gather(waited, late)
+        assert finished == ["waited", "late"]
+    finally:
+        await workers.close()
+
+
 async def test_errors_in_a_worker_come_back_as_rejections(
     pool: WorkerPool, limits: Limits, sample_pdf: Path, tmp_path: Path
 ) -> None:
