@@ -296,6 +296,7 @@ def compose(
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
     live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
     meetings.watch(live.presenting)  # a presenter removed from the meeting hands back
+    documents.watch(live.visibility)  # access lists changed apply to open sockets at once
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )

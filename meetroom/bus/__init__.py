@@ -24,7 +24,10 @@ class Envelope:
     author's devices only). `origin`: the connection that caused it, which may not need
     it back. `detail`: for the nodes, never sent to clients (JSON-able builtins: the
     stored operation, a presence part, a relayed message). `node`: the node that
-    published it (set by the bus)."""
+    published it (set by the bus). `document_id`: the document the event is about, if
+    any: only those who may see that document receive `data`; the others receive
+    `unseen` instead, if given (the presenter shows a document they may not see), else
+    nothing."""
 
     data: bytes
     seq: int = 0
@@ -32,6 +35,8 @@ class Envelope:
     origin: str | None = None
     detail: dict[str, Any] | None = None
     node: str = ""
+    document_id: str | None = None
+    unseen: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

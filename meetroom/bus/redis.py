@@ -6,13 +6,15 @@ which calls the subscribers on the loop). When Redis goes away the bus reconnect
 backoff, subscribes again and tells the `on_resync` callbacks: envelopes published
 meanwhile are lost, by design (what clients replay comes from the database).
 
-On the wire a message is a compact JSON header (node, seq, audience, origin, detail),
-a newline, then the envelope's data bytes untouched. JSON never holds a raw newline,
-so the first one ends the header."""
+On the wire a message is a compact JSON header (node, seq, audience, origin, detail,
+document, what those who may not see the document get instead), a newline, then the
+envelope's data bytes untouched. JSON never holds a raw newline, so the first one ends
+the header."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import random
@@ -83,6 +85,10 @@ def encode(envelope: Envelope, node: str) -> bytes:
         header["o"] = envelope.origin
     if envelope.detail is not None:
         header["d"] = envelope.detail
+    if envelope.document_id is not None:
+        header["f"] = envelope.document_id
+    if envelope.unseen is not None:
+        header["u"] = base64.b64encode(envelope.unseen).decode()
     return encode_json(header) + b"\n" + envelope.data
 
 
@@ -90,6 +96,7 @@ def decode(payload: bytes) -> Envelope:
     end = payload.index(b"\n")
     header = decode_json(payload[:end], dict)
     audience = header.get("a")
+    unseen = header.get("u")
     return Envelope(
         data=payload[end + 1 :],
         seq=int(header.get("s", 0)),
@@ -97,6 +104,8 @@ def decode(payload: bytes) -> Envelope:
         origin=header.get("o"),
         detail=header.get("d"),
         node=str(header.get("n", "")),
+        document_id=header.get("f"),
+        unseen=None if unseen is None else base64.b64decode(unseen),
     )
 
 

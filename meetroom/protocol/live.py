@@ -217,6 +217,9 @@ class PresenterState(msgspec.Struct, frozen=True, omit_defaults=True):
     shared_open: bool = False
     # Bumped by "everyone back to the presenter".
     follow_epoch: int = 0
+    # The presenter shows a document this client may not see: `where` is left out (the
+    # page says so instead of following). Only in what is sent, never stored.
+    hidden: bool = False
 
 
 class Welcome(ServerMessage, tag="welcome"):
@@ -317,6 +320,22 @@ class ChatMessage(ServerMessage, tag="chat"):
     at: str  # ISO 8601, UTC
 
 
+class DocumentHidden(ServerMessage, tag="document_hidden"):
+    """A document this client could see was taken away from it (its access list no
+    longer has them, or it was deleted): nothing more about it comes, strokes on it are
+    refused, and the page closes it and forgets its annotations."""
+
+    document_id: str
+
+
+class DocumentShown(ServerMessage, tag="document_shown"):
+    """A document this client could not see was given to it: the annotations on it
+    that it sees (as in `Welcome.annotations`); what follows comes live."""
+
+    document_id: str
+    annotations: list[Annotation] = []
+
+
 class MeetingStatusChanged(ServerMessage, tag="meeting_status"):
     """The meeting was opened, closed ("meeting closed": the tablets turn read-only and
     the video room is closed), reopened or archived."""
@@ -339,4 +358,6 @@ ServerMessages = (
     | Pong
     | ChatMessage
     | MeetingStatusChanged
+    | DocumentHidden
+    | DocumentShown
 )

@@ -44,6 +44,13 @@ class DocumentStore(Protocol):
     async def audit_of(self, document_id: DocumentId, limit: int = 5000) -> list[AuditEntry]: ...
 
 
+class DocumentWatcher(Protocol):
+    """Told after a document of a meeting was added, deleted, or given another access
+    list (the live session: who may see what changes on open sockets at once)."""
+
+    async def documents_changed(self, meeting_id: MeetingId) -> None: ...
+
+
 class FileStore(Protocol):
     async def claim_file(
         self, sha256: str, size_bytes: int, now: datetime

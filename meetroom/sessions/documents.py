@@ -35,6 +35,7 @@ from meetroom.sessions.document_ports import (
     Derivatives,
     DocumentAudit,
     DocumentStore,
+    DocumentWatcher,
     FileStore,
     ItemLookup,
     Renderer,
@@ -139,6 +140,23 @@ class DocumentService:
         self.clock = clock
         self.zone = zoneinfo.ZoneInfo(timezone)
         self.max_upload_bytes = max_upload_bytes
+        self.watchers: list[DocumentWatcher] = []
+
+    def watch(self, watcher: DocumentWatcher) -> None:
+        self.watchers.append(watcher)
+
+    async def _changed(self, meeting_id: MeetingId, *, hiding: bool = True) -> None:
+        """After the change is stored. A watcher that fails a change that may hide a
+        document fails the request (the change stands: trying it again tells the
+        watchers again); a new document is only shown late (the live session shows
+        a document it has not heard of to its preparers only)."""
+        for watcher in self.watchers:
+            try:
+                await watcher.documents_changed(meeting_id)
+            except Exception:
+                if hiding:
+                    raise
+                logger.exception("meeting %s: telling of a new document failed", meeting_id)
 
     # -- uploads ---------------------------------------------------------------
 
@@ -197,6 +215,7 @@ class DocumentService:
             "filename": doc.filename, "sha256": doc.sha256, "size_bytes": upload.size_bytes,
             "classification": doc.classification,
         })  # fmt: skip
+        await self._changed(meeting_id, hiding=False)
         return DocumentView(doc, await self._file(doc), access)
 
     async def _check_item(self, meeting_id: MeetingId, item_id: AgendaItemId | None) -> None:
@@ -255,6 +274,13 @@ class DocumentService:
                     views.append(DocumentView(doc, file, access))
         return views
 
+    async def access_lists(
+        self, meeting_id: MeetingId
+    ) -> dict[DocumentId, frozenset[ParticipantId] | None]:
+        """Every document of the meeting with its access list (None: everyone), for
+        the live session, which decides per viewer as `_may_see` does."""
+        return {doc.id: doc.access for doc in await self.docs.list_documents(meeting_id)}
+
     # -- changes ---------------------------------------------------------------
 
     async def update(
@@ -296,6 +322,8 @@ class DocumentService:
             await self._record(actor, AuditAction.DOCUMENT_CHANGED, updated, {
                 "title": view.title, "fields": sorted(changed), "changes": changed,
             })  # fmt: skip
+        if not isinstance(access, Keep):  # changed or not: a retry tells them again
+            await self._changed(doc.meeting_id)
         return DocumentView(updated, view.file, view.access)
 
     async def _checked_access(
@@ -340,6 +368,7 @@ class DocumentService:
         await self._record(actor, AuditAction.DOCUMENT_DELETED, view.document, {
             "title": view.title, "filename": view.document.filename,
         })  # fmt: skip
+        await self._changed(view.document.meeting_id)
 
     async def _record(
         self, actor: Principal, action: AuditAction, doc: Document, details: dict[str, Any]

@@ -43,6 +43,14 @@ from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoa
 from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
 from meetroom.sessions.live_relay import Relay, tell_status
 from meetroom.sessions.live_state import Annotations
+from meetroom.sessions.live_visibility import (
+    Visibility,
+    annotations_for,
+    may_see,
+    require_visible,
+    shown_to,
+    state_for,
+)
 from meetroom.sessions.live_writing import Writing
 
 __all__ = ["LiveService", "Viewer"]
@@ -80,6 +88,7 @@ class LiveService:
         self.relay = Relay(bus, store, meetings, self.presence, clock, attendance)
         self.writing = Writing(store, bus, self.relay, documents, clock)
         self._live: dict[MeetingId, LiveMeeting] = {}
+        self.visibility = Visibility(documents, bus, self._live)
         self.presenting = Presenting(
             meetings, store, self.relay, self.presence, clock, self._live, presenter_grace
         )
@@ -137,10 +146,10 @@ class LiveService:
                         name=viewer.name,
                         role=viewer.role,
                         grants=sorted(g.value for g in viewer.grants),
-                        state=meeting.state,
+                        state=state_for(meeting, viewer),
                         seq=meeting.last_seq,
                         resumed=resume,
-                        annotations=[] if resume else meeting.annotations.visible_to(viewer.key),
+                        annotations=[] if resume else annotations_for(meeting, viewer),
                         chat=[] if resume else meeting.annotations.recent_chat(),
                         status=meeting.status.value,
                         read_only=read_only_live(meeting.status, Grant.MODERATOR in viewer.grants),
@@ -155,7 +164,8 @@ class LiveService:
                         break
                     event = meeting.annotations.event_of(op)
                     if event is not None and (event[1] is None or viewer.key in event[1]):
-                        send(event[0])
+                        if may_see(meeting, viewer, meeting.annotations.document_of(op)):
+                            send(event[0])
 
             def deliver(envelope: Envelope) -> None:
                 if envelope.seq and envelope.seq <= sent:
@@ -164,9 +174,12 @@ class LiveService:
                     return
                 if envelope.origin == connection_id:
                     return
-                send(envelope.data)
+                data = shown_to(meeting, connection.viewer, envelope)
+                if data is not None:
+                    send(data)
 
-            meeting.connections[connection_id] = Connection(viewer, deliver)
+            connection = Connection(viewer, deliver)
+            meeting.connections[connection_id] = connection
             self._joined[connection_id] = meeting
         finally:
             meeting.lock.release()
@@ -205,6 +218,7 @@ class LiveService:
                     self.relay.stop(meeting)
                     raise
                 self._live[meeting_id] = meeting
+                self.visibility.loaded(meeting)
                 self.relay.start(meeting)
                 self.presenting.watch(meeting)  # the presenter may have left meanwhile
         return meeting
@@ -217,6 +231,7 @@ class LiveService:
         if stored:
             meeting.state = stored_state(stored)
         meeting.state_version = version
+        meeting.documents = await self.visibility.table(meeting.id)
         await self.presenting.settle(meeting)
         ops = await self.store.ops(meeting.id)
         for op in ops:
@@ -229,6 +244,7 @@ class LiveService:
         for meeting in list(self._live.values()):
             self.relay.stop(meeting)
         self._live.clear()
+        self.visibility.close()
 
     def _resync(self) -> None:
         for meeting in list(self._live.values()):
@@ -251,6 +267,10 @@ class LiveService:
         """The annotations of a document that `viewer` sees now: the shared layer and
         their own private one, oldest first, with their authors' names."""
         meeting = self._live.get(meeting_id)
+        table = meeting.documents if meeting is not None else None
+        if table is None:
+            table = await self.visibility.table(meeting_id)
+        require_visible(table, viewer, document_id)
         if meeting is not None:
             async with meeting.lock:
                 shown = meeting.annotations.visible_to(viewer.key)

@@ -8,6 +8,7 @@ client sees every node's operations in the same order, with no gap and no duplic
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class LiveMeeting:
     state: p.PresenterState = p.PresenterState()
     state_version: int = 0
     annotations: Annotations = field(default_factory=Annotations)
+    # Document id -> the viewer keys its access list names (None: everyone); see
+    # live_visibility.py.
+    documents: dict[str, frozenset[str] | None] = field(default_factory=dict)
     connections: dict[str, Connection] = field(default_factory=dict)
     status: MeetingStatus = MeetingStatus.SCHEDULED
     # Presence: the chair's list, at most one per interval; the parts of other nodes.
@@ -119,12 +123,14 @@ def apply_op(
     assert op.seq == meeting.last_seq + 1, (op.seq, meeting.last_seq)
     meeting.last_seq = op.seq
     meeting.annotations.apply(op)
+    about = meeting.annotations.document_of(op)  # as this node sees it, whatever was heard
+    envelope: Envelope | None
     if heard is not None:
-        envelope: Envelope | None = heard if heard.data else None
+        envelope = dataclasses.replace(heard, document_id=about) if heard.data else None
     else:
         event = meeting.annotations.event_of(op)
         envelope = None if event is None else Envelope(
-            event[0], seq=op.seq, audience=event[1], origin=origin
+            event[0], seq=op.seq, audience=event[1], origin=origin, document_id=about
         )  # fmt: skip
     if envelope is not None:
         deliver_local(meeting, envelope)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from meetroom.bus import Envelope
-from meetroom.ids import DocumentId, MeetingId
+from meetroom.ids import DocumentId, MeetingId, ParticipantId
 from meetroom.records import LiveOp, Principal
 
 
@@ -55,9 +55,17 @@ class LiveBus(Protocol):
 
 
 class DocumentPages(Protocol):
-    """How many pages a document of the meeting has, if `actor` may see it (raises
-    NotFound or Forbidden otherwise)."""
-
     async def pages_for(
         self, actor: Principal, meeting_id: MeetingId, document_id: DocumentId
-    ) -> int: ...
+    ) -> int:
+        """How many pages a document of the meeting has, if `actor` may see it (raises
+        NotFound or Forbidden otherwise)."""
+        ...
+
+    async def access_lists(
+        self, meeting_id: MeetingId
+    ) -> dict[DocumentId, frozenset[ParticipantId] | None]:
+        """Every document of the meeting with who may see it: None for every
+        participant, else those listed (and always the meeting's chair and secretary,
+        and those who manage meetings)."""
+        ...

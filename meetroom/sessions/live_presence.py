@@ -15,10 +15,11 @@ from collections.abc import Callable
 from meetroom.bus import Envelope
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
-from meetroom.protocol.codec import convert, encode_json, replace, to_builtins
+from meetroom.protocol.codec import convert, replace, to_builtins
 from meetroom.records import Grant
 from meetroom.sessions.live_meeting import LiveMeeting, RemotePart, deliver_local, topic
 from meetroom.sessions.live_ports import LiveBus
+from meetroom.sessions.live_visibility import presence_for
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +106,9 @@ class PresenceBoard:
             for part in meeting.remote.values():
                 for entry in part.people:
                     people[entry.participant] = _merge(people.get(entry.participant), entry)
-            presence = p.Presence(people=sorted(people.values(), key=lambda e: e.name))
-            deliver_local(meeting, Envelope(encode_json(presence), audience=moderators))
+            listed = sorted(people.values(), key=lambda e: e.name)
+            for envelope in presence_for(meeting, listed, moderators):
+                deliver_local(meeting, envelope)
 
     def publish(self, meeting: LiveMeeting, people: list[p.PresenceEntry]) -> None:
         meeting.presence_changed = False

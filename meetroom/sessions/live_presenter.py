@@ -22,13 +22,12 @@ import asyncio
 import logging
 from typing import Any
 
-from meetroom.bus import Envelope
 from meetroom.clock import Clock
 from meetroom.errors import N_, NotFound
 from meetroom.ids import MeetingId, ParticipantId
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol import live as p
-from meetroom.protocol.codec import encode_json, replace, to_builtins
+from meetroom.protocol.codec import replace, to_builtins
 from meetroom.records import Meeting, MeetingRole, Participant, Principal
 from meetroom.sessions.live_checks import require_moderator
 from meetroom.sessions.live_meeting import (
@@ -41,6 +40,7 @@ from meetroom.sessions.live_meeting import (
 from meetroom.sessions.live_ports import LiveStore
 from meetroom.sessions.live_presence import PresenceBoard
 from meetroom.sessions.live_relay import Relay
+from meetroom.sessions.live_visibility import presented
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Presenting:
             return
         if (key, name) != (state.presenter, state.presenter_name):
             meeting.state = replace(state, presenter=key, presenter_name=name)
-            deliver_local(meeting, Envelope(encode_json(p.Presented(state=meeting.state))))
+            deliver_local(meeting, presented(meeting.state))
 
     # -- changes -----------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ class Presenting:
                 meeting.id, to_builtins(state), self.clock.now()
             )
             meeting.state, meeting.state_version = state, version
-            event = Envelope(encode_json(p.Presented(state=state)))
+            event = presented(state)
             deliver_local(meeting, event)
             self.relay.publish_state(meeting, event)
 

@@ -35,6 +35,7 @@ from meetroom.sessions.live_meeting import (
 )
 from meetroom.sessions.live_ports import LiveBus, LiveStore
 from meetroom.sessions.live_presence import ASK, PART, PresenceBoard
+from meetroom.sessions.live_visibility import presented
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,8 @@ class Relay:
         if event is None:  # no client needs to hear of it, but the nodes count it
             event = Envelope(b"", seq=op.seq)
         self.bus.publish(topic(meeting.id), Envelope(
-            event.data, seq=op.seq, audience=event.audience, origin=event.origin, detail=detail
+            event.data, seq=op.seq, audience=event.audience, origin=event.origin, detail=detail,
+            document_id=event.document_id,
         ))  # fmt: skip
 
     def publish_state(self, meeting: LiveMeeting, envelope: Envelope) -> None:
@@ -192,7 +194,7 @@ class Relay:
             return  # an older page turn than the one shown
         meeting.state = stored_state(state)
         meeting.state_version = version
-        deliver_local(meeting, Envelope(data or encode_json(p.Presented(state=meeting.state))))
+        deliver_local(meeting, presented(meeting.state, data))
 
     async def _take_status(
         self, meeting: LiveMeeting, status: MeetingStatus, before: MeetingStatus

@@ -89,6 +89,14 @@ class Annotations:
     def visible_to(self, viewer: str) -> list[p.Annotation]:
         return [a for a in self.visible.values() if a.layer == "shared" or a.author == viewer]
 
+    def document_of(self, op: LiveOp) -> str | None:
+        """The document an operation is about (an erase, undo or redo: its target's;
+        a chat message: none)."""
+        if op.kind in ADDING:
+            return op.document_id
+        target = self.every.get(op.target or "")
+        return None if target is None else target.document_id
+
     def last_undoable(self, author: str) -> str | None:
         history = self.undo.get(author)
         return history[-1] if history else None

@@ -28,6 +28,7 @@ from meetroom.sessions.live_meeting import (
 )
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_relay import Relay
+from meetroom.sessions.live_visibility import may_see, require_visible
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,11 @@ class Writing:
                                          message.page, None, body)  # fmt: skip
             case p.Erase(op_id=op_id, target=erased):
                 shown = meeting.annotations.visible.get(erased)
-                if shown is None or not (shown.layer == "shared" or shown.author == viewer.key):
+                if (
+                    shown is None
+                    or not (shown.layer == "shared" or shown.author == viewer.key)
+                    or not may_see(meeting, viewer, shown.document_id)
+                ):
                     raise NotFound("annotation_not_found", N_("There is nothing to erase here."))
                 if shown.author != viewer.key:
                     check_layer(meeting, viewer, shown.layer)
@@ -90,12 +95,14 @@ class Writing:
                 undone = meeting.annotations.last_undoable(viewer.key)
                 if undone is None:
                     raise Invalid("nothing_to_undo", N_("There is nothing to undo."))
+                self._require_visible(meeting, viewer, undone)
                 return await self._store(meeting, connection_id, viewer, op_id, "undo",
                                          None, None, None, undone, {})  # fmt: skip
             case p.Redo(op_id=op_id):
                 redone = meeting.annotations.last_redoable(viewer.key)
                 if redone is None:
                     raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
+                self._require_visible(meeting, viewer, redone)
                 return await self._store(meeting, connection_id, viewer, op_id, "redo",
                                          None, None, None, redone, {})  # fmt: skip
             case p.ChatSend(op_id=op_id, text=text):
@@ -106,6 +113,12 @@ class Writing:
                 return await self._store(meeting, connection_id, viewer, op_id, "chat",
                                          None, None, None, None, body)  # fmt: skip
         raise Invalid("unknown_type", N_("Unknown message type."))
+
+    @staticmethod
+    def _require_visible(meeting: LiveMeeting, viewer: Viewer, op_id: str) -> None:
+        """One's own annotation on a document taken away from one stays, untouchable."""
+        target = meeting.annotations.every.get(op_id)
+        require_visible(meeting.documents, viewer, target.document_id if target else None)
 
     async def _check_page(
         self, connection: Connection, meeting_id: MeetingId, document_id: str, page: int
@@ -134,7 +147,10 @@ class Writing:
             width=start.width, points=points,
         )  # fmt: skip
         audience = frozenset({viewer.key}) if start.layer == "private" else None
-        envelope = Envelope(encode_json(drawing), audience=audience, origin=connection_id)
+        envelope = Envelope(
+            encode_json(drawing), audience=audience, origin=connection_id,
+            document_id=start.document_id,
+        )  # fmt: skip
         deliver_local(meeting, envelope)
         self.bus.publish(topic(meeting.id), envelope)
 

@@ -259,6 +259,44 @@ def test_follow_draw_browse_reload_projector(
     watch.assert_clean()
 
 
+def taken_away_then_given_back(
+    new_context: Callable[[], BrowserContext], base: str, meeting_id: str, document_id: str,
+    chair: Page, delegate: Page,
+) -> None:  # fmt: skip
+    """The document the chair presents is taken from the delegate mid-session: their
+    page closes it, takes it off the agenda and says that the presenter shows a
+    document they may not see; given back, it is listed and followed again."""
+    api = new_context().request  # an admin session of its own, whose CSRF token we keep
+    resp = api.post(
+        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
+    people = api.get(f"{base}/api/meetings/{meeting_id}/participants").json()
+    delegate_id = next(p["id"] for p in people if p["role"] == "delegate")
+    listed = delegate.locator(f'li.live-doc[data-document="{document_id}"]')
+    expect(listed).to_have_count(1)
+    page = delegate.locator(".live-pageno").get_attribute("data-page")
+
+    url = f"{base}/api/documents/{document_id}"
+    assert api.patch(url, data={"access": []}, headers=headers).ok
+    expect(delegate.locator(".live-follow")).to_have_text(
+        "The presenter is showing a document you do not have access to."
+    )
+    expect(delegate.locator("#live")).to_have_attribute("data-presenter-hidden", "true")
+    expect(delegate.locator("#live")).to_have_attribute("data-document", "")
+    expect(listed).to_have_count(0)
+    expect(delegate.get_by_role("alert")).to_contain_text(
+        "You no longer have access to this document."
+    )
+    expect(chair.locator(".live-follow")).to_have_text("You are presenting")
+
+    assert api.patch(url, data={"access": [delegate_id]}, headers=headers).ok
+    shows_page(delegate, document_id, int(page or 0))
+    expect(listed).to_have_count(1)
+    expect(delegate.locator("#live")).to_have_attribute("data-presenter-hidden", "false")
+    expect(delegate.locator(".live-follow")).to_have_text(f"{CHAIR} is presenting")
+
+
 def test_tools_hand_over_and_everyone_back(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
@@ -346,6 +384,7 @@ def test_tools_hand_over_and_everyone_back(
     shows_page(delegate, document_id, 2)
     expect(delegate.locator("#live")).to_have_attribute("data-following", "true")
     expect(chair.locator(".live-person", has_text=DELEGATE)).to_contain_text("Following")
+    taken_away_then_given_back(new_context, base, meeting_id, document_id, chair, delegate)
 
     for page in (chair, delegate):
         page.wait_for_load_state("networkidle")

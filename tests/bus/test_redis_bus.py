@@ -68,6 +68,8 @@ async def test_every_field_round_trips(redis_url: str, prefix: str) -> None:
                 audience=frozenset({"viewer:1", "viewer:2"}),
                 origin="conn-7",
                 detail={"op": {"kind": "stroke", "points": [[1, 2], [3.5, 4]]}, "ok": True},
+                document_id="doc-3",
+                unseen=b'{"type":"presented"}\n\xff',
             ),
             Envelope(b"", audience=frozenset()),
             Envelope(b"plain"),
@@ -82,6 +84,8 @@ async def test_every_field_round_trips(redis_url: str, prefix: str) -> None:
             origin="conn-7",
             detail={"op": {"kind": "stroke", "points": [[1, 2], [3.5, 4]]}, "ok": True},
             node="a",
+            document_id="doc-3",
+            unseen=b'{"type":"presented"}\n\xff',
         )
         assert got[1] == Envelope(b"", audience=frozenset(), node="a")  # nobody, not everyone
         assert got[2] == Envelope(b"plain", node="a")

@@ -13,12 +13,13 @@ from typing import Any
 
 from meetroom.bus.local import LocalBus, LocalHub
 from meetroom.clock import Clock
-from meetroom.ids import DocumentId, MeetingId, new_id
+from meetroom.ids import DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.protocol import live as p
 from meetroom.records import AccountRole, MeetingRole, Participant, Principal
 from meetroom.server.context import Services
 from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.live import LiveService
+from meetroom.sessions.live_ports import DocumentPages
 from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
@@ -28,24 +29,31 @@ DOC = new_id()  # the document everyone draws on (ten pages)
 
 
 class TenPages:
-    """Every document of the meeting has ten pages (documents are not what these
-    tests are about; the live session only asks how many pages one has)."""
+    """The meeting has one document, DOC, of ten pages, that everyone sees (documents
+    are not what these tests are about; the live session only asks how many pages one
+    has, and who may see it)."""
 
     async def pages_for(
         self, actor: Principal, meeting_id: MeetingId, document_id: DocumentId
     ) -> int:
         return 10
 
+    async def access_lists(
+        self, meeting_id: MeetingId
+    ) -> dict[DocumentId, frozenset[ParticipantId] | None]:
+        return {DocumentId(DOC): None}
+
 
 def node(
-    services: Services, hub: LocalHub, name: str, clock: Clock, presenter_grace: float = 30.0
-) -> LiveService:
+    services: Services, hub: LocalHub, name: str, clock: Clock, presenter_grace: float = 30.0,
+    documents: DocumentPages | None = None,
+) -> LiveService:  # fmt: skip
     db = services.database
     assert isinstance(db, Database)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), services.meetings, clock)
     return LiveService(
-        services.meetings, SqlLiveStore(db), LocalBus(hub, name), TenPages(), clock, attendance,
-        heartbeat=0.1, presence_ttl=1.0, presenter_grace=presenter_grace,
+        services.meetings, SqlLiveStore(db), LocalBus(hub, name), documents or TenPages(), clock,
+        attendance, heartbeat=0.1, presence_ttl=1.0, presenter_grace=presenter_grace,
     )  # fmt: skip
 
 

@@ -33,6 +33,13 @@ export class Documents {
     return this.order.find((id) => this.get(id)?.status === "ready") ?? this.order.find((id) => this.viewable(id)) ?? null;
   }
 
+  /** A document this page may no longer show. */
+  forget(id) {
+    this.docs.delete(id);
+    this.itemOfDoc.delete(id);
+    this.order = this.order.filter((other) => other !== id);
+  }
+
   itemOf(id) {
     return this.itemOfDoc.get(id) ?? null;
   }
@@ -57,6 +64,7 @@ export class Documents {
               classification: doc.classification, can_download: doc.can_download, pdf_url: doc.pdf_url,
             });
             if (!this.order.includes(id)) this.order.push(id);
+            if (doc.agenda_item_id) this.itemOfDoc.set(id, doc.agenda_item_id);
           }
           return this.get(id);
         })

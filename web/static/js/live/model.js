@@ -141,6 +141,28 @@ export class AnnotationModel {
     return true;
   }
 
+  /** A document taken away from this client: nothing of it is kept. */
+  dropDocument(documentId) {
+    const on = (a) => a.document_id === documentId;
+    for (const map of [this.confirmed, this.known, this.live]) {
+      for (const [id, a] of map) if (on(a)) map.delete(id);
+    }
+    this.redoStack = this.redoStack.filter((a) => !on(a));
+    this.saveSoon(this.seq);
+    this.onChange();
+    this.onLiveChange();
+  }
+
+  /** A document given to this client: the annotations on it that it sees. */
+  showDocument(annotations) {
+    for (const a of annotations) {
+      this.confirmed.set(a.op_id, a);
+      this.known.set(a.op_id, a);
+    }
+    this.saveSoon(this.seq);
+    this.onChange();
+  }
+
   drawing(msg) {
     let stroke = this.live.get(msg.op_id);
     if (!stroke) {

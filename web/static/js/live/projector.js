@@ -35,6 +35,8 @@ function start() {
     const where = session.state.where;
     const call = ++showing;
     if (!where?.document_id) {
+      waiting.querySelector(".live-waiting-text").textContent =
+        session.state.hidden ? t("presenter_hidden") : t("waiting_presenter");
       waiting.hidden = false;
       view.show(null);
       current = { documentId: null, page: 1 };

@@ -79,6 +79,8 @@ function start() {
       renderInk();
     },
     live: renderWet,
+    documentHidden: onDocumentHidden,
+    documentShown: onDocumentShown,
     other: (msg) => {
       video.message(msg);
       chat.message(msg);
@@ -322,6 +324,40 @@ function start() {
     prefetch();
   }
 
+  /** Its access list no longer has us: close it, and take it off the list. */
+  function onDocumentHidden(id) {
+    documents.forget(id);
+    for (const li of side.querySelectorAll("li.live-doc")) if (li.dataset.document === id) li.remove();
+    if (current.documentId === id) {
+      closeNote();
+      current = { documentId: null, page: 1 };
+      root.dataset.document = "";
+      toasts.show(t("document_hidden"), "error");
+      showFirst();
+    }
+    updateFollowUi();
+  }
+
+  /** Given to us: on the list (under its agenda item), its annotations come with it. */
+  async function onDocumentShown(id) {
+    const doc = await documents.ensure(id);
+    if (!doc || side.querySelector(`li.live-doc[data-document="${CSS.escape(id)}"]`)) return;
+    const itemId = documents.itemOf(id);
+    const item = itemId ? side.querySelector(`li[data-item="${CSS.escape(itemId)}"]`) : null;
+    const agenda = side.querySelector(".live-agenda");
+    let list = item ? item.querySelector("ul.live-docs") : agenda.querySelector(":scope > ul.live-docs");
+    if (!list) {
+      list = h("ul", { class: "live-docs" });
+      if (item) item.append(list);
+      else agenda.querySelector(".live-side-links").before(h("h2", { class: "live-other" }, t("other_documents")), list);
+    }
+    list.append(h("li", { class: "live-doc", dataset: { document: id, status: doc.status } },
+      h("button", { type: "button", class: "doc-open", dataset: { doc: id }, disabled: doc.status !== "ready" },
+        h("span", { class: "doc-name" }, doc.title))));
+    updateAgenda();
+    if (!current.documentId) showFirst();
+  }
+
   function onError(msg, item) {
     toasts.show(msg.message || msg.code, "error");
     if (item?.annotation) renderInk();
@@ -469,6 +505,7 @@ function start() {
     const { presenter, presenter_name: name } = session.state;
     let text = t("waiting_presenter");
     if (session.isPresenter()) text = t("presenting");
+    else if (session.state.hidden) text = t("presenter_hidden"); // not where: see live_visibility.py
     else if (presenter) text = name ? t("presenter_is", { name }) : t("following");
     const showBack = !session.mayPresent() && !following && Boolean(where);
     bar.follow.textContent = text;
@@ -476,6 +513,7 @@ function start() {
     bar.back.hidden = !showBack;
     root.dataset.following = String(following);
     root.dataset.presenting = String(session.mayPresent());
+    root.dataset.presenterHidden = String(Boolean(session.state.hidden) && !session.isPresenter());
     takeOver.update();
     updateThumbs();
     updateAgenda();

@@ -17,6 +17,7 @@ export class LiveSession {
    * @param {object} data      the page's live data (socket path, meeting)
    * @param {object} handlers  welcome(msg, first), presented(state, old), presence(people),
    *                           error(msg, item), status(state), change(), live(),
+   *                           documentHidden(id), documentShown(id),
    *                           other(msg): every other message, and acks and errors too
    *                           (the video room, the chat)
    */
@@ -126,6 +127,15 @@ export class LiveSession {
       }
       case "presence":
         this.handlers.presence?.(msg.people || []);
+        break;
+      case "document_hidden":
+        // Its access list no longer has us (or it was deleted): forget it.
+        this.model.dropDocument(msg.document_id);
+        this.handlers.documentHidden?.(msg.document_id);
+        break;
+      case "document_shown":
+        this.model.showDocument(msg.annotations || []);
+        this.handlers.documentShown?.(msg.document_id);
         break;
       case "meeting_status":
         this.locked = Boolean(msg.read_only);
