@@ -56,8 +56,8 @@ class Usage:
 class Quotas:
     per_page: int = 1000  # annotations one person adds on one page of a document
     per_person: int = 10_000  # operations one person stores in a meeting
-    person_mb: int = 16  # their weight
-    meeting_mb: int = 64  # the weight of everything stored in a meeting
+    person_mb: float = 16.0  # their weight
+    meeting_mb: float = 64.0  # the weight of everything stored in a meeting
 
     def check(
         self, usage: Usage, author: str, kind: str, document_id: str | None, page: int | None,
@@ -86,12 +86,12 @@ class Quotas:
                 code,
                 N_("Your annotations and chat messages in this meeting have reached {mb} MB, "
                    "the most one person may store."),
-                mb=self.person_mb,
+                mb=f"{self.person_mb:g}",
             )  # fmt: skip
         if usage.total + cost > self.meeting_mb * MB:
             raise TooLarge(
                 code,
                 N_("The annotations and chat messages of this meeting have reached {mb} MB, "
                    "the most a meeting may store."),
-                mb=self.meeting_mb,
+                mb=f"{self.meeting_mb:g}",
             )  # fmt: skip
