@@ -51,6 +51,8 @@ __all__ = ["LiveService", "Viewer"]
 
 logger = logging.getLogger(__name__)
 
+LOAD_BATCH = 100  # operations read at a time when a meeting is loaded
+
 # What changes the session: refused once the meeting ended (see meetings/status.py).
 WRITES = (
     p.Present, p.ForceFollow, p.HandOver, p.TakeOver, p.OpenShared, p.StrokeStart, p.StrokePoints,
@@ -226,11 +228,15 @@ class LiveService:
             meeting.state = stored_state(stored)
         meeting.state_version = version
         await self.presenting.settle(meeting)
-        ops = await self.store.ops(meeting.id)
-        for op in ops:
-            meeting.annotations.apply(op)
+        # In batches: a long meeting's operations as read (points as lists of floats)
+        # take several times what the annotations take once applied.
+        applied = 0
+        while ops := await self.store.ops(meeting.id, after=applied, limit=LOAD_BATCH):
+            for op in ops:
+                meeting.annotations.apply(op)
+            applied = ops[-1].seq
         # Read after the state: other nodes may have stored more meanwhile.
-        meeting.last_seq = ops[-1].seq if ops else last_seq
+        meeting.last_seq = applied or last_seq
 
     async def close(self) -> None:
         """Let every meeting go (shutdown, tests): no more subscriptions or heartbeats."""

@@ -72,7 +72,7 @@ async def missed(
         return None
     events: list[bytes] = []
     size = 0
-    for op in await store.ops(meeting.id, after=after):
+    for op in await store.ops(meeting.id, after=after, limit=meeting.last_seq - after):
         if op.seq > meeting.last_seq:
             break  # not applied here yet: it reaches the client live
         event = meeting.annotations.event_of(op)
