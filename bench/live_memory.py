@@ -256,8 +256,10 @@ async def server_part(args: argparse.Namespace, cluster: Cluster, tmp: Path) -> 
     first_join_s = time.monotonic() - started
     await asyncio.sleep(1.0)
     rss_loaded, _ = rss_mb(pid)
-    log(f"  the chair joined (meeting loaded) in {first_join_s:.1f} s "
-        f"({chair_tablet.bytes / MB:.1f} MiB sent to it); server {rss_loaded:.0f} MiB")
+    log(
+        f"  the chair joined (meeting loaded) in {first_join_s:.1f} s "
+        f"({chair_tablet.bytes / MB:.1f} MiB sent to it); server {rss_loaded:.0f} MiB"
+    )
 
     gate = asyncio.Semaphore(JOIN_CONCURRENCY)
     fresh_times: list[float] = []
@@ -357,7 +359,7 @@ def main() -> int:
     )  # fmt: skip
     print()
     print(f"A meeting of {server['tablets']} tablets with {server['strokes']} strokes of "
-          f"{server['points']} points ({server['snapshot_mb']} MiB sent to a fresh tablet)")  # fmt: skip
+          f"{server['points']} points ({server['snapshot_mb']} MiB to a fresh tablet)")  # fmt: skip
     table(
         ["server", "resident", "vs prepared"],
         [

@@ -16,7 +16,7 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Invalid, NotFound, TooLarge
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
-from meetroom.protocol.codec import encode_json
+from meetroom.protocol.codec import encode_json, replace
 from meetroom.records import LiveOp
 from meetroom.sessions.live_checks import check_layer, check_page
 from meetroom.sessions.live_meeting import (
@@ -125,7 +125,9 @@ class Writing:
         await self._check_page(connection, meeting.id, message.document_id, message.page)
         if len(connection.drawing) >= MAX_DRAWINGS:
             connection.drawing.pop(next(iter(connection.drawing)))
-        connection.drawing[message.op_id] = message
+        # What later points are drawn with; not the points (up to 2000 of them, for up
+        # to MAX_DRAWINGS strokes, on each of a thousand connections).
+        connection.drawing[message.op_id] = replace(message, points=[])
         self._publish_drawing(meeting, connection_id, viewer, message, message.points)
 
     def _publish_drawing(
