@@ -50,6 +50,7 @@ from meetroom.sessions.document_ports import FileProgress
 from meetroom.sessions.documents import DocumentService
 from meetroom.sessions.live import LiveService
 from meetroom.sessions.live_ports import LiveBus
+from meetroom.sessions.live_quota import Quotas
 from meetroom.sessions.video import VideoService
 from meetroom.sessions.video_ports import RoomDirectory
 from meetroom.sessions.video_relay import VideoGateway
@@ -294,7 +295,13 @@ def compose(
     )
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
-    live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
+    quotas = Quotas(
+        per_page=settings.live_page_max_annotations,
+        per_person=settings.live_person_max_operations,
+        person_mb=settings.live_person_max_mb,
+        meeting_mb=settings.live_meeting_max_mb,
+    )
+    live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance, quotas=quotas)
     meetings.watch(live.presenting)  # a presenter removed from the meeting hands back
     documents.watch(live.visibility)  # access lists changed apply to open sockets at once
     video = VideoService(

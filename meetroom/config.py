@@ -76,6 +76,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pdf_worker_memory_mb: Annotated[int, msgspec.Meta(ge=256)] = 2048
     # 0: one per CPU core.
     pdf_workers: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
+    # The live session: what one person may store in a meeting (annotations, erasures,
+    # undo and redo, chat), and a meeting in all; past these, an error and nothing stored.
+    live_page_max_annotations: Count = 1000
+    live_person_max_operations: Count = 10_000
+    live_person_max_mb: Positive = 16.0
+    live_meeting_max_mb: Positive = 64.0
     # Video. The addresses the SFU announces for its own ICE candidates, comma-separated
     # (empty: every address of this machine). No STUN server is ever used.
     media_addresses: str = ""

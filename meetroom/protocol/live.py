@@ -232,15 +232,27 @@ class Welcome(ServerMessage, tag="welcome"):
     # The meeting's sequence number when the replay below ends.
     seq: int
     # True: the events after `hello.last_seq` follow. False: the client starts afresh
-    # from `annotations`, the visible annotations now.
+    # from `annotations`, the visible annotations now (also when it asked to resume
+    # from further back than the server replays: see live_snapshot.py).
     resumed: bool = False
     annotations: list[Annotation] = []
+    # True: more of the visible annotations follow, in `annotations_page` messages (the
+    # last with `more` false); the client shows them once it has them all.
+    more: bool = False
     chat: list[ChatMessage] = []  # on a fresh start, the latest (CHAT_IN_WELCOME)
     # The meeting's lifecycle status (draft | scheduled | in_progress | ended | archived).
     status: str = ""
     # Nothing can be changed (ended, archived): no drawing, no chat, no page turns. A
     # delegate of a meeting not opened yet (scheduled) waits: the same for them.
     read_only: bool = False
+
+
+class AnnotationsPage(ServerMessage, tag="annotations_page"):
+    """More of the welcome's annotations (a long meeting's do not fit in one message);
+    nothing else comes between the welcome and the last page."""
+
+    annotations: list[Annotation]
+    more: bool = False
 
 
 class Added(ServerMessage, tag="added"):
@@ -347,6 +359,7 @@ class MeetingStatusChanged(ServerMessage, tag="meeting_status"):
 
 ServerMessages = (
     Welcome
+    | AnnotationsPage
     | Added
     | Removed
     | Restored

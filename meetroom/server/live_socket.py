@@ -9,6 +9,7 @@ import logging
 import time
 import typing
 import weakref
+from collections.abc import Iterator
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -34,7 +35,10 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 64 * 1024
 # Events waiting for a slow client, in number and in bytes (strokes can be large);
-# past either it is dropped and resyncs on reconnect.
+# past either it is dropped and resyncs on reconnect. What a client is sent on
+# joining (the welcome, a long meeting's annotations in pages, or a replay) waits in
+# the queue as one entry, outside the byte bound: its own bounds are in
+# sessions/live_snapshot.py, and it is encoded a page at a time as it goes out.
 QUEUE_SIZE = 1024
 QUEUE_BYTES = 1024 * 1024
 # Messages per second a client may send (drawing sends ~30), and the burst above it.
@@ -104,24 +108,38 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     sockets.add(ws)
     translations = translations_for(request)
     connection_id = new_id()
-    queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
+    queue: asyncio.Queue[bytes | Iterator[bytes]] = asyncio.Queue(QUEUE_SIZE)
     queued = 0  # bytes in the queue
     closing: set[asyncio.Task[None]] = set()  # a reference to the dropping task
     dropped = False
 
     def send(data: bytes) -> None:
-        nonlocal dropped, queued
+        nonlocal queued
+        if dropped:
+            return
+        if queued + len(data) > QUEUE_BYTES:
+            too_slow()
+            return
+        try:
+            queue.put_nowait(data)
+        except asyncio.QueueFull:
+            too_slow()
+            return
+        queued += len(data)
+
+    def send_many(frames: Iterator[bytes]) -> None:
         if dropped:
             return
         try:
-            if queued + len(data) > QUEUE_BYTES:
-                raise asyncio.QueueFull
-            queue.put_nowait(data)
-            queued += len(data)
+            queue.put_nowait(frames)
         except asyncio.QueueFull:
-            dropped = True
-            logger.info("dropping a slow client of meeting %s", meeting_id)
-            closing.add(asyncio.get_running_loop().create_task(drop()))
+            too_slow()
+
+    def too_slow() -> None:
+        nonlocal dropped
+        dropped = True
+        logger.info("dropping a slow client of meeting %s", meeting_id)
+        closing.add(asyncio.get_running_loop().create_task(drop()))
 
     async def drop() -> None:
         # A client that reads again soon gets the close code and resumes at once; one
@@ -140,16 +158,20 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
         send(encode_json(p.Error(code=exc.code, message=message, ref=ref)))
 
     async def write() -> None:
-        nonlocal queued
         while True:
-            data = await queue.get()
-            queued -= len(data)
-            await ws.send_frame(data, WSMsgType.TEXT)
+            await write_one(await queue.get())
             # Whatever queued up meanwhile goes out in this turn of the loop.
             while not queue.empty():
-                data = queue.get_nowait()
-                queued -= len(data)
-                await ws.send_frame(data, WSMsgType.TEXT)
+                await write_one(queue.get_nowait())
+
+    async def write_one(entry: bytes | Iterator[bytes]) -> None:
+        nonlocal queued
+        if isinstance(entry, bytes):
+            queued -= len(entry)
+            await ws.send_frame(entry, WSMsgType.TEXT)
+            return
+        for data in entry:
+            await ws.send_frame(data, WSMsgType.TEXT)
 
     writer = asyncio.create_task(write(), name=f"ws-writer-{connection_id}")
     bucket = _Bucket()
@@ -181,7 +203,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                     if not isinstance(message, p.Hello):
                         error(Invalid("hello_first", N_("Say hello first.")), ref)
                         continue
-                    await live.join(viewer, meeting_id, connection_id, message, send)
+                    await live.join(viewer, meeting_id, connection_id, message, send, send_many)
                     video.watch(meeting_id, connection_id, viewer, send)
                     joined = True
                     continue

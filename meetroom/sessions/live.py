@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from meetroom.bus import Envelope
@@ -22,7 +22,7 @@ from meetroom.ids import MeetingId
 from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
-from meetroom.protocol.codec import encode_json, to_builtins
+from meetroom.protocol.codec import to_builtins
 from meetroom.records import Grant, Meeting, MeetingStatus, Principal
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
 from meetroom.sessions.live_checks import (
@@ -41,7 +41,9 @@ from meetroom.sessions.live_meeting import (
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
 from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
+from meetroom.sessions.live_quota import Quotas
 from meetroom.sessions.live_relay import Relay, tell_status
+from meetroom.sessions.live_snapshot import missed, welcome_frames
 from meetroom.sessions.live_state import Annotations
 from meetroom.sessions.live_visibility import (
     Visibility,
@@ -56,6 +58,8 @@ from meetroom.sessions.live_writing import Writing
 __all__ = ["LiveService", "Viewer"]
 
 logger = logging.getLogger(__name__)
+
+LOAD_BATCH = 100  # operations read at a time when a meeting is loaded
 
 # What changes the session: refused once the meeting ended (see meetings/status.py).
 WRITES = (
@@ -77,6 +81,7 @@ class LiveService:
         heartbeat: float = HEARTBEAT,
         presence_ttl: float = PRESENCE_TTL,
         presenter_grace: float = PRESENTER_GRACE,
+        quotas: Quotas | None = None,
     ) -> None:
         self.attendance = attendance
         self.meetings = meetings
@@ -86,7 +91,7 @@ class LiveService:
         self.clock = clock
         self.presence = PresenceBoard(bus, heartbeat, presence_ttl, gone=self._gone)
         self.relay = Relay(bus, store, meetings, self.presence, clock, attendance)
-        self.writing = Writing(store, bus, self.relay, documents, clock)
+        self.writing = Writing(store, bus, self.relay, documents, clock, quotas)
         self._live: dict[MeetingId, LiveMeeting] = {}
         self.visibility = Visibility(documents, bus, self._live)
         self.presenting = Presenting(
@@ -116,9 +121,13 @@ class LiveService:
         connection_id: str,
         hello: p.Hello,
         send: Callable[[bytes], None],
+        send_many: Callable[[Iterator[bytes]], None] | None = None,
     ) -> None:
         """Send the welcome (and what the client missed since `hello.last_seq`), then
-        the live stream: in that order, with nothing lost or repeated in between."""
+        the live stream: in that order, with nothing lost or repeated in between.
+        `send_many`: how the socket takes the welcome, its pages and the replay (in
+        order with what `send` takes, encoded as they go out; see live_snapshot.py);
+        without it they go through `send` one by one."""
         if hello.version != p.PROTOCOL_VERSION:
             raise Invalid(
                 "protocol_version",
@@ -137,35 +146,38 @@ class LiveService:
                 # It saw, through another node, operations not heard of here yet.
                 await self.relay.catch_up(meeting)
             await self.presenting.settle(meeting)
-            resume = 0 < hello.last_seq <= meeting.last_seq
-            send(
-                encode_json(
-                    p.Welcome(
-                        version=p.PROTOCOL_VERSION,
-                        you=viewer.key,
-                        name=viewer.name,
-                        role=viewer.role,
-                        grants=sorted(g.value for g in viewer.grants),
-                        state=state_for(meeting, viewer),
-                        seq=meeting.last_seq,
-                        resumed=resume,
-                        annotations=[] if resume else annotations_for(meeting, viewer),
-                        chat=[] if resume else meeting.annotations.recent_chat(),
-                        status=meeting.status.value,
-                        read_only=read_only_live(meeting.status, Grant.MODERATOR in viewer.grants),
-                    )
-                )
-            )
-            sent = meeting.last_seq
-            if resume:
+            replay: list[bytes] | None = None
+            if 0 < hello.last_seq <= meeting.last_seq:
                 # Up to what this node applied: later ones reach the client live.
-                for op in await self.store.ops(meeting_id, after=hello.last_seq):
-                    if op.seq > sent:
-                        break
-                    event = meeting.annotations.event_of(op)
-                    if event is not None and (event[1] is None or viewer.key in event[1]):
-                        if may_see(meeting, viewer, meeting.annotations.document_of(op)):
-                            send(event[0])
+                replay = await missed(
+                    self.store, meeting, hello.last_seq,
+                    lambda audience, document_id: (
+                        (audience is None or viewer.key in audience)
+                        and may_see(meeting, viewer, document_id)
+                    ),
+                )  # fmt: skip
+            resume = replay is not None
+            welcome = p.Welcome(
+                version=p.PROTOCOL_VERSION,
+                you=viewer.key,
+                name=viewer.name,
+                role=viewer.role,
+                grants=sorted(g.value for g in viewer.grants),
+                state=state_for(meeting, viewer),
+                seq=meeting.last_seq,
+                resumed=resume,
+                chat=[] if resume else meeting.annotations.recent_chat(),
+                status=meeting.status.value,
+                read_only=read_only_live(meeting.status, Grant.MODERATOR in viewer.grants),
+            )
+            shown = [] if resume else annotations_for(meeting, viewer)
+            frames = welcome_frames(welcome, shown, replay or ())
+            if send_many is not None:
+                send_many(frames)
+            else:
+                for frame in frames:
+                    send(frame)
+            sent = meeting.last_seq
 
             def deliver(envelope: Envelope) -> None:
                 if envelope.seq and envelope.seq <= sent:
@@ -233,11 +245,15 @@ class LiveService:
         meeting.state_version = version
         meeting.documents = await self.visibility.table(meeting.id)
         await self.presenting.settle(meeting)
-        ops = await self.store.ops(meeting.id)
-        for op in ops:
-            meeting.annotations.apply(op)
+        # In batches: a long meeting's operations as read (points as lists of floats)
+        # take several times what the annotations take once applied.
+        applied = 0
+        while ops := await self.store.ops(meeting.id, after=applied, limit=LOAD_BATCH):
+            for op in ops:
+                meeting.annotations.apply(op)
+            applied = ops[-1].seq
         # Read after the state: other nodes may have stored more meanwhile.
-        meeting.last_seq = ops[-1].seq if ops else last_seq
+        meeting.last_seq = applied or last_seq
 
     async def close(self) -> None:
         """Let every meeting go (shutdown, tests): no more subscriptions or heartbeats."""
@@ -284,7 +300,7 @@ class LiveService:
             for p in await self.meetings.store.list_participants(meeting_id)
         }
         return [
-            {**to_builtins(a), "author_name": names.get(a.author, "")}
+            {**to_builtins(a.wire()), "author_name": names.get(a.author, "")}
             for a in shown
             if a.document_id == document_id
         ]

@@ -20,7 +20,16 @@ class LiveStore(Protocol):
         self, meeting_id: MeetingId, op: LiveOp, now: datetime
     ) -> tuple[LiveOp, bool]: ...
 
-    async def ops(self, meeting_id: MeetingId, after: int = 0) -> list[LiveOp]: ...
+    async def ops(
+        self, meeting_id: MeetingId, after: int = 0, limit: int | None = None
+    ) -> list[LiveOp]:
+        """The operations after `after`, in sequence order (the first `limit` of them)."""
+        ...
+
+    async def find(self, meeting_id: MeetingId, op_id: str) -> LiveOp | None:
+        """The operation stored under `op_id`, if any."""
+        ...
+
     async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None, int]:
         """The last sequence number, the presenter state and its version."""
         ...

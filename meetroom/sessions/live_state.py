@@ -1,15 +1,77 @@
 """The annotations of a meeting as they stand, rebuilt from the stored operations:
 what is visible, what was removed (and may be restored), and each author's undo and
-redo history."""
+redo history.
+
+A meeting holds every annotation ever added (an undo may bring one back), so they are
+kept compactly: a stroke's points as one `bytes` of interleaved float64 x, y (16 bytes a
+point, where a list of tuples of floats took about 100), turned back into the wire's
+`Annotation` only when one is encoded. float64 keeps every value exactly, so the JSON
+a client gets is the same as the one it sent."""
 
 from __future__ import annotations
+
+import sys
+from array import array
+from dataclasses import dataclass
+from typing import Any
 
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json
 from meetroom.records import LiveOp
+from meetroom.sessions.live_quota import Usage, cost_of
 
 ADDING = ("stroke", "note")
 CHAT_IN_WELCOME = 200  # chat messages a client starting afresh is sent
+
+
+def pack_points(points: Any) -> bytes:
+    """[[x, y], ...] as interleaved float64 (a point that is not a pair raises)."""
+    flat = array("d")
+    for x, y in points:
+        flat.append(float(x))
+        flat.append(float(y))
+    return flat.tobytes()
+
+
+def unpack_points(packed: bytes) -> list[tuple[float, float]]:
+    flat = array("d")
+    flat.frombytes(packed)
+    pairs = iter(flat)
+    return list(zip(pairs, pairs, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Ink:
+    """A stored stroke or note as a meeting keeps it (see `Annotation` for the fields);
+    immutable, so a snapshot may be encoded after the meeting's lock is released."""
+
+    op_id: str
+    author: str
+    document_id: str
+    page: int
+    layer: p.Layer
+    kind: str  # stroke | note
+    tool: p.Tool
+    color: str
+    width: float
+    points: bytes  # interleaved float64 x, y
+    x: float
+    y: float
+    text: str
+
+    @property
+    def point_count(self) -> int:
+        return len(self.points) // 16
+
+    def wire(self) -> p.Annotation:
+        """As clients get it."""
+        return p.Annotation(
+            op_id=self.op_id, author=self.author, document_id=self.document_id,
+            page=self.page, layer=self.layer,
+            kind="note" if self.kind == "note" else "stroke", tool=self.tool,
+            color=self.color, width=self.width, points=unpack_points(self.points),
+            x=self.x, y=self.y, text=self.text,
+        )  # fmt: skip
 
 
 def chat_of(op: LiveOp) -> p.ChatMessage:
@@ -24,42 +86,45 @@ def chat_of(op: LiveOp) -> p.ChatMessage:
     )
 
 
-def annotation_of(op: LiveOp) -> p.Annotation:
+def annotation_of(op: LiveOp) -> Ink:
     body = op.body
-    return p.Annotation(
+    # Interned: the same few authors, documents, tools and colours in every annotation.
+    return Ink(
         op_id=op.op_id,
-        author=op.author,
-        document_id=op.document_id or "",
+        author=sys.intern(op.author),
+        document_id=sys.intern(op.document_id or ""),
         page=op.page or 1,
         layer="private" if op.layer == "private" else "shared",
         kind="note" if op.kind == "note" else "stroke",
-        tool=body.get("tool", "pen"),
-        color=body.get("color", "#1c2430"),
+        tool=sys.intern(str(body.get("tool", "pen"))),  # type: ignore[arg-type]
+        color=sys.intern(str(body.get("color", "#1c2430"))),
         width=float(body.get("width", 0.003)),
-        points=[(float(x), float(y)) for x, y in body.get("points", [])],
+        points=pack_points(body.get("points", [])),
         x=float(body.get("x", 0.0)),
         y=float(body.get("y", 0.0)),
         text=str(body.get("text", "")),
     )
 
 
-def audience_of(annotation: p.Annotation) -> frozenset[str] | None:
+def audience_of(annotation: Ink) -> frozenset[str] | None:
     """Who may see an annotation: everyone, or (private layer) its author."""
     return frozenset({annotation.author}) if annotation.layer == "private" else None
 
 
 class Annotations:
     def __init__(self) -> None:
-        self.every: dict[str, p.Annotation] = {}  # op id -> annotation, ever added
-        self.visible: dict[str, p.Annotation] = {}  # in the order they were added
+        self.every: dict[str, Ink] = {}  # op id -> annotation, ever added
+        self.visible: dict[str, Ink] = {}  # in the order they were added
         self.undo: dict[str, list[str]] = {}  # author -> op ids an undo can take back
         self.redo: dict[str, list[str]] = {}  # author -> op ids a redo can bring back
         self.chat: list[p.ChatMessage] = []  # the latest, oldest first
+        self.usage = Usage()  # what each author stored, for the quotas
 
     def recent_chat(self) -> list[p.ChatMessage]:
         return self.chat[-CHAT_IN_WELCOME:]
 
     def apply(self, op: LiveOp) -> None:
+        self.usage.add(op.author, op.kind, op.document_id, op.page, cost_of(op.kind, op.body))
         if op.kind == "chat":
             self.chat.append(chat_of(op))
             if len(self.chat) > 2 * CHAT_IN_WELCOME:
@@ -86,7 +151,7 @@ class Annotations:
             if op.target in history:
                 history.remove(op.target)
 
-    def visible_to(self, viewer: str) -> list[p.Annotation]:
+    def visible_to(self, viewer: str) -> list[Ink]:
         return [a for a in self.visible.values() if a.layer == "shared" or a.author == viewer]
 
     def document_of(self, op: LiveOp) -> str | None:
@@ -112,12 +177,13 @@ class Annotations:
             return encode_json(chat_of(op)), None
         if op.kind in ADDING:
             annotation = self.every[op.op_id]
-            return encode_json(p.Added(seq=op.seq, annotation=annotation)), audience_of(annotation)
+            event = p.Added(seq=op.seq, annotation=annotation.wire())
+            return encode_json(event), audience_of(annotation)
         target = self.every.get(op.target or "")
         if target is None:
             return None
         if op.kind == "redo":
-            event: p.ServerMessage = p.Restored(seq=op.seq, annotation=target)
+            told: p.ServerMessage = p.Restored(seq=op.seq, annotation=target.wire())
         else:
-            event = p.Removed(seq=op.seq, op_id=target.op_id, by=op.op_id)
-        return encode_json(event), audience_of(target)
+            told = p.Removed(seq=op.seq, op_id=target.op_id, by=op.op_id)
+        return encode_json(told), audience_of(target)

@@ -35,6 +35,7 @@ from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace
 from meetroom.sessions.live_meeting import LiveMeeting, Viewer, deliver_local, participant_key
 from meetroom.sessions.live_ports import DocumentPages, LiveBus
+from meetroom.sessions.live_state import Ink
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def state_for(meeting: LiveMeeting, viewer: Viewer) -> p.PresenterState:
     return hidden(meeting.state)
 
 
-def annotations_for(meeting: LiveMeeting, viewer: Viewer) -> list[p.Annotation]:
+def annotations_for(meeting: LiveMeeting, viewer: Viewer) -> list[Ink]:
     """The annotations `viewer` sees now (a welcome's)."""
     return [
         a
@@ -264,9 +265,13 @@ class Visibility:
         authors = {a.author for a in on_it if a.layer == "private"}
         for key in keys & authors:
             mine = [a for a in on_it if a.layer == "shared" or a.author == key]
-            self._send(meeting, {key}, p.DocumentShown(document_id=document, annotations=mine))
+            self._send(
+                meeting,
+                {key},
+                p.DocumentShown(document_id=document, annotations=[a.wire() for a in mine]),
+            )
         if keys - authors:
-            shown = p.DocumentShown(document_id=document, annotations=shared)
+            shown = p.DocumentShown(document_id=document, annotations=[a.wire() for a in shared])
             self._send(meeting, keys - authors, shown)
 
     @staticmethod

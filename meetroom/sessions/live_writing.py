@@ -3,7 +3,8 @@ stored), and the stored operations: strokes, notes, erasing, undo and redo, chat
 
 A stored operation is numbered by the store, applied and delivered here in that
 number's order (after any of other nodes numbered before it and not heard of yet),
-published to the other nodes, and only then acknowledged: an ack means it is kept."""
+published to the other nodes, and only then acknowledged: an ack means it is kept.
+What one person, and a meeting, may store is bounded (see live_quota.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from typing import Any
 
 from meetroom.bus import Envelope
 from meetroom.clock import Clock
-from meetroom.errors import N_, Invalid, NotFound
+from meetroom.errors import N_, Invalid, NotFound, TooLarge
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
-from meetroom.protocol.codec import encode_json
+from meetroom.protocol.codec import encode_json, replace
 from meetroom.records import LiveOp
 from meetroom.sessions.live_checks import check_layer, check_page
 from meetroom.sessions.live_meeting import (
@@ -27,6 +28,7 @@ from meetroom.sessions.live_meeting import (
     topic,
 )
 from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
+from meetroom.sessions.live_quota import Quotas, cost_of
 from meetroom.sessions.live_relay import Relay
 from meetroom.sessions.live_visibility import may_see, require_visible
 
@@ -37,8 +39,10 @@ MAX_DRAWINGS = 8  # strokes one connection may have in progress at once
 
 class Writing:
     def __init__(
-        self, store: LiveStore, bus: LiveBus, relay: Relay, documents: DocumentPages, clock: Clock
-    ) -> None:
+        self, store: LiveStore, bus: LiveBus, relay: Relay, documents: DocumentPages, clock: Clock,
+        quotas: Quotas | None = None,
+    ) -> None:  # fmt: skip
+        self.quotas = quotas or Quotas()
         self.store = store
         self.bus = bus
         self.relay = relay
@@ -134,7 +138,9 @@ class Writing:
         await self._check_page(connection, meeting.id, message.document_id, message.page)
         if len(connection.drawing) >= MAX_DRAWINGS:
             connection.drawing.pop(next(iter(connection.drawing)))
-        connection.drawing[message.op_id] = message
+        # What later points are drawn with; not the points (up to 2000 of them, for up
+        # to MAX_DRAWINGS strokes, on each of a thousand connections).
+        connection.drawing[message.op_id] = replace(message, points=[])
         self._publish_drawing(meeting, connection_id, viewer, message, message.points)
 
     def _publish_drawing(
@@ -161,9 +167,18 @@ class Writing:
     ) -> p.Ack:  # fmt: skip
         """Store, then deliver and publish, then acknowledge: an ack means the
         operation is kept. The store numbers it; operations of other nodes numbered
-        before it and not heard of yet are read and delivered first."""
+        before it and not heard of yet are read and delivered first. Past a quota,
+        nothing is stored (an operation stored before, sent again, is acknowledged)."""
         op = LiveOp(0, op_id, viewer.key, kind, layer, document_id, page, target, body)
         async with meeting.lock:
+            try:
+                self.quotas.check(meeting.annotations.usage, viewer.key, kind, document_id,
+                                  page, cost_of(kind, body))  # fmt: skip
+            except TooLarge:
+                before = await self.store.find(meeting.id, op_id)
+                if before is None:
+                    raise
+                return p.Ack(op_id=op_id, seq=before.seq, target=before.target)
             stored, _ = await self.store.append(meeting.id, op, self.clock.now())
             if stored.seq > meeting.last_seq:
                 await self.relay.catch_up(meeting, before=stored.seq)

@@ -109,13 +109,18 @@ class SqlLiveStore:
             ).first()
         return _op(row) if row else None
 
-    async def ops(self, meeting_id: MeetingId, after: int = 0) -> list[LiveOp]:
+    async def ops(
+        self, meeting_id: MeetingId, after: int = 0, limit: int | None = None
+    ) -> list[LiveOp]:
+        query = (
+            live_ops.select()
+            .where(live_ops.c.meeting_id == meeting_id, live_ops.c.seq > after)
+            .order_by(live_ops.c.seq)
+        )
+        if limit is not None:
+            query = query.limit(limit)
         async with self.db.connect() as conn:
-            rows = await conn.execute(
-                live_ops.select()
-                .where(live_ops.c.meeting_id == meeting_id, live_ops.c.seq > after)
-                .order_by(live_ops.c.seq)
-            )
+            rows = await conn.execute(query)
         return [_op(r) for r in rows]
 
     async def state(self, meeting_id: MeetingId) -> tuple[int, dict[str, Any] | None, int]:

@@ -28,6 +28,7 @@ from playwright.sync_api import (
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.dates import days_ahead, local_stamp, system_now
 from tests.docs.pdfs import make_pdf
+from tests.ink import store_strokes_sync
 from tests.processes import ServerProcess
 
 CHAIR = "Chủ tọa Nguyễn An"
@@ -471,6 +472,58 @@ def test_one_presenter_an_admin_takes_over(
 
     for page in (chair, admin, tablet):
         page.wait_for_load_state("networkidle")
+    watch.assert_clean()
+
+
+# The page's waits before reconnecting after each of 7 tries closed with 4008 before
+# their welcome (Math.random stubbed to 1: the longest wait of each).
+WAITS_AFTER_4008 = """async () => {
+  const { LiveSocket } = await import("/static/js/live/socket.js");
+  const socket = new LiveSocket("/nowhere", {});
+  socket.connect = () => {};
+  const random = Math.random;
+  Math.random = () => 1;
+  const waits = [];
+  try {
+    for (let i = 0; i < 7; i += 1) {
+      socket.dropped(4008);
+      waits.push(socket.retryAt - Date.now());
+    }
+  } finally {
+    Math.random = random;
+    clearTimeout(socket.timer);
+  }
+  return waits;
+}"""
+
+
+def test_a_long_meeting_opens_and_a_dropped_page_backs_off(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    """A meeting whose annotations are 2 MB (twice what the socket's queue holds) opens
+    with all of them drawn; a page whose socket is closed before its welcome waits
+    longer each time."""
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "dai-hoi.pdf", pages=3, title="Long")
+    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    data_dir = server.command[server.command.index("--data-dir") + 1]
+    store_strokes_sync(f"sqlite:///{data_dir}/meetroom.db", meeting_id, "p:bulk",
+                       document_id, 2100, 20)  # fmt: skip
+
+    delegate = new_context().new_page()
+    delegate.goto(links["delegate"])
+    connected(delegate)
+    shows_page(delegate, document_id, 1)
+    annotation_count(delegate, 2100)
+    assert inked_pixels(delegate) > 1000
+
+    waits = delegate.evaluate(WAITS_AFTER_4008)
+    for wait, expected in zip(waits, [500, 1000, 2000, 4000, 8000, 10_000, 10_000], strict=True):
+        assert expected - 50 <= wait <= expected, waits
+    delegate.wait_for_load_state("networkidle")
     watch.assert_clean()
 
 

@@ -1,14 +1,22 @@
 // The meeting WebSocket: hello with the protocol version and the last sequence number
-// seen, automatic reconnection with exponential backoff and jitter, a liveness ping,
-// and the connection state for the user to see.
+// seen, the welcome (a long meeting's annotations come in pages after it), automatic
+// reconnection with exponential backoff and jitter, a liveness ping, and the
+// connection state for the user to see.
 
 const PROTOCOL_VERSION = 1;
 const FIRST_DELAY = 500;
 const MAX_DELAY = 10_000;
 const PING_EVERY = 15_000;
 const SILENT_LIMIT = 40_000; // no message at all for this long: the link is dead
-const CLOSE_TOO_SLOW = 4008;
 const CLOSE_FLOODING = 4429;
+
+/** How long to wait before the next try after `attempt` tries that failed: doubling
+ * from FIRST_DELAY up to MAX_DELAY, a random half to all of it (so that a room of
+ * tablets dropped at once does not come back at once). */
+export function retryDelay(attempt, random = Math.random) {
+  const base = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** attempt);
+  return base / 2 + random() * (base / 2);
+}
 
 export class LiveSocket {
   /**
@@ -27,6 +35,7 @@ export class LiveSocket {
     this.pinger = null;
     this.lastHeard = 0;
     this.welcomedAt = 0;
+    this.welcoming = null; // a welcome whose annotation pages are still coming
     this.failed = null; // a reason that reconnecting will not fix
     this.state = "connecting";
     window.addEventListener("online", () => this.reconnectNow());
@@ -63,6 +72,7 @@ export class LiveSocket {
     }
     this.ws = ws;
     this.ready = false;
+    this.welcoming = null;
     ws.addEventListener("open", () => {
       if (this.ws !== ws) return;
       this.lastHeard = Date.now();
@@ -90,15 +100,29 @@ export class LiveSocket {
   }
 
   receive(msg) {
+    if (msg.type === "welcome" && msg.more) {
+      // A long meeting: the rest of the annotations follow in pages, nothing else
+      // before the last one. The welcome counts once they are all here.
+      this.welcoming = { ...msg, annotations: [...(msg.annotations || [])] };
+      return;
+    }
+    if (msg.type === "annotations_page") {
+      const welcome = this.welcoming;
+      if (!welcome) return;
+      for (const a of msg.annotations || []) welcome.annotations.push(a);
+      if (msg.more) return;
+      this.welcoming = null;
+      welcome.more = false;
+      msg = welcome;
+    }
     if (msg.type === "welcome") {
-      const asked = this.sentHelloSeq ?? 0;
-      // The server sends the whole visible set when the client starts afresh, or when
-      // it does not know the number asked for (its store is younger than this page).
-      const fresh = asked === 0 || asked > msg.seq;
+      // The server sends the whole visible set when the client starts afresh, when it
+      // does not know the number asked for (its store is younger than this page), or
+      // when that is further back than it replays: then it has not `resumed`.
+      const fresh = !msg.resumed;
       if (fresh) this.lastSeq = msg.seq;
       this.ready = true;
       this.welcomedAt = Date.now();
-      this.attempt = 0;
       this.setState("connected");
       this.startPing();
       this.handlers.welcome?.(msg, fresh);
@@ -147,9 +171,11 @@ export class LiveSocket {
     const lived = Date.now() - this.welcomedAt;
     this.abandon();
     this.handlers.closed?.(code, wasUp);
+    // Only a connection that held for a while starts the back-off again: one closed
+    // before or soon after its welcome (4008 included: the link is too slow for what
+    // the meeting sends) waits longer each time.
     if (wasUp && lived > 5000) this.attempt = 0;
     if (code === CLOSE_FLOODING) this.attempt = Math.max(this.attempt, 4);
-    if (code === CLOSE_TOO_SLOW) this.attempt = 0;
     this.scheduleRetry();
   }
 
@@ -176,8 +202,7 @@ export class LiveSocket {
       this.setState("offline");
       return;
     }
-    const base = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** this.attempt);
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = retryDelay(this.attempt);
     this.attempt += 1;
     this.retryAt = Date.now() + delay;
     clearTimeout(this.timer);
