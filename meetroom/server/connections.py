@@ -3,8 +3,9 @@ and its body, and how many connections this process holds at once. Without them,
 few hundred connections that send half a request line and wait (or a body a byte a
 second) would each hold a socket and a file descriptor for an hour.
 
-- Headers: aiohttp closes a connection that has not sent a whole request line and
-  headers within its keep-alive timeout of opening or of the previous response (it
+- Headers: aiohttp (from 3.14.5, see pyproject.toml) closes a connection that has not
+  sent a whole request line and headers within its keep-alive timeout of opening or
+  of the previous response (it
   closes only a connection waiting for a request, never one being answered, nor a
   WebSocket); that timeout is `header_timeout_seconds`.
 - Bodies: `body_deadline_middleware` gives a request body `body_timeout_seconds` to
