@@ -5,9 +5,8 @@ second) would each hold a socket and a file descriptor for an hour.
 
 - Headers: aiohttp (from 3.14.5, see pyproject.toml) closes a connection that has not
   sent a whole request line and headers within its keep-alive timeout of opening or
-  of the previous response (it
-  closes only a connection waiting for a request, never one being answered, nor a
-  WebSocket); that timeout is `header_timeout_seconds`.
+  of the previous response (only one waiting for a request, never one being answered,
+  nor a WebSocket); that timeout is `header_timeout_seconds`.
 - Bodies: `body_deadline_middleware` gives a request body `body_timeout_seconds` to
   start, one more second for every `body_min_bytes_per_second` bytes that arrive, and
   `body_max_seconds` in all; past that the read fails and the request is answered 408.
