@@ -175,8 +175,10 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Join links carry tokens in the URL: never send them on as a referrer.
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # Join links carry tokens in the URL: never send them on as a referrer to another
+    # site. Not no-referrer: with it, browsers send `Origin: null` on our own form posts
+    # and fetches, which check_origin refuses (any site can send null).
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault(
