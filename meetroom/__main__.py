@@ -19,6 +19,7 @@ from meetroom.app import create_app, migrate, open_services
 from meetroom.config import Settings, bundled_path, load_settings
 from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.meetings.demo import load_demo
+from meetroom.private_files import restrict_umask
 from meetroom.records import AccountRole, Meeting, Principal
 from meetroom.server import serve
 from meetroom.server.api.audit import csv_chunks, parse_filter
@@ -263,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"meetroom: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    # Every command may create the data directory, the database or a document file;
+    # the worker processes started below inherit the mask.
+    restrict_umask()
     try:
         if args.command == "serve":
             return _cmd_serve(settings, argv, worker=args.reuse_port)

@@ -38,6 +38,7 @@ from meetroom.meetings.invitations import InvitationService, MailSettings
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
+from meetroom.private_files import private_dir, tighten
 from meetroom.protocol.video import IceServerInfo
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
@@ -109,7 +110,7 @@ async def open_services(
     domain services on them. `documents=False`: the pipeline's worker processes are not
     started, nor unfinished files resumed (a command that touches no document, such as
     `user add`, neither waits for them nor leaves a file half processed as it exits)."""
-    settings.data_path.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     db = Database.open(settings.effective_database_url, settings.database_schema)
     task = None
     mail_task = None
@@ -161,6 +162,13 @@ class NodeBus(LiveBus, Protocol):
 class NodeDirectory(RoomDirectory, Protocol):
     async def start(self) -> None: ...
     async def close(self) -> None: ...
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """The data directory, for the server's user only: made 0700, or made so if an
+    earlier version created it open to others (what is inside is then out of reach)."""
+    private_dir(settings.data_path)
+    tighten(settings.data_path)
 
 
 def open_cluster(settings: Settings, scale_out: bool) -> tuple[NodeBus, NodeDirectory]:
@@ -239,7 +247,7 @@ def _pipeline(settings: Settings, db: Database, clock: Clock) -> Pipeline:
 
 async def migrate(settings: Settings) -> tuple[list[str], str | None]:
     """Apply pending migrations; returns those applied and the revision now current."""
-    settings.data_path.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     db = Database.open(settings.effective_database_url, settings.database_schema)
     try:
         applied = await db.migrate()

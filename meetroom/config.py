@@ -68,6 +68,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Load the demo meeting on start (once).
     demo: bool = False
+    # Slow clients (server/connections.py). A connection sends a whole request line and
+    # headers within this many seconds of opening or of the previous response (and an
+    # idle kept-alive connection is closed after as long), else it is closed.
+    header_timeout_seconds: Positive = 15.0
+    # A request body (an upload, a form) has this long to start arriving, one second
+    # more for every body_min_bytes_per_second bytes that arrive, and body_max_seconds
+    # in all; past that the request is answered 408.
+    body_timeout_seconds: Positive = 30.0
+    body_min_bytes_per_second: Count = 1024
+    body_max_seconds: Positive = 3600.0
+    # Connections one server process holds open at once; past it, a new one is
+    # answered 503 and closed.
+    max_connections: Count = 10000
     # Documents: limits on untrusted uploads, and the worker processes that render them.
     upload_max_mb: Count = 100
     pdf_max_pages: Count = 1000
@@ -226,6 +239,8 @@ def _check(settings: Settings, source: Mapping[str, str]) -> None:
         r"[a-z_][a-z0-9_]{0,62}", settings.database_schema
     ):
         fail("database_schema", "expected a lowercase SQL identifier")
+    if settings.body_max_seconds < settings.body_timeout_seconds:
+        fail("body_max_seconds", "must be at least body_timeout_seconds")
     if not settings.host:
         fail("host", "must not be empty")
     for address in settings.media_address_list:

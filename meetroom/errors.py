@@ -25,6 +25,7 @@ class Category(enum.Enum):
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
+    TIMED_OUT = "timed_out"  # the client was too slow to send its request
     UNAVAILABLE = "unavailable"
 
 
@@ -74,6 +75,10 @@ class TooLarge(MeetRoomError):
 
 class RateLimited(MeetRoomError):
     category = Category.RATE_LIMITED
+
+
+class TimedOut(MeetRoomError):
+    category = Category.TIMED_OUT
 
 
 class Unavailable(MeetRoomError):

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import jwt
 
 from meetroom.errors import N_, Forbidden, Invalid
 from meetroom.ids import MeetingId, ParticipantId
+from meetroom.private_files import create_private, private_dir
 
 JOIN_AUDIENCE = "meetroom-join"
 ISSUER = "meetroom"
@@ -150,12 +150,11 @@ def load_or_create_secret(configured: str, data_dir: Path) -> bytes:
     if configured:
         return configured.encode()
     path = data_dir / "secret_key"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     if not path.exists():
         # Write aside, then link into place: two processes starting at once agree on one key.
         tmp = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(create_private(tmp), "w") as f:
             f.write(secrets.token_hex(32))
         try:
             os.link(tmp, path)

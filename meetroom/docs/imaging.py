@@ -7,9 +7,12 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO, Literal
 
 from PIL import Image
+
+from meetroom.private_files import private_dir
 
 ImageFormat = Literal["webp", "jpeg"]
 
@@ -40,9 +43,10 @@ def write_atomic(path: str, data: bytes) -> None:
 
 
 def write_atomic_with(path: str, write: Callable[[BinaryIO], object]) -> None:
-    """Readers see the old file or the whole new one, never a partial one."""
+    """Readers see the old file or the whole new one, never a partial one (0600, as
+    mkstemp makes it, in folders made 0700)."""
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    private_dir(Path(directory))
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:

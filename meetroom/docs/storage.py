@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from meetroom.errors import N_, TooLarge
+from meetroom.private_files import create_private, private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,12 @@ class BlobStore:
     async def receive(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
         """Store an upload; returns its SHA-256 and size. Storing the same bytes again
         keeps the one copy."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        private_dir(self.tmp)
         tmp = self.tmp / f"upload-{secrets.token_hex(8)}"
         digest = hashlib.sha256()
         size = 0
         try:
-            with tmp.open("wb") as f:
+            with os.fdopen(create_private(tmp), "wb") as f:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:
@@ -64,7 +65,7 @@ class BlobStore:
             if target.exists():
                 tmp.unlink()
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(target.parent)
                 os.replace(tmp, target)
             return sha256, size
         except BaseException:

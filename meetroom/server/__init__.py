@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 
 from meetroom.config import Settings, bundled_path
-from meetroom.server import edge, middlewares
+from meetroom.server import connections, edge, middlewares
 from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
 from meetroom.server.api import calendar as api_calendar
@@ -71,6 +71,8 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_lifecycle.ENDPOINTS,
     *api_invitations.ENDPOINTS,
 ]
+# Connections the kernel accepts before the server takes them (as aiohttp's TCPSite).
+LISTEN_BACKLOG = 128
 # Request bodies larger than this are refused with 413 (uploads get their own limit).
 MAX_BODY = 1024 * 1024
 
@@ -87,11 +89,13 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app = web.Application(
         middlewares=[
             edge.error_middleware,
+            connections.body_deadline_middleware,
             middlewares.auth_middleware,
             middlewares.password_change_middleware,
             middlewares.csrf_middleware,
         ],
         client_max_size=MAX_BODY,
+        handler_args=connections.handler_args(settings),
     )
     root = web_root()
     app[SETTINGS] = settings
@@ -166,8 +170,9 @@ async def _serve(
 ) -> None:  # fmt: skip
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10, handle_signals=False)
     await runner.setup()
+    listener = None
     try:
-        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
+        listener = await _listen(app, runner, host, port, reuse_port)
         if on_ready is not None:
             on_ready()
         loop = asyncio.get_running_loop()
@@ -185,7 +190,26 @@ async def _serve(
             signalled.clear()  # a second signal ends the drain at once
             await drain(app, drain_seconds, signalled)
     finally:
+        if listener is not None:
+            listener.close()  # no new connections while the open ones are closed
         await runner.cleanup()
+
+
+async def _listen(
+    app: web.Application, runner: web.AppRunner, host: str, port: int, reuse_port: bool
+) -> asyncio.AbstractServer:
+    """The listening socket, its connections counted (server/connections.py): rather
+    than aiohttp's TCPSite, whose protocol factory is the request handlers themselves."""
+    settings = app[SETTINGS]
+    assert runner.server is not None
+    cap = connections.ConnectionCap(
+        runner.server,
+        connections.fit_open_files(settings.max_connections),
+        connections.refusal_response(settings, app[CATALOGS]),
+    )
+    return await asyncio.get_running_loop().create_server(
+        cap, host, port, backlog=LISTEN_BACKLOG, reuse_port=reuse_port or None
+    )
 
 
 async def _tune_gc(_app: web.Application) -> None:

@@ -20,6 +20,7 @@ from meetroom.errors import (
     MeetRoomError,
     NotFound,
     RateLimited,
+    TimedOut,
     TooLarge,
     Unauthenticated,
     Unavailable,
@@ -40,6 +41,7 @@ HTTP_STATUS: dict[Category, int] = {
     Category.CONFLICT: 409,
     Category.TOO_LARGE: 413,
     Category.RATE_LIMITED: 429,
+    Category.TIMED_OUT: 408,
     Category.UNAVAILABLE: 503,
 }
 
@@ -52,6 +54,7 @@ WS_CLOSE_CODE: dict[Category, int] = {
     Category.CONFLICT: 4409,
     Category.TOO_LARGE: 1009,
     Category.RATE_LIMITED: 4429,
+    Category.TIMED_OUT: 4408,
     Category.UNAVAILABLE: 1013,
 }
 
@@ -65,6 +68,7 @@ _ERROR_CLASS: dict[int, type[MeetRoomError]] = {
         Conflict,
         TooLarge,
         RateLimited,
+        TimedOut,
         Unavailable,
     )
 }
@@ -120,6 +124,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 def error_response(
     request: web.Request, exc: MeetRoomError, status: int | None = None
 ) -> web.StreamResponse:
+    response = _error_response(request, exc, status)
+    if exc.category is Category.TIMED_OUT:
+        # The rest of a body that came too slowly is not waited for.
+        response.force_close()
+    return response
+
+
+def _error_response(
+    request: web.Request, exc: MeetRoomError, status: int | None = None
+) -> web.StreamResponse:
     status = status or HTTP_STATUS[exc.category]
     translations = translations_for(request)
     message = translate(translations, exc.message, exc.params)
@@ -161,8 +175,10 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Join links carry tokens in the URL: never send them on as a referrer.
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # Join links carry tokens in the URL: never send them on as a referrer to another
+    # site. Not no-referrer: with it, browsers send `Origin: null` on our own form posts
+    # and fetches, which check_origin refuses (any site can send null).
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault(

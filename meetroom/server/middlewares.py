@@ -183,9 +183,20 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def check_origin(request: web.Request) -> None:
+    """A request that names where it comes from must come from this server's pages.
+    `Origin: null` (a sandboxed frame, a local file, a data: page, a redirect through
+    another site) is refused too: any site can send it. Our own pages never do, as
+    their Referrer-Policy is same-origin (no-referrer would make browsers send null on
+    every form post, see edge.add_security_headers)."""
     origin = request.headers.get("Origin")
-    if not origin or origin == "null":
+    if not origin:
         return
+    if origin == "null":
+        raise Forbidden(
+            "bad_origin",
+            N_("Requests from a page whose address the browser hides (Origin: null) are not "
+               "accepted. Open MeetRoom at its own address and try again."),
+        )  # fmt: skip
     allowed = {base_url(request).lower(), f"{request.scheme}://{request.host}".lower()}
     parts = urlsplit(origin)
     if f"{parts.scheme}://{parts.netloc}".lower() not in allowed:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from meetroom.errors import N_, ConfigError, Unavailable
+from meetroom.private_files import ensure_private_file, private_dir, tighten
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,10 @@ class Database:
         kwargs: dict[str, Any] = {}
         if target.get_backend_name() == "sqlite":
             if target.database and target.database != ":memory:":
-                Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+                path = Path(target.database)
+                private_dir(path.parent)
+                ensure_private_file(path)
+                tighten(path)  # one made by an earlier version
             kwargs["connect_args"] = {"timeout": 30}
         elif schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}

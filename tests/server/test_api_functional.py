@@ -334,7 +334,7 @@ async def test_security_headers_everywhere(site: Site) -> None:
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
         assert "'unsafe-inline'" not in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
-        assert resp.headers["Referrer-Policy"] == "no-referrer"
+        assert resp.headers["Referrer-Policy"] == "same-origin"
 
 
 async def test_health(site: Site) -> None:

@@ -316,7 +316,8 @@ async def test_logout(site: Site) -> None:
 
 async def test_own_join_link_keeps_the_account_session(site: Site) -> None:
     """Someone signed in with their account who opens their own join link stays signed
-    in; a different account's browser is switched to the link's participant."""
+    in; a different account's browser is asked, and switched to the link's participant
+    once it says so (tests/server/test_join_switch_functional.py has the details)."""
     await site.services.accounts.create_user(
         "hoa", "Đỗ Thị Hoa", AccountRole.DELEGATE, "hoapass123"
     )
@@ -338,7 +339,9 @@ async def test_own_join_link_keeps_the_account_session(site: Site) -> None:
     assert (await hoa_browser.get("/meetings")).status == 200  # still her account session
 
     resp = await admin.get(path)
-    assert str(resp.url).endswith(detail.replace("/meetings/", "/m/"))
+    assert resp.status == 200 and "Continue as Đỗ Thị Hoa" in await resp.text()
+    resp = await post_form(admin, path, path, {})
+    assert resp.headers["Location"] == detail.replace("/meetings/", "/m/")
     me = await (await admin.get("/api/me")).json()
     assert "user" not in me and me["participant"]["name"] == "Đỗ Thị Hoa"
 

@@ -3,7 +3,8 @@ the meeting page, and following a join link."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -27,7 +28,12 @@ from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.lifecycle import status_context
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
 from meetroom.server.render import gettext_for, render
-from meetroom.server.sessions import start_join_session
+from meetroom.server.sessions import (
+    NewSession,
+    redeem_join_link,
+    signed_in_as_another,
+    start_join_session,
+)
 
 routes = web.RouteTableDef()
 
@@ -352,7 +358,30 @@ def live_data(meeting: Meeting, context: dict[str, Any], projector: bool) -> dic
 
 @routes.get("/j/{token}")
 async def follow_join_link(request: web.Request) -> web.StreamResponse:
-    meeting_id, session = await start_join_session(request, request.match_info["token"])
+    token = request.match_info["token"]
+    joined = await redeem_join_link(request, token)
+    current = signed_in_as_another(request, joined)
+    if current is not None:
+        # A link can be planted anywhere (an e-mail, an image, another site): following
+        # it must not sign anyone out unasked. The switch is a form post, with CSRF.
+        return render(
+            request,
+            "meetings/join_switch.html",
+            current=current,
+            participant=joined.participant.name,
+            meeting=joined.meeting,
+            action=f"/j/{quote(token, safe='')}",
+        )
+    return _joined(request, joined.meeting.id, await start_join_session(request, joined))
+
+
+@routes.post("/j/{token}")
+async def switch_to_join_link(request: web.Request) -> web.StreamResponse:
+    joined = await redeem_join_link(request, request.match_info["token"])
+    return _joined(request, joined.meeting.id, await start_join_session(request, joined))
+
+
+def _joined(request: web.Request, meeting_id: MeetingId, session: NewSession | None) -> NoReturn:
     # Redirect so the token leaves the address bar (and the browser history entry).
     response = web.HTTPSeeOther(f"/m/{meeting_id}")
     if session is not None:
