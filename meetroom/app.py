@@ -147,6 +147,7 @@ async def open_services(
             await services.live.close()
             await services.attendance.settled()
             await services.video_gateway.close()  # and the video service
+            await services.audit.close()  # the last head written
         if pipeline is not None:
             await pipeline.close()
         for part in reversed(started):

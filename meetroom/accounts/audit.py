@@ -90,6 +90,10 @@ class AuditLog:
                 "`meetroom audit verify`", last.seq, self.chain.keeper.key_file,
             )  # fmt: skip
 
+    async def close(self) -> None:
+        """The head written (before the database closes)."""
+        await self.chain.flush()
+
     # -- recording -------------------------------------------------------------
 
     async def record(
@@ -154,7 +158,7 @@ class AuditLog:
             await self.chain.key()
             record = await self.store.append(entry, once_key, seal=self.chain.seal)
             if record is not None:
-                await self.chain.anchor(record)
+                self.chain.anchor(record)
             return record is not None
         except Exception as exc:
             logger.error("audit entry NOT recorded: %r", entry, exc_info=True)

@@ -15,6 +15,7 @@ of the last plain one, so they cannot be changed either without it showing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -30,6 +31,11 @@ from meetroom.records import (
 )
 
 logger = logging.getLogger(__name__)
+
+# How long the head waits for more appends before it is written (seconds). It is
+# behind the log that long; an entry cut off the end meanwhile still shows, as the
+# head written is the entry as it was stored.
+HEAD_DELAY = 0.05
 
 
 class ChainProblem:
@@ -68,10 +74,11 @@ class AuditChain:
         self._key_lock = asyncio.Lock()
         # This process made the key (the log's first start, or the first after an upgrade).
         self.created = False
-        # Appends waiting for the head: only the latest is written (one file write
-        # for a burst of appends).
+        # The latest entry stored and not yet written as the head, and the task that
+        # writes it: appends do not wait for the file, and a burst of them is one write.
         self._pending: AuditRecord | None = None
-        self._anchoring = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
+        self._hurry = asyncio.Event()
         self._diverged: AuditHead | None = None
 
     # -- the key -----------------------------------------------------------------
@@ -115,23 +122,48 @@ class AuditChain:
 
     # -- the head outside the database --------------------------------------------
 
-    async def anchor(self, record: AuditRecord) -> None:
-        """Record `record` (just stored) as the head, unless a later one is recorded."""
+    def anchor(self, record: AuditRecord) -> None:
+        """Have `record` (just stored) written as the head, within HEAD_DELAY, unless a
+        later one is."""
         if self._pending is None or record.seq > self._pending.seq:
             self._pending = record
-        async with self._anchoring:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_heads(), name="audit-head")
+
+    async def flush(self) -> None:
+        """Write the head now and wait for it (before verifying; before closing)."""
+        self._hurry.set()
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write_heads(self) -> None:
+        while self._pending is not None:
+            if not self._hurry.is_set():
+                # Gather the appends of a burst (a meeting's tablets signing in): the
+                # head is one fsync'd file write for them all.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), HEAD_DELAY)
             target, self._pending = self._pending, None
-            if target is None:
-                return  # the append before took this one along
             try:
-                head = await asyncio.to_thread(self.keeper.read_head)
-            except ValueError as exc:
-                self._warn_once(None, f"{self.keeper.head_file} cannot be read ({exc})")
-                return
-            if head is not None and not await self._extends(head, target):
-                return
-            new = AuditHead(key_id=self.key_id, seq=target.seq, hash=target.hash)
-            await asyncio.to_thread(self.keeper.advance_head, new)
+                await self._write_head(target)
+            except Exception:
+                # The entry is stored; only the check for entries cut off the end
+                # lags (verify shows how far the head is).
+                logger.error(
+                    "audit log head not written to %s", self.keeper.head_file, exc_info=True
+                )
+        self._hurry.clear()
+
+    async def _write_head(self, target: AuditRecord) -> None:
+        try:
+            head = await asyncio.to_thread(self.keeper.read_head)
+        except ValueError as exc:
+            self._warn_once(None, f"{self.keeper.head_file} cannot be read ({exc})")
+            return
+        if head is not None and not await self._extends(head, target):
+            return
+        new = AuditHead(key_id=self.key_id, seq=target.seq, hash=target.hash)
+        await asyncio.to_thread(self.keeper.advance_head, new)
 
     async def _extends(self, head: AuditHead, record: AuditRecord) -> bool:
         """Whether `record` comes after `head` on the same chain. If the database no
@@ -164,6 +196,7 @@ class AuditChain:
         outside the database. `anchor`: a hash kept elsewhere by hand, which must be in
         the chain."""
         key = await self.key()
+        await self.flush()
         try:
             head = await asyncio.to_thread(self.keeper.read_head)
             head_error = ""

@@ -215,6 +215,7 @@ async def test_record_once(services: Services) -> None:
     other = AuditLog(services.audit.store, services.audit.clock, services.audit.chain.keeper)
     assert not await other.record_once("k1", actor, AuditAction.DOCUMENT_VIEWED)
     assert await other.record_once("k2", actor, AuditAction.DOCUMENT_VIEWED)
+    await other.close()
     assert await services.audit.store.count() == 3  # user_created + k1 + k2
 
 
