@@ -248,7 +248,7 @@ class AuditChain:
             if entry.seq == head_seq:
                 at_head = entry.hash
             prev, count, expected_seq = entry.hash, count + 1, expected_seq + 1
-        if head is None and keyed:
+        if head is None and (keyed or head_error):
             why = f"cannot be read ({head_error})" if head_error else "is missing"
             return broken(
                 None, ChainProblem.HEAD_MISSING,

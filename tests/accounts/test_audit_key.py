@@ -101,7 +101,7 @@ async def head_of(services: Services) -> dict[str, Any]:
 async def test_entries_changed_and_hashed_again_without_the_key_are_found(
     services: Services,
 ) -> None:
-    await fill(services, 5)
+    actor = await fill(services, 5)
     chain = await entries(services)
     key = await services.audit.chain.key()
     assert all(e.hash == audit_hmac(e, key) != audit_hash(e) for e in chain)
@@ -131,6 +131,14 @@ async def test_entries_changed_and_hashed_again_without_the_key_are_found(
     assert (check.ok, check.broken_seq, check.problem) == (False, 5, ChainProblem.REWRITTEN)
     await put_back(services, chain)
     assert (await services.audit.verify()).ok
+
+    # A head file that is not one: said so, and kept (not written over) for a look.
+    head_file = Path(services.audit.chain.keeper.head_file)
+    head_file.write_text("{}")
+    await services.audit.record(actor, AuditAction.LOGIN)
+    check = await services.audit.verify()
+    assert (check.ok, check.problem) == (False, ChainProblem.HEAD_MISSING)
+    assert "cannot be read" in check.message and head_file.read_text() == "{}"
 
 
 async def test_entries_cut_off_or_added_at_the_end_are_found(services: Services) -> None:
