@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     audit_p = sub.add_parser("audit", help="the security audit log")
     audit_sub = audit_p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify_p = audit_sub.add_parser(
-        "verify", help="check the hash chain; prints the last hash to keep elsewhere"
+        "verify",
+        help="check the keyed hash chain and that it reaches its anchored head; "
+        "prints the last hash",
     )
     verify_p.add_argument(
         "--expect", metavar="HASH", help="a last hash kept earlier: it must still be in the chain"
@@ -295,6 +297,9 @@ async def _cmd_audit(args: argparse.Namespace, services: Services) -> int:
         check = await services.audit.verify(anchor=args.expect)
         if check.ok:
             print(f"audit log OK: {check.count} entries, last hash {check.last_hash}")
+            if check.head_seq is not None:
+                where = services.audit.chain.keeper.head_file
+                print(f"it reaches its head, anchored in {where} at entry {check.head_seq}")
             return 0
         print(f"audit log BROKEN: {check.message}", file=sys.stderr)
         print(f"{check.count} entries verified before it; last good hash {check.last_hash}")

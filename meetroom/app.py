@@ -17,6 +17,7 @@ from meetroom.accounts.audit import AuditLog
 from meetroom.accounts.csv_import import UserImporter
 from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService, LoginPolicy
+from meetroom.auth.audit_files import AuditFiles
 from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import JoinLinkSigner, JoinLinkTokens, load_or_create_secret
@@ -129,6 +130,7 @@ async def open_services(
         if documents:
             await pipeline.start()
         services = compose(settings, db, clock, pipeline, bus, directory)
+        await services.audit.open()
         resumed = await services.documents.resume() if documents else 0
         if resumed:
             logger.info("resumed processing %d document file(s)", resumed)
@@ -147,6 +149,7 @@ async def open_services(
             await services.live.close()
             await services.attendance.settled()
             await services.video_gateway.close()  # and the video service
+            await services.audit.close()  # the last head written
         if pipeline is not None:
             await pipeline.close()
         for part in reversed(started):
@@ -265,7 +268,7 @@ def compose(
     sessions = SqlSessionStore(db)
     meeting_store = SqlMeetingStore(db)
     agenda_store = SqlAgendaStore(db)
-    audit = AuditLog(SqlAuditStore(db), clock)
+    audit = AuditLog(SqlAuditStore(db), clock, AuditFiles(settings.audit_path))
     policy = LoginPolicy(
         max_failures=settings.login_max_failures,
         failure_window=timedelta(seconds=settings.login_failure_window_seconds),

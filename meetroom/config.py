@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     admin_password: str = ""
     # Signs join links. Empty: a random key kept in <data_dir>/secret_key.
     secret_key: str = ""
+    # Where the audit log's key and anchored head are kept, outside the database
+    # (empty: the data dir). Several nodes share it, as they share the data dir.
+    audit_dir: str = ""
     session_hours: Positive = 12.0
     join_link_grace_hours: Positive = 24.0
     login_max_failures: Count = 5
@@ -127,6 +130,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def audit_path(self) -> Path:
+        return Path(self.audit_dir).expanduser().resolve() if self.audit_dir else self.data_path
 
     @property
     def effective_database_url(self) -> str:

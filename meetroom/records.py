@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -397,6 +398,8 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_DELETED = "document_deleted"
     DOCUMENT_CHANGED = "document_changed"
     JOIN_LINK_REISSUED = "join_link_reissued"
+    # The log's hashes are keyed from this entry on (the first start after an upgrade).
+    AUDIT_KEYED = "audit_keyed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,10 +439,10 @@ class AuditTrail(Protocol):
 AUDIT_GENESIS_HASH = "0" * 64
 
 
-def audit_hash(entry: AuditRecord) -> str:
-    """SHA-256 (hex) over a canonical form of every field but `hash` itself: sorted
-    keys, no spaces, UTF-8, the time in UTC with microseconds. Details must already
-    be plain JSON (as stored), so the hash can be recomputed from what is read back."""
+def _audit_canonical(entry: AuditRecord) -> bytes:
+    """Every field but `hash` itself: sorted keys, no spaces, UTF-8, the time in UTC
+    with microseconds. Details must already be plain JSON (as stored), so the hash can
+    be recomputed from what is read back."""
     canonical = {
         "seq": entry.seq,
         "action": str(entry.action),
@@ -455,7 +458,34 @@ def audit_hash(entry: AuditRecord) -> str:
     text = json.dumps(
         canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def audit_hash(entry: AuditRecord) -> str:
+    """The plain SHA-256 (hex) of entries written before the log had a key: anyone
+    can recompute it, so it shows accidents, not someone able to write the database."""
+    return hashlib.sha256(_audit_canonical(entry)).hexdigest()
+
+
+def audit_hmac(entry: AuditRecord, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of the same canonical form with the audit key, which is kept
+    outside the database: without it an entry cannot be changed and sealed again."""
+    return hmac.new(key, _audit_canonical(entry), hashlib.sha256).hexdigest()
+
+
+def audit_key_id(key: bytes) -> str:
+    """Names a key without revealing it (in the anchored head and the log)."""
+    return hmac.new(key, b"meetroom audit key id", hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The last entry of the audit log as recorded outside the database: a log that
+    ends before it was cut at the end, one with another entry there was rewritten."""
+
+    key_id: str
+    seq: int
+    hash: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,15 @@ import json
 import logging
 import re
 import sqlite3
+import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from meetroom.records import AuditRecord, audit_hash
 from tests.processes import (
     ONE_TIME_PASSWORD,
     REPO,
@@ -238,6 +241,24 @@ def test_demo_loads_once(tmp_path: Path, servers: list[ServerProcess]) -> None:
     assert server.interrupt() == 0, server.describe()
 
 
+def _reseal_plainly(db: sqlite3.Connection, seq: int, details: dict[str, str]) -> None:
+    """What someone with the database file but not the audit key can do best: change
+    an entry and hash it again the way entries were hashed before there was a key."""
+    columns = [
+        "seq", "action", "actor_user_id", "actor_name", "target_type", "target_id",
+        "details", "address", "at", "prev_hash", "hash",
+    ]  # fmt: skip
+    row = dict(zip(columns, db.execute(
+        f"SELECT {', '.join(columns)} FROM audit_log WHERE seq = ?", (seq,)
+    ).fetchone(), strict=True))  # fmt: skip
+    at = datetime.fromisoformat(row["at"]).replace(tzinfo=UTC)
+    record = AuditRecord(**{**row, "details": details, "at": at, "hash": ""})
+    db.execute(
+        "UPDATE audit_log SET details = ?, hash = ? WHERE seq = ?",
+        (json.dumps(details), audit_hash(record), seq),
+    )
+
+
 def test_audit_verify_and_export(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ok(cli(data, "user", "add", "alice", "--name", "Alice"))
@@ -245,7 +266,9 @@ def test_audit_verify_and_export(tmp_path: Path) -> None:
     out = ok(cli(data, "audit", "verify"))
     found = re.search(r"^audit log OK: 2 entries, last hash ([0-9a-f]{64})$", out, re.M)
     assert found, out
-    kept = found.group(1)
+    assert f"anchored in {data / 'audit_head'} at entry 2" in out, out
+    # The key the entries are sealed with is a file of the server's user alone.
+    assert stat.S_IMODE((data / "audit_key").stat().st_mode) == 0o600
 
     export = ok(cli(data, "audit", "export", "--action", "user_created"))
     rows = list(csv.DictReader(io.StringIO(export.removeprefix("\ufeff"))))
@@ -254,15 +277,25 @@ def test_audit_verify_and_export(tmp_path: Path) -> None:
     ]
     assert json.loads(rows[0]["details"]) == {"username": "alice", "role": "delegate"}
 
-    # Someone with the database file edits an entry: first the trigger that refuses it.
+    # Someone with the database file: first the triggers that refuse changes.
     with sqlite3.connect(data / "meetroom.db") as db:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute("UPDATE audit_log SET details = '{}' WHERE seq = 1")
         db.execute("DROP TRIGGER audit_log_no_update")
-        db.execute("""UPDATE audit_log SET details = '{"username": "bob"}' WHERE seq = 1""")
-    broken = cli(data, "audit", "verify", "--expect", kept)
+        db.execute("DROP TRIGGER audit_log_no_delete")
+        # The last entry changed, hashed again: nothing after it to disagree.
+        _reseal_plainly(db, 2, {"username": "mallory"})
+    broken = cli(data, "audit", "verify")
     assert broken.returncode == 1, broken
-    assert "entry 1 was changed" in broken.stderr
+    assert "entry 2 was changed" in broken.stderr, broken.stderr
+
+    # The last entry gone: the rest is a whole chain, yet not the one written.
+    with sqlite3.connect(data / "meetroom.db") as db:
+        db.execute("DELETE FROM audit_log WHERE seq = 2")
+    broken = cli(data, "audit", "verify")
+    assert broken.returncode == 1, broken
+    assert "entry 2 was removed from the end" in broken.stderr, broken.stderr
+    assert "1 entries verified" in broken.stdout
 
 
 def test_log_level_debug_turns_the_media_libraries_up() -> None:

@@ -1,4 +1,5 @@
-"""The security audit log: who did what, when, from where, kept as a hash chain.
+"""The security audit log: who did what, when, from where, kept as a hash chain
+(sealed and anchored outside the database: `audit_chain`).
 
 Recording is not best-effort. When an entry cannot be stored, the failure is logged
 at error level with the whole entry (so the server log still has it) and raised as
@@ -15,43 +16,28 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from meetroom.accounts.audit_ports import AuditStore
+from meetroom.accounts.audit_chain import AuditChain, ChainCheck, ChainProblem, is_plain
+from meetroom.accounts.audit_ports import AuditKeeper, AuditStore
 from meetroom.accounts.service import require_account_role
 from meetroom.clock import Clock
 from meetroom.errors import N_, Unavailable
 from meetroom.ids import UserId
 from meetroom.records import (
-    AUDIT_GENESIS_HASH,
     AccountRole,
     AuditAction,
     AuditFilter,
     AuditRecord,
     Principal,
-    audit_hash,
+    audit_hmac,
 )
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["AuditLog", "AuditPage", "ChainCheck", "ChainProblem", "actor_fields"]
+
 MAX_PAGE = 500
 # Keys of once-only entries known to be stored: spares a query for every page shown.
 _REMEMBERED_KEYS = 4096
-
-
-class ChainProblem:
-    GAP = "gap"  # a seq is missing: entries were deleted
-    EDITED = "edited"  # the entry does not match its own hash
-    RELINKED = "relinked"  # prev_hash is not the hash before: deleted or inserted
-    ANCHOR_MISSING = "anchor_missing"  # a hash kept elsewhere is not in the chain
-
-
-@dataclass(frozen=True, slots=True)
-class ChainCheck:
-    ok: bool
-    count: int
-    last_hash: str
-    broken_seq: int | None = None
-    problem: str | None = None
-    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +63,36 @@ def actor_fields(actor: Principal | None) -> tuple[UserId | None, str, dict[str,
 class AuditLog:
     """Implements `records.AuditTrail` for the services, and what admins do with it."""
 
-    def __init__(self, store: AuditStore, clock: Clock) -> None:
+    def __init__(self, store: AuditStore, clock: Clock, keeper: AuditKeeper) -> None:
         self.store = store
         self.clock = clock
+        self.chain = AuditChain(store, keeper)
         self._stored_keys: OrderedDict[str, None] = OrderedDict()
+
+    async def open(self) -> None:
+        """At start: the key (made on the first start). When the key is new and the log
+        holds entries, written by an earlier version without one, an entry says the log
+        is keyed from there on: it seals (and the head anchors) the old entries at once.
+        (Only then: a plain last entry in a keyed log is a forgery, not an upgrade.)"""
+        key = await self.chain.key()
+        last = await self.store.last()
+        if last is None:
+            return
+        if self.chain.created and is_plain(last):
+            await self.record_once(
+                f"audit_keyed:{self.chain.key_id}", None, AuditAction.AUDIT_KEYED,
+                details={"key_id": self.chain.key_id, "unkeyed_entries": last.seq},
+            )  # fmt: skip
+        elif audit_hmac(last, key) != last.hash:
+            logger.error(
+                "the last audit entry (%d) is not sealed with the key in %s: another key "
+                "(each node must have the same), or the entry was changed; run "
+                "`meetroom audit verify`", last.seq, self.chain.keeper.key_file,
+            )  # fmt: skip
+
+    async def close(self) -> None:
+        """The head written (before the database closes)."""
+        await self.chain.flush()
 
     # -- recording -------------------------------------------------------------
 
@@ -143,7 +155,11 @@ class AuditLog:
             hash="",
         )
         try:
-            return await self.store.append(entry, once_key) is not None
+            await self.chain.key()
+            record = await self.store.append(entry, once_key, seal=self.chain.seal)
+            if record is not None:
+                self.chain.anchor(record)
+            return record is not None
         except Exception as exc:
             logger.error("audit entry NOT recorded: %r", entry, exc_info=True)
             raise Unavailable(
@@ -178,39 +194,6 @@ class AuditLog:
         return await self.verify()
 
     async def verify(self, anchor: str | None = None) -> ChainCheck:
-        """Walk the chain in seq order: the first entry that was edited, or whose
-        predecessor was deleted or inserted. `anchor`: a last hash kept elsewhere,
-        which must be in the chain (catches a chain rewritten or cut at the end)."""
-        expected_seq, prev, count = 1, AUDIT_GENESIS_HASH, 0
-        anchor = anchor.strip().lower() if anchor else None
-        anchor_found = anchor is None
-        async for entry in self.store.iterate():
-            if entry.seq != expected_seq:
-                return ChainCheck(
-                    False, count, prev, expected_seq, ChainProblem.GAP,
-                    f"entries {expected_seq}–{entry.seq - 1} are missing (deleted)"
-                    if entry.seq > expected_seq + 1
-                    else f"entry {expected_seq} is missing (deleted)",
-                )  # fmt: skip
-            if entry.prev_hash != prev:
-                return ChainCheck(
-                    False, count, prev, entry.seq, ChainProblem.RELINKED,
-                    f"entry {entry.seq} does not follow the entry before it "
-                    "(an entry was deleted or inserted before it)",
-                )  # fmt: skip
-            if audit_hash(entry) != entry.hash:
-                return ChainCheck(
-                    False, count, prev, entry.seq, ChainProblem.EDITED,
-                    f"entry {entry.seq} was changed after it was written "
-                    "(it does not match its hash)",
-                )  # fmt: skip
-            if entry.hash == anchor:
-                anchor_found = True
-            prev, count, expected_seq = entry.hash, count + 1, expected_seq + 1
-        if not anchor_found:
-            return ChainCheck(
-                False, count, prev, None, ChainProblem.ANCHOR_MISSING,
-                f"the hash {anchor} is not in the chain (entries were removed from the "
-                "end or the chain was rewritten)",
-            )  # fmt: skip
-        return ChainCheck(True, count, prev)
+        """The whole chain, and whether it reaches the head anchored outside the
+        database. `anchor`: a last hash kept elsewhere, which must be in the chain."""
+        return await self.chain.verify(anchor)

@@ -33,6 +33,7 @@ class AuditCheckOut(msgspec.Struct, omit_defaults=True):
     count: int
     last_hash: str
     broken_seq: int | None = None
-    # gap | edited | relinked | anchor_missing
+    # gap | edited | relinked | anchor_missing | truncated | rewritten | head_missing
+    # | key_mismatch
     problem: str | None = None
     message: str = ""

@@ -1,4 +1,5 @@
-"""The security audit log in SQL: appended with a hash chain, never changed.
+"""The security audit log in SQL: appended with a hash chain, never changed. Each
+entry is sealed by the caller's `seal` (an HMAC with a key this module never sees).
 
 Appends are serialised so that the chain never forks and no seq is used twice:
 PostgreSQL takes a transaction-scoped advisory lock, SQLite takes its write lock at
@@ -15,7 +16,7 @@ import enum
 import json
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -23,13 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from meetroom.ids import UserId
-from meetroom.records import (
-    AUDIT_GENESIS_HASH,
-    AuditAction,
-    AuditFilter,
-    AuditRecord,
-    audit_hash,
-)
+from meetroom.records import AUDIT_GENESIS_HASH, AuditAction, AuditFilter, AuditRecord
 from meetroom.store.database import Database
 from meetroom.store.schema import audit_log, audit_once
 
@@ -116,14 +111,20 @@ class SqlAuditStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def append(self, entry: AuditRecord, once_key: str | None = None) -> AuditRecord | None:
-        """Store `entry` as the next one of the chain (its seq, prev_hash and hash are
-        set here). With `once_key`: only if nothing was stored under that key yet
-        (None when something was)."""
+    async def append(
+        self,
+        entry: AuditRecord,
+        once_key: str | None = None,
+        *,
+        seal: Callable[[AuditRecord], str],
+    ) -> AuditRecord | None:
+        """Store `entry` as the next one of the chain (its seq and prev_hash are set
+        here, its hash is `seal` of the rest). With `once_key`: only if nothing was
+        stored under that key yet (None when something was)."""
         entry = dataclasses.replace(entry, details=plain_json(entry.details))
         for attempt in range(_ATTEMPTS):
             try:
-                return await self._append(entry, once_key)
+                return await self._append(entry, once_key, seal)
             except (IntegrityError, OperationalError) as exc:
                 if isinstance(exc, OperationalError) and not _is_busy(exc):
                     raise
@@ -133,7 +134,9 @@ class SqlAuditStore:
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise AssertionError("unreachable")
 
-    async def _append(self, entry: AuditRecord, once_key: str | None) -> AuditRecord | None:
+    async def _append(
+        self, entry: AuditRecord, once_key: str | None, seal: Callable[[AuditRecord], str]
+    ) -> AuditRecord | None:
         async with self.db.connect() as conn:
             if self.db.dialect == "sqlite":
                 # The write lock before reading the last entry: appends queue up
@@ -163,7 +166,7 @@ class SqlAuditStore:
                     prev_hash=last.hash if last else AUDIT_GENESIS_HASH,
                     hash="",
                 )
-                record = dataclasses.replace(record, hash=audit_hash(record))
+                record = dataclasses.replace(record, hash=seal(record))
                 await conn.execute(audit_log.insert().values(_values(record)))
                 if once_key is not None:
                     await conn.execute(audit_once.insert().values(key=once_key, seq=record.seq))
@@ -179,6 +182,11 @@ class SqlAuditStore:
                 await conn.execute(audit_log.select().order_by(audit_log.c.seq.desc()).limit(1))
             ).first()
         return _record(row) if row else None
+
+    async def hash_at(self, seq: int) -> str | None:
+        async with self.db.connect() as conn:
+            value = await conn.scalar(sa.select(audit_log.c.hash).where(audit_log.c.seq == seq))
+        return str(value) if value is not None else None
 
     async def search(
         self, flt: AuditFilter, before: int | None = None, limit: int = 50

@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records import AccountRole
+from tests.accounts.test_audit import tamper
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.dates import days_ahead, stamp
 from tests.docs.pdfs import make_pdf
@@ -221,6 +222,14 @@ async def test_filters_page_and_csv_export(any_site: Site) -> None:
     assert resp.status == 200 and b"user_created" in await resp.read()
     resp = await site.client.get("/meetings")
     assert 'href="/admin/audit"' in await resp.text()
+
+    # The last entry deleted in the database: the head kept outside it says so.
+    last = (await entries(site.client, "limit=1"))[0]["seq"]
+    await tamper(site.services.database, "DELETE FROM audit_log WHERE seq = :s", s=last)
+    check = await (await site.client.get("/api/audit/verify")).json()
+    assert (check["ok"], check["problem"], check["broken_seq"]) == (False, "truncated", last)
+    resp = await site.client.get("/admin/audit?verify=1", headers={"Accept-Language": "vi"})
+    assert f"các mục từ {last} trở đi đã bị xóa" in await resp.text()
 
 
 async def test_only_admins_see_the_log(any_site: Site) -> None:

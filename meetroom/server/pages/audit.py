@@ -56,6 +56,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.DOCUMENT_DOWNLOADED: N_("Document downloaded"),
     AuditAction.DOCUMENT_CHANGED: N_("Document changed"),
     AuditAction.DOCUMENT_DELETED: N_("Document deleted"),
+    AuditAction.AUDIT_KEYED: N_("Audit log keyed"),
 }
 
 PROBLEMS = {
@@ -65,6 +66,17 @@ PROBLEMS = {
         "Entry {seq} does not follow the entry before it: an entry was deleted or inserted."
     ),
     ChainProblem.ANCHOR_MISSING: N_("The kept hash is not in the chain."),
+    ChainProblem.TRUNCATED: N_(
+        "The log ends before its last entry recorded outside the database: "
+        "entries from {seq} on were removed."
+    ),
+    ChainProblem.REWRITTEN: N_(
+        "Entry {seq} is not the entry recorded outside the database: the log was rewritten."
+    ),
+    ChainProblem.HEAD_MISSING: N_(
+        "The log's last entry recorded outside the database is missing or unreadable."
+    ),
+    ChainProblem.KEY_MISMATCH: N_("The audit key is not the key the log was sealed with."),
 }
 
 
