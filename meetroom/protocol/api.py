@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from meetroom.bounds import MAX_SEATS
 from meetroom.protocol.recurrence import RecurrenceIn, RecurrenceOut
 from meetroom.records import AccountRole, Classification, FileStatus, Grant, MeetingRole
 
@@ -194,7 +195,7 @@ class MeetingDetail(msgspec.Struct):
 
 # "HH:MM", 24-hour, in the server's time zone.
 ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-Count = Annotated[int, msgspec.Meta(ge=0, le=100000)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEATS)]
 Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
 
 

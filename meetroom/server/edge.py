@@ -106,7 +106,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             exc.status, (f"http_{exc.status}", N_("The request failed."))
         )
         err_class = _ERROR_CLASS.get(exc.status, MeetRoomError)
-        return error_response(request, err_class(code, message), status=exc.status)
+        response = error_response(request, err_class(code, message), status=exc.status)
+        # 405 says which methods the address takes (RFC 9110).
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
@@ -122,14 +126,20 @@ def error_response(
 ) -> web.StreamResponse:
     status = status or HTTP_STATUS[exc.category]
     translations = translations_for(request)
-    message = translate(translations, exc.message, exc.params)
+    # A parameter echoing what the client sent may hold lone surrogates (bytes that
+    # were not UTF-8): they cannot be encoded, so they are shown as "?".
+    message = _encodable(translate(translations, exc.message, exc.params))
     headers = {}
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     if is_api(request) or _wants_json(request):
         body = ErrorResponse(ErrorBody(code=exc.code, message=message, details=exc.details or None))
+        try:
+            encoded = encode_json(body)
+        except UnicodeEncodeError:
+            encoded = encode_json(ErrorResponse(ErrorBody(code=exc.code, message=message)))
         return web.Response(
-            body=encode_json(body),
+            body=encoded,
             status=status,
             content_type="application/json",
             headers=headers,
@@ -150,6 +160,10 @@ def error_response(
         response = web.Response(text=message, status=status)
     response.headers.update(headers)
     return response
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _wants_json(request: web.Request) -> bool:

@@ -12,6 +12,7 @@ from aiohttp.typedefs import Handler
 from meetroom.auth.tokens import derive, new_opaque_token
 from meetroom.errors import N_, Forbidden, Unauthenticated
 from meetroom.records import Principal
+from meetroom.server.bodies import read_form
 from meetroom.server.context import (
     AUTH,
     CSRF_TOKEN,
@@ -163,7 +164,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         check_origin(request)
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.content_type == "application/x-www-form-urlencoded":
-            form = await request.post()
+            form = await read_form(request)
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
         elif sent is None and request.content_type == "multipart/form-data":

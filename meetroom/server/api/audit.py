@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from aiohttp import web
 
 from meetroom.accounts.audit import ChainCheck
+from meetroom.bounds import in_range, whole_number
 from meetroom.errors import N_, Invalid
 from meetroom.protocol.audit import AuditCheckOut, AuditEntryOut, AuditPageOut
 from meetroom.records import AuditAction, AuditFilter, AuditRecord
@@ -26,6 +27,8 @@ CSV_COLUMNS = [
 # Cells a spreadsheet would take for a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FLUSH_ROWS = 200
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
 
 
 def _when(value: str, zone: zoneinfo.ZoneInfo, end: bool, field: str) -> datetime | None:
@@ -36,12 +39,14 @@ def _when(value: str, zone: zoneinfo.ZoneInfo, end: bool, field: str) -> datetim
         return None
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
+            day = in_range(date.fromisoformat(value), field)
             start = datetime(day.year, day.month, day.day, tzinfo=zone)
             return (start + timedelta(days=1) if end else start).astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         moment = None
+    if moment is not None:
+        in_range(moment, field)
     if moment is None or moment.tzinfo is None:
         raise Invalid(
             "bad_date",
@@ -79,13 +84,9 @@ def request_filter(request: web.Request) -> AuditFilter:
     )
 
 
-def _int(text: str | None, field: str, default: int | None) -> int | None:
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise Invalid("bad_number", N_("{field} must be a whole number."), field=field) from None
+def before_cursor(text: str | None) -> int | None:
+    """`before` of a page of the log: a sequence number (a 64-bit integer)."""
+    return whole_number(text, "before", None)
 
 
 def entry_out(entry: AuditRecord) -> AuditEntryOut:
@@ -156,10 +157,10 @@ async def stream_csv(request: web.Request) -> web.StreamResponse:
 
 
 async def search(request: web.Request) -> AuditPageOut:
-    before = _int(request.query.get("before"), "before", None)
-    limit = _int(request.query.get("limit"), "limit", 50)
+    before = before_cursor(request.query.get("before"))
+    limit = whole_number(request.query.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     page = await services(request).audit.search(
-        principal(request), request_filter(request), before, limit or 50
+        principal(request), request_filter(request), before, limit or DEFAULT_LIMIT
     )
     return AuditPageOut([entry_out(e) for e in page.entries], page.next_before)
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId, RoomId
 from meetroom.meetings.occurrence_edits import OccurrenceChange, Scope
@@ -59,13 +60,14 @@ def _instant(request: web.Request, name: str, default: datetime) -> datetime:
     if not text:
         return default
     try:
-        return in_server_zone(request, datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(
             "bad_datetime",
             N_("{field}: enter a date and time, e.g. 2026-12-01 09:00."),
             field=name,
         ) from None
+    return in_server_zone(request, in_range(moment, name))
 
 
 def _range(request: web.Request) -> tuple[datetime, datetime]:

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from meetroom.accounts.csv_import import ImportedUser, ImportPreview
 from meetroom.accounts.service import require_account_role
@@ -32,6 +32,7 @@ from meetroom.protocol.codec import UNSET
 from meetroom.records import AccountRole, Group, Principal
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.api.views import user_out
+from meetroom.server.bodies import next_part, open_multipart, part_bytes
 from meetroom.server.context import principal, services
 from meetroom.server.render import gettext_for
 
@@ -85,10 +86,10 @@ async def reset_password(request: web.Request) -> TemporaryPassword:
 async def read_csv_body(request: web.Request) -> bytes:
     """The file: the body itself (text/csv), or the multipart field `file`."""
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.name == "file":
-                return bytes(await part.read())
+        reader = await open_multipart(request)
+        while (part := await next_part(reader)) is not None:
+            if part.name == "file":
+                return await part_bytes(part)
         raise Invalid("file_required", N_("Choose a CSV file to import."))
     return await request.read()
 
