@@ -26,11 +26,8 @@ LAST_DAY = date(LAST_YEAR, 12, 31)
 # (tests/test_bounds.py checks that the two agree).
 YEAR_PATTERN = "(19[7-9][0-9]|20[0-9][0-9]|21[0-9][0-9]|2200)"
 DATE_PATTERN = YEAR_PATTERN + "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-# A time of day with an optional offset, as ISO 8601 writes it after the date's "T".
-TIME_PATTERN = (
-    "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?"
-    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
-)
+# Passwords chosen by people.
+MIN_PASSWORD_LENGTH = 8
 
 # A room's seats and tablets.
 MAX_SEATS = 100_000

@@ -23,6 +23,7 @@ from meetroom.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
+    UnsupportedMediaType,
 )
 from meetroom.protocol.api import ErrorBody, ErrorResponse
 from meetroom.protocol.codec import encode_json
@@ -39,6 +40,7 @@ HTTP_STATUS: dict[Category, int] = {
     Category.NOT_FOUND: 404,
     Category.CONFLICT: 409,
     Category.TOO_LARGE: 413,
+    Category.UNSUPPORTED_MEDIA_TYPE: 415,
     Category.RATE_LIMITED: 429,
     Category.UNAVAILABLE: 503,
 }
@@ -51,6 +53,7 @@ WS_CLOSE_CODE: dict[Category, int] = {
     Category.NOT_FOUND: 4404,
     Category.CONFLICT: 4409,
     Category.TOO_LARGE: 1009,
+    Category.UNSUPPORTED_MEDIA_TYPE: 1003,
     Category.RATE_LIMITED: 4429,
     Category.UNAVAILABLE: 1013,
 }
@@ -64,6 +67,7 @@ _ERROR_CLASS: dict[int, type[MeetRoomError]] = {
         NotFound,
         Conflict,
         TooLarge,
+        UnsupportedMediaType,
         RateLimited,
         Unavailable,
     )
@@ -74,6 +78,7 @@ _HTTP_EXCEPTION_ERRORS: dict[int, tuple[str, str]] = {
     404: ("not_found", N_("There is nothing at this address.")),
     405: ("method_not_allowed", N_("This address does not accept this method.")),
     413: ("too_large", N_("The request is too large.")),
+    415: ("unsupported_media_type", N_("This address does not take a body of this type.")),
 }
 
 CONTENT_SECURITY_POLICY = "; ".join(

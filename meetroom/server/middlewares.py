@@ -156,7 +156,9 @@ async def password_change_middleware(request: web.Request, handler: Handler) -> 
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unsafe requests that a browser could be tricked into sending must prove they
     come from our own pages: every form post, and every cookie-authenticated API call."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.match_info.http_exception is not None:
+        # Safe, or the address has no such route (404) or method (405 with Allow),
+        # which the router answers without running anything.
         return await handler(request)
     auth = request[AUTH]
     needs_token = not is_api(request) or auth.cookie_authenticated

@@ -16,8 +16,9 @@ from meetroom.accounts.audit import ChainCheck
 from meetroom.bounds import in_range, whole_number
 from meetroom.errors import N_, Invalid
 from meetroom.protocol.audit import AuditCheckOut, AuditEntryOut, AuditPageOut
+from meetroom.protocol.formats import DAY_OR_ZONED_TIME_PATTERN, INT64
 from meetroom.records import AuditAction, AuditFilter, AuditRecord
-from meetroom.server.api.registry import Endpoint
+from meetroom.server.api.registry import Endpoint, Query, integer, text
 from meetroom.server.context import SETTINGS, principal, services
 
 CSV_COLUMNS = [
@@ -169,21 +170,30 @@ async def verify(request: web.Request) -> AuditCheckOut:
     return check_out(await services(request).audit.verify_as(principal(request)))
 
 
+WHEN = text(pattern=DAY_OR_ZONED_TIME_PATTERN)
 FILTERS = [
-    ("from", "string", "from this date (server's zone) or ISO time with zone"),
-    ("to", "string", "up to the end of this date, or before this ISO time"),
-    ("action", "string", "an action (repeat for several)"),
-    ("actor", "string", "a user id, or part of the actor's name"),
-    ("target_type", "string", "user | meeting | document | room | group"),
-    ("target_id", "string", "the target's id"),
-    ("address", "string", "the client address, or its beginning"),
+    Query("from", WHEN, "from this date (server's zone) or ISO time with zone"),
+    Query("to", WHEN, "up to the end of this date, or before this ISO time"),
+    Query(
+        "action",
+        {"type": "array", "items": text(enum=[a.value for a in AuditAction])},
+        "an action (repeat for several)",
+    ),
+    Query("actor", text(), "a user id, or part of the actor's name"),
+    Query(
+        "target_type",
+        text(enum=["user", "meeting", "document", "room", "group"]),
+        "what the entry is about",
+    ),
+    Query("target_id", text(), "the target's id"),
+    Query("address", text(), "the client address, or its beginning"),
 ]
 ENDPOINTS = [
     Endpoint(
         "GET", "/api/audit", search, "The audit log, newest first (admin)", "audit",
         response=AuditPageOut, errors=(400, 401, 403),
-        query=[*FILTERS, ("before", "integer", "entries older than this seq (next page)"),
-               ("limit", "integer", "at most this many (1-500, default 50)")],
+        query=[*FILTERS, Query("before", INT64, "entries older than this seq (next page)"),
+               Query("limit", integer(1, MAX_LIMIT), "at most this many (default 50)")],
     ),
     Endpoint(
         "GET", "/api/audit.csv", stream_csv, "The audit log as CSV, newest first (admin)",

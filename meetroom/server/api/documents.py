@@ -9,7 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from meetroom.bounds import MAX_INT, whole_number
-from meetroom.errors import N_, Invalid
+from meetroom.errors import N_, Invalid, UnsupportedMediaType
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId
 from meetroom.protocol.api import (
     AgendaItemCreate,
@@ -28,7 +28,7 @@ from meetroom.protocol.api import (
 )
 from meetroom.protocol.codec import UNSET
 from meetroom.records import AgendaItem, Classification, FileStatus
-from meetroom.server.api.registry import Endpoint, json_response
+from meetroom.server.api.registry import Endpoint, Query, integer, json_response
 from meetroom.server.bodies import (
     next_part,
     open_multipart,
@@ -184,7 +184,7 @@ async def receive_uploads(
     who = principal(request)
     await svc.check_can_upload(who, meeting_id)
     if not request.content_type.startswith("multipart/"):
-        raise Invalid(
+        raise UnsupportedMediaType(
             "multipart_required", N_("Send the file as multipart/form-data in the field file.")
         )
     reader = await open_multipart(request)
@@ -411,8 +411,10 @@ ENDPOINTS = [
              errors=E),
     Endpoint("GET", D + "/pages/{page}", page_image, "Page n (1-based) as WebP, or JPEG when "
              "the Accept header has no image/webp; confidential pages carry the viewer's "
-             "watermark", "documents", media_type="image/webp",
-             query=(("w", "integer", "width in pixels, rounded up to 240, 1600 or 2400"),),
+             "watermark", "documents", media_type=("image/webp", "image/jpeg"),
+             query=(Query("w", integer(1, MAX_WIDTH),
+                          "width in pixels, rounded up to 240, 1600 or 2400"),),
+             path_schemas={"page": integer(1, MAX_INT)},
              errors=(400, 409, *E)),
     Endpoint("GET", D + "/pdf", download_pdf, "Download the PDF: the original for the chair "
              "and secretary; for participants when allowed (confidential: stamped with their "

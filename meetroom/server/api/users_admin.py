@@ -30,7 +30,7 @@ from meetroom.protocol.admin import (
 from meetroom.protocol.api import UserOut
 from meetroom.protocol.codec import UNSET
 from meetroom.records import AccountRole, Group, Principal
-from meetroom.server.api.registry import Endpoint, json_response
+from meetroom.server.api.registry import Endpoint, Query, json_response, text
 from meetroom.server.api.views import user_out
 from meetroom.server.bodies import next_part, open_multipart, part_bytes
 from meetroom.server.context import principal, services
@@ -257,12 +257,14 @@ ENDPOINTS = [
         "nothing written ({rows, errors: [{line, column, code, message}], token}). With "
         "the preview's token and the same file: creates all users in one transaction "
         "(201) with their temporary passwords, or none (409)", "users",
-        upload=ImportForm, response=ImportResult, status=201,
+        upload=ImportForm, raw_body=("text/csv",), response=ImportResult, status=201,
+        also={200: ImportPreviewOut}, also_media=("text/csv",),
         errors=(400, 401, 403, 409, 413),
         query=(
-            ("dry_run", "string", "1: only preview (the default without token)"),
-            ("token", "string", "The preview's token: import the file"),
-            ("format", "string", "csv: answer with the temporary passwords as a CSV file"),
+            Query("dry_run", text(), "1: only preview (the default without token)"),
+            Query("token", text(), "The preview's token: import the file"),
+            Query("format", text(enum=["json", "csv"]),
+                  "csv: answer with the temporary passwords as a CSV file"),
         ),
     ),
     Endpoint(
