@@ -6,19 +6,27 @@ answer: no server error, only documented statuses, content types and headers, bo
 that match their schema, 405 with Allow, and requests the document calls valid refused
 only with a documented 4xx.
 
-Deterministic: a fixed seed, no example database, bounded examples per operation, and
-no stateful phase (whose chains of creations would grow the data at each step)."""
+The path parameters name records made first (a series with a participant, an agenda
+item and a processed document, a room, a group, a delegate), so that the operations
+reach real records and not only 404s. Deterministic: a fixed seed, no example database,
+bounded examples per operation, and no stateful phase (whose chains of creations would
+grow the data at each step)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import schemathesis
 from schemathesis.engine import Status, events, from_schema
 
+from meetroom.meetings.recurrence import rid_text
 from tests.conftest import Site
+from tests.docs.pdfs import make_pdf
 
 # Every check schemathesis has for OpenAPI, each named so that a new release adding one
 # does not change the run silently.
@@ -43,12 +51,59 @@ EXAMPLES = 3
 SEED = 20261201
 
 
-def run_schemathesis(url: str, token: str) -> tuple[list[str], int]:
+# The seeded series: weekly, far enough ahead that no run meets it (and the dates are
+# not today's: nothing here depends on the day the suite runs).
+FIRST = datetime(2150, 3, 4, 2, 0, tzinfo=UTC)
+
+
+async def seed(site: Site, token: str, tmp_path: Path) -> dict[str, str]:
+    """Records for the path parameters: {name: id}."""
+    client = site.client
+    h = {"Authorization": f"Bearer {token}"}
+
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        resp = await client.post(path, json=body, headers=h)
+        assert resp.status == 201, await resp.text()
+        return dict(await resp.json())
+
+    user = (await post("/api/users", {"username": "delegate1", "role": "delegate"}))["user"]
+    room = await post("/api/rooms", {"name": "Hall A"})
+    group = await post("/api/groups", {"name": "Board", "members": [user["id"]]})
+    meeting = await post("/api/meetings", {
+        "title": "Board", "starts_at": FIRST.isoformat(),
+        "ends_at": FIRST.replace(hour=4).isoformat(), "room_id": room["id"],
+        "recurrence": {"freq": "weekly", "count": 4, "time_zone": "UTC"},
+    })  # fmt: skip
+    m = f"/api/meetings/{meeting['id']}"
+    participant = await post(f"{m}/participants", {"user_id": user["id"]})
+    item = await post(f"{m}/agenda", {"title": "Budget"})
+    form = aiohttp.FormData()
+    pdf = make_pdf(tmp_path / "budget.pdf", pages=2).read_bytes()
+    form.add_field("file", pdf, filename="budget.pdf", content_type="application/pdf")
+    resp = await client.post(f"{m}/documents", data=form, headers=h)
+    assert resp.status == 202, await resp.text()
+    document = await resp.json()
+    for _ in range(600):  # 60 s
+        if document["status"] != "processing":
+            break
+        await asyncio.sleep(0.1)
+        document = await (await client.get(f"/api/documents/{document['id']}", headers=h)).json()
+    assert document["status"] == "ready", document
+    return {
+        "user_id": user["id"], "room_id": room["id"], "group_id": group["id"],
+        "meeting_id": meeting["id"], "participant_id": participant["id"],
+        "item_id": item["id"], "document_id": document["id"], "page": "1",
+        "recurrence_id": rid_text(FIRST.replace(day=11)),
+    }  # fmt: skip
+
+
+def run_schemathesis(url: str, token: str, ids: dict[str, str]) -> tuple[list[str], int]:
     """(failures, requests) of one run against the document at `url`."""
     config = schemathesis.Config.from_dict(
         {
             "seed": SEED,
             "headers": {"Authorization": f"Bearer {token}"},
+            "parameters": {f"path.{name}": value for name, value in ids.items()},
             "request-timeout": 30,
             "generation": {
                 "max-examples": EXAMPLES,
@@ -99,13 +154,14 @@ def _describe(recorder: Any, case_id: str, check: Any) -> str:
 
 
 async def test_the_server_answers_as_its_openapi_document_says(
-    make_site: Callable[..., Awaitable[Site]],
+    make_site: Callable[..., Awaitable[Site]], tmp_path: Path
 ) -> None:
     site = await make_site("sqlite")
     token = await site.services.accounts.create_api_token("admin", "schemathesis")
+    ids = await seed(site, token, tmp_path)
     # The run is synchronous (requests): in a thread, while this loop serves it.
     failures, requests = await asyncio.to_thread(
-        run_schemathesis, site.url("/api/openapi.json"), token
+        run_schemathesis, site.url("/api/openapi.json"), token, ids
     )
     assert requests > 500, f"schemathesis sent only {requests} requests"
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:30])

@@ -26,6 +26,7 @@ _STATUS_TEXT = {
     429: "Too many attempts; see Retry-After",
     503: "Unavailable: the database or the bus cannot be reached, or the node is draining",
 }
+_MEETING_PARTS = {"meeting_id", "participant_id", "item_id", "document_id"}
 _RETRY_AFTER = {
     "Retry-After": {
         "description": "Seconds to wait before trying again",
@@ -49,6 +50,10 @@ def statuses(ep: Endpoint) -> list[int]:
         found.add(404)
     if ep.query or ep.path_schemas:
         found.add(400)
+    if ep.method != "GET" and _MEETING_PARTS & set(ep.path_params):
+        # A change to a meeting or to what it holds that its state forbids (ended,
+        # archived, in progress; see meetings/status.py).
+        found.add(409)
     return sorted(found - {ep.status} - set(ep.also))
 
 

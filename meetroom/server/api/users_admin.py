@@ -87,10 +87,14 @@ async def read_csv_body(request: web.Request) -> bytes:
     """The file: the body itself (text/csv), or the multipart field `file`."""
     if request.content_type.startswith("multipart/"):
         reader = await open_multipart(request)
+        data = None
+        # Read to the end: a body malformed after the file is refused whole.
         while (part := await next_part(reader)) is not None:
-            if part.name == "file":
-                return await part_bytes(part)
-        raise Invalid("file_required", N_("Choose a CSV file to import."))
+            if part.name == "file" and data is None:
+                data = await part_bytes(part)
+        if data is None:
+            raise Invalid("file_required", N_("Choose a CSV file to import."))
+        return data
     return await request.read()
 
 
