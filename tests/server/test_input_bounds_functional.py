@@ -86,6 +86,11 @@ async def test_dates_outside_the_range_are_refused_on_the_api(any_site: Site) ->
         method = client.delete if "/occurrences/" in query else client.get
         error = await refused(await method(query, headers=h), code)
         assert error["message"], query
+    # The edges of the ranges are taken (the cursor reaches the store's 64-bit column).
+    resp = await client.get(f"/api/audit?before={2**63 - 1}&limit=500&from=1970-01-01")
+    assert resp.status == 200 and (await resp.json())["entries"], await resp.text()
+    resp = await client.get(f"/api/calendar?from={LAST_YEAR}-12-01&to={LAST_YEAR}-12-31")
+    assert resp.status == 200 and await resp.json() == []
     # The message is in the reader's language.
     resp = await client.get(f"/api/audit?from={EARLY}", headers={"Accept-Language": "vi"})
     error = await refused(resp, "date_out_of_range")
