@@ -3,8 +3,9 @@
 aiohttp's parsers raise whatever the malformation makes them raise (ValueError for a
 missing boundary or a part cut short, BadHttpMessage for a NUL byte in a part's
 header, UnicodeDecodeError or LookupError for bytes or a charset that do not decode,
-RuntimeError for an unknown transfer encoding): all of it is the client's mistake and
-answers 400 here, never 500."""
+RuntimeError for an unknown transfer encoding, AssertionError from the checks of its
+own state on a part it could not frame): all of it is the client's mistake and answers
+400 here, never 500."""
 
 from __future__ import annotations
 
