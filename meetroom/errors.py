@@ -24,6 +24,7 @@ class Category(enum.Enum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
     TIMED_OUT = "timed_out"  # the client was too slow to send its request
     UNAVAILABLE = "unavailable"
@@ -71,6 +72,12 @@ class Conflict(MeetRoomError):
 
 class TooLarge(MeetRoomError):
     category = Category.TOO_LARGE
+
+
+class UnsupportedMediaType(MeetRoomError):
+    """A body of a kind the address does not take (JSON where a file is expected…)."""
+
+    category = Category.UNSUPPORTED_MEDIA_TYPE
 
 
 class RateLimited(MeetRoomError):

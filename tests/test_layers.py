@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "meetroom"
 
 LAYER = {
-    "config": 0, "errors": 0, "ids": 0, "protocol": 0, "records": 0, "clock": 0,
+    "bounds": 0, "config": 0, "errors": 0, "ids": 0, "protocol": 0, "records": 0, "clock": 0,
     "private_files": 0,
     "store": 1, "bus": 1, "sfu": 1, "auth": 1, "docs": 1, "mail": 1,
     "accounts": 2, "meetings": 2, "sessions": 2, "scheduling": 2,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from meetroom.accounts.ports import ParticipantLookup, PasswordHasher, SessionStore, UserStore
 from meetroom.auth.tokens import new_opaque_token, token_digest
+from meetroom.bounds import MIN_PASSWORD_LENGTH
 from meetroom.clock import Clock
 from meetroom.config import SUPPORTED_LOCALES
 from meetroom.errors import (
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 # Deliberately loose: one @, no spaces, a dot in the domain. The mail server decides.
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-MIN_PASSWORD_LENGTH = 8
 API_TOKEN_PREFIX = "mrt_"
 # The first admin's display name, in the server's default language (a stored name does not
 # follow the interface's language; the admin can change it under My account).

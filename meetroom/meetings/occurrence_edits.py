@@ -19,6 +19,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, new_id
 from meetroom.meetings.recurrence import (
@@ -280,6 +281,8 @@ def _changes(o: MeetingOverride) -> bool:
 def _check(starts: datetime, ends: datetime, title: str) -> None:
     if starts.tzinfo is None or ends.tzinfo is None:
         raise Invalid("time_zone_required", N_("Times must say their time zone."))
+    in_range(starts, "starts_at")
+    in_range(ends, "ends_at")
     if ends <= starts:
         raise Invalid("ends_before_start", N_("The meeting must end after it starts."))
     if ends - starts > MAX_DURATION:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil import rrule as du
 
+from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId, RoomId
 from meetroom.records import Meeting, MeetingOverride
@@ -207,6 +208,7 @@ def validated(rec: Recurrence, starts_at: datetime) -> Recurrence:
     if rec.count is not None and not 1 <= rec.count <= MAX_OCCURRENCES:
         raise _too_many()
     if rec.until is not None:
+        in_range(rec.until, "until")
         if rec.until < local.date():
             raise Invalid("until_before_start", N_("The last date is before the first meeting."))
         if rec.until > _add_years(local.date(), MAX_YEARS):
@@ -387,9 +389,10 @@ def rid_text(value: datetime) -> str:
 
 def parse_rid(text: str) -> datetime:
     try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        rid = datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise Invalid(
             "bad_recurrence_id",
             N_("An occurrence is named by its original start in UTC, like 20261201T020000Z."),
         ) from None
+    return in_range(rid, "recurrence_id")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from meetroom.accounts.service import require_user
+from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, new_id
 from meetroom.meetings import status as lifecycle_rules
@@ -250,6 +251,8 @@ def _validated(meeting: Meeting) -> Meeting:
         raise Invalid("location_too_long", N_("The location is too long (300 characters at most)."))
     if meeting.starts_at.tzinfo is None or meeting.ends_at.tzinfo is None:
         raise Invalid("time_zone_required", N_("Times must say their time zone."))
+    in_range(meeting.starts_at, "starts_at")
+    in_range(meeting.ends_at, "ends_at")
     if meeting.ends_at <= meeting.starts_at:
         raise Invalid("ends_before_start", N_("The meeting must end after it starts."))
     if meeting.ends_at - meeting.starts_at > MAX_DURATION:

@@ -8,10 +8,9 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from meetroom.protocol.api import Id, Name, Request, UserOut
+from meetroom.protocol.formats import Email, Locale, TimeZoneName
 from meetroom.records import AccountRole
 
-Email = Annotated[str, msgspec.Meta(max_length=254)]
-Zone = Annotated[str, msgspec.Meta(max_length=64)]
 Description = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
@@ -20,9 +19,9 @@ class UserUpdate(Request):
 
     display_name: Name | UnsetType = UNSET
     role: AccountRole | UnsetType = UNSET
-    locale: str | None | UnsetType = UNSET
+    locale: Locale | None | UnsetType = UNSET
     email: Email | None | UnsetType = UNSET
-    time_zone: Zone | None | UnsetType = UNSET
+    time_zone: TimeZoneName | None | UnsetType = UNSET
 
 
 class TemporaryPassword(msgspec.Struct):

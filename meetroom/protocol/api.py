@@ -3,17 +3,39 @@ and the same types decode what the server accepts, so the two cannot drift apart
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from meetroom.bounds import MAX_SEATS, MIN_PASSWORD_LENGTH
+from meetroom.protocol.formats import (
+    NOT_BLANK,
+    Email,
+    Instant,
+    Locale,
+    Moment,
+    TimeZoneName,
+)
 from meetroom.protocol.recurrence import RecurrenceIn, RecurrenceOut
 from meetroom.records import AccountRole, Classification, FileStatus, Grant, MeetingRole
 
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Stripped, then refused if blank.
+Title = Annotated[str, msgspec.Meta(max_length=300, extra_json_schema={"pattern": NOT_BLANK})]
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, extra_json_schema={"pattern": NOT_BLANK})
+]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
+# The schema's further constraints that the domain checks (it says why in its message).
+NewPassword = Annotated[
+    str, msgspec.Meta(max_length=1024, extra_json_schema={"minLength": MIN_PASSWORD_LENGTH})
+]
+# Letters may be capitals: they are lowered.
+Username = Annotated[
+    str,
+    msgspec.Meta(max_length=64, extra_json_schema={"pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"}),
+]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
@@ -60,15 +82,15 @@ class UserOut(msgspec.Struct):
 
 
 class UserCreate(Request):
-    username: Annotated[str, msgspec.Meta(max_length=64)]
+    username: Username
     display_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     role: AccountRole = AccountRole.DELEGATE
     # Omitted: a random password is generated and returned once.
-    password: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
-    locale: str | None = None
-    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    password: NewPassword | None = None
+    locale: Locale | None = None
+    email: Email | None = None
     # An IANA zone (Asia/Ho_Chi_Minh); null: the server's.
-    time_zone: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    time_zone: TimeZoneName | None = None
 
 
 class UserCreated(msgspec.Struct, omit_defaults=True):
@@ -79,15 +101,15 @@ class UserCreated(msgspec.Struct, omit_defaults=True):
 class ProfileUpdate(Request):
     display_name: Name | UnsetType = UNSET
     # null clears the preference (the browser's language is used again).
-    locale: str | None | UnsetType = UNSET
+    locale: Locale | None | UnsetType = UNSET
     # null clears them: no e-mail; the server's time zone.
-    email: Annotated[str, msgspec.Meta(max_length=254)] | None | UnsetType = UNSET
-    time_zone: Annotated[str, msgspec.Meta(max_length=64)] | None | UnsetType = UNSET
+    email: Email | None | UnsetType = UNSET
+    time_zone: TimeZoneName | None | UnsetType = UNSET
 
 
 class PasswordChange(Request):
-    current_password: Annotated[str, msgspec.Meta(max_length=1024)]
-    new_password: Annotated[str, msgspec.Meta(max_length=1024)]
+    current_password: Password
+    new_password: NewPassword
 
 
 class WhoAmI(msgspec.Struct, omit_defaults=True):
@@ -102,10 +124,11 @@ class WhoAmI(msgspec.Struct, omit_defaults=True):
 
 
 class MeetingCreate(Request):
-    title: Text300
-    # ISO 8601; a time without an offset is read in the server's time zone.
-    starts_at: datetime
-    ends_at: datetime
+    title: Title
+    # ISO 8601, years 1970 to 2200; a time without an offset is read in the server's
+    # time zone.
+    starts_at: Moment
+    ends_at: Moment
     description: Annotated[str, msgspec.Meta(max_length=20000)] = ""
     location: Text300 = ""
     # A room to book (GET /api/rooms); null: none. An overlapping booking of the same
@@ -118,9 +141,9 @@ class MeetingCreate(Request):
 
 
 class MeetingUpdate(Request):
-    title: Text300 | UnsetType = UNSET
-    starts_at: datetime | UnsetType = UNSET
-    ends_at: datetime | UnsetType = UNSET
+    title: Title | UnsetType = UNSET
+    starts_at: Moment | UnsetType = UNSET
+    ends_at: Moment | UnsetType = UNSET
     description: Annotated[str, msgspec.Meta(max_length=20000)] | UnsetType = UNSET
     location: Text300 | UnsetType = UNSET
     # null: give the room up.
@@ -134,10 +157,10 @@ class MeetingOut(msgspec.Struct):
     title: str
     description: str
     location: str
-    starts_at: datetime
-    ends_at: datetime
-    created_at: datetime
-    updated_at: datetime
+    starts_at: Instant
+    ends_at: Instant
+    created_at: Instant
+    updated_at: Instant
     # The caller's own role in this meeting, if they take part.
     my_role: MeetingRole | None
     can_manage: bool
@@ -148,9 +171,9 @@ class MeetingOut(msgspec.Struct):
     rrule: str | None = None
     # draft | scheduled | in_progress | ended | archived (POST …/publish, /open, …).
     status: str = "scheduled"
-    opened_at: datetime | None = None
-    closed_at: datetime | None = None
-    archived_at: datetime | None = None
+    opened_at: Instant | None = None
+    closed_at: Instant | None = None
+    archived_at: Instant | None = None
     # The transitions the caller may make now (publish, unpublish, open, close, …).
     transitions: list[str] = []
 
@@ -182,7 +205,7 @@ class ParticipantOut(msgspec.Struct, omit_defaults=True):
     grants: list[Grant]
     # Only shown to those who manage the meeting.
     join_url: str | None = None
-    join_expires_at: datetime | None = None
+    join_expires_at: Instant | None = None
 
 
 class MeetingDetail(msgspec.Struct):
@@ -194,8 +217,9 @@ class MeetingDetail(msgspec.Struct):
 
 # "HH:MM", 24-hour, in the server's time zone.
 ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-Count = Annotated[int, msgspec.Meta(ge=0, le=100000)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEATS)]
 Weekday = Annotated[int, msgspec.Meta(ge=1, le=7)]
+Weekdays = Annotated[list[Weekday], msgspec.Meta(extra_json_schema={"minItems": 1})]
 
 
 class RoomCreate(Request):
@@ -212,7 +236,7 @@ class RoomCreate(Request):
     available_from: ClockTime | None = None
     available_until: ClockTime | None = None
     # ISO weekdays it may be booked on: 1 = Monday … 7 = Sunday.
-    available_days: list[Weekday] = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
+    available_days: Weekdays = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
     # User ids who may book it (admins always may); null: everyone who manages meetings.
     bookers: list[Id] | None = None
 
@@ -226,7 +250,7 @@ class RoomUpdate(Request):
     virtual_only: bool | UnsetType = UNSET
     available_from: ClockTime | None | UnsetType = UNSET
     available_until: ClockTime | None | UnsetType = UNSET
-    available_days: list[Weekday] | UnsetType = UNSET
+    available_days: Weekdays | UnsetType = UNSET
     bookers: list[Id] | None | UnsetType = UNSET
 
 
@@ -253,14 +277,14 @@ Minutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
 
 
 class AgendaItemCreate(Request):
-    title: Text300
+    title: Title
     presenter: Annotated[str, msgspec.Meta(max_length=200)] = ""
     duration_minutes: Minutes | None = None
     notes: Notes = ""
 
 
 class AgendaItemUpdate(Request):
-    title: Text300 | UnsetType = UNSET
+    title: Title | UnsetType = UNSET
     presenter: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
     duration_minutes: Minutes | None | UnsetType = UNSET
     notes: Notes | UnsetType = UNSET
@@ -372,7 +396,7 @@ class AuditEntryOut(msgspec.Struct):
     viewer_participant_id: str | None
     trace_code: str | None
     address: str
-    at: datetime
+    at: Instant
 
 
 class TraceOut(msgspec.Struct):
@@ -382,4 +406,4 @@ class TraceOut(msgspec.Struct):
     # "u:<user id>" or "p:<participant id>"
     viewer: str
     day: str
-    first_shown_at: datetime
+    first_shown_at: Instant

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
+from meetroom.protocol.formats import Instant
+
 
 class AuditEntryOut(msgspec.Struct):
     seq: int
-    at: datetime
+    at: Instant
     action: str
     actor_user_id: str | None
     actor_name: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
+
+from meetroom.protocol.formats import Instant
 
 
 class CalendarEntryOut(msgspec.Struct):
@@ -12,8 +12,8 @@ class CalendarEntryOut(msgspec.Struct):
 
     meeting_id: str
     title: str
-    starts_at: datetime  # UTC
-    ends_at: datetime
+    starts_at: Instant  # UTC
+    ends_at: Instant
     room_id: str | None
     url: str
     # Set for an occurrence of a recurring meeting.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 import msgspec
 
 from meetroom.protocol.api import Request
+from meetroom.protocol.formats import Instant
 
 
 class InvitationSend(Request):
@@ -31,8 +31,8 @@ class DeliveryOut(msgspec.Struct, omit_defaults=True):
     status: str = ""
     attempts: int = 0
     last_error: str = ""
-    queued_at: datetime | None = None
-    sent_at: datetime | None = None
+    queued_at: Instant | None = None
+    sent_at: Instant | None = None
 
 
 class CalendarFeedOut(msgspec.Struct):

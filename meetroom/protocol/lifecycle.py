@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
+
+from meetroom.protocol.formats import Instant
 
 
 class AttendanceOut(msgspec.Struct):
@@ -14,9 +14,9 @@ class AttendanceOut(msgspec.Struct):
     user_id: str | None
     name: str
     role: str
-    first_joined_at: datetime
+    first_joined_at: Instant
     # Null while present now, or if never left.
-    last_left_at: datetime | None
+    last_left_at: Instant | None
     # Seconds present while the meeting was in progress, every device merged.
     seconds: int
     joins: int
@@ -28,6 +28,6 @@ class AttendanceOut(msgspec.Struct):
 class AttendanceList(msgspec.Struct):
     meeting_id: str
     status: str
-    opened_at: datetime | None
-    closed_at: datetime | None
+    opened_at: Instant | None
+    closed_at: Instant | None
     attendees: list[AttendanceOut]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from meetroom.protocol.formats import Day, Instant, Moment, TimeZoneName
 
 WeekdayCode = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -28,11 +29,11 @@ class RecurrenceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     nth: Annotated[int, msgspec.Meta(ge=-5, le=5)] | None = None
     weekday: WeekdayCode | None = None
     # The end: a last date (inclusive, in the series' zone) or a number of times.
-    until: date | None = None
+    until: Day | None = None
     count: Annotated[int, msgspec.Meta(ge=1, le=500)] | None = None
     # The IANA zone the rule is kept in (09:00 stays 09:00 there across DST);
     # omitted: the server's.
-    time_zone: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    time_zone: TimeZoneName | None = None
 
 
 class RecurrenceOut(msgspec.Struct):
@@ -42,7 +43,7 @@ class RecurrenceOut(msgspec.Struct):
     month_day: int | None
     nth: int | None
     weekday: str | None
-    until: date | None
+    until: Day | None
     count: int | None
     time_zone: str
 
@@ -52,8 +53,8 @@ class OccurrenceOut(msgspec.Struct):
     # The occurrence's original start in UTC (20261201T020000Z), which names it in
     # /api/meetings/{id}/occurrences/{recurrence_id}; null for a single meeting.
     recurrence_id: str | None
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     title: str
     room_id: str | None
     # Moved, retitled or in another room.
@@ -65,7 +66,7 @@ class OccurrenceOut(msgspec.Struct):
 class OccurrenceUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # this: only this occurrence; following: it and every later one (a new series).
     scope: Literal["this", "following"] = "this"
-    starts_at: datetime | UnsetType = UNSET
-    ends_at: datetime | UnsetType = UNSET
+    starts_at: Moment | UnsetType = UNSET
+    ends_at: Moment | UnsetType = UNSET
     title: Annotated[str, msgspec.Meta(max_length=300)] | UnsetType = UNSET
     room_id: Id | UnsetType = UNSET

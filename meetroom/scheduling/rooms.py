@@ -14,6 +14,7 @@ from datetime import datetime, time
 from typing import Any
 
 from meetroom.accounts.service import require_account_role, require_user
+from meetroom.bounds import MAX_SEATS
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, UserId, new_id
@@ -204,6 +205,8 @@ class RoomService:
             )
         if (room.seats is not None and room.seats < 0) or room.tablets < 0:
             raise Invalid("negative_count", N_("Seats and tablets cannot be negative."))
+        if max(room.seats or 0, room.tablets) > MAX_SEATS:
+            raise Invalid("count_too_large", N_("Seats and tablets: {n} at most."), n=MAX_SEATS)
         if (room.available_from is None) != (room.available_until is None):
             raise Invalid(
                 "hours_incomplete", N_("Give both the opening and the closing hour, or neither.")

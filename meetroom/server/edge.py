@@ -24,6 +24,7 @@ from meetroom.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
+    UnsupportedMediaType,
 )
 from meetroom.protocol.api import ErrorBody, ErrorResponse
 from meetroom.protocol.codec import encode_json
@@ -40,6 +41,7 @@ HTTP_STATUS: dict[Category, int] = {
     Category.NOT_FOUND: 404,
     Category.CONFLICT: 409,
     Category.TOO_LARGE: 413,
+    Category.UNSUPPORTED_MEDIA_TYPE: 415,
     Category.RATE_LIMITED: 429,
     Category.TIMED_OUT: 408,
     Category.UNAVAILABLE: 503,
@@ -53,6 +55,7 @@ WS_CLOSE_CODE: dict[Category, int] = {
     Category.NOT_FOUND: 4404,
     Category.CONFLICT: 4409,
     Category.TOO_LARGE: 1009,
+    Category.UNSUPPORTED_MEDIA_TYPE: 1003,
     Category.RATE_LIMITED: 4429,
     Category.TIMED_OUT: 4408,
     Category.UNAVAILABLE: 1013,
@@ -67,6 +70,7 @@ _ERROR_CLASS: dict[int, type[MeetRoomError]] = {
         NotFound,
         Conflict,
         TooLarge,
+        UnsupportedMediaType,
         RateLimited,
         TimedOut,
         Unavailable,
@@ -78,6 +82,7 @@ _HTTP_EXCEPTION_ERRORS: dict[int, tuple[str, str]] = {
     404: ("not_found", N_("There is nothing at this address.")),
     405: ("method_not_allowed", N_("This address does not accept this method.")),
     413: ("too_large", N_("The request is too large.")),
+    415: ("unsupported_media_type", N_("This address does not take a body of this type.")),
 }
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -110,7 +115,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             exc.status, (f"http_{exc.status}", N_("The request failed."))
         )
         err_class = _ERROR_CLASS.get(exc.status, MeetRoomError)
-        return error_response(request, err_class(code, message), status=exc.status)
+        response = error_response(request, err_class(code, message), status=exc.status)
+        # 405 says which methods the address takes (RFC 9110).
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
@@ -136,14 +145,20 @@ def _error_response(
 ) -> web.StreamResponse:
     status = status or HTTP_STATUS[exc.category]
     translations = translations_for(request)
-    message = translate(translations, exc.message, exc.params)
+    # A parameter echoing what the client sent may hold lone surrogates (bytes that
+    # were not UTF-8): they cannot be encoded, so they are shown as "?".
+    message = _encodable(translate(translations, exc.message, exc.params))
     headers = {}
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     if is_api(request) or _wants_json(request):
         body = ErrorResponse(ErrorBody(code=exc.code, message=message, details=exc.details or None))
+        try:
+            encoded = encode_json(body)
+        except UnicodeEncodeError:
+            encoded = encode_json(ErrorResponse(ErrorBody(code=exc.code, message=message)))
         return web.Response(
-            body=encode_json(body),
+            body=encoded,
             status=status,
             content_type="application/json",
             headers=headers,
@@ -164,6 +179,10 @@ def _error_response(
         response = web.Response(text=message, status=status)
     response.headers.update(headers)
     return response
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _wants_json(request: web.Request) -> bool:

@@ -58,5 +58,6 @@ ENDPOINTS = [
         response=Health,
         authenticated=False,
         errors=(503,),
+        same_body=(503,),
     ),
 ]

@@ -12,6 +12,7 @@ from aiohttp.typedefs import Handler
 from meetroom.auth.tokens import derive, new_opaque_token
 from meetroom.errors import N_, Forbidden, Unauthenticated
 from meetroom.records import Principal
+from meetroom.server.bodies import read_form
 from meetroom.server.context import (
     AUTH,
     CSRF_TOKEN,
@@ -155,7 +156,9 @@ async def password_change_middleware(request: web.Request, handler: Handler) -> 
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unsafe requests that a browser could be tricked into sending must prove they
     come from our own pages: every form post, and every cookie-authenticated API call."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.match_info.http_exception is not None:
+        # Safe, or the address has no such route (404) or method (405 with Allow),
+        # which the router answers without running anything.
         return await handler(request)
     auth = request[AUTH]
     needs_token = not is_api(request) or auth.cookie_authenticated
@@ -163,7 +166,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         check_origin(request)
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.content_type == "application/x-www-form-urlencoded":
-            form = await request.post()
+            form = await read_form(request)
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
         elif sent is None and request.content_type == "multipart/form-data":

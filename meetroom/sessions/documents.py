@@ -179,6 +179,13 @@ class DocumentService:
             self.renderer.ingest(sha256)
         return StoredUpload(sha256, size, clean_filename(filename))
 
+    async def discard_uploads(self, uploads: Sequence[StoredUpload]) -> None:
+        """Drop files stored for a request that then failed, unless a document uses
+        them (the same bytes uploaded before)."""
+        for upload in uploads:
+            if await self.files.forget_file(upload.sha256):
+                self.blobs.remove(upload.sha256)
+
     async def add_uploaded(
         self,
         actor: Principal,

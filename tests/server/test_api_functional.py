@@ -140,7 +140,7 @@ async def test_errors_are_json_with_code_and_message(site: Site) -> None:
     )
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "invalid_json")
     resp = await client.post("/api/meetings", data="title=x", headers=h)
-    assert (resp.status, (await resp.json())["error"]["code"]) == (400, "json_required")
+    assert (resp.status, (await resp.json())["error"]["code"]) == (415, "json_required")
     day = days_ahead(site.clock.now(), 7)
     resp = await client.post(
         "/api/meetings",

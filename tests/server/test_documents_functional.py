@@ -220,7 +220,8 @@ async def test_page_images(meeting: Meeting, tmp_path: Path) -> None:
     assert Image.open(io.BytesIO(await resp.read())).format == "JPEG"
 
     assert (await m.admin.get(f"/api/documents/{doc['id']}/pages/3")).status == 404
-    assert (await m.admin.get(f"/api/documents/{doc['id']}/pages/0")).status == 404
+    # Below the range the OpenAPI document gives (1 and up), or not a number.
+    assert (await m.admin.get(f"/api/documents/{doc['id']}/pages/0")).status == 400
     assert (await m.admin.get(f"/api/documents/{doc['id']}/pages/x")).status == 400
 
 
@@ -335,9 +336,9 @@ async def test_bad_files_are_rejected_with_a_reason(meeting: Meeting) -> None:
     assert (await resp.json())["reason"] != "The file is not a PDF."
 
     form = aiohttp.FormData()
-    form.add_field("classification", "normal")
+    form.add_field("classification", "normal")  # no file: sent urlencoded, not multipart
     resp = await m.admin.post(f"/api/meetings/{m.id}/documents", data=form, headers=m.h())
-    assert resp.status == 400
+    assert (resp.status, (await resp.json())["error"]["code"]) == (415, "multipart_required")
     resp = await upload(m.admin, m.csrf, m.id, b"%PDF-1.4", classification="secret")
     assert (resp.status, (await resp.json())["error"]["code"]) == (400, "bad_classification")
 

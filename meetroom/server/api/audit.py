@@ -13,10 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from aiohttp import web
 
 from meetroom.accounts.audit import ChainCheck
+from meetroom.bounds import in_range, whole_number
 from meetroom.errors import N_, Invalid
 from meetroom.protocol.audit import AuditCheckOut, AuditEntryOut, AuditPageOut
+from meetroom.protocol.formats import DAY_OR_ZONED_TIME_PATTERN, INT64
 from meetroom.records import AuditAction, AuditFilter, AuditRecord
-from meetroom.server.api.registry import Endpoint
+from meetroom.server.api.registry import Endpoint, Query, integer, text
 from meetroom.server.context import SETTINGS, principal, services
 
 CSV_COLUMNS = [
@@ -26,6 +28,8 @@ CSV_COLUMNS = [
 # Cells a spreadsheet would take for a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FLUSH_ROWS = 200
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
 
 
 def _when(value: str, zone: zoneinfo.ZoneInfo, end: bool, field: str) -> datetime | None:
@@ -36,12 +40,14 @@ def _when(value: str, zone: zoneinfo.ZoneInfo, end: bool, field: str) -> datetim
         return None
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
+            day = in_range(date.fromisoformat(value), field)
             start = datetime(day.year, day.month, day.day, tzinfo=zone)
             return (start + timedelta(days=1) if end else start).astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         moment = None
+    if moment is not None:
+        in_range(moment, field)
     if moment is None or moment.tzinfo is None:
         raise Invalid(
             "bad_date",
@@ -79,13 +85,9 @@ def request_filter(request: web.Request) -> AuditFilter:
     )
 
 
-def _int(text: str | None, field: str, default: int | None) -> int | None:
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise Invalid("bad_number", N_("{field} must be a whole number."), field=field) from None
+def before_cursor(text: str | None) -> int | None:
+    """`before` of a page of the log: a sequence number (a 64-bit integer)."""
+    return whole_number(text, "before", None)
 
 
 def entry_out(entry: AuditRecord) -> AuditEntryOut:
@@ -156,10 +158,10 @@ async def stream_csv(request: web.Request) -> web.StreamResponse:
 
 
 async def search(request: web.Request) -> AuditPageOut:
-    before = _int(request.query.get("before"), "before", None)
-    limit = _int(request.query.get("limit"), "limit", 50)
+    before = before_cursor(request.query.get("before"))
+    limit = whole_number(request.query.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     page = await services(request).audit.search(
-        principal(request), request_filter(request), before, limit or 50
+        principal(request), request_filter(request), before, limit or DEFAULT_LIMIT
     )
     return AuditPageOut([entry_out(e) for e in page.entries], page.next_before)
 
@@ -168,21 +170,30 @@ async def verify(request: web.Request) -> AuditCheckOut:
     return check_out(await services(request).audit.verify_as(principal(request)))
 
 
+WHEN = text(pattern=DAY_OR_ZONED_TIME_PATTERN)
 FILTERS = [
-    ("from", "string", "from this date (server's zone) or ISO time with zone"),
-    ("to", "string", "up to the end of this date, or before this ISO time"),
-    ("action", "string", "an action (repeat for several)"),
-    ("actor", "string", "a user id, or part of the actor's name"),
-    ("target_type", "string", "user | meeting | document | room | group"),
-    ("target_id", "string", "the target's id"),
-    ("address", "string", "the client address, or its beginning"),
+    Query("from", WHEN, "from this date (server's zone) or ISO time with zone"),
+    Query("to", WHEN, "up to the end of this date, or before this ISO time"),
+    Query(
+        "action",
+        {"type": "array", "items": text(enum=[a.value for a in AuditAction])},
+        "an action (repeat for several)",
+    ),
+    Query("actor", text(), "a user id, or part of the actor's name"),
+    Query(
+        "target_type",
+        text(enum=["user", "meeting", "document", "room", "group"]),
+        "what the entry is about",
+    ),
+    Query("target_id", text(), "the target's id"),
+    Query("address", text(), "the client address, or its beginning"),
 ]
 ENDPOINTS = [
     Endpoint(
         "GET", "/api/audit", search, "The audit log, newest first (admin)", "audit",
         response=AuditPageOut, errors=(400, 401, 403),
-        query=[*FILTERS, ("before", "integer", "entries older than this seq (next page)"),
-               ("limit", "integer", "at most this many (1-500, default 50)")],
+        query=[*FILTERS, Query("before", INT64, "entries older than this seq (next page)"),
+               Query("limit", integer(1, MAX_LIMIT), "at most this many (default 50)")],
     ),
     Endpoint(
         "GET", "/api/audit.csv", stream_csv, "The audit log as CSV, newest first (admin)",

@@ -7,7 +7,8 @@ from datetime import UTC
 from aiohttp import web
 
 from meetroom.protocol.calendar import CalendarEntryOut
-from meetroom.server.api.registry import Endpoint
+from meetroom.protocol.formats import DAY_OR_TIME_PATTERN
+from meetroom.server.api.registry import Endpoint, Query, text
 from meetroom.server.context import principal, services
 from meetroom.server.pages.calendar_data import check_span, entries_between, parse_bound
 from meetroom.server.zones import zone_of
@@ -36,17 +37,18 @@ async def calendar(request: web.Request) -> list[CalendarEntryOut]:
     ]
 
 
+WHEN = text(pattern=DAY_OR_TIME_PATTERN)
 ENDPOINTS = [
     Endpoint(
         "GET", "/api/calendar", calendar,
         "The meetings the caller may see between `from` and `to`, by start time", "calendar",
         response=list[CalendarEntryOut], errors=(400, 401, 403),
         query=(
-            ("from", "string", "A date (from its start, in the caller's time zone) or a "
-                               "date and time (ISO 8601; without an offset: the caller's zone)"),
-            ("to", "string", "A date (up to its end) or a date and time; 366 days at most "
-                             "after `from`"),
-            ("room", "string", "Only the meetings in this room"),
+            Query("from", WHEN, "A date (from its start, in the caller's time zone) or a date "
+                  "and time (ISO 8601; without an offset: the caller's zone)", required=True),
+            Query("to", WHEN, "A date (up to its end) or a date and time; 366 days at most "
+                  "after `from`", required=True),
+            Query("room", text(), "Only the meetings in this room"),
         ),
     ),
 ]  # fmt: skip

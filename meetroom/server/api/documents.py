@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
-from meetroom.errors import N_, Invalid
+from meetroom.bounds import MAX_INT, whole_number
+from meetroom.errors import N_, Invalid, UnsupportedMediaType
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId
 from meetroom.protocol.api import (
     AgendaItemCreate,
@@ -28,12 +28,21 @@ from meetroom.protocol.api import (
 )
 from meetroom.protocol.codec import UNSET
 from meetroom.records import AgendaItem, Classification, FileStatus
-from meetroom.server.api.registry import Endpoint, json_response
+from meetroom.server.api.registry import Endpoint, Query, integer, json_response
+from meetroom.server.bodies import (
+    next_part,
+    open_multipart,
+    part_chunks,
+    part_filename,
+    part_text,
+)
 from meetroom.server.context import client_address, principal, services
 from meetroom.server.render import gettext_for
 from meetroom.sessions.documents import KEEP, DocumentView, StoredUpload
 
 UPLOAD_CHUNK = 256 * 1024
+# Pages are drawn 240, 1600 or 2400 pixels wide (the next one up from `w`).
+MAX_WIDTH = 10000
 UPLOAD_FIELDS = {"agenda_item_id", "classification", "allow_download", "title"}
 
 
@@ -157,17 +166,6 @@ async def reorder_agenda(request: web.Request, body: AgendaOrder) -> AgendaOut:
 # -- documents --------------------------------------------------------------------
 
 
-async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
-    while chunk := await part.read_chunk(UPLOAD_CHUNK):
-        yield chunk
-
-
-def _part_filename(part: BodyPartReader) -> str | None:
-    """Some clients (aiohttp's own among them) percent-encode non-ASCII file names."""
-    name = part.filename
-    return unquote(name) if name and "%" in name else name
-
-
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "on", "yes")
 
@@ -186,46 +184,50 @@ async def receive_uploads(
     who = principal(request)
     await svc.check_can_upload(who, meeting_id)
     if not request.content_type.startswith("multipart/"):
-        raise Invalid(
+        raise UnsupportedMediaType(
             "multipart_required", N_("Send the file as multipart/form-data in the field file.")
         )
-    reader = await request.multipart()
+    reader = await open_multipart(request)
     fields: dict[str, str] = {}
     stored: list[StoredUpload] = []
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise Invalid("bad_upload", N_("Nested multipart bodies are not accepted."))
-        if part.name == "file":
-            if stored and not many:
-                raise Invalid("one_file_per_request", N_("Send one file per request."))
-            stored.append(
-                await svc.store_upload(who, meeting_id, _part_filename(part), _chunks(part))
-            )
-        elif part.name in UPLOAD_FIELDS:
-            fields[part.name] = (await part.text())[:1000]
-        elif part.name != "_csrf":
-            raise Invalid("unknown_field", N_("Unknown field: {field}."), field=part.name or "")
-    if not stored:
-        raise Invalid("file_required", N_("Choose a PDF file to upload."))
     try:
-        classification = Classification(fields.get("classification") or "normal")
-    except ValueError:
-        raise Invalid(
-            "bad_classification", N_("The classification is either normal or confidential.")
-        ) from None
-    item = fields.get("agenda_item_id") or None
-    return [
-        await svc.add_uploaded(
-            who,
-            meeting_id,
-            upload,
-            agenda_item_id=AgendaItemId(item) if item else None,
-            classification=classification,
-            allow_download=_flag(fields.get("allow_download")),
-            title=fields.get("title", "") if len(stored) == 1 else "",
-        )
-        for upload in stored
-    ]
+        while (part := await next_part(reader)) is not None:
+            if part.name == "file":
+                if stored and not many:
+                    raise Invalid("one_file_per_request", N_("Send one file per request."))
+                filename = part_filename(part)
+                chunks = part_chunks(part, UPLOAD_CHUNK)
+                stored.append(await svc.store_upload(who, meeting_id, filename, chunks))
+            elif part.name in UPLOAD_FIELDS:
+                fields[part.name] = await part_text(part, 1000)
+            elif part.name != "_csrf":
+                raise Invalid("unknown_field", N_("Unknown field: {field}."), field=part.name or "")
+        if not stored:
+            raise Invalid("file_required", N_("Choose a PDF file to upload."))
+        try:
+            classification = Classification(fields.get("classification") or "normal")
+        except ValueError:
+            raise Invalid(
+                "bad_classification", N_("The classification is either normal or confidential.")
+            ) from None
+        item = fields.get("agenda_item_id") or None
+        return [
+            await svc.add_uploaded(
+                who,
+                meeting_id,
+                upload,
+                agenda_item_id=AgendaItemId(item) if item else None,
+                classification=classification,
+                allow_download=_flag(fields.get("allow_download")),
+                title=fields.get("title", "") if len(stored) == 1 else "",
+            )
+            for upload in stored
+        ]
+    except BaseException:
+        # A request refused after a file arrived (a malformed part after it, a bad
+        # field) leaves nothing behind: the files no document uses are dropped.
+        await svc.discard_uploads(stored)
+        raise
 
 
 async def list_documents(request: web.Request) -> list[DocumentOut]:
@@ -284,11 +286,8 @@ async def order_unattached_documents(
 
 
 async def page_image(request: web.Request) -> web.StreamResponse:
-    try:
-        page = int(request.match_info["page"])
-        width = int(request.query.get("w", "1600"))
-    except ValueError:
-        raise Invalid("bad_page", N_("The page number and width are whole numbers.")) from None
+    page = whole_number(request.match_info["page"], "page", 1, 1, MAX_INT)
+    width = whole_number(request.query.get("w"), "w", 1600, 1, MAX_WIDTH)
     fmt = "webp" if "image/webp" in request.headers.get("Accept", "") else "jpeg"
     image = await services(request).documents.page(
         principal(request), _doc_id(request), page, width, fmt, client_address(request)
@@ -412,8 +411,10 @@ ENDPOINTS = [
              errors=E),
     Endpoint("GET", D + "/pages/{page}", page_image, "Page n (1-based) as WebP, or JPEG when "
              "the Accept header has no image/webp; confidential pages carry the viewer's "
-             "watermark", "documents", media_type="image/webp",
-             query=(("w", "integer", "width in pixels, rounded up to 240, 1600 or 2400"),),
+             "watermark", "documents", media_type=("image/webp", "image/jpeg"),
+             query=(Query("w", integer(1, MAX_WIDTH),
+                          "width in pixels, rounded up to 240, 1600 or 2400"),),
+             path_schemas={"page": integer(1, MAX_INT)},
              errors=(400, 409, *E)),
     Endpoint("GET", D + "/pdf", download_pdf, "Download the PDF: the original for the chair "
              "and secretary; for participants when allowed (confidential: stamped with their "

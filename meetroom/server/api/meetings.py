@@ -23,7 +23,7 @@ from meetroom.records import MeetingStatus
 from meetroom.server.api.invitations import uid_host
 from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.occurrences import recurrence_in
-from meetroom.server.api.registry import Endpoint, json_response
+from meetroom.server.api.registry import Endpoint, Query, json_response, text
 from meetroom.server.api.views import (
     in_server_zone,
     join_url,
@@ -234,7 +234,13 @@ ENDPOINTS = [
         "meetings",
         response=list[MeetingOut],
         errors=(400, 401),
-        query=(("status", "string", "Only meetings in this status (draft, scheduled, …)"),),
+        query=(
+            Query(
+                "status",
+                text(enum=[s.value for s in MeetingStatus]),
+                "Only meetings in this status",
+            ),
+        ),
     ),
     Endpoint(
         "POST",

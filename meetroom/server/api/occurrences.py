@@ -7,14 +7,16 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from meetroom.bounds import YEAR_PATTERN, in_range
 from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId, RoomId
 from meetroom.meetings.occurrence_edits import OccurrenceChange, Scope
 from meetroom.meetings.recurrence import Freq, Occurrence, Recurrence, parse_rid, rid_text
 from meetroom.protocol.api import MeetingOut
 from meetroom.protocol.codec import UNSET
+from meetroom.protocol.formats import DAY_OR_TIME_OR_EMPTY_PATTERN
 from meetroom.protocol.recurrence import OccurrenceOut, OccurrenceUpdate, RecurrenceIn
-from meetroom.server.api.registry import Endpoint
+from meetroom.server.api.registry import Endpoint, Query, text
 from meetroom.server.api.views import in_server_zone, meeting_out
 from meetroom.server.context import SETTINGS, principal, services
 
@@ -59,13 +61,14 @@ def _instant(request: web.Request, name: str, default: datetime) -> datetime:
     if not text:
         return default
     try:
-        return in_server_zone(request, datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(
             "bad_datetime",
             N_("{field}: enter a date and time, e.g. 2026-12-01 09:00."),
             field=name,
         ) from None
+    return in_server_zone(request, in_range(moment, name))
 
 
 def _range(request: web.Request) -> tuple[datetime, datetime]:
@@ -125,10 +128,18 @@ async def cancel_occurrence(request: web.Request) -> None:
     )
 
 
+WHEN = text(pattern=DAY_OR_TIME_OR_EMPTY_PATTERN)
 RANGE = (
-    ("from", "string", "Start (ISO 8601; without an offset: the server's zone); default now"),
-    ("to", "string", "End (exclusive); default 31 days after the start; 400 days at most"),
+    Query("from", WHEN, "Start (ISO 8601; without an offset: the server's zone); default now"),
+    Query("to", WHEN, "End (exclusive); default 31 days after the start; 400 days at most"),
 )
+# The occurrence's original start in UTC.
+RID = {
+    "recurrence_id": text(
+        pattern=f"^{YEAR_PATTERN}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+        "T([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z$"
+    )
+}
 OCC = "/api/meetings/{meeting_id}/occurrences"
 ENDPOINTS = [
     Endpoint(
@@ -148,11 +159,13 @@ ENDPOINTS = [
         "following ones (scope following: the series is split; the answer is the new "
         "series)", "meetings",
         body=OccurrenceUpdate, response=MeetingOut, errors=(400, 401, 403, 404, 409),
+        path_schemas=RID,
     ),
     Endpoint(
         "DELETE", OCC + "/{recurrence_id}", cancel_occurrence,
         "Cancel one occurrence (scope=this) or it and the following ones (scope=following)",
         "meetings", status=204, errors=(400, 401, 403, 404),
-        query=(("scope", "string", "this (default) or following"),),
+        query=(Query("scope", text(enum=["this", "following"]), "this (default) or following"),),
+        path_schemas=RID,
     ),
 ]  # fmt: skip

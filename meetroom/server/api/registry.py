@@ -4,17 +4,35 @@ and the OpenAPI document are both built from these declarations."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from meetroom.errors import N_, Invalid, Unauthenticated
-from meetroom.protocol.codec import decode_json, encode_json
+from meetroom.errors import N_, Unauthenticated, UnsupportedMediaType
+from meetroom.protocol.codec import decode_api_json, encode_json
 from meetroom.server.context import principal
 
 ApiHandler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query parameter: its JSON Schema (type, format, range, pattern)."""
+
+    name: str
+    schema: Mapping[str, Any]
+    description: str
+    required: bool = False
+
+
+def text(**facets: Any) -> dict[str, Any]:
+    return {"type": "string", **facets}
+
+
+def integer(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
 
 
 @dataclass(frozen=True)
@@ -28,13 +46,25 @@ class Endpoint:
     response: Any = None
     status: int = 200
     authenticated: bool = True
-    # For responses that are not JSON (e.g. an SVG image).
-    media_type: str = "application/json"
+    # For responses that are not JSON (e.g. an SVG image); several: one of them.
+    media_type: str | tuple[str, ...] = "application/json"
+    # The statuses it answers besides `status`, those of every endpoint of its kind
+    # aside (openapi.py adds 401 and 403 where a caller must sign in, 400, 413 and
+    # 415 where there is a body, 404 where the path names something).
     errors: Sequence[int] = field(default_factory=tuple)
-    # Query parameters: (name, JSON Schema type, description).
-    query: Sequence[tuple[str, str, str]] = field(default_factory=tuple)
+    query: Sequence[Query] = field(default_factory=tuple)
+    # The path's parameters that are not plain text (a number, a pattern).
+    path_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # A multipart/form-data body, described by this type; the handler reads it itself.
     upload: type | None = None
+    # Statuses answered with the same body as `status` (readiness: 503 says why).
+    same_body: Sequence[int] = field(default_factory=tuple)
+    # Other successful answers: status -> JSON body type (a preview's 200…).
+    also: Mapping[int, Any] = field(default_factory=dict)
+    # Other media types `status` may answer with, as text (a CSV instead of JSON…).
+    also_media: Sequence[str] = field(default_factory=tuple)
+    # Media types of a body taken as it is, besides `upload` (text/csv…).
+    raw_body: Sequence[str] = field(default_factory=tuple)
 
     @property
     def path_params(self) -> list[str]:
@@ -52,10 +82,10 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
         args: list[Any] = [request]
         if endpoint.body is not None:
             if request.content_type != "application/json":
-                raise Invalid(
+                raise UnsupportedMediaType(
                     "json_required", N_("Send the request body as JSON (application/json).")
                 )
-            args.append(decode_json(await request.read(), endpoint.body))
+            args.append(decode_api_json(await request.read(), endpoint.body))
         result = await endpoint.handler(*args)
         if isinstance(result, web.StreamResponse):
             return result

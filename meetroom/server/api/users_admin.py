@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from meetroom.accounts.csv_import import ImportedUser, ImportPreview
 from meetroom.accounts.service import require_account_role
@@ -30,8 +30,9 @@ from meetroom.protocol.admin import (
 from meetroom.protocol.api import UserOut
 from meetroom.protocol.codec import UNSET
 from meetroom.records import AccountRole, Group, Principal
-from meetroom.server.api.registry import Endpoint, json_response
+from meetroom.server.api.registry import Endpoint, Query, json_response, text
 from meetroom.server.api.views import user_out
+from meetroom.server.bodies import next_part, open_multipart, part_bytes
 from meetroom.server.context import principal, services
 from meetroom.server.render import gettext_for
 
@@ -85,11 +86,15 @@ async def reset_password(request: web.Request) -> TemporaryPassword:
 async def read_csv_body(request: web.Request) -> bytes:
     """The file: the body itself (text/csv), or the multipart field `file`."""
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.name == "file":
-                return bytes(await part.read())
-        raise Invalid("file_required", N_("Choose a CSV file to import."))
+        reader = await open_multipart(request)
+        data = None
+        # Read to the end: a body malformed after the file is refused whole.
+        while (part := await next_part(reader)) is not None:
+            if part.name == "file" and data is None:
+                data = await part_bytes(part)
+        if data is None:
+            raise Invalid("file_required", N_("Choose a CSV file to import."))
+        return data
     return await request.read()
 
 
@@ -256,12 +261,14 @@ ENDPOINTS = [
         "nothing written ({rows, errors: [{line, column, code, message}], token}). With "
         "the preview's token and the same file: creates all users in one transaction "
         "(201) with their temporary passwords, or none (409)", "users",
-        upload=ImportForm, response=ImportResult, status=201,
+        upload=ImportForm, raw_body=("text/csv",), response=ImportResult, status=201,
+        also={200: ImportPreviewOut}, also_media=("text/csv",),
         errors=(400, 401, 403, 409, 413),
         query=(
-            ("dry_run", "string", "1: only preview (the default without token)"),
-            ("token", "string", "The preview's token: import the file"),
-            ("format", "string", "csv: answer with the temporary passwords as a CSV file"),
+            Query("dry_run", text(), "1: only preview (the default without token)"),
+            Query("token", text(), "The preview's token: import the file"),
+            Query("format", text(enum=["json", "csv"]),
+                  "csv: answer with the temporary passwords as a CSV file"),
         ),
     ),
     Endpoint(

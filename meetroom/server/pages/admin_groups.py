@@ -11,6 +11,7 @@ from meetroom.accounts.service import require_account_role
 from meetroom.errors import Category, MeetRoomError
 from meetroom.ids import GroupId, UserId
 from meetroom.records import AccountRole, Group
+from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import redirect
 from meetroom.server.render import gettext_for, render
@@ -59,7 +60,7 @@ async def _form(
 
 
 async def _typed(request: web.Request) -> dict[str, Any]:
-    data = await request.post()
+    data = await read_form(request)
     return {
         "name": str(data.get("name", "")),
         "description": str(data.get("description", "")),

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from meetroom.accounts.audit import AuditPage, ChainCheck, ChainProblem
 from meetroom.accounts.service import require_account_role
-from meetroom.errors import N_, MeetRoomError
+from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.records import AccountRole, AuditAction
-from meetroom.server.api.audit import parse_filter, stream_csv
+from meetroom.server.api.audit import before_cursor, parse_filter, stream_csv
 from meetroom.server.context import SETTINGS, principal, services
 from meetroom.server.render import gettext_for, render
 
@@ -106,12 +106,10 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     page = AuditPage([], None)
     try:
         flt = parse_filter(request.query, values["action"], settings.timezone)
-        before = request.query.get("before", "")
-        page = await services(request).audit.search(
-            who, flt, int(before) if before.isdigit() else None, PAGE_SIZE
-        )
+        before = before_cursor(request.query.get("before"))
+        page = await services(request).audit.search(who, flt, before, PAGE_SIZE)
     except MeetRoomError as exc:
-        if exc.code not in ("bad_date", "bad_action"):
+        if exc.category is not Category.INVALID:
             raise
         error = gettext_for(request, exc.message, **exc.params)
     check: ChainCheck | None = None
@@ -127,6 +125,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "admin/audit.html",
+        status=400 if error else 200,
         entries=page.entries,
         values=values,
         error=error,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid
 from meetroom.meetings.recurrence import rid_text
 from meetroom.records import Principal
@@ -48,11 +49,12 @@ def parse_day(value: str | None, field: str, default: date) -> date:
 
 def parse_date(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise Invalid(
             "bad_date", N_("{field}: give a date such as 2026-12-01."), field=field
         ) from None
+    return in_range(day, field)
 
 
 def parse_bound(value: str | None, field: str, zone: ZoneInfo, end: bool) -> datetime:
@@ -72,6 +74,7 @@ def parse_bound(value: str | None, field: str, zone: ZoneInfo, end: bool) -> dat
             N_("{field}: enter a date and time, e.g. 2026-12-01 09:00."),
             field=field,
         ) from None
+    in_range(moment, field)
     return to_utc(moment, zone) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

@@ -3,6 +3,7 @@ page (pages, settings, access) and its audit."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from meetroom.errors import Category, MeetRoomError
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId
 from meetroom.records import AgendaItem, Classification, Principal
 from meetroom.server.api.documents import receive_uploads
+from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
 from meetroom.server.pages.meetings import render_detail
@@ -33,8 +35,9 @@ def _doc_id(request: web.Request) -> DocumentId:
 
 
 def _minutes(value: str | None) -> int | None:
+    # Only ASCII digits (str.isdigit takes "²"); too many minutes are refused by the domain.
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if re.fullmatch("[0-9]{1,19}", value) else None
 
 
 def _item_fields(form: dict[str, str]) -> dict[str, Any]:
@@ -145,7 +148,7 @@ async def document_page(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/documents/{document_id}/edit")
 async def document_edit(request: web.Request) -> web.StreamResponse:
-    data = await request.post()
+    data = await read_form(request)
     who = principal(request)
     svc = services(request).documents
     restricted = data.get("restricted") == "1"

@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid
+from meetroom.server.bodies import read_form
 from meetroom.server.zones import zone_of
 
 
 async def form_fields(request: web.Request) -> dict[str, str]:
-    data = await request.post()
+    data = await read_form(request)
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
@@ -36,6 +38,7 @@ def parse_local_datetime(request: web.Request, value: str, field: str) -> dateti
             N_("{field}: enter a date and time, e.g. 2026-12-01 09:00."),
             field=field,
         ) from None
+    in_range(naive, field)
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=zone_of(request))

@@ -3,7 +3,6 @@ forms that cancel or change one occurrence or it and the following."""
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from meetroom.meetings.recurrence import (
     parse_rid,
     recurrence_of,
     rid_text,
+    zone_of,
 )
 from meetroom.records import Meeting
 from meetroom.server.context import principal, services
@@ -78,7 +78,7 @@ def parse_form(
         raise Invalid("bad_interval", N_("Repeat every 1 to 99 days, weeks or months.")) from None
     # The form's times are read in the viewer's zone; the series keeps to it.
     zone = form.get("repeat_zone") or display_zone(request)
-    local = starts_at.astimezone(zoneinfo.ZoneInfo(zone))
+    local = starts_at.astimezone(zone_of(zone))
     fields: dict[str, Any] = {}
     if kind is Freq.WEEKLY:
         fields["weekdays"] = tuple(d for d in WEEKDAYS if form.get(f"repeat_day_{d}"))

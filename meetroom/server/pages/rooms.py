@@ -3,6 +3,7 @@ them (the same rules as /api/rooms)."""
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from meetroom.accounts.service import require_account_role, require_user
 from meetroom.errors import N_, Category, Invalid, MeetRoomError
 from meetroom.ids import RoomId, UserId
 from meetroom.records import AccountRole, Room
+from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
 from meetroom.server.render import gettext_for, render
@@ -66,9 +68,12 @@ def _clock(text: str) -> time | None:
 
 async def _parsed(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form as typed (to show it again) and as the domain takes it."""
-    data = await request.post()
+    data = await read_form(request)
     form = await form_fields(request)
-    days = sorted(int(str(d)) for d in data.getall("available_days", []) if str(d).isdigit())
+    # The domain refuses a day out of 1-7; "²" is a digit to str.isdigit, not to int().
+    days = sorted(
+        int(str(d)) for d in data.getall("available_days", []) if re.fullmatch("[0-9]{1,2}", str(d))
+    )
     typed: dict[str, Any] = {
         **form,
         "has_video_endpoint": "has_video_endpoint" in form,
