@@ -183,6 +183,10 @@ class WebSession:
     participant_id: ParticipantId | None
     created_at: datetime
     expires_at: datetime
+    # A join link's session: the participant's link version it was opened with. A new
+    # link (a higher version) ends it. None: a user's session, or one opened before
+    # versions were recorded (it ends with the next new link all the same).
+    link_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +401,7 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_DELETED = "document_deleted"
     DOCUMENT_CHANGED = "document_changed"
     JOIN_LINK_REISSUED = "join_link_reissued"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
 
 
 @dataclass(frozen=True, slots=True)
