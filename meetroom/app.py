@@ -296,6 +296,10 @@ def compose(
     attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
     live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance)
     meetings.watch(live.presenting)  # a presenter removed from the meeting hands back
+    # Rights that change reach the open sockets at once, on every node.
+    live.rights.principals = accounts
+    meetings.listen(live.rights)
+    accounts.listen(live.rights)
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )

@@ -472,7 +472,8 @@ class AccountService:
             if session is None:
                 # Removing a participant deletes its join sessions with it: say why.
                 joined = principal.participant if principal.user is None else None
-                if joined is not None and await self.participants.get_participant(joined.id) is None:
+                gone = joined is not None and not await self.participants.get_participant(joined.id)
+                if gone:
                     raise removed_from_meeting()
                 raise signed_out()
             if session.link_version is None and principal.participant is not None:

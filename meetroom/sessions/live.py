@@ -23,7 +23,7 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, to_builtins
-from meetroom.records import Grant, Meeting, MeetingStatus, Principal
+from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Principal
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
 from meetroom.sessions.live_checks import (
     check_page,
@@ -42,6 +42,7 @@ from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
 from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
 from meetroom.sessions.live_relay import Relay, tell_status
+from meetroom.sessions.live_rights import Hooks, LiveRights
 from meetroom.sessions.live_state import Annotations
 from meetroom.sessions.live_writing import Writing
 
@@ -85,6 +86,8 @@ class LiveService:
         )
         self._joined: dict[str, LiveMeeting] = {}  # connection id -> its meeting
         self._loading: dict[MeetingId, asyncio.Lock] = {}
+        # Rights that change while connected (the meetings' and accounts' listener).
+        self.rights = LiveRights(bus, self._joined, self.viewer, self.presenting, self.presence)
         if attendance is not None:
             attendance.elsewhere = self._elsewhere
         bus.on_resync(self._resync)
@@ -92,10 +95,20 @@ class LiveService:
     # -- joining and leaving -------------------------------------------------------
 
     async def viewer(self, principal: Principal, meeting_id: MeetingId) -> Viewer:
+        """Who `principal` is in the meeting's live session, with what they may do;
+        NotFound or Forbidden if they may not be in it. Asked again whenever their
+        rights change (live_rights.py)."""
         access = await self.meetings.open(principal, meeting_id)
         if access.me is not None:
             me = access.me
-            return Viewer(participant_key(me.id), me.name, me.role.value, me.grants, principal)
+            role, grants = me.role.value, me.grants
+            if access.can_manage and me.role not in (MeetingRole.CHAIR, MeetingRole.SECRETARY):
+                # An administrator or secretary account that is also a participant may
+                # do what an organiser may (the higher of the two), as themselves.
+                role, grants = "manager", frozenset(Grant)
+            elif access.can_manage:
+                grants = frozenset(Grant)
+            return Viewer(participant_key(me.id), me.name, role, grants, principal)
         assert principal.user is not None
         user = principal.user
         return Viewer(f"u:{user.id}", user.display_name, "manager", frozenset(Grant), principal)
@@ -107,9 +120,13 @@ class LiveService:
         connection_id: str,
         hello: p.Hello,
         send: Callable[[bytes], None],
+        hooks: Hooks | None = None,
+        since: float | None = None,
     ) -> None:
         """Send the welcome (and what the client missed since `hello.last_seq`), then
-        the live stream: in that order, with nothing lost or repeated in between."""
+        the live stream: in that order, with nothing lost or repeated in between.
+        `hooks`: what ends the socket, or gives it new rights, when they change;
+        `since`: (loop time) when the socket's request was authenticated."""
         if hello.version != p.PROTOCOL_VERSION:
             raise Invalid(
                 "protocol_version",
@@ -168,6 +185,8 @@ class LiveService:
 
             meeting.connections[connection_id] = Connection(viewer, deliver)
             self._joined[connection_id] = meeting
+            if hooks is not None:
+                self.rights.attach(connection_id, hooks, since)
         finally:
             meeting.lock.release()
         self.presence.changed(meeting)
@@ -176,6 +195,7 @@ class LiveService:
             await self.attendance.joined(meeting_id, who, connection_id, hello.device)
 
     async def leave(self, meeting_id: MeetingId, connection_id: str) -> None:
+        self.rights.detach(connection_id)
         meeting = self._joined.pop(connection_id, None)
         if meeting is None:
             return
@@ -229,10 +249,18 @@ class LiveService:
         for meeting in list(self._live.values()):
             self.relay.stop(meeting)
         self._live.clear()
+        await self.rights.close()
 
     def _resync(self) -> None:
         for meeting in list(self._live.values()):
             self.relay.resync(meeting)
+        self.rights.resync()
+
+    def viewer_of(self, connection_id: str) -> Viewer | None:
+        """A joined connection's viewer as it is now (its rights may have changed)."""
+        meeting = self._joined.get(connection_id)
+        connection = meeting.connections.get(connection_id) if meeting else None
+        return connection.viewer if connection else None
 
     def _elsewhere(self, meeting_id: MeetingId, person: str) -> bool:
         meeting = self._live.get(meeting_id)
@@ -276,6 +304,8 @@ class LiveService:
     ) -> p.ServerMessage | None:
         """Act on one message of a joined client; returns the reply to it, if any.
         A message that is not allowed raises, and changes nothing."""
+        # One whose rights ended may still have messages in flight: none is acted on.
+        self.rights.refuse_ended(connection_id)
         meeting = self._joined[connection_id]
         connection = meeting.connections[connection_id]
         viewer = connection.viewer
