@@ -194,11 +194,13 @@ async def test_a_demoted_chair_can_no_longer_lead(any_site: Site) -> None:
         handed = [m["state"] for m in chair_t.of_type("presented")]
         assert handed and handed[-1]["presenter"] == secretary["you"]
         assert handed[-1]["presenter_name"] == "Secretary"
-        for refused, code in (("present", "not_presenter"), ("open_shared", "not_moderator"),
-                              ("force_follow", "not_moderator"), ("take_over", "not_organiser")):  # fmt: skip
-            fields: dict[str, Any] = {
-                "present": {"where": {"page": 1}}, "open_shared": {"open": True},
-            }.get(refused, {})  # fmt: skip
+        refusals = (
+            ("present", "not_presenter", {"where": {"page": 1}}),
+            ("open_shared", "not_moderator", {"open": True}),
+            ("force_follow", "not_moderator", {}),
+            ("take_over", "not_organiser", {}),
+        )
+        for refused, code, fields in refusals:
             await chair_t.send(refused, **fields)
             error = await chair_t.next("error")
             assert (error["code"], error["ref"]) == (code, refused)
