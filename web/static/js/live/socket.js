@@ -9,11 +9,16 @@ const PING_EVERY = 15_000;
 const SILENT_LIMIT = 40_000; // no message at all for this long: the link is dead
 const CLOSE_TOO_SLOW = 4008;
 const CLOSE_FLOODING = 4429;
+// Closed because this person's rights in the meeting ended (live_socket.py): the page
+// says why, and never reconnects (the server would refuse it, or let in the wrong one).
+const ENDED = { 4401: "signed_out", 4403: "removed", 4404: "removed", 4410: "link_replaced" };
 
 export class LiveSocket {
   /**
    * @param {string} path        the socket's path, e.g. /m/<id>/socket
-   * @param {object} handlers    welcome(msg, fresh), message(msg), status(state), closed(code)
+   * @param {object} handlers    welcome(msg, fresh), message(msg), status(state),
+   *                             closed(code, wasUp, ended): `ended` names why this
+   *                             person may no longer be connected (state "ended")
    */
   constructor(path, handlers) {
     this.url = location.origin.replace(/^http/, "ws") + path;
@@ -28,6 +33,7 @@ export class LiveSocket {
     this.lastHeard = 0;
     this.welcomedAt = 0;
     this.failed = null; // a reason that reconnecting will not fix
+    this.ended = null; // "signed_out" | "removed" | "link_replaced": the rights ended
     this.state = "connecting";
     window.addEventListener("online", () => this.reconnectNow());
     window.addEventListener("offline", () => this.setState("offline"));
@@ -146,7 +152,15 @@ export class LiveSocket {
     const wasUp = this.ready;
     const lived = Date.now() - this.welcomedAt;
     this.abandon();
-    this.handlers.closed?.(code, wasUp);
+    if (ENDED[code]) {
+      this.ended = ENDED[code];
+      this.failed = this.ended;
+      clearTimeout(this.timer);
+      this.handlers.closed?.(code, wasUp, this.ended);
+      this.setState("ended");
+      return;
+    }
+    this.handlers.closed?.(code, wasUp, null);
     if (wasUp && lived > 5000) this.attempt = 0;
     if (code === CLOSE_FLOODING) this.attempt = Math.max(this.attempt, 4);
     if (code === CLOSE_TOO_SLOW) this.attempt = 0;
