@@ -182,7 +182,7 @@ export class VideoRoom {
     const { phase, els, t } = this;
     this.panel.dataset.phase = phase;
     this.root.dataset.video = phase;
-    els.prejoin.hidden = phase !== "out";
+    els.prejoin.hidden = phase !== "out" || this.over;
     els.wait.hidden = !(phase === "joining" || phase === "lobby" || (phase === "reconnecting" && !this.peer));
     els.room.hidden = !(phase === "in" || (phase === "reconnecting" && this.peer));
     els.waitText.textContent = phase === "lobby" ? t("lobby_wait") : phase === "reconnecting" ? t("reconnecting_video") : t("joining");
