@@ -100,11 +100,11 @@ async def test_removal_and_a_new_link_end_the_open_sockets(any_site: Site) -> No
         )
         assert resp.status == 204
         assert await ended(guest_t) == REMOVED
+        gone = await chair.next_where("presence", lambda m: len(m["people"]) == 2)
+        assert "Guest" not in {p["name"] for p in gone["people"]}
         await chair.send("chat", op_id="after-removal", text="not for the guest")
         await chair.next("ack")
         assert not [m for m in guest_t.messages if m.get("op_id") == "after-removal"]
-        gone = await chair.next_where("presence", lambda m: len(m["people"]) == 2)
-        assert "Guest" not in {p["name"] for p in gone["people"]}
         resp = await guest_browser.get(f"/m/{people.id}", allow_redirects=False)
         assert resp.status in (302, 303) and "/login" in resp.headers["Location"]
 
