@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from meetroom.accounts.service import removed_from_meeting
+from meetroom.accounts.principals import removed_from_meeting
 from meetroom.bus import Envelope
 from meetroom.errors import N_, Forbidden, MeetRoomError, NotFound, Unauthenticated, Unavailable
 from meetroom.ids import MeetingId, UserId
