@@ -26,7 +26,7 @@ from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.server.context import is_draining, principal, services
-from meetroom.server.edge import WS_CLOSE_CODE, ws_close_code
+from meetroom.server.edge import WS_CLOSE_CODE, WS_CLOSE_CODE_OF_ERROR, ws_close_code
 from meetroom.server.middlewares import check_origin
 from meetroom.server.render import translations_for
 from meetroom.sessions.live import Viewer
@@ -51,7 +51,7 @@ CLOSE_TOO_SLOW = 4008
 # 1013 (try again later): the rights could not be checked, the page reconnects.
 CLOSE_SIGNED_OUT = WS_CLOSE_CODE[Category.UNAUTHENTICATED]  # 4401
 CLOSE_REMOVED = WS_CLOSE_CODE[Category.FORBIDDEN]  # 4403
-CLOSE_LINK_REPLACED = 4410
+CLOSE_LINK_REPLACED = WS_CLOSE_CODE_OF_ERROR["join_link_replaced"]  # 4410
 CLOSE_TIMEOUT = 2.0  # seconds a dropped client has to take its close frame
 LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
