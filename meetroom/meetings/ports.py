@@ -165,3 +165,8 @@ class RightsListener(Protocol):
     async def participant_rights_changed(
         self, meeting_id: MeetingId, before: Participant, after: Participant | None
     ) -> None: ...
+
+    async def meeting_access_changed(self, meeting_id: MeetingId) -> None:
+        """Anyone's access to the meeting may have changed: it was deleted, or is a
+        draft again (seen only by those who prepare it)."""
+        ...

@@ -375,6 +375,9 @@ class LiveService:
                 live.status = meeting.status
                 tell_status(live)
         self.relay.publish_status(meeting.id, meeting.status, before)
+        if meeting.status is MeetingStatus.DRAFT:
+            # A draft again: only those who prepare it may still be in it.
+            await self.rights.meeting_access_changed(meeting.id)
         if self.attendance is not None:
             await self.attendance.status_changed(meeting, before)
 

@@ -3,12 +3,13 @@ meeting sockets (and with them their video) follow at once, on every node.
 
 One re-check path for every kind of change. The domain says, once the change is
 stored, whose rights changed: a participant (removed, a new join link, a new role or
-grants) or an account (disabled, its password reset or changed, signed out
-everywhere, a new account role). This node re-checks its matching connections and
-publishes the change on the bus; each other node re-checks its own. Re-checking a
-connection is what connecting does: the principal is validated again against the
-store (its session, its account, the participant and the link version it joined
-with), then the meeting is opened again as that principal (`LiveService.viewer`).
+grants), an account (disabled, its password reset or changed, signed out everywhere,
+a new account role), or everyone in a meeting (deleted, a draft again). This node
+re-checks its matching connections and publishes the change on the bus; each other
+node re-checks its own. Re-checking a connection is what connecting does: the
+principal is validated again against the store (its session, its account, the
+participant and the link version it joined with), then the meeting is opened again
+as that principal (`LiveService.viewer`).
 
 - It fails (signed out, removed, link replaced): the connection ends. It is out of
   the session at once (nothing more is delivered to it, and nothing it still sends is
@@ -137,6 +138,10 @@ class LiveRights:
         }))  # fmt: skip
         await self._recheck_matching({"meeting": meeting_id, "participant": before.id})
 
+    async def meeting_access_changed(self, meeting_id: MeetingId) -> None:
+        self.bus.publish(RIGHTS_TOPIC, Envelope(b"", detail={"meeting": meeting_id}))
+        await self._recheck_matching({"meeting": meeting_id})
+
     async def account_rights_changed(self, user_id: UserId) -> None:
         self.bus.publish(RIGHTS_TOPIC, Envelope(b"", detail={"user": user_id}))
         await self._recheck_matching({"user": user_id})
@@ -157,9 +162,10 @@ class LiveRights:
     # -- re-checking ---------------------------------------------------------------------
 
     async def _recheck_matching(self, change: dict[str, str]) -> None:
-        """{"meeting", "participant"}: that participant's connections; {"user"}: every
-        connection of that account (signed in, or by the link of a participant who is
-        that account); {}: every connection of this node."""
+        """{"meeting", "participant"}: that participant's connections; {"meeting"}:
+        every connection of that meeting; {"user"}: every connection of that account
+        (signed in, or by the link of a participant who is that account); {}: every
+        connection of this node."""
         self.heard_at = asyncio.get_running_loop().time()
         found = [
             cid
@@ -241,4 +247,6 @@ def _matches(change: dict[str, str], meeting: LiveMeeting, connection: Connectio
         user = principal.user.id if principal.user else None
         joined_as = principal.participant.user_id if principal.participant else None
         return change["user"] in (user, joined_as)
+    if "meeting" in change:
+        return meeting.id == change["meeting"]
     return True

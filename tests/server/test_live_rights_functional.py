@@ -1,8 +1,9 @@
 """Rights that change while someone is connected reach their open meeting sockets at
 once (real WebSocket clients, SQLite and PostgreSQL): removed from the meeting, a new
-join link, an account disabled, its password reset, signed out everywhere, a chair
-demoted. An ended socket closes with a code the page explains; nothing reaches it
-afterwards; a lowered one gets `rights` and the server checks the new ones."""
+join link, the meeting deleted, an account disabled, its password reset, signed out
+everywhere, a chair demoted. An ended socket closes with a code the page explains;
+nothing reaches it afterwards; a lowered one gets `rights` and the server checks the
+new ones."""
 
 from __future__ import annotations
 
@@ -122,6 +123,11 @@ async def test_removal_and_a_new_link_end_the_open_sockets(any_site: Site) -> No
         assert welcome["name"] == "Delegate"
         await again.send("ping")
         await again.next("pong")
+
+        # The meeting deleted (it had not started): everyone's socket closes.
+        resp = await people.site.client.delete(f"/api/meetings/{people.id}", headers=people.h)
+        assert resp.status == 204, await resp.text()
+        assert [await ended(t) for t in (chair, again)] == [REMOVED, REMOVED]
     finally:
         await people.close()
 
