@@ -51,6 +51,9 @@ RIGHTS_TOPIC = "live-rights"
 # Seconds before a socket's handler started during which a change heard may not have
 # been seen by the principal its request was authenticated as.
 JOIN_MARGIN = 5.0
+# Connections re-checked at once (each reads the store a few times): after a bus outage
+# every connection of the node is, and the database's pool must serve the rest too.
+CONCURRENCY = 8
 ROLE_RANK = {
     MeetingRole.OBSERVER: 0, MeetingRole.GUEST: 1, MeetingRole.DELEGATE: 2,
     MeetingRole.SECRETARY: 3, MeetingRole.CHAIR: 4,
@@ -103,6 +106,7 @@ class LiveRights:
         self._hooks: dict[str, Hooks] = {}
         self._ended: dict[str, MeetRoomError] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._checking = asyncio.Semaphore(CONCURRENCY)
         self.heard_at = float("-inf")  # loop time of the last change heard
         self._unsubscribe = bus.subscribe(RIGHTS_TOPIC, self._heard)
 
@@ -172,7 +176,11 @@ class LiveRights:
             for cid, meeting in list(self.joined.items())
             if (c := meeting.connections.get(cid)) is not None and _matches(change, meeting, c)
         ]
-        await asyncio.gather(*(self.recheck(cid) for cid in found))
+        await asyncio.gather(*(self._bounded(cid) for cid in found))
+
+    async def _bounded(self, connection_id: str) -> None:
+        async with self._checking:
+            await self.recheck(connection_id)
 
     async def recheck(self, connection_id: str) -> None:
         """Check one connection again, as when it connected; end it or give it its new
