@@ -5,6 +5,7 @@ the bus comes back."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
@@ -51,12 +52,12 @@ class Watched(Client):
     ended: list[MeetRoomError]
     viewers: list[Viewer]
 
-    async def join_watched(self) -> None:
+    async def join_watched(self, viewer: Viewer | None = None, since: float | None = None) -> None:
         self.ended, self.viewers = [], []
-        viewer = await self.live.viewer(self.principal, self.meeting_id)
+        viewer = viewer or await self.live.viewer(self.principal, self.meeting_id)
         hooks = Hooks(end=self.ended.append, changed=self.viewers.append)
         hello = p.Hello(version=p.PROTOCOL_VERSION)
-        await self.live.join(viewer, self.meeting_id, self.id, hello, self.send, hooks)
+        await self.live.join(viewer, self.meeting_id, self.id, hello, self.send, hooks, since)
 
 
 async def test_removed_on_one_node_ended_on_another_and_refused(
@@ -96,6 +97,24 @@ async def test_removed_on_one_node_ended_on_another_and_refused(
     await until(lambda: bool(demoted.of("rights")), what="the new rights after the outage")
     assert demoted.of("rights")[-1]["role"] == "observer"
     assert demoted.viewers[-1].grants == frozenset() and not demoted.ended
+
+
+async def test_a_socket_opened_while_its_rights_change_is_checked_once_joined(
+    nodes: tuple[Services, LocalHub, list[LiveService]],
+) -> None:
+    """Its viewer was read before the removal; it joins after: checked again then."""
+    services, _, (a, _b) = nodes
+    meeting = await new_meeting(services, delegates=1)
+    late = Watched(a, meeting.id, meeting.delegates[0])
+    since = asyncio.get_running_loop().time()
+    viewer = await a.viewer(late.principal, meeting.id)
+    assert late.principal.participant is not None
+    await services.meetings.remove_participant(
+        meeting.admin, meeting.id, late.principal.participant.id
+    )
+    await late.join_watched(viewer, since)
+    await until(lambda: bool(late.ended), what="the late connection ended")
+    assert late.ended[0].code == "removed_from_meeting"
 
 
 def _db(services: Services) -> Database:
