@@ -315,6 +315,10 @@ def compose(
     live = LiveService(meetings, SqlLiveStore(db), bus, documents, clock, attendance, quotas=quotas)
     meetings.watch(live.presenting)  # a presenter removed from the meeting hands back
     documents.watch(live.visibility)  # access lists changed apply to open sockets at once
+    # Rights that change reach the open sockets at once, on every node.
+    live.rights.principals = accounts
+    meetings.listen(live.rights)
+    accounts.listen(live.rights)
     video = VideoService(
         lambda events: SFU(sfu_settings(settings), events), ice_servers_for(settings, clock)
     )

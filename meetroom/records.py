@@ -184,6 +184,10 @@ class WebSession:
     participant_id: ParticipantId | None
     created_at: datetime
     expires_at: datetime
+    # A join link's session: the participant's link version it was opened with. A new
+    # link (a higher version) ends it. None: a user's session, or one opened before
+    # versions were recorded (it ends with the next new link all the same).
+    link_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +404,7 @@ class AuditAction(enum.StrEnum):
     JOIN_LINK_REISSUED = "join_link_reissued"
     # The log's hashes are keyed from this entry on (the first start after an upgrade).
     AUDIT_KEYED = "audit_keyed"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
 
 
 @dataclass(frozen=True, slots=True)

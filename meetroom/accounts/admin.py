@@ -151,6 +151,9 @@ class UserAdmin:
         if changed:
             await self._record(actor, AuditAction.USER_CHANGED, updated, {"fields": changed})
         logger.info("user %s changed by %s: %s", user.username, me.username, sorted(changes))
+        if updated.role is not user.role:
+            # An administrator or secretary made a delegate no longer manages meetings.
+            await self.accounts.rights_changed(user.id)
         return updated
 
     async def disable(self, actor: Principal, user_id: UserId) -> User:
@@ -169,6 +172,7 @@ class UserAdmin:
         await self.sessions.delete_user_sessions(user.id)
         await self._record(actor, AuditAction.USER_DISABLED, updated)
         logger.info("user %s disabled by %s", user.username, me.username)
+        await self.accounts.rights_changed(user.id)
         return updated
 
     async def enable(self, actor: Principal, user_id: UserId) -> User:
@@ -194,7 +198,19 @@ class UserAdmin:
         await self.sessions.delete_user_sessions(user.id)
         await self._record(actor, AuditAction.PASSWORD_RESET, user)
         logger.info("password of %s reset by %s", user.username, me.username)
+        await self.accounts.rights_changed(user.id)
         return password
+
+    async def sign_out(self, actor: Principal, user_id: UserId) -> User:
+        """Every session of the user ends, on every device (a lost tablet, a shared
+        computer): their open meeting pages close at once; they may sign in again."""
+        me = require_account_role(actor, AccountRole.ADMIN)
+        user = await self._user(user_id)
+        await self.sessions.delete_user_sessions(user.id)
+        await self._record(actor, AuditAction.SIGNED_OUT_EVERYWHERE, user)
+        logger.info("user %s signed out everywhere by %s", user.username, me.username)
+        await self.accounts.rights_changed(user.id)
+        return user
 
     async def _user(self, user_id: UserId) -> User:
         user = await self.users.get_user(user_id)

@@ -77,3 +77,11 @@ class UserImportStore(Protocol):
         """Creates every user (with its password hash) and its group memberships in
         one transaction: all or nothing (Conflict username_taken for a taken name)."""
         ...
+
+
+class RightsListener(Protocol):
+    """Told, once it is stored, that an account's sessions or rights changed (disabled,
+    its password reset or changed, signed out everywhere, a new account role): its open
+    connections (meeting sockets, video) are checked again at once, on every node."""
+
+    async def account_rights_changed(self, user_id: UserId) -> None: ...

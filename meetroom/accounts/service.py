@@ -11,7 +11,14 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from meetroom.accounts.ports import ParticipantLookup, PasswordHasher, SessionStore, UserStore
+from meetroom.accounts.ports import (
+    ParticipantLookup,
+    PasswordHasher,
+    RightsListener,
+    SessionStore,
+    UserStore,
+)
+from meetroom.accounts.principals import SessionPrincipals
 from meetroom.auth.tokens import new_opaque_token, token_digest
 from meetroom.bounds import MIN_PASSWORD_LENGTH
 from meetroom.clock import Clock
@@ -82,7 +89,7 @@ def check_password_strength(password: str, username: str = "") -> None:
         raise Invalid("password_is_username", N_("The password must not be the username."))
 
 
-class AccountService:
+class AccountService(SessionPrincipals):
     def __init__(
         self,
         users: UserStore,
@@ -103,6 +110,16 @@ class AccountService:
         self.policy = policy
         # Verified against when the username is unknown, so timing does not tell.
         self._dummy_hash = passwords.hash(secrets.token_hex(16))
+        # Told when an account's sessions or rights change (see `rights_changed`).
+        self.rights_listeners: list[RightsListener] = []
+
+    def listen(self, listener: RightsListener) -> None:
+        self.rights_listeners.append(listener)
+
+    async def rights_changed(self, user_id: UserId) -> None:
+        """After the change is stored: the account's open connections follow at once."""
+        for listener in self.rights_listeners:
+            await listener.account_rights_changed(user_id)
 
     # -- users -----------------------------------------------------------------
 
@@ -253,6 +270,7 @@ class AccountService:
         await self.audit.record(
             actor, AuditAction.PASSWORD_CHANGED, target_type="user", target_id=user.id
         )
+        await self.rights_changed(user.id)
 
     async def set_password(
         self, username: str, new: str | None, actor: Principal | None = None
@@ -271,7 +289,17 @@ class AccountService:
             actor, AuditAction.PASSWORD_RESET, target_type="user", target_id=user.id,
             details={"username": user.username, "generated": generated is not None},
         )  # fmt: skip
+        await self.rights_changed(user.id)
         return generated
+
+    async def sign_out_everywhere(self, actor: Principal) -> None:
+        """One's own sessions end on every device, this one included (a lost tablet)."""
+        user = require_user(actor)
+        await self.sessions.delete_user_sessions(user.id)
+        await self.audit.record(
+            actor, AuditAction.SIGNED_OUT_EVERYWHERE, target_type="user", target_id=user.id
+        )
+        await self.rights_changed(user.id)
 
     # -- signing in ------------------------------------------------------------
 
@@ -397,6 +425,7 @@ class AccountService:
             participant_id=participant.id if participant else None,
             created_at=self.clock.now(),
             expires_at=expires_at,
+            link_version=participant.link_version if participant else None,
         )
         await self.sessions.create_session(session, address, user_agent)
         return cookie, session
@@ -406,22 +435,6 @@ class AccountService:
         await self.sessions.delete_session(token_digest(cookie))
         if actor is not None and actor.is_authenticated:
             await self.audit.record(actor, AuditAction.LOGOUT)
-
-    async def principal_for_session(self, cookie: str) -> Principal | None:
-        session = await self.sessions.get_session(token_digest(cookie), self.clock.now())
-        if session is None:
-            return None
-        if session.user_id is not None:
-            user = await self.users.get_user(session.user_id)
-            if user is None or user.disabled:
-                return None
-            return Principal(user=user, session_id=session.id)
-        if session.participant_id is not None:
-            participant = await self.participants.get_participant(session.participant_id)
-            if participant is None:
-                return None
-            return Principal(participant=participant, session_id=session.id)
-        return None
 
     # -- API tokens ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from meetroom.meetings.ports import (
     JoinTokens,
     MeetingStore,
     MeetingWatcher,
+    RightsListener,
     RoomBooking,
     SeriesStore,
     UserDirectory,
@@ -111,9 +112,20 @@ class MeetingCore:
         self.series = SeriesBooking(series, rooms) if series is not None else None
         # Told of every change after it is stored (see `watch`).
         self.watchers: list[MeetingWatcher] = []
+        # Told when a participant's rights change (see `listen`).
+        self.rights_listeners: list[RightsListener] = []
 
     def watch(self, watcher: MeetingWatcher) -> None:
         self.watchers.append(watcher)
+
+    def listen(self, listener: RightsListener) -> None:
+        self.rights_listeners.append(listener)
+
+    async def _rights_changed(
+        self, meeting_id: MeetingId, before: Participant, after: Participant | None
+    ) -> None:
+        for listener in self.rights_listeners:
+            await listener.participant_rights_changed(meeting_id, before, after)
 
     # -- access ----------------------------------------------------------------
 

@@ -151,6 +151,9 @@ class ParticipantService(JoinLinks):
         await self._record(actor, AuditAction.PARTICIPANT_CHANGED, meeting_id, {
             **_participant_details(updated), "changes": field_changes(current, updated)["changes"],
         })  # fmt: skip
+        if updated != current:
+            # A new role, grants or name: their open connections follow.
+            await self._rights_changed(meeting_id, current, updated)
         return updated
 
     async def remove_participant(
@@ -162,6 +165,8 @@ class ParticipantService(JoinLinks):
         await self._record(
             actor, AuditAction.PARTICIPANT_REMOVED, meeting_id, _participant_details(removed)
         )
+        # First: their sockets close before anything slower (mail) is done.
+        await self._rights_changed(meeting_id, removed, None)
         for watcher in self.watchers:
             await watcher.participant_removed(actor, meeting, removed)
 
@@ -179,6 +184,8 @@ class ParticipantService(JoinLinks):
         await self._record(
             actor, AuditAction.JOIN_LINK_REISSUED, meeting_id, _participant_details(updated)
         )
+        # Sessions opened with the old link end (that link may have leaked).
+        await self._rights_changed(meeting_id, current, updated)
         return updated
 
     async def _participant_of(

@@ -155,3 +155,18 @@ class MeetingWatcher(Protocol):
     async def meeting_deleted(
         self, actor: Principal, meeting: Meeting, participants: list[Participant]
     ) -> None: ...
+
+
+class RightsListener(Protocol):
+    """Told, once it is stored, that what a participant may do changed: removed
+    (`after` None), a new join link, a new role or grants. Their open connections
+    (meeting sockets, video) follow at once, on every node."""
+
+    async def participant_rights_changed(
+        self, meeting_id: MeetingId, before: Participant, after: Participant | None
+    ) -> None: ...
+
+    async def meeting_access_changed(self, meeting_id: MeetingId) -> None:
+        """Anyone's access to the meeting may have changed: it was deleted, or is a
+        draft again (seen only by those who prepare it)."""
+        ...

@@ -145,6 +145,8 @@ class MeetingService(ParticipantService):
         await self._record(actor, AuditAction.MEETING_DELETED, meeting_id, {
             "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
         })  # fmt: skip
+        for listener in self.rights_listeners:  # its open sockets close
+            await listener.meeting_access_changed(meeting_id)
         for watcher in self.watchers:
             await watcher.meeting_deleted(actor, meeting, people)
 

@@ -357,6 +357,17 @@ class MeetingStatusChanged(ServerMessage, tag="meeting_status"):
     read_only: bool = False
 
 
+class Rights(ServerMessage, tag="rights"):
+    """What this client may do changed while it is connected (a new meeting role or
+    grants, e.g. a chair demoted to observer): from now on the server checks these, and
+    the page shows only what they allow. The fields are those of `Welcome`."""
+
+    role: str
+    grants: list[str]
+    name: str = ""
+    read_only: bool = False
+
+
 ServerMessages = (
     Welcome
     | AnnotationsPage
@@ -373,4 +384,5 @@ ServerMessages = (
     | MeetingStatusChanged
     | DocumentHidden
     | DocumentShown
+    | Rights
 )

@@ -60,6 +60,15 @@ WS_CLOSE_CODE: dict[Category, int] = {
     Category.TIMED_OUT: 4408,
     Category.UNAVAILABLE: 1013,
 }
+# Errors whose close code says more than their category's: a meeting socket opened with
+# a join link that was replaced (a Forbidden) closes with its own code, so that the page
+# can say why (see live_socket.py).
+WS_CLOSE_CODE_OF_ERROR: dict[str, int] = {"join_link_replaced": 4410}
+
+
+def ws_close_code(exc: MeetRoomError) -> int:
+    return WS_CLOSE_CODE_OF_ERROR.get(exc.code, WS_CLOSE_CODE[exc.category])
+
 
 _ERROR_CLASS: dict[int, type[MeetRoomError]] = {
     HTTP_STATUS[cls.category]: cls

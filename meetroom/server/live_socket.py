@@ -27,9 +27,11 @@ from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.server.context import is_draining, principal, services
-from meetroom.server.edge import WS_CLOSE_CODE
+from meetroom.server.edge import WS_CLOSE_CODE, WS_CLOSE_CODE_OF_ERROR, ws_close_code
 from meetroom.server.middlewares import check_origin
 from meetroom.server.render import translations_for
+from meetroom.sessions.live import Viewer
+from meetroom.sessions.live_rights import Hooks
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,13 @@ BURST = 300.0
 # How far past the burst a client may go, ignoring the errors, before it is cut off.
 ABUSE = 300.0
 CLOSE_TOO_SLOW = 4008
+# Rights that ended while connected (sessions/live_rights.py): the page says why and does
+# not reconnect. The session ended (signed out everywhere, password reset or changed
+# elsewhere, account disabled); removed from the meeting; the join link was replaced.
+# 1013 (try again later): the rights could not be checked, the page reconnects.
+CLOSE_SIGNED_OUT = WS_CLOSE_CODE[Category.UNAUTHENTICATED]  # 4401
+CLOSE_REMOVED = WS_CLOSE_CODE[Category.FORBIDDEN]  # 4403
+CLOSE_LINK_REPLACED = WS_CLOSE_CODE_OF_ERROR["join_link_replaced"]  # 4410
 CLOSE_TIMEOUT = 2.0  # seconds a dropped client has to take its close frame
 LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
@@ -97,6 +106,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
         raise Unauthenticated("sign_in_required", N_("Please sign in."))
     live = services(request).live
     video = services(request).video_gateway  # the video room, on whichever node
+    since = asyncio.get_running_loop().time()  # a change heard after may be unseen here
     viewer = await live.viewer(who, meeting_id)  # 403/404 before the upgrade
 
     # No permessage-deflate: events are a few hundred bytes, and compressing each one
@@ -112,6 +122,8 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     queued = 0  # bytes in the queue
     closing: set[asyncio.Task[None]] = set()  # a reference to the dropping task
     dropped = False
+    ended: MeetRoomError | None = None  # the reason its rights ended
+    left = False
 
     def send(data: bytes) -> None:
         nonlocal queued
@@ -152,6 +164,57 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
             if transport is not None:
                 transport.abort()
 
+    def end(reason: MeetRoomError) -> None:
+        """Its rights ended (live_rights.py): nothing more goes out but the close frame,
+        and it is out of the session and the video at once, whether or not the client
+        takes that frame."""
+        nonlocal dropped, ended
+        if ended is not None:
+            return
+        ended, dropped = reason, True
+        writer.cancel()
+        closing.add(asyncio.get_running_loop().create_task(finish(reason)))
+
+    async def finish(reason: MeetRoomError) -> None:
+        message = reason.code.encode()[:120]
+        close = asyncio.ensure_future(
+            asyncio.wait_for(ws.close(code=ws_close_code(reason), message=message), CLOSE_TIMEOUT)
+        )
+        await leave()
+        try:
+            await close
+        except TimeoutError:
+            if transport is not None:
+                transport.abort()
+
+    def changed(new: Viewer) -> None:
+        """New rights: its video follows (a demoted chair moderates no more, one who
+        may no longer publish joins again to listen only)."""
+        nonlocal viewer
+        viewer = new
+        video.watch(meeting_id, connection_id, new, send)
+        if in_video:
+            closing.add(asyncio.get_running_loop().create_task(rejoin_video()))
+
+    async def rejoin_video() -> None:
+        try:
+            await video.leave(meeting_id, connection_id)
+        except Exception:
+            logger.exception("meeting %s: leaving the video on new rights failed", meeting_id)
+        send(encode_json(v.VideoLeft(reason="moved")))  # the client joins again
+
+    async def leave() -> None:
+        nonlocal left
+        if left:
+            return
+        left = True
+        video.unwatch(meeting_id, connection_id)
+        for leaving in (video.leave, live.leave):
+            try:
+                await leaving(meeting_id, connection_id)
+            except Exception:
+                logger.exception("leaving meeting %s failed", meeting_id)
+
     def error(exc: MeetRoomError, ref: str | None = None) -> None:
         text = translations.gettext(exc.message)
         message = text.format(**exc.params) if exc.params else text
@@ -176,9 +239,10 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     writer = asyncio.create_task(write(), name=f"ws-writer-{connection_id}")
     bucket = _Bucket()
     joined = False
+    in_video = False
     try:
         async for frame in ws:
-            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY) or ended is not None:
                 continue
             data = frame.data
             if len(data) > MAX_MESSAGE:
@@ -203,16 +267,24 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                     if not isinstance(message, p.Hello):
                         error(Invalid("hello_first", N_("Say hello first.")), ref)
                         continue
-                    await live.join(viewer, meeting_id, connection_id, message, send, send_many)
-                    video.watch(meeting_id, connection_id, viewer, send)
+                    hooks = Hooks(end=end, changed=changed)
+                    await live.join(
+                        viewer, meeting_id, connection_id, message, send, send_many=send_many,
+                        hooks=hooks, since=since,
+                    )  # fmt: skip
                     joined = True
+                    if ended is None:
+                        video.watch(meeting_id, connection_id, viewer, send)
                     continue
                 if isinstance(message, VIDEO_MESSAGES):
                     if isinstance(message, v.VideoJoin):
                         live.joining_video(connection_id)  # not once the meeting ended
                     reply = await video.handle(meeting_id, connection_id, viewer, send, message)
                     if isinstance(message, v.VideoJoin):
+                        in_video = True
                         await live.joined_video(meeting_id, connection_id)
+                    elif isinstance(message, v.VideoLeave):
+                        in_video = False
                 else:
                     reply = await live.handle(meeting_id, connection_id, message)
             except MeetRoomError as exc:
@@ -228,12 +300,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     finally:
         sockets.discard(ws)
         if joined:
-            video.unwatch(meeting_id, connection_id)
-            for leave in (video.leave, live.leave):
-                try:
-                    await leave(meeting_id, connection_id)
-                except Exception:
-                    logger.exception("leaving meeting %s failed", meeting_id)
+            await leave()
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
     return ws

@@ -23,7 +23,7 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import to_builtins
-from meetroom.records import Grant, Meeting, MeetingStatus, Principal
+from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Principal
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
 from meetroom.sessions.live_checks import (
     check_page,
@@ -43,6 +43,7 @@ from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoa
 from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
 from meetroom.sessions.live_quota import Quotas
 from meetroom.sessions.live_relay import Relay, tell_status
+from meetroom.sessions.live_rights import Hooks, LiveRights
 from meetroom.sessions.live_snapshot import missed, welcome_frames
 from meetroom.sessions.live_state import Annotations
 from meetroom.sessions.live_visibility import (
@@ -99,6 +100,10 @@ class LiveService:
         )
         self._joined: dict[str, LiveMeeting] = {}  # connection id -> its meeting
         self._loading: dict[MeetingId, asyncio.Lock] = {}
+        # Rights that change while connected (the meetings' and accounts' listener).
+        self.rights = LiveRights(
+            bus, self._joined, self.viewer, self.presenting, self.presence, self.visibility
+        )
         if attendance is not None:
             attendance.elsewhere = self._elsewhere
         bus.on_resync(self._resync)
@@ -106,10 +111,20 @@ class LiveService:
     # -- joining and leaving -------------------------------------------------------
 
     async def viewer(self, principal: Principal, meeting_id: MeetingId) -> Viewer:
+        """Who `principal` is in the meeting's live session, with what they may do;
+        NotFound or Forbidden if they may not be in it. Asked again whenever their
+        rights change (live_rights.py)."""
         access = await self.meetings.open(principal, meeting_id)
         if access.me is not None:
             me = access.me
-            return Viewer(participant_key(me.id), me.name, me.role.value, me.grants, principal)
+            role, grants = me.role.value, me.grants
+            if access.can_manage and me.role not in (MeetingRole.CHAIR, MeetingRole.SECRETARY):
+                # An administrator or secretary account that is also a participant may
+                # do what an organiser may (the higher of the two), as themselves.
+                role, grants = "manager", frozenset(Grant)
+            elif access.can_manage:
+                grants = frozenset(Grant)
+            return Viewer(participant_key(me.id), me.name, role, grants, principal)
         assert principal.user is not None
         user = principal.user
         return Viewer(f"u:{user.id}", user.display_name, "manager", frozenset(Grant), principal)
@@ -121,13 +136,18 @@ class LiveService:
         connection_id: str,
         hello: p.Hello,
         send: Callable[[bytes], None],
+        *,
         send_many: Callable[[Iterator[bytes]], None] | None = None,
+        hooks: Hooks | None = None,
+        since: float | None = None,
     ) -> None:
         """Send the welcome (and what the client missed since `hello.last_seq`), then
         the live stream: in that order, with nothing lost or repeated in between.
         `send_many`: how the socket takes the welcome, its pages and the replay (in
         order with what `send` takes, encoded as they go out; see live_snapshot.py);
-        without it they go through `send` one by one."""
+        without it they go through `send` one by one. `hooks`: what ends the socket, or
+        gives it new rights, when they change; `since`: (loop time) when the socket's
+        request was authenticated."""
         if hello.version != p.PROTOCOL_VERSION:
             raise Invalid(
                 "protocol_version",
@@ -193,6 +213,8 @@ class LiveService:
             connection = Connection(viewer, deliver)
             meeting.connections[connection_id] = connection
             self._joined[connection_id] = meeting
+            if hooks is not None:
+                self.rights.attach(connection_id, hooks, since)
         finally:
             meeting.lock.release()
         self.presence.changed(meeting)
@@ -201,6 +223,7 @@ class LiveService:
             await self.attendance.joined(meeting_id, who, connection_id, hello.device)
 
     async def leave(self, meeting_id: MeetingId, connection_id: str) -> None:
+        self.rights.detach(connection_id)
         meeting = self._joined.pop(connection_id, None)
         if meeting is None:
             return
@@ -261,10 +284,18 @@ class LiveService:
             self.relay.stop(meeting)
         self._live.clear()
         self.visibility.close()
+        await self.rights.close()
 
     def _resync(self) -> None:
         for meeting in list(self._live.values()):
             self.relay.resync(meeting)
+        self.rights.resync()
+
+    def viewer_of(self, connection_id: str) -> Viewer | None:
+        """A joined connection's viewer as it is now (its rights may have changed)."""
+        meeting = self._joined.get(connection_id)
+        connection = meeting.connections.get(connection_id) if meeting else None
+        return connection.viewer if connection else None
 
     def _elsewhere(self, meeting_id: MeetingId, person: str) -> bool:
         meeting = self._live.get(meeting_id)
@@ -312,6 +343,8 @@ class LiveService:
     ) -> p.ServerMessage | None:
         """Act on one message of a joined client; returns the reply to it, if any.
         A message that is not allowed raises, and changes nothing."""
+        # One whose rights ended may still have messages in flight: none is acted on.
+        self.rights.refuse_ended(connection_id)
         meeting = self._joined[connection_id]
         connection = meeting.connections[connection_id]
         viewer = connection.viewer
@@ -381,6 +414,9 @@ class LiveService:
                 live.status = meeting.status
                 tell_status(live)
         self.relay.publish_status(meeting.id, meeting.status, before)
+        if meeting.status is MeetingStatus.DRAFT:
+            # A draft again: only those who prepare it may still be in it.
+            await self.rights.meeting_access_changed(meeting.id)
         if self.attendance is not None:
             await self.attendance.status_changed(meeting, before)
 

@@ -8,8 +8,10 @@ page turns (`present`) move the others.
 - An organiser (the moderator grant: the chair, the secretary, an admin or secretary
   account viewing the meeting) takes over explicitly (`take_over`), after confirming
   it on their page.
-- A presenter who is removed from the meeting, or who leaves (connected through no
-  node) and is not back within `PRESENTER_GRACE`, hands back to the default.
+- A presenter who is removed from the meeting, whose rights are lowered (a chair
+  demoted to observer, a grant taken away: see live_rights.py), or who leaves
+  (connected through no node) and is not back within `PRESENTER_GRACE`, hands back
+  to the default.
 
 The state is stored and versioned like every page turn, so every node shows the same
 presenter, also after a restart. A node loading a meeting whose stored state names
@@ -175,21 +177,26 @@ class Presenting:
         except Exception:  # e.g. the database is down: the next leave or load tries again
             logger.exception("meeting %s: handing presenting back failed", meeting.id)
 
-    # -- participants removed (a MeetingWatcher) ------------------------------------------
+    # -- participants removed (a MeetingWatcher) or demoted ---------------------------------
 
     async def participant_removed(
         self, actor: Principal, meeting: Meeting, participant: Participant
     ) -> None:
+        await self.hand_back(meeting.id, participant, "was removed")
+
+    async def hand_back(self, meeting_id: MeetingId, participant: Participant, why: str) -> None:
+        """A participant removed, or whose rights were lowered (`participant` as they
+        were): if they present, the default presenter does now, on every node."""
         key = participant_key(participant.id)
         try:
-            held = self.held.get(meeting.id)
+            held = self.held.get(meeting_id)
             if held is not None:
                 if held.state.presenter == key:
-                    await self._back_to_default(held, "was removed")
+                    await self._back_to_default(held, why)
                 return
-            await self._removed_elsewhere(meeting.id, participant)
-        except Exception:  # the removal stands; the presenter stays until changed
-            logger.exception("meeting %s: handing presenting back failed", meeting.id)
+            await self._removed_elsewhere(meeting_id, participant)
+        except Exception:  # the change stands; the presenter stays until changed
+            logger.exception("meeting %s: handing presenting back failed", meeting_id)
 
     async def _removed_elsewhere(self, meeting_id: MeetingId, participant: Participant) -> None:
         """This node does not hold the meeting; others may: change the stored state,
@@ -202,7 +209,9 @@ class Presenting:
         if state.presenter != key and not was_default:
             return
         new, name = await self.default(meeting_id)
-        logger.info("meeting %s: the presenter %s was removed; %s presents", meeting_id, key, new)
+        if new == state.presenter:
+            return
+        logger.info("meeting %s: the presenter %s left; %s presents", meeting_id, key, new)
         state = replace(state, presenter=new, presenter_name=name)
         version = await self.store.save_presenter(meeting_id, to_builtins(state), self.clock.now())
         self.relay.publish_state_of(meeting_id, version, state)

@@ -77,6 +77,8 @@ web_sessions = sa.Table(
     sa.Column("user_agent", sa.String(300), nullable=False, default=""),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    # A join link's session: the link version it was opened with (a new link ends it).
+    sa.Column("link_version", sa.Integer, nullable=True),
 )
 
 api_tokens = sa.Table(

@@ -19,7 +19,7 @@ from meetroom.records import (
     WebSession,
 )
 from meetroom.store.database import Database
-from meetroom.store.schema import api_tokens, login_failures, users, web_sessions
+from meetroom.store.schema import api_tokens, login_failures, participants, users, web_sessions
 
 
 def _user(row: Any) -> User:
@@ -45,6 +45,7 @@ def _session(row: Any) -> WebSession:
         participant_id=ParticipantId(row.participant_id) if row.participant_id else None,
         created_at=row.created_at,
         expires_at=row.expires_at,
+        link_version=row.link_version,
     )
 
 
@@ -150,6 +151,7 @@ class SqlSessionStore:
                     user_agent=user_agent[:300],
                     created_at=session.created_at,
                     expires_at=session.expires_at,
+                    link_version=session.link_version,
                 )
             )
 
@@ -169,7 +171,12 @@ class SqlSessionStore:
             await conn.execute(web_sessions.delete().where(web_sessions.c.id == session_id))
 
     async def delete_user_sessions(self, user_id: UserId, keep: str | None = None) -> None:
-        query = web_sessions.delete().where(web_sessions.c.user_id == user_id)
+        # Their join links' sessions too (a tablet that joined by the link of a
+        # participant who is this user): the same person.
+        theirs = sa.select(participants.c.id).where(participants.c.user_id == user_id)
+        query = web_sessions.delete().where(
+            sa.or_(web_sessions.c.user_id == user_id, web_sessions.c.participant_id.in_(theirs))
+        )
         if keep is not None:
             query = query.where(web_sessions.c.id != keep)
         async with self.db.begin() as conn:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
-from tests.browser.conftest import Watch
+from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.browser.test_live_browser import (
     CHAIR,
     DELEGATE,
@@ -463,4 +463,58 @@ def test_changing_the_language_keeps_the_call(
     expect(delegate.locator("img.live-page")).to_have_attribute(
         "src", f"/api/documents/{document_id}/pages/2?w=1600"
     )
+    watch.assert_clean()
+
+
+def test_a_removed_delegate_is_told_and_leaves_the_chairs_video(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    watch: Watch,
+    tmp_path: Path,
+) -> None:
+    """The delegate is removed from the meeting while both are in the video: their
+    page says so at once and does not reconnect, and their tile leaves the chair's."""
+    base = server.base_url
+    pdf = make_pdf(tmp_path / "removed.pdf", pages=3, title="Removed 2030")
+    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    chair = new_context().new_page()
+    chair.goto(links["chair"])
+    delegate = new_context().new_page()
+    sockets: list[str] = []
+    delegate.on("websocket", lambda ws: sockets.append(ws.url))
+    delegate.goto(links["delegate"])
+    for page in (chair, delegate):
+        connected(page)
+        open_video(page)
+        page.get_by_role("button", name="Listen only").click()
+        expect(page.locator("#live")).to_have_attribute("data-video", "in")
+    expect(other_tile(chair, DELEGATE)).to_have_count(1)
+
+    api = new_context().request
+    csrf = api.post(
+        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+    ).json()["csrf_token"]
+    people = api.get(f"{base}/api/meetings/{meeting_id}/participants").json()
+    delegate_id = next(p["id"] for p in people if p["name"] == DELEGATE)
+    resp = api.delete(
+        f"{base}/api/meetings/{meeting_id}/participants/{delegate_id}",
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert resp.status == 204, resp.text()
+
+    removed = "You were removed from this meeting."
+    live = delegate.locator("#live")
+    expect(live).to_have_attribute("data-connection", "ended", timeout=4000)
+    expect(delegate.locator(".live-lifecycle-text")).to_have_text(removed)
+    expect(delegate.locator(".live-lifecycle-text")).to_have_attribute("role", "alert")
+    expect(delegate.locator(".live-conn-text")).to_have_text(removed)
+    expect(live).to_have_attribute("data-video", "out")
+    expect(live).to_have_attribute("data-read-only", "true")
+    expect(delegate.locator(".vid-prejoin")).to_be_hidden()
+    expect(other_tile(chair, DELEGATE)).to_have_count(0, timeout=4000)
+    # It stays so: no new socket is opened (the server would refuse it anyway).
+    delegate.wait_for_timeout(1000)  # the first retry would come within 0.5 s
+    assert len(sockets) == 1, sockets
+    expect(live).to_have_attribute("data-connection", "ended")
+    connected(chair)
     watch.assert_clean()

@@ -91,8 +91,9 @@ class Cluster:
         self.sessions.append(session)
         return session
 
-    async def prepare_meeting(self, node: str) -> None:
-        """Signed in as admin on `node`: a meeting with a ready three-page document."""
+    async def prepare_meeting(self, node: str, document: bool = True) -> None:
+        """Signed in as admin on `node`: a meeting with a ready three-page document
+        (`document` False: without)."""
         admin = self.browser()
         base = self.url(node)
         resp = await admin.post(
@@ -110,6 +111,8 @@ class Cluster:
         )  # fmt: skip
         assert resp.status == 201, await resp.text()
         self.meeting_id = (await resp.json())["id"]
+        if not document:
+            return
         pdf = make_pdf(self.tmp / "agenda.pdf", pages=3).read_bytes()
         form = aiohttp.FormData()
         form.add_field("file", pdf, filename="agenda.pdf", content_type="application/pdf")
@@ -127,14 +130,20 @@ class Cluster:
             await asyncio.sleep(0.1)
         raise AssertionError("the document did not get ready")
 
-    async def person(self, name: str, role: str, node: str) -> aiohttp.ClientSession:
-        """Added to the meeting by the admin, then signed in by their join link on `node`."""
+    async def person(
+        self, name: str, role: str, node: str, added: dict[str, Any] | None = None
+    ) -> aiohttp.ClientSession:
+        """Added to the meeting by the admin, then signed in by their join link on `node`
+        (`added`: filled with the participant as the API answered)."""
         resp = await self.admin.post(
             f"{self.url(node)}/api/meetings/{self.meeting_id}/participants",
             json={"name": name, "role": role}, headers={"X-CSRF-Token": self.csrf},
         )  # fmt: skip
         assert resp.status == 201, await resp.text()
-        path = "/" + (await resp.json())["join_url"].split("/", 3)[3]
+        participant = await resp.json()
+        if added is not None:
+            added.update(participant)
+        path = "/" + participant["join_url"].split("/", 3)[3]
         browser = self.browser()
         resp = await browser.get(f"{self.url(node)}{path}")
         assert resp.status == 200, await resp.text()

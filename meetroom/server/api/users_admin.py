@@ -73,6 +73,11 @@ async def enable_user(request: web.Request) -> UserOut:
     return user_out(user)
 
 
+async def sign_out_user(request: web.Request) -> UserOut:
+    user = await services(request).user_admin.sign_out(principal(request), _user_id(request))
+    return user_out(user)
+
+
 async def reset_password(request: web.Request) -> TemporaryPassword:
     password = await services(request).user_admin.reset_password(
         principal(request), _user_id(request)
@@ -253,6 +258,12 @@ ENDPOINTS = [
         "Give a user a new temporary password, shown once (admin); their sessions end and "
         "they must change it at the next sign-in", "users",
         response=TemporaryPassword, errors=(401, 403, 404),
+    ),
+    Endpoint(
+        "POST", U + "/sign-out", sign_out_user,
+        "Sign a user out everywhere (admin): every session of theirs ends, and their open "
+        "meeting pages close at once (WebSocket close code 4401)", "users",
+        response=UserOut, errors=(401, 403, 404),
     ),
     Endpoint(
         "POST", "/api/users/import", import_users,

@@ -9,7 +9,7 @@ from meetroom.config import SUPPORTED_LOCALES
 from meetroom.errors import N_, Category, Invalid, MeetRoomError, RateLimited
 from meetroom.server.context import principal, services
 from meetroom.server.i18n import LANG_COOKIE
-from meetroom.server.middlewares import set_cookie
+from meetroom.server.middlewares import SESSION_COOKIE, set_cookie
 from meetroom.server.pages.forms import form_fields, redirect, safe_next
 from meetroom.server.pages.invitations import feed_url
 from meetroom.server.render import gettext_for, render
@@ -64,6 +64,15 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther("/login")
     await sign_out(request, response)
+    raise response
+
+
+@routes.post("/account/sign-out-everywhere")
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    """Every session of one's own ends, this one too (a tablet left behind)."""
+    response = web.HTTPSeeOther("/login")
+    await services(request).accounts.sign_out_everywhere(principal(request))
+    response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
 

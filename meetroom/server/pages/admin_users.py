@@ -294,6 +294,12 @@ async def user_enable(request: web.Request) -> web.StreamResponse:
     return await _action(request, "enable")
 
 
+@routes.post("/admin/users/{user_id}/sign-out")
+async def user_sign_out(request: web.Request) -> web.StreamResponse:
+    user = await services(request).user_admin.sign_out(principal(request), _uid(request))
+    raise redirect(f"/admin/users/{user.id}?notice=user_signed_out")
+
+
 @routes.post("/admin/users/{user_id}/reset-password")
 async def user_reset_password(request: web.Request) -> web.StreamResponse:
     admin = services(request).user_admin

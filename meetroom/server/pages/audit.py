@@ -36,6 +36,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.USER_ENABLED: N_("User enabled"),
     AuditAction.PASSWORD_CHANGED: N_("Password changed"),
     AuditAction.PASSWORD_RESET: N_("Password reset"),
+    AuditAction.SIGNED_OUT_EVERYWHERE: N_("Signed out everywhere"),
     AuditAction.USERS_IMPORTED: N_("Users imported"),
     AuditAction.GROUP_CREATED: N_("Group created"),
     AuditAction.GROUP_CHANGED: N_("Group changed"),

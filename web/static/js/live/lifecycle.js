@@ -53,4 +53,18 @@ export class LifecycleView {
     }
     if (changed && before !== status && TOASTS[status]) this.toasts.show(this.t(TOASTS[status]));
   }
+
+  /** This person may no longer be in the meeting (`text` says why): the band says so,
+   * for good, and the page only shows what it had. */
+  ended(text) {
+    this.root.dataset.ended = "true";
+    this.root.dataset.readOnly = "true";
+    this.root.querySelector('.live-tools button[data-tool="view"]')?.click();
+    for (const form of this.root.querySelectorAll("form[data-from]")) form.hidden = true;
+    if (this.banner) {
+      this.bannerText.textContent = text;
+      this.bannerText.setAttribute("role", "alert");
+      this.banner.hidden = false;
+    }
+  }
 }

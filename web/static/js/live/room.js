@@ -67,9 +67,11 @@ function start() {
       updateFollowUi();
     },
     error: onError,
-    closed: (code) => {
+    closed: (code, ended) => {
       if (code === 4429) toasts.show(t("flooding"), "error");
+      if (ended) onEnded(ended);
     },
+    rights: onRights,
     status: (state, socket) => {
       badge.update(state, socket, session.model.pendingCount());
       video.status(state);
@@ -279,6 +281,28 @@ function start() {
       showFirst();
     }
     sendBrowse();
+    updateTools();
+    updateFollowUi();
+    chair.update();
+  }
+
+  /** Removed, the link replaced, signed out: the page says so and leaves the video
+   * (the server let this person go already; the others no longer see the tile). */
+  function onEnded(reason) {
+    video.end();
+    lifecycle.ended(t(`ended_${reason}`));
+    toasts.show(t(`ended_${reason}`), "error");
+    updateTools();
+    updateFollowUi();
+  }
+
+  /** New rights while connected: only what they allow is shown (a demoted chair's
+   * controls go). */
+  function onRights(msg) {
+    lifecycle.show(session.meetingStatus, session.locked, false);
+    if (!session.mayDrawShared() && layerChoice === "shared") layerChoice = "private";
+    toasts.show(t("rights_changed", { role: t(`role_${msg.role}`) }));
+    video.render();
     updateTools();
     updateFollowUi();
     chair.update();

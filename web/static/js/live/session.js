@@ -18,6 +18,8 @@ export class LiveSession {
    * @param {object} handlers  welcome(msg, first), presented(state, old), presence(people),
    *                           error(msg, item), status(state), change(), live(),
    *                           documentHidden(id), documentShown(id),
+   *                           rights(msg): what this person may do changed,
+   *                           closed(code, ended): the socket closed (`ended`: for good),
    *                           other(msg): every other message, and acks and errors too
    *                           (the video room, the chat)
    */
@@ -42,9 +44,10 @@ export class LiveSession {
       welcome: (msg, fresh) => this.welcome(msg, fresh),
       message: (msg) => this.message(msg),
       status: (state) => this.handlers.status?.(state, this.socket),
-      closed: (code) => {
+      closed: (code, wasUp, ended) => {
         this.inFlight.clear();
-        this.handlers.closed?.(code);
+        if (ended) this.locked = true;
+        this.handlers.closed?.(code, ended);
       },
     });
   }
@@ -141,6 +144,13 @@ export class LiveSession {
         this.locked = Boolean(msg.read_only);
         this.meetingStatus = msg.status;
         this.handlers.other?.(msg);
+        break;
+      case "rights":
+        // A new role or grants while connected (a chair demoted): the server checks
+        // these from now on, and the page shows only what they allow.
+        if (this.me) this.me = { ...this.me, role: msg.role, grants: msg.grants || [], name: msg.name || this.me.name };
+        this.locked = Boolean(msg.read_only);
+        this.handlers.rights?.(msg);
         break;
       case "ack": {
         this.inFlight.delete(msg.op_id);

@@ -9,6 +9,9 @@ const MAX_DELAY = 10_000;
 const PING_EVERY = 15_000;
 const SILENT_LIMIT = 40_000; // no message at all for this long: the link is dead
 const CLOSE_FLOODING = 4429;
+// Closed because this person's rights in the meeting ended (live_socket.py): the page
+// says why, and never reconnects (the server would refuse it, or let in the wrong one).
+const ENDED = { 4401: "signed_out", 4403: "removed", 4404: "removed", 4410: "link_replaced" };
 
 /** How long to wait before the next try after `attempt` tries that failed: doubling
  * from FIRST_DELAY up to MAX_DELAY, a random half to all of it (so that a room of
@@ -21,7 +24,9 @@ export function retryDelay(attempt, random = Math.random) {
 export class LiveSocket {
   /**
    * @param {string} path        the socket's path, e.g. /m/<id>/socket
-   * @param {object} handlers    welcome(msg, fresh), message(msg), status(state), closed(code)
+   * @param {object} handlers    welcome(msg, fresh), message(msg), status(state),
+   *                             closed(code, wasUp, ended): `ended` names why this
+   *                             person may no longer be connected (state "ended")
    */
   constructor(path, handlers) {
     this.url = location.origin.replace(/^http/, "ws") + path;
@@ -37,6 +42,7 @@ export class LiveSocket {
     this.welcomedAt = 0;
     this.welcoming = null; // a welcome whose annotation pages are still coming
     this.failed = null; // a reason that reconnecting will not fix
+    this.ended = null; // "signed_out" | "removed" | "link_replaced": the rights ended
     this.state = "connecting";
     window.addEventListener("online", () => this.reconnectNow());
     window.addEventListener("offline", () => this.setState("offline"));
@@ -170,7 +176,15 @@ export class LiveSocket {
     const wasUp = this.ready;
     const lived = Date.now() - this.welcomedAt;
     this.abandon();
-    this.handlers.closed?.(code, wasUp);
+    if (ENDED[code]) {
+      this.ended = ENDED[code];
+      this.failed = this.ended;
+      clearTimeout(this.timer);
+      this.handlers.closed?.(code, wasUp, this.ended);
+      this.setState("ended");
+      return;
+    }
+    this.handlers.closed?.(code, wasUp, null);
     // Only a connection that held for a while starts the back-off again: one closed
     // before or soon after its welcome (4008 included: the link is too slow for what
     // the meeting sends) waits longer each time.

@@ -65,6 +65,7 @@ export class ConnectionBadge {
       case "reconnecting": text = t("reconnecting"); break;
       case "offline": text = t("offline"); break;
       case "failed": text = this.failure || t("failed"); break;
+      case "ended": text = t(`ended_${this.socket?.ended}`); break;
       default: text = t("connecting");
     }
     this.el.dataset.state = state;

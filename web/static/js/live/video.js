@@ -89,6 +89,7 @@ export class VideoRoom {
     this.stats = new StatsSampler();
     this.statsTimer = null;
     this.menuPeer = null;
+    this.over = false; // this person may no longer be in the meeting (see `end`)
 
     const q = (sel) => panel.querySelector(sel);
     this.els = {
@@ -156,7 +157,15 @@ export class VideoRoom {
 
   /** The video tab was opened: offer to join if not in. */
   shown() {
-    if (this.phase === "out") this.prejoin.open();
+    if (this.phase === "out" && !this.over) this.prejoin.open();
+  }
+
+  /** This person may no longer be in the meeting (removed, signed out): out of the
+   * video for good, devices off, nothing offered again. */
+  end() {
+    this.over = true;
+    this.leave({ notify: false });
+    this.prejoin.close();
   }
 
   /** The panel was closed: a preview is stopped (being in the video goes on). */
@@ -173,7 +182,7 @@ export class VideoRoom {
     const { phase, els, t } = this;
     this.panel.dataset.phase = phase;
     this.root.dataset.video = phase;
-    els.prejoin.hidden = phase !== "out";
+    els.prejoin.hidden = phase !== "out" || this.over;
     els.wait.hidden = !(phase === "joining" || phase === "lobby" || (phase === "reconnecting" && !this.peer));
     els.room.hidden = !(phase === "in" || (phase === "reconnecting" && this.peer));
     els.waitText.textContent = phase === "lobby" ? t("lobby_wait") : phase === "reconnecting" ? t("reconnecting_video") : t("joining");
@@ -243,7 +252,7 @@ export class VideoRoom {
     this.grid.clear();
     this.closeMenu();
     this.setPhase("out");
-    if (this.shell.videoShown()) this.prejoin.open();
+    if (this.shell.videoShown() && !this.over) this.prejoin.open();
   }
 
   /** Join again on the same socket (a connection failed) or on the next one. */
