@@ -189,3 +189,22 @@ async def test_a_restricted_document_reaches_only_those_allowed(room: Room) -> N
     assert len(about_documents(hoa_t)) == before
     _, welcome = await room.tablet(room.browsers["Hoa"])
     assert welcome.get("annotations", []) == [] and welcome["state"]["hidden"] is True
+
+
+async def test_a_demoted_chair_loses_the_documents_restricted_to_others(room: Room) -> None:
+    """The chair sees every document; made a delegate while connected, the chair is told
+    the new rights and then to close a document restricted to someone else."""
+    chair = await joined(room, "Chair", "chair")
+    hoa = await joined(room, "Hoa", "delegate")
+    await restrict(room, hoa)
+    chair_t, welcome = await room.tablet(room.browsers["Chair"])
+    assert "moderator" in welcome["grants"]
+    resp = await room.site.client.patch(
+        f"/api/meetings/{room.id}/participants/{chair}", json={"role": "delegate"},
+        headers={"X-CSRF-Token": room.csrf},
+    )  # fmt: skip
+    assert resp.status == 200, await resp.text()
+    assert (await chair_t.next("rights"))["role"] == "delegate"
+    assert (await chair_t.next("document_hidden"))["document_id"] == room.document_id
+    await chair_t.send("stroke_end", **room.stroke("private"))
+    assert (await chair_t.next("error"))["code"] == "document_forbidden"
