@@ -52,10 +52,10 @@ import mixed_pdf  # noqa: E402
 from meetroom.app import document_limits  # noqa: E402
 from meetroom.clock import SystemClock  # noqa: E402
 from meetroom.config import Settings  # noqa: E402
-from meetroom.docs.imaging import WEBP_METHOD, WEBP_QUALITY  # noqa: E402
-from meetroom.docs.pipeline import TABLET, THUMBNAIL, Pipeline  # noqa: E402
-from meetroom.docs.pool import WorkerPool  # noqa: E402
-from meetroom.docs.storage import BlobStore  # noqa: E402
+from meetroom.pdf.imaging import WEBP_METHOD, WEBP_QUALITY  # noqa: E402
+from meetroom.pdf.pipeline import TABLET, THUMBNAIL, Pipeline  # noqa: E402
+from meetroom.pdf.pool import WorkerPool  # noqa: E402
+from meetroom.pdf.storage import BlobStore  # noqa: E402
 from meetroom.records import FileStatus  # noqa: E402
 from meetroom.sessions.document_ports import FileProgress  # noqa: E402
 from meetroom.store.database import Database  # noqa: E402

@@ -26,11 +26,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # The tests' small PDF writer (objects, streams, xref): one copy for both.
-from tests.docs.pdfs import PdfBuilder, pdf_string  # noqa: E402
+from tests.pdf.pdfs import PdfBuilder, pdf_string  # noqa: E402
 
 A4 = (595.0, 842.0)
 SCAN_SIZE = (1240, 1754)  # A4 at 150 dpi
-FONT = ROOT / "meetroom" / "docs" / "fonts" / "DejaVuSans.ttf"
+FONT = ROOT / "meetroom" / "pdf" / "fonts" / "DejaVuSans.ttf"
 
 WORDS = (
     "the committee council budget report proposal member members session meeting agenda "

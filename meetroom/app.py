@@ -27,11 +27,6 @@ from meetroom.bus.local import LocalBus, LocalDirectory
 from meetroom.bus.redis import RedisBus
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
-from meetroom.docs.derived import Derived
-from meetroom.docs.limits import Limits
-from meetroom.docs.pipeline import Pipeline
-from meetroom.docs.pool import WorkerPool
-from meetroom.docs.storage import BlobStore
 from meetroom.mail.message import sender_address
 from meetroom.mail.smtp import SmtpSender, SmtpSettings
 from meetroom.meetings.feed import CalendarFeedService
@@ -39,6 +34,11 @@ from meetroom.meetings.invitations import InvitationService, MailSettings
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
+from meetroom.pdf.derived import Derived
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.pipeline import Pipeline
+from meetroom.pdf.pool import WorkerPool
+from meetroom.pdf.storage import BlobStore
 from meetroom.private_files import private_dir, tighten
 from meetroom.protocol.video import IceServerInfo
 from meetroom.scheduling.rooms import RoomService

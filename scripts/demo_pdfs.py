@@ -1,7 +1,7 @@
 """Writes the demo meeting's documents (media/demo/<language>/*.pdf), in English and
 in Vietnamese: a budget report with a table and a chart, and a confidential plan.
 
-DejaVu Sans (meetroom/docs/fonts) is embedded as a subset, so the Vietnamese letters
+DejaVu Sans (meetroom/pdf/fonts) is embedded as a subset, so the Vietnamese letters
 show in any viewer and the files stay small. It needs fpdf2, which MeetRoom itself
 does not use; run it from the repository root in a throwaway environment:
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 ROOT = Path(__file__).resolve().parents[1]
-FONT = ROOT / "meetroom" / "docs" / "fonts" / "DejaVuSans.ttf"
+FONT = ROOT / "meetroom" / "pdf" / "fonts" / "DejaVuSans.ttf"
 OUT = ROOT / "media" / "demo"
 MADE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from tests.dates import days_ahead, stamp, system_now
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
 
 pytestmark = pytest.mark.dates

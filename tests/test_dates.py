@@ -22,8 +22,8 @@ MARKED = re.compile(r"\bpytest\.mark\.dates\b")
 # to code that takes the time as an argument.
 NO_CLOCK = {
     "tests/dates.py": "examples in docstrings",
-    "tests/docs/test_stamp.py": "a stamp's text",
-    "tests/docs/test_watermark.py": "a watermark's text",
+    "tests/pdf/test_stamp.py": "a stamp's text",
+    "tests/pdf/test_watermark.py": "a watermark's text",
     "tests/auth/test_tokens.py": "sign and verify take the time as an argument",
     "tests/mail/test_smtp.py": "the time a message is sent is an argument",
     "tests/meetings/test_invitation_mail.py": "the words of a mail, from given times",

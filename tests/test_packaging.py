@@ -79,10 +79,10 @@ def test_wheel_contents(wheel: Path) -> None:
     # that replace fonts a PDF does not embed) with its licence.
     missing_media = {f"meetroom/media/{f}" for f in _repo_files("media")} - names
     assert not missing_media, f"not in the wheel: {sorted(missing_media)}"
-    fonts = {f"meetroom/docs/fonts/{f}" for f in _repo_files("meetroom/docs/fonts")}
-    assert "meetroom/docs/fonts/DejaVuSans.ttf" in fonts
-    assert "meetroom/docs/fonts/LiberationSerif-Regular.ttf" in fonts
-    assert "meetroom/docs/fonts/LICENSE-Liberation.txt" in fonts
+    fonts = {f"meetroom/pdf/fonts/{f}" for f in _repo_files("meetroom/pdf/fonts")}
+    assert "meetroom/pdf/fonts/DejaVuSans.ttf" in fonts
+    assert "meetroom/pdf/fonts/LiberationSerif-Regular.ttf" in fonts
+    assert "meetroom/pdf/fonts/LICENSE-Liberation.txt" in fonts
     assert not fonts - names, f"not in the wheel: {sorted(fonts - names)}"
     shipped = {i.filename: i.file_size for i in zipfile.ZipFile(wheel).infolist()}
     assert all(shipped[f] == (REPO / f).stat().st_size for f in fonts)

@@ -27,10 +27,10 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from meetroom.docs.imaging import write_atomic_with
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected
-from meetroom.docs.stamp import (
+from meetroom.pdf.imaging import write_atomic_with
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected
+from meetroom.pdf.stamp import (
     array,
     number,
     overlay_matrix,

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from meetroom.docs.limits import Limits
-from meetroom.docs.pipeline import PageFile, Pipeline
-from meetroom.docs.pool import WorkerPool
-from meetroom.docs.storage import BlobStore
-from meetroom.docs.worker import annotated_pdf, stamp_pdf, watermark_image
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.pipeline import PageFile, Pipeline
+from meetroom.pdf.pool import WorkerPool
+from meetroom.pdf.storage import BlobStore
+from meetroom.pdf.worker import annotated_pdf, stamp_pdf, watermark_image
 
 
 class Derived:

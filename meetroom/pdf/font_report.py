@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from meetroom.docs.font_mapping import FAMILIES
+from meetroom.pdf.font_mapping import FAMILIES
 from meetroom.records import FontSubstitution, merge_fonts
 
 # The fonts every PDF reader has: naming them without embedding them is normal, so

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from meetroom.docs.imaging import ImageFormat
-from meetroom.docs.limits import Limits
-from meetroom.docs.pool import WorkerPool
-from meetroom.docs.progress import IngestProgress, PageRecorder
-from meetroom.docs.rejection import PdfRejected, WorkerCrashed
-from meetroom.docs.storage import BlobStore
-from meetroom.docs.task_queue import TaskQueue
-from meetroom.docs.worker import (
+from meetroom.pdf.imaging import ImageFormat
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.pool import WorkerPool
+from meetroom.pdf.progress import IngestProgress, PageRecorder
+from meetroom.pdf.rejection import PdfRejected, WorkerCrashed
+from meetroom.pdf.storage import BlobStore
+from meetroom.pdf.task_queue import TaskQueue
+from meetroom.pdf.worker import (
     PageOutput,
     PdfInfo,
     RenderedPage,

@@ -1,4 +1,4 @@
-"""Long-lived worker processes for the functions of `meetroom.docs.worker`.
+"""Long-lived worker processes for the functions of `meetroom.pdf.worker`.
 
 Workers are forked from multiprocessing's fork server, a fresh single-threaded
 interpreter, never from the server process itself. Each runs under the memory limit
@@ -29,9 +29,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, TypeVar, cast
 
-from meetroom.docs import worker
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected, WorkerCrashed, WorkerTimeout
+from meetroom.pdf import worker
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected, WorkerCrashed, WorkerTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +42,14 @@ STOP_TIMEOUT = 2.0
 RESTART_DELAY = 5.0
 # What a reply may contain besides plain data.
 REPLY_CLASSES = {
-    ("meetroom.docs.worker", "PdfInfo"),
-    ("meetroom.docs.worker", "OutlineEntry"),
-    ("meetroom.docs.worker", "RenderedPage"),
+    ("meetroom.pdf.worker", "PdfInfo"),
+    ("meetroom.pdf.worker", "OutlineEntry"),
+    ("meetroom.pdf.worker", "RenderedPage"),
     ("meetroom.records", "FontSubstitution"),
-    ("meetroom.docs.rejection", "_restore"),
-    ("meetroom.docs.rejection", "PdfRejected"),
-    ("meetroom.docs.rejection", "WorkerTimeout"),
-    ("meetroom.docs.rejection", "WorkerCrashed"),
+    ("meetroom.pdf.rejection", "_restore"),
+    ("meetroom.pdf.rejection", "PdfRejected"),
+    ("meetroom.pdf.rejection", "WorkerTimeout"),
+    ("meetroom.pdf.rejection", "WorkerCrashed"),
 }
 
 

@@ -9,8 +9,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from meetroom.docs.rejection import PdfRejected
-from meetroom.docs.worker import RenderedPage
+from meetroom.pdf.rejection import PdfRejected
+from meetroom.pdf.worker import RenderedPage
 
 logger = logging.getLogger(__name__)
 

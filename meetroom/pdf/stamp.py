@@ -25,10 +25,10 @@ from pypdf.generic import (
     PdfObject,
 )
 
-from meetroom.docs import watermark
-from meetroom.docs.imaging import write_atomic_with
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected
+from meetroom.pdf import watermark
+from meetroom.pdf.imaging import write_atomic_with
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected
 
 # Actions that run code, start programs, send data or open embedded content.
 DANGEROUS_ACTIONS = {

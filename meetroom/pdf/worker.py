@@ -20,11 +20,11 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from meetroom.docs import active_content, annotate, font_mapping, stamp, watermark
-from meetroom.docs.font_report import FontCheck
-from meetroom.docs.imaging import ImageFormat, encode, write_atomic
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected
+from meetroom.pdf import active_content, annotate, font_mapping, stamp, watermark
+from meetroom.pdf.font_report import FontCheck
+from meetroom.pdf.imaging import ImageFormat, encode, write_atomic
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected
 from meetroom.records import FontSubstitution
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from meetroom.clock import Clock
-from meetroom.docs.pipeline import PageFile
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId
+from meetroom.pdf.pipeline import PageFile
 from meetroom.records import (
     AgendaItem,
     AuditAction,

@@ -15,10 +15,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from meetroom.clock import Clock
-from meetroom.docs.pipeline import standard_width
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.pdf.pipeline import standard_width
 from meetroom.records import (
     AuditAction,
     AuditEntry,

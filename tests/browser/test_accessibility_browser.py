@@ -31,7 +31,7 @@ from playwright.sync_api import Error as PlaywrightError
 from meetroom.server.edge import CONTENT_SECURITY_POLICY
 from tests.browser.accessibility import axe_run, describe
 from tests.browser.conftest import ADMIN_PASSWORD, REPORT_CSP_VIOLATIONS, TIMEOUT_MS, Watch
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
 
 SERVER_ZONE = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # the default `timezone` setting

@@ -23,7 +23,7 @@ from tests.browser.test_live_browser import (
     shows_page,
 )
 from tests.conftest import pg_url, redis_test_url, service_missing
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
 
 

@@ -27,8 +27,8 @@ from playwright.sync_api import (
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.dates import days_ahead, local_stamp, system_now
-from tests.docs.pdfs import make_pdf
 from tests.ink import store_strokes_sync
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
 
 CHAIR = "Chủ tọa Nguyễn An"

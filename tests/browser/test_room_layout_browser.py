@@ -21,7 +21,7 @@ from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.browser.test_live_browser import connected, prepare_meeting
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
 
 LONG_TITLE = "Socio-economic report for the fourth quarter of 2030 and the plan for 2031"

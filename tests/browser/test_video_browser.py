@@ -33,7 +33,7 @@ from tests.browser.test_live_browser import (
     cuttable_sockets,
     prepare_meeting,
 )
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
 
 MEDIA_TIMEOUT_MS = 20_000

@@ -17,7 +17,7 @@ import aiohttp
 
 from tests.conftest import ADMIN_PASSWORD, pg_url
 from tests.dates import days_ahead, stamp, system_now
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
 from tests.server.test_live_functional import Tablet
 

@@ -11,15 +11,15 @@ import pytest
 
 from meetroom.clock import SystemClock
 from meetroom.config import Settings
-from meetroom.docs.limits import Limits
-from meetroom.docs.pipeline import Pipeline
-from meetroom.docs.pool import WorkerPool
-from meetroom.docs.storage import BlobStore
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.pipeline import Pipeline
+from meetroom.pdf.pool import WorkerPool
+from meetroom.pdf.storage import BlobStore
 from meetroom.sessions.document_ports import FileProgress
 from meetroom.store.database import Database
 from meetroom.store.files import SqlFileStore
-from tests.docs import corpus
-from tests.docs.pdfs import make_pdf
+from tests.pdf import corpus
+from tests.pdf.pdfs import make_pdf
 
 
 @pytest.fixture

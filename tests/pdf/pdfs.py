@@ -1,5 +1,5 @@
 """Real PDFs for the documents tests, written byte by byte so that the tests also
-control the broken ones (see `tests/docs/corpus`).
+control the broken ones (see `tests/pdf/corpus`).
 
 `PdfBuilder` numbers objects and writes a correct xref table; `make_pdf` builds a
 valid document with text in Helvetica, vector paths and an embedded JPEG."""
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONT = Path(__file__).resolve().parents[2] / "meetroom" / "docs" / "fonts" / "DejaVuSans.ttf"
+FONT = Path(__file__).resolve().parents[2] / "meetroom" / "pdf" / "fonts" / "DejaVuSans.ttf"
 A4 = (595.0, 842.0)
 
 

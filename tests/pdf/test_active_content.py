@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from meetroom.docs.active_content import EMBEDDED_FILES, JAVASCRIPT, scan
+from meetroom.pdf.active_content import EMBEDDED_FILES, JAVASCRIPT, scan
 
 
 def test_plain_and_escaped_names() -> None:

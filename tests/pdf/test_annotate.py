@@ -10,9 +10,9 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 
-from meetroom.docs.annotate import annotate
-from meetroom.docs.limits import Limits
-from tests.docs.pdfs import A4, make_pdf
+from meetroom.pdf.annotate import annotate
+from meetroom.pdf.limits import Limits
+from tests.pdf.pdfs import A4, make_pdf
 
 STROKE = {
     "kind": "stroke", "page": 1, "tool": "pen", "color": "#ff0000", "width": 0.01,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from meetroom.docs.limits import Limits
-from meetroom.docs.pool import WorkerPool
-from meetroom.docs.rejection import PdfRejected
-from meetroom.docs.worker import PageOutput, PdfInfo, inspect_pdf, render_page, stamp_pdf
-from tests.docs.corpus import CASES, Case
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.pool import WorkerPool
+from meetroom.pdf.rejection import PdfRejected
+from meetroom.pdf.worker import PageOutput, PdfInfo, inspect_pdf, render_page, stamp_pdf
+from tests.pdf.corpus import CASES, Case
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

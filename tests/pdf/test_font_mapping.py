@@ -11,14 +11,14 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from meetroom.docs import font_mapping
-from meetroom.docs.font_mapping import CARLITO, FAMILIES, FONT_DIR, MONO, SANS, SERIF
-from meetroom.docs.pipeline import TABLET
+from meetroom.pdf import font_mapping
+from meetroom.pdf.font_mapping import CARLITO, FAMILIES, FONT_DIR, MONO, SANS, SERIF
+from meetroom.pdf.pipeline import TABLET
 from meetroom.records import FileStatus
-from tests.docs.conftest import Files
-from tests.docs.pdfs import A4
-from tests.docs.truetype import VIETNAMESE_LETTERS, TrueType
-from tests.docs.vietnamese_pdfs import vietnamese_pdf
+from tests.pdf.conftest import Files
+from tests.pdf.pdfs import A4
+from tests.pdf.truetype import VIETNAMESE_LETTERS, TrueType
+from tests.pdf.vietnamese_pdfs import vietnamese_pdf
 
 LICENCES = {"Liberation": "LICENSE-Liberation.txt", "Carlito": "LICENSE-Carlito.txt"}
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from meetroom.docs.font_report import display_name
-from meetroom.docs.limits import Limits
-from meetroom.docs.worker import PageOutput, RenderedPage, render_page
+from meetroom.pdf.font_report import display_name
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.worker import PageOutput, RenderedPage, render_page
 from meetroom.records import (
     MAX_FONTS,
     MAX_MISSING_LETTERS,
@@ -22,8 +22,8 @@ from meetroom.records import (
     FontSubstitution,
     merge_fonts,
 )
-from tests.docs.conftest import Files
-from tests.docs.vietnamese_pdfs import vietnamese_pdf
+from tests.pdf.conftest import Files
+from tests.pdf.vietnamese_pdfs import vietnamese_pdf
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,10 +64,10 @@ def test_embedded_fonts_are_not_reported(tmp_path: Path) -> None:
 _WITHOUT_MAPPING = """
 import json, sys
 from pathlib import Path
-from meetroom.docs import font_mapping
+from meetroom.pdf import font_mapping
 font_mapping.install = lambda: None
-from meetroom.docs.limits import Limits
-from meetroom.docs.worker import PageOutput, render_page
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.worker import PageOutput, render_page
 page = render_page(sys.argv[1], 1, [PageOutput(400, "jpeg", sys.argv[2])], Limits())
 print(json.dumps([[f.font, f.replacement, f.missing] for f in page.fonts]))
 """

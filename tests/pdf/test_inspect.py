@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected
-from meetroom.docs.worker import OutlineEntry, inspect_pdf
-from tests.docs.pdfs import PdfBuilder, make_pdf, outline_titles, pdf_string
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected
+from meetroom.pdf.worker import OutlineEntry, inspect_pdf
+from tests.pdf.pdfs import PdfBuilder, make_pdf, outline_titles, pdf_string
 
 
 def test_pages_title_outline_and_sizes(tmp_path: Path) -> None:

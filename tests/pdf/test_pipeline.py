@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from meetroom.docs.pipeline import LARGE, TABLET, THUMBNAIL
-from meetroom.docs.worker import PageOutput, render_page
+from meetroom.pdf.pipeline import LARGE, TABLET, THUMBNAIL
+from meetroom.pdf.worker import PageOutput, render_page
 from meetroom.records import FileStatus
-from tests.docs.conftest import Files
-from tests.docs.pdfs import make_pdf, slow_pdf
+from tests.pdf.conftest import Files
+from tests.pdf.pdfs import make_pdf, slow_pdf
 
 
 async def until(check: Callable[[], bool], timeout: float = 30) -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from meetroom.docs import pool as pool_module
-from meetroom.docs import worker
-from meetroom.docs.limits import Limits
-from meetroom.docs.pool import PoolClosed, WorkerPool
-from meetroom.docs.rejection import PdfRejected, WorkerCrashed, WorkerTimeout
-from meetroom.docs.worker import PageOutput, PdfInfo, inspect_pdf, render_page
-from tests.docs.pdfs import slow_pdf
+from meetroom.pdf import pool as pool_module
+from meetroom.pdf import worker
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.pool import PoolClosed, WorkerPool
+from meetroom.pdf.rejection import PdfRejected, WorkerCrashed, WorkerTimeout
+from meetroom.pdf.worker import PageOutput, PdfInfo, inspect_pdf, render_page
+from tests.pdf.pdfs import slow_pdf
 
 
 def _cpu_seconds(pid: int) -> float:

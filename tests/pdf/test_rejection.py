@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from meetroom.docs.rejection import MESSAGES, PdfRejected, WorkerCrashed, WorkerTimeout
+from meetroom.pdf.rejection import MESSAGES, PdfRejected, WorkerCrashed, WorkerTimeout
 
 PARAMS = {
     "too_many_pages": {"pages": 1200, "max": 1000},

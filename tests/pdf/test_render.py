@@ -9,11 +9,11 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
-from meetroom.docs import worker
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected
-from meetroom.docs.worker import PageOutput, render_page
-from tests.docs.pdfs import make_pdf, page_text
+from meetroom.pdf import worker
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected
+from meetroom.pdf.worker import PageOutput, render_page
+from tests.pdf.pdfs import make_pdf, page_text
 
 
 @pytest.fixture

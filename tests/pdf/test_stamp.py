@@ -9,12 +9,12 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image, ImageChops
 
-from meetroom.docs import active_content
-from meetroom.docs.limits import Limits
-from meetroom.docs.rejection import PdfRejected
-from meetroom.docs.worker import inspect_pdf, stamp_pdf
-from tests.docs import corpus
-from tests.docs.pdfs import make_pdf
+from meetroom.pdf import active_content
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.rejection import PdfRejected
+from meetroom.pdf.worker import inspect_pdf, stamp_pdf
+from tests.pdf import corpus
+from tests.pdf.pdfs import make_pdf
 
 LINES = ["Nguyễn Thị Hương Giang", "Họp Hội đồng quản trị quý IV", "2026-11-27 14:03"]
 TRACE = "MR-7Q4K-2C9X"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from meetroom.docs.limits import Limits
-from meetroom.docs.worker import PageOutput, render_page, watermark_image
+from meetroom.pdf.limits import Limits
+from meetroom.pdf.worker import PageOutput, render_page, watermark_image
 
 LINES = ["Nguyễn Thị Hương Giang", "Họp Hội đồng quản trị quý IV", "2026-11-27 14:03"]
 TRACE = "MR-7Q4K-2C9X"

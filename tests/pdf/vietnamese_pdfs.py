@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tests.docs.pdfs import A4, PdfBuilder
-from tests.docs.truetype import TrueType
+from tests.pdf.pdfs import A4, PdfBuilder
+from tests.pdf.truetype import TrueType
 
-FONTS = Path(__file__).resolve().parents[2] / "meetroom" / "docs" / "fonts"
+FONTS = Path(__file__).resolve().parents[2] / "meetroom" / "pdf" / "fonts"
 EMBEDDED_FONT = FONTS / "LiberationSerif-Regular.ttf"
 LINES = (
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",

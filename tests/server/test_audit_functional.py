@@ -18,7 +18,7 @@ from meetroom.records import AccountRole
 from tests.accounts.test_audit import tamper
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.dates import days_ahead, stamp
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.server.test_api_functional import local_path
 from tests.server.test_documents_functional import upload, wait_done
 

@@ -19,8 +19,8 @@ from PIL import Image, ImageChops
 
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
-from tests.docs.pdfs import make_pdf
-from tests.docs.vietnamese_pdfs import vietnamese_pdf
+from tests.pdf.pdfs import make_pdf
+from tests.pdf.vietnamese_pdfs import vietnamese_pdf
 from tests.server.test_api_functional import create_meeting, local_path
 
 WEBP = {"Accept": "image/avif,image/webp,image/apng,*/*"}

@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import Site, page_csrf
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.server.test_documents_functional import wait_done
 from tests.server.test_pages_functional import meeting_form, post_form, signed_in
 

@@ -14,7 +14,7 @@ import pytest
 from meetroom.bounds import FIRST_YEAR, LAST_YEAR
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.dates import days_ahead, stamp
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.server.test_pages_functional import meeting_form, post_form, signed_in
 
 pytestmark = pytest.mark.dates

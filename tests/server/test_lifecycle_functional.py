@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient
 from meetroom.records import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.dates import days_ahead, stamp
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.server.test_api_functional import create_meeting, local_path
 from tests.server.test_documents_functional import upload, wait_done
 from tests.server.test_live_functional import Room, Tablet

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from yarl import URL
 
 from tests.conftest import ADMIN_PASSWORD, Site, login
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 from tests.server.test_api_functional import create_meeting, local_path
 from tests.server.test_documents_functional import upload, wait_done
 

@@ -13,8 +13,8 @@ from typing import Any
 from meetroom.server.live_socket import QUEUE_SIZE
 from meetroom.sessions.live_snapshot import REPLAY_OPS
 from tests.conftest import ADMIN_PASSWORD, Site, login
-from tests.docs.pdfs import make_pdf
 from tests.ink import store_strokes, stroke_points
+from tests.pdf.pdfs import make_pdf
 from tests.server.test_api_functional import create_meeting, local_path
 from tests.server.test_documents_functional import upload, wait_done
 from tests.server.test_live_functional import Room, Tablet

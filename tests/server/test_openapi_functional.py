@@ -26,7 +26,7 @@ from schemathesis.engine import Status, events, from_schema
 
 from meetroom.meetings.recurrence import rid_text
 from tests.conftest import Site
-from tests.docs.pdfs import make_pdf
+from tests.pdf.pdfs import make_pdf
 
 # Every check schemathesis has for OpenAPI, each named so that a new release adding one
 # does not change the run silently.

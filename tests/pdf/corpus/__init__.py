@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from tests.docs.pdfs import PdfBuilder, make_pdf
+from tests.pdf.pdfs import PdfBuilder, make_pdf
 
 PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>"
 HELLO = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"

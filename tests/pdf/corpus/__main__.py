@@ -1,12 +1,12 @@
 """Writes the corpus to a directory, to look at or to try on other tools:
-`python -m tests.docs.corpus DIR`."""
+`python -m tests.pdf.corpus DIR`."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from tests.docs.corpus import CASES
+from tests.pdf.corpus import CASES
 
 
 def main(directory: str) -> None:
