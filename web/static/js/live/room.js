@@ -68,7 +68,7 @@ function start() {
     },
     error: onError,
     closed: (code, ended) => {
-      if (code === 4429) toasts.show(t("flooding"), "error");
+      if (code === data.protocol.close.flooding) toasts.show(t("flooding"), "error");
       if (ended) onEnded(ended);
     },
     rights: onRights,
@@ -124,7 +124,7 @@ function start() {
     mayErase: (a) => session.model.isMine(a) || (a.layer === "shared" && session.mayDrawShared()),
     openNote,
     redrawWet: renderWet,
-  });
+  }, data.protocol.max_points);
 
   // -- where we are --------------------------------------------------------------------
 
@@ -480,7 +480,7 @@ function start() {
     const d = noteForm.dataset;
     const msg = {
       type: "note", op_id: newId(), document_id: d.document, page: Number(d.page), layer: effectiveLayer(),
-      x: Number(d.x), y: Number(d.y), text: text.slice(0, 2000), color: "#fff4a3",
+      x: Number(d.x), y: Number(d.y), text: text.slice(0, data.protocol.max_text), color: "#fff4a3",
     };
     const annotation = {
       op_id: msg.op_id, author: session.you(), document_id: msg.document_id, page: msg.page, layer: msg.layer,
