@@ -7,7 +7,7 @@ import { LiveSession } from "./session.js";
 import { Documents } from "./documents.js";
 import { PageView } from "./viewer.js";
 import { DrawInput } from "./draw.js";
-import { drawStrokes, drawStroke } from "./ink.js";
+import { InkLayers } from "./ink.js";
 import { Toasts, ConnectionBadge } from "./ui.js";
 import { ChairPanel } from "./chair.js";
 import { track, isLeaving } from "./loads.js";
@@ -389,45 +389,29 @@ function start() {
 
   // -- drawing ---------------------------------------------------------------------------
 
-  let inkFrame = 0;
-  function renderInk() {
-    if (inkFrame) return;
-    inkFrame = requestAnimationFrame(() => {
-      inkFrame = 0;
-      const ctx = view.ink.getContext("2d");
-      ctx.clearRect(0, 0, view.ink.width, view.ink.height);
-      if (!current.documentId) {
-        view.renderNotes([]);
-        root.dataset.annotations = "0";
-        return;
-      }
-      const list = session.model.onPage(current.documentId, current.page);
+  // Both layers (shared and one's own private), notes not yet stored marked pending,
+  // and one's own stroke as it is drawn.
+  const ink = new InkLayers(view, root, {
+    strokes: () => (current.documentId ? session.model.onPage(current.documentId, current.page) : []),
+    live: () => (current.documentId ? session.model.liveOnPage(current.documentId, current.page) : []),
+    notes: (list) => {
       const pending = new Set(session.model.outbox.map((i) => i.annotation?.op_id).filter(Boolean));
-      drawStrokes(ctx, list);
-      view.renderNotes(list.filter((a) => a.kind === "note").map((a) => ({ ...a, pending: pending.has(a.op_id) })));
-      root.dataset.annotations = String(list.length);
-    });
-  }
-
-  let wetFrame = 0;
-  function renderWet() {
-    if (wetFrame) return;
-    wetFrame = requestAnimationFrame(() => {
-      wetFrame = 0;
-      const ctx = view.wet.getContext("2d");
-      const { width: w, height: hgt } = view.wet;
-      ctx.clearRect(0, 0, w, hgt);
-      if (!current.documentId) return;
-      drawStrokes(ctx, session.model.liveOnPage(current.documentId, current.page));
+      return list.filter((a) => a.kind === "note").map((a) => ({ ...a, pending: pending.has(a.op_id) }));
+    },
+    own: () => {
       const s = draw.stroke;
-      if (s && s.document_id === current.documentId && s.page === current.page) drawStroke(ctx, s, w, hgt);
-    });
+      return s && s.document_id === current.documentId && s.page === current.page ? s : null;
+    },
+  });
+
+  function renderInk() {
+    ink.renderInk();
   }
 
-  view.onInkResize = () => {
-    renderInk();
-    renderWet();
-  };
+  function renderWet() {
+    ink.renderWet();
+  }
+
   view.onUserChange = () => {
     userMoved();
     sharpen();
