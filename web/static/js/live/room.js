@@ -2,11 +2,12 @@
 // large with its annotations, thumbnails, page turning, zoom; following the presenter
 // (or presenting), the annotation tools, and the chair's controls.
 
-import { readJson, translator, h, storage, throttle, debounce, newId } from "./util.js";
+import { readJson, translator, h, storage, throttle, debounce } from "./util.js";
 import { LiveSession } from "./session.js";
 import { Documents } from "./documents.js";
 import { PageView } from "./viewer.js";
 import { DrawInput } from "./draw.js";
+import { RoomTools } from "./room-tools.js";
 import { InkLayers } from "./ink.js";
 import { Toasts, ConnectionBadge } from "./ui.js";
 import { ChairPanel } from "./chair.js";
@@ -22,8 +23,6 @@ const data = readJson("live-data");
 const t = translator(readJson("live-text"));
 const root = document.getElementById("live");
 
-const PEN_WIDTHS = [0.0018, 0.0035, 0.007];
-const HIGHLIGHTER_WIDTHS = [0.012, 0.02, 0.032];
 const PAGE_WIDTH = 1600;
 const ZOOMED_WIDTH = 2400;
 const THUMB_WIDTH = 240;
@@ -48,14 +47,12 @@ function start() {
   const side = document.getElementById("live-side");
   const scrim = root.querySelector(".live-scrim");
   const menuButton = root.querySelector(".live-menu");
-  const noteForm = root.querySelector(".live-note-editor");
 
   let current = { documentId: null, page: 1 };
   let following = true;
   let seenEpoch = 0;
   let sentPresents = []; // keys of presents not echoed yet
   let presentUnsent = false;
-  let layerChoice = null; // "shared" | "private", what the user chose
   let thumbsFor = null;
   const prefetched = new Map();
 
@@ -114,17 +111,21 @@ function start() {
   const takeOver = new TakeOver(root.querySelector(".live-take-over"), session, t,
     () => (current.documentId ? whereNow() : null));
   takeOver.onOffline = chair.onOffline;
+  const tools = new RoomTools(root, {
+    session, view, toasts, t, protocol: data.protocol, where: () => (current.documentId ? current : null),
+  });
   const draw = new DrawInput(view, {
     where: () => (current.documentId ? current : null),
-    layer: effectiveLayer,
+    layer: () => tools.layer(),
     you: () => session.you(),
     sendLive: (msg) => session.send(msg),
     commit: (msg, extra) => session.commit(msg, extra),
     strokesHere: () => session.model.onPage(current.documentId, current.page),
     mayErase: (a) => session.model.isMine(a) || (a.layer === "shared" && session.mayDrawShared()),
-    openNote,
+    openNote: (...at) => tools.openNote(...at),
     redrawWet: renderWet,
   }, data.protocol.max_points);
+  tools.attach(draw);
 
   // -- where we are --------------------------------------------------------------------
 
@@ -158,7 +159,7 @@ function start() {
     if (viewport) view.setViewport(viewport);
     else if (moved) view.setViewport({ x: 0, y: 0, zoom: 1 });
     view.show(documents.url(documentId, target, pageWidth()));
-    if (moved) closeNote();
+    if (moved) tools.closeNote();
     root.dataset.document = documentId;
     root.dataset.page = String(target);
     bar.empty.hidden = true;
@@ -264,7 +265,7 @@ function start() {
       seenEpoch = state.follow_epoch;
       following = true;
     }
-    if (layerChoice === null) layerChoice = session.mayDrawShared() ? "shared" : "private";
+    tools.welcome();
     const where = presentedWhere();
     if (session.mayPresent()) {
       following = true;
@@ -281,7 +282,7 @@ function start() {
       showFirst();
     }
     sendBrowse();
-    updateTools();
+    tools.update();
     updateFollowUi();
     chair.update();
   }
@@ -292,7 +293,7 @@ function start() {
     video.end();
     lifecycle.ended(t(`ended_${reason}`));
     toasts.show(t(`ended_${reason}`), "error");
-    updateTools();
+    tools.update();
     updateFollowUi();
   }
 
@@ -300,10 +301,10 @@ function start() {
    * controls go). */
   function onRights(msg) {
     lifecycle.show(session.meetingStatus, session.locked, false);
-    if (!session.mayDrawShared() && layerChoice === "shared") layerChoice = "private";
+    tools.leaveSharedIfClosed();
     toasts.show(t("rights_changed", { role: t(`role_${msg.role}`) }));
     video.render();
-    updateTools();
+    tools.update();
     updateFollowUi();
     chair.update();
   }
@@ -325,10 +326,8 @@ function start() {
     if (Boolean(state.shared_open) !== Boolean(old.shared_open) && !session.hasGrant("can_annotate_shared")) {
       toasts.show(state.shared_open ? t("shared_opened") : t("shared_closed_now"));
     }
-    if (!session.mayDrawShared() && layerChoice === "shared" && !session.hasGrant("can_annotate_shared")) {
-      layerChoice = "private";
-    }
-    updateTools();
+    if (!session.hasGrant("can_annotate_shared")) tools.leaveSharedIfClosed();
+    tools.update();
     chair.update();
     // Our own presents come back: skip those, and move only for someone else's.
     const key = keyOf(state.where);
@@ -353,7 +352,7 @@ function start() {
     documents.forget(id);
     for (const li of side.querySelectorAll("li.live-doc")) if (li.dataset.document === id) li.remove();
     if (current.documentId === id) {
-      closeNote();
+      tools.closeNote();
       current = { documentId: null, page: 1 };
       root.dataset.document = "";
       toasts.show(t("document_hidden"), "error");
@@ -423,73 +422,6 @@ function start() {
   const sharpen = debounce(() => {
     if (current.documentId) view.show(documents.url(current.documentId, current.page, pageWidth()));
   }, 400);
-
-  function effectiveLayer() {
-    return layerChoice === "shared" && session.mayDrawShared() ? "shared" : "private";
-  }
-
-  // -- notes -------------------------------------------------------------------------
-
-  function openNote(u, v, clientX, clientY) {
-    const where = current.documentId ? { ...current } : null;
-    if (!where) return;
-    noteForm.hidden = false;
-    noteForm.dataset.x = String(u);
-    noteForm.dataset.y = String(v);
-    noteForm.dataset.document = where.documentId;
-    noteForm.dataset.page = String(where.page);
-    const rect = view.view.getBoundingClientRect();
-    const width = Math.min(320, rect.width - 16);
-    const left = Math.min(Math.max(8, clientX - rect.left - 12), rect.width - width - 8);
-    const top = Math.min(Math.max(8, clientY - rect.top + 12), Math.max(8, rect.height - 190));
-    noteForm.style.left = `${left}px`;
-    noteForm.style.top = `${top}px`;
-    noteForm.style.width = `${width}px`;
-    const area = noteForm.querySelector("textarea");
-    area.value = "";
-    area.focus();
-  }
-
-  function closeNote() {
-    noteForm.hidden = true;
-  }
-
-  noteForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const text = noteForm.querySelector("textarea").value.trim();
-    if (!text) {
-      closeNote();
-      return;
-    }
-    const d = noteForm.dataset;
-    const msg = {
-      type: "note", op_id: newId(), document_id: d.document, page: Number(d.page), layer: effectiveLayer(),
-      x: Number(d.x), y: Number(d.y), text: text.slice(0, data.protocol.max_text), color: "#fff4a3",
-    };
-    const annotation = {
-      op_id: msg.op_id, author: session.you(), document_id: msg.document_id, page: msg.page, layer: msg.layer,
-      kind: "note", x: msg.x, y: msg.y, text: msg.text, color: msg.color,
-    };
-    session.commit(msg, { annotation });
-    closeNote();
-  });
-  noteForm.querySelector(".live-note-cancel").addEventListener("click", closeNote);
-  noteForm.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") closeNote();
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) noteForm.requestSubmit();
-  });
-
-  // -- undo / redo -----------------------------------------------------------------------
-
-  function undo() {
-    const target = session.model.undoTarget();
-    session.commit({ type: "undo", op_id: newId() }, { target });
-  }
-
-  function redo() {
-    const restore = session.model.redoTarget();
-    session.commit({ type: "redo", op_id: newId() }, { restore });
-  }
 
   // -- the bar, thumbnails, agenda -------------------------------------------------------
 
@@ -620,83 +552,6 @@ function start() {
     }
   }
 
-  // -- tools -------------------------------------------------------------------------------
-
-  const prefs = Object.assign(
-    { tool: "view", penColor: "#1c2430", highlighterColor: "#ffd400", size: 1 },
-    storage.get("localStorage", "meetroom.tools") || {},
-  );
-
-  const isColor = (c) => /^#[0-9a-fA-F]{6}$/.test(c || "");
-  if (!isColor(prefs.penColor)) prefs.penColor = "#1c2430";
-  if (!isColor(prefs.highlighterColor)) prefs.highlighterColor = "#ffd400";
-  if (![0, 1, 2].includes(prefs.size)) prefs.size = 1;
-  if (!["view", "pen", "highlighter", "line", "arrow", "note", "eraser"].includes(prefs.tool)) prefs.tool = "view";
-
-  function applyPrefs() {
-    draw.tool = prefs.tool;
-    const highlighter = prefs.tool === "highlighter";
-    draw.color = highlighter ? prefs.highlighterColor : prefs.penColor;
-    draw.width = (highlighter ? HIGHLIGHTER_WIDTHS : PEN_WIDTHS)[prefs.size] ?? PEN_WIDTHS[1];
-    storage.set("localStorage", "meetroom.tools", prefs);
-    updateTools();
-  }
-
-  function updateTools() {
-    const tools = root.querySelector(".live-tools");
-    for (const b of tools.querySelectorAll("[data-tool]")) b.setAttribute("aria-pressed", String(b.dataset.tool === prefs.tool));
-    for (const b of tools.querySelectorAll("[data-color]")) b.setAttribute("aria-pressed", String(b.dataset.color === draw.color));
-    for (const b of tools.querySelectorAll("[data-size]")) b.setAttribute("aria-pressed", String(Number(b.dataset.size) === prefs.size));
-    const layer = effectiveLayer();
-    const shared = tools.querySelector('[data-layer="shared"]');
-    const allowed = session.mayDrawShared();
-    shared.setAttribute("aria-disabled", String(!allowed));
-    shared.title = allowed ? "" : t("shared_closed");
-    for (const b of tools.querySelectorAll("[data-layer]")) b.setAttribute("aria-pressed", String(b.dataset.layer === layer));
-    tools.dataset.tool = prefs.tool;
-    tools.dataset.layer = layer;
-    root.dataset.layer = layer;
-    view.view.dataset.tool = prefs.tool;
-  }
-
-  root.querySelector(".live-tools").addEventListener("click", (e) => {
-    const b = e.target.closest("button");
-    if (!b) return;
-    if (b.dataset.tool) {
-      prefs.tool = b.dataset.tool;
-      if (prefs.tool !== "note") closeNote();
-      applyPrefs();
-    } else if (b.dataset.color) {
-      if (prefs.tool === "highlighter") prefs.highlighterColor = b.dataset.color;
-      else prefs.penColor = b.dataset.color;
-      if (prefs.tool === "view" || prefs.tool === "eraser" || prefs.tool === "note") prefs.tool = "pen";
-      applyPrefs();
-    } else if (b.dataset.size) {
-      prefs.size = Number(b.dataset.size);
-      if (prefs.tool === "view" || prefs.tool === "eraser" || prefs.tool === "note") prefs.tool = "pen";
-      applyPrefs();
-    } else if (b.dataset.layer) {
-      if (b.dataset.layer === "shared" && !session.mayDrawShared()) {
-        toasts.show(t("shared_closed"));
-        return;
-      }
-      layerChoice = b.dataset.layer;
-      updateTools();
-    } else if (b.dataset.action === "undo") {
-      undo();
-    } else if (b.dataset.action === "redo") {
-      redo();
-    }
-  });
-
-  root.querySelector(".live-zoom").addEventListener("click", (e) => {
-    const b = e.target.closest("button[data-zoom]");
-    if (!b) return;
-    if (b.dataset.zoom === "in") view.zoomBy(1.5);
-    else if (b.dataset.zoom === "out") view.zoomBy(1 / 1.5);
-    else view.fit();
-  });
-
   // -- navigation controls --------------------------------------------------------------
 
   bar.prev.addEventListener("click", () => turn(-1));
@@ -756,11 +611,11 @@ function start() {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key.toLowerCase() === "z") {
       e.preventDefault();
-      if (e.shiftKey) redo();
-      else undo();
+      if (e.shiftKey) tools.redo();
+      else tools.undo();
     } else if (mod && e.key.toLowerCase() === "y") {
       e.preventDefault();
-      redo();
+      tools.redo();
     } else if (mod) {
       return;
     } else if (e.key === "ArrowRight" || e.key === "PageDown") {
@@ -776,14 +631,14 @@ function start() {
     } else if (e.key === "0") {
       view.fit();
     } else if (e.key === "Escape") {
-      closeNote();
+      tools.closeNote();
       if (isNarrow()) setSide(false);
     }
   });
 
   // -- go ------------------------------------------------------------------------------------
 
-  applyPrefs();
+  tools.apply();
   updateBar();
   updateFollowUi();
   if (kept) {
