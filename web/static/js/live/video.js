@@ -1,12 +1,7 @@
-// The meeting's video room, over the page's live socket (see meetroom/protocol/video.py).
-//
-// Two RTCPeerConnections per participant, each with one offerer so that offers never
-// cross, and complete SDP (no trickle ICE):
-//  - publish: this page offers its microphone and camera (one MediaStream) and a shared
-//    screen (a MediaStream of its own), again whenever a track is added or removed;
-//    none at all for a listener;
-//  - subscribe: the server offers everyone else's tracks, naming by mid whose they are.
-// ICE servers are only those the server gives (none by default): nothing public.
+// The meeting's video room, over the page's live socket (see meetroom/protocol/video.py):
+// joining and leaving, the lobby, devices, moderation, and the panel's views. The
+// connections themselves (publish and subscribe, no UI) are in video-peers.js; a
+// listener publishes nothing.
 //
 // If the socket drops, or a connection fails or stays disconnected for a few seconds,
 // or the server says the room moved (`video_left`, reason "moved": the server holding
@@ -18,35 +13,15 @@ import { VideoGrid, icon } from "./video-grid.js";
 import { StatsSampler, quality } from "./video-stats.js";
 import { deviceErrorKey, openTrack } from "./video-devices.js";
 import { PreJoin } from "./video-prejoin.js";
+import { VideoPeers } from "./video-peers.js";
 
-const GATHER_LIMIT = 5000; // ms to wait for ICE gathering before sending what there is
-const ANSWER_LIMIT = 10_000; // ms for the server's answer to a publish offer
 const JOIN_LIMIT = 6000; // ms for video_joined
-const ICE_GRACE = 3000; // ms a connection may stay disconnected before rejoining
-const CONNECT_LIMIT = 10_000; // ms a negotiated connection may take to connect
 const STATS_EVERY = 2000;
 
 const norm = (s) => String(s ?? "").replace(/_/g, "").toLowerCase();
 const VIDEO_REFS = new Set(
   ["video_join", "video_leave", "rtc_offer", "rtc_answer", "media_state", "raise_hand", "moderate", "lock_room", "admit"].map(norm),
 );
-
-/** Resolves once the connection's ICE candidates are all in its local description. */
-function gathered(pc) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const check = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const timer = setTimeout(done, GATHER_LIMIT);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
-}
 
 export class VideoRoom {
   constructor({ panel, session, t, toasts, shell }) {
@@ -68,21 +43,20 @@ export class VideoRoom {
     this.handOnceIn = false; // raise the hand once in (the call coming back after a reload)
     this.resuming = false; // opening the devices to come back into the call (carry-over.js)
     this.peer = null;
-    this.ice = [];
     this.people = [];
     this.lobby = [];
     this.locked = false;
-    this.pub = null; // {pc, audio, video, screen: transceivers}
-    this.sub = null; // {pc, tracks: mid -> {peer, kind, source}}
-    this.subChain = Promise.resolve();
-    this.remote = new Map(); // peer -> {audio, camera, screen} tracks and their streams
-    this.sources = new Map(); // peer -> {camera, screen}: which of their streams is which
+    this.peers = new VideoPeers({
+      send: (msg) => this.send(msg),
+      people: () => this.people,
+      failed: () => this.rejoin(),
+      audio: (peer, track) => this.playFor(peer, track),
+      tracks: () => this.renderTiles(),
+    });
     this.audioEls = new Map(); // peer -> <audio>
     this.active = null;
     this.levels = {};
-    this.waitingFor = null; // {type, resolve, reject, timer}: a reply expected
     this.joinTimer = null;
-    this.iceTimers = new Map();
     this.rejoins = 0;
     this.knownLobby = new Set();
     this.knownHands = new Set();
@@ -295,23 +269,7 @@ export class VideoRoom {
   }
 
   closeConnections() {
-    this.subChain = Promise.resolve();
-    for (const c of [this.pub, this.sub]) {
-      try {
-        c?.pc.close();
-      } catch { /* closed */ }
-    }
-    this.pub = null;
-    this.sub = null;
-    this.negotiating = false;
-    for (const timer of this.iceTimers.values()) clearTimeout(timer);
-    this.iceTimers.clear();
-    if (this.waitingFor) {
-      clearTimeout(this.waitingFor.timer);
-      this.waitingFor.reject(new Error("closed"));
-      this.waitingFor = null;
-    }
-    this.remote.clear();
+    this.peers.close();
     for (const el of this.audioEls.values()) {
       el.srcObject = null;
       el.remove();
@@ -340,10 +298,10 @@ export class VideoRoom {
         this.room(msg);
         break;
       case "rtc_answer":
-        this.reply("rtc_answer", msg);
+        this.peers.reply("rtc_answer", msg);
         break;
       case "rtc_offer":
-        this.subChain = this.subChain.then(() => this.subscribeOffer(msg)).catch(() => this.rejoin());
+        this.peers.offered(msg, () => this.phase === "in");
         break;
       case "speaking":
         this.active = msg.active ?? null;
@@ -369,7 +327,7 @@ export class VideoRoom {
     clearTimeout(this.joinTimer);
     const wasBack = this.phase === "reconnecting";
     this.peer = msg.peer;
-    this.ice = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+    this.peers.ice = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
     if (msg.waiting) {
       this.setPhase("lobby");
       return;
@@ -408,7 +366,7 @@ export class VideoRoom {
   error(msg) {
     const ref = norm(msg.ref);
     if (ref === norm("rtc_offer") || msg.code === "may_not_publish") {
-      this.reply("rtc_answer", null, msg);
+      this.peers.reply("rtc_answer", null, msg);
       if (msg.code === "may_not_publish") this.listenOnly();
     } else if (ref === norm("video_join")) {
       clearTimeout(this.joinTimer);
@@ -425,10 +383,7 @@ export class VideoRoom {
     this.screen = null;
     this.micOn = false;
     this.groupLocal();
-    try {
-      this.pub?.pc.close();
-    } catch { /* closed */ }
-    this.pub = null;
+    this.peers.closePublish();
     this.noPublish = true;
     this.renderTiles();
     this.renderControls();
@@ -452,35 +407,12 @@ export class VideoRoom {
     this.knownLobby = new Set(this.lobby.map((e) => e.peer));
     this.knownHands = new Set(this.people.filter((p) => p.hand).map((p) => p.peer));
     // Tracks of someone who left: gone from the tiles now (the server re-offers soon).
-    for (const peer of [...this.remote.keys()]) {
-      if (!this.people.some((p) => p.peer === peer)) this.dropRemote(peer);
-    }
+    this.peers.dropGone(this.people);
     if (wasLocked !== this.locked) this.render();
-    this.mapRemote(); // what someone sends may tell their camera from their screen now
+    this.peers.mapRemote(); // what someone sends may tell their camera from their screen now
     this.renderTiles();
     this.renderPeople();
     this.renderControls();
-  }
-
-  reply(type, msg, error) {
-    const w = this.waitingFor;
-    if (!w || w.type !== type) return;
-    this.waitingFor = null;
-    clearTimeout(w.timer);
-    if (error) w.reject(Object.assign(new Error(error.message || error.code), { code: error.code }));
-    else w.resolve(msg);
-  }
-
-  request(msg, replyType) {
-    if (this.waitingFor) this.reply(this.waitingFor.type, null, { code: "superseded" });
-    return new Promise((resolve, reject) => {
-      if (!this.send(msg)) {
-        reject(new Error("not connected"));
-        return;
-      }
-      const timer = setTimeout(() => this.reply(replyType, null, { code: "timeout" }), ANSWER_LIMIT);
-      this.waitingFor = { type: replyType, resolve, reject, timer };
-    });
   }
 
   // -- publishing ------------------------------------------------------------------------------
@@ -493,71 +425,11 @@ export class VideoRoom {
     if (this.mic) this.mic.enabled = this.micOn;
   }
 
-  newConnection(which) {
-    const pc = new RTCPeerConnection({ iceServers: this.ice, bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
-    pc.addEventListener("connectionstatechange", () => this.watchConnection(pc, which));
-    return pc;
-  }
-
-  /** A connection that fails, or stays disconnected for a few seconds, is rebuilt by
-   * joining again. */
-  watchConnection(pc, which) {
-    const current = which === "publish" ? this.pub?.pc : this.sub?.pc;
-    if (pc !== current) return;
-    const state = pc.connectionState;
-    clearTimeout(this.iceTimers.get(which));
-    this.iceTimers.delete(which);
-    if (state === "failed") {
-      this.rejoin();
-    } else if (state === "disconnected" || state === "new" || state === "connecting") {
-      const limit = state === "disconnected" ? ICE_GRACE : CONNECT_LIMIT;
-      this.iceTimers.set(which, setTimeout(() => {
-        const still = which === "publish" ? this.pub?.pc : this.sub?.pc;
-        if (still === pc && pc.connectionState !== "connected") this.rejoin();
-      }, limit));
-    }
-  }
-
   startPublish() {
-    if (this.pub || this.noPublish || this.phase !== "in") return;
+    if (this.peers.pub || this.noPublish || this.phase !== "in") return;
     if (!this.mic && !this.cam && !this.screen) return; // listening only
-    const pc = this.newConnection("publish");
-    this.pub = { pc, audio: null, video: null, screen: null };
-    const add = (track, stream) => pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-    // A transceiver for the camera even while it is off, so that turning it on is a
-    // track replaced, not a renegotiation (the same for the microphone).
-    if (this.choice.audio || this.mic) this.pub.audio = add(this.mic, this.camStream);
-    if (this.choice.video || this.cam) this.pub.video = add(this.cam, this.camStream);
-    if (this.screen) this.pub.screen = add(this.screen, this.screenStream);
-    this.watchConnection(pc, "publish");
-    this.negotiate();
-  }
-
-  /** Offers the publish connection as it is now (again if it changed meanwhile). */
-  async negotiate() {
-    if (this.negotiating) {
-      this.negotiateAgain = true;
-      return;
-    }
-    const pub = this.pub;
-    if (!pub) return;
-    this.negotiating = true;
-    try {
-      do {
-        this.negotiateAgain = false;
-        const offer = await pub.pc.createOffer();
-        await pub.pc.setLocalDescription(offer);
-        await gathered(pub.pc);
-        if (pub !== this.pub) return;
-        const answer = await this.request({ type: "rtc_offer", sdp: pub.pc.localDescription.sdp }, "rtc_answer");
-        if (pub !== this.pub) return;
-        await pub.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
-      } while (this.negotiateAgain && pub === this.pub);
-    } catch (err) {
-      if (pub === this.pub && err.code !== "may_not_publish" && err.message !== "closed") this.rejoin();
-    } finally {
-      if (pub === this.pub || !this.pub) this.negotiating = false;
-    }
+    const { choice, mic, cam, screen, camStream, screenStream } = this;
+    this.peers.publish({ choice, mic, cam, screen, camStream, screenStream });
   }
 
   sendState() {
@@ -614,7 +486,7 @@ export class VideoRoom {
       const track = this.cam;
       this.cam = null;
       this.groupLocal();
-      this.pub?.video?.sender.replaceTrack(null).catch(() => {});
+      this.peers.clearCamera();
       track.stop();
     }
     this.sendState();
@@ -625,21 +497,8 @@ export class VideoRoom {
   /** Puts a new local track on its sender, adding one (and renegotiating) if needed. */
   attachTrack(kind, track, stream) {
     if (this.noPublish || this.phase !== "in") return;
-    if (!this.pub) {
-      this.startPublish();
-      return;
-    }
-    const t = this.pub[kind];
-    if (t) {
-      const renegotiate = t.direction !== "sendonly";
-      t.direction = "sendonly";
-      t.sender.setStreams?.(stream);
-      t.sender.replaceTrack(track).catch(() => this.rejoin());
-      if (renegotiate) this.negotiate();
-    } else {
-      this.pub[kind] = this.pub.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-      this.negotiate();
-    }
+    if (!this.peers.pub) this.startPublish();
+    else this.peers.attach(kind, track, stream);
   }
 
   async toggleScreen() {
@@ -680,88 +539,13 @@ export class VideoRoom {
     this.screen = null;
     this.screenStream = null;
     track?.stop();
-    const t = this.pub?.screen;
-    if (t) {
-      t.sender.replaceTrack(null).catch(() => {});
-      t.direction = "inactive"; // gone from the others' subscriptions
-      this.negotiate();
-    }
+    this.peers.stopScreen();
     this.sendState();
     this.renderControls();
     this.renderTiles();
   }
 
   // -- subscribing ------------------------------------------------------------------------------
-
-  async subscribeOffer(msg) {
-    if (this.phase !== "in") return;
-    if (!this.sub) {
-      const pc = this.newConnection("subscribe");
-      this.sub = { pc, tracks: {} };
-      pc.addEventListener("track", () => this.mapRemote());
-    }
-    const sub = this.sub;
-    sub.tracks = msg.tracks || {};
-    await sub.pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
-    await sub.pc.setLocalDescription(await sub.pc.createAnswer());
-    await gathered(sub.pc);
-    if (sub !== this.sub) return;
-    this.send({ type: "rtc_answer", sdp: sub.pc.localDescription.sdp });
-    this.watchConnection(sub.pc, "subscribe");
-    this.mapRemote();
-  }
-
-  /** Whose each received track is, from the last offer's `tracks` by mid. */
-  mapRemote() {
-    if (!this.sub) return;
-    const byPeer = new Map();
-    for (const tr of this.sub.pc.getTransceivers()) {
-      const info = tr.mid !== null ? this.sub.tracks[tr.mid] : null;
-      const track = tr.receiver.track;
-      if (!info || !track || tr.currentDirection === "inactive" || tr.currentDirection === "stopped") continue;
-      if (!byPeer.has(info.peer)) byPeer.set(info.peer, { audio: [], video: [] });
-      byPeer.get(info.peer)[info.kind === "audio" ? "audio" : "video"].push({ track, source: info.source, receiver: tr.receiver });
-    }
-    for (const peer of [...this.remote.keys()]) if (!byPeer.has(peer)) this.dropRemote(peer);
-    for (const [peer, got] of byPeer) {
-      const old = this.remote.get(peer) || {};
-      const entry = { audio: got.audio[0] || null, camera: null, screen: null };
-      const known = this.sources.get(peer) || {};
-      const audioSources = new Set(got.audio.map((a) => a.source));
-      const person = this.people.find((p) => p.peer === peer);
-      // The camera shares its stream with the microphone; the screen has its own. What
-      // is only guessed (a single video, no sound) is not remembered.
-      const sure = (v) => audioSources.has(v.source) || known.camera === v.source;
-      for (const v of got.video) {
-        let kind;
-        if (person?.screen_stream) {
-          kind = v.source === person.screen_stream ? "screen" : "camera";
-        } else if (sure(v)) {
-          kind = "camera";
-          known.camera = v.source;
-        } else if (known.screen === v.source) {
-          kind = "screen";
-        } else if (got.video.some((o) => o !== v && sure(o))) {
-          kind = "screen";
-          known.screen = v.source;
-        } else {
-          kind = person?.screen && !person?.video ? "screen" : "camera";
-        }
-        if (entry[kind]) kind = kind === "camera" ? "screen" : "camera";
-        const prev = old[kind];
-        entry[kind] = prev && prev.track === v.track ? prev : { ...v, stream: new MediaStream([v.track]) };
-      }
-      this.sources.set(peer, known);
-      this.remote.set(peer, entry);
-      this.playFor(peer, entry.audio?.track ?? null);
-    }
-    this.renderTiles();
-  }
-
-  dropRemote(peer) {
-    this.remote.delete(peer);
-    this.playFor(peer, null);
-  }
 
   /** Each person's sound in an <audio> element of its own, apart from the tiles. */
   playFor(peer, track) {
@@ -937,7 +721,7 @@ export class VideoRoom {
     }
     for (const p of this.people) {
       if (p.peer === this.peer) continue;
-      const got = this.remote.get(p.peer) || {};
+      const got = this.peers.remote.get(p.peer) || {};
       specs.push({
         id: `${p.peer}:camera`, peer: p.peer, kind: "camera", local: false, name: p.name, label: p.name,
         stream: got.camera?.stream ?? null, showVideo: Boolean(got.camera && p.video), audio: Boolean(p.audio),
@@ -1003,14 +787,7 @@ export class VideoRoom {
       const stats = this.stats.read(merged);
       this.grid.setStats(id, stats, quality(stats));
     };
-    for (const [peer, got] of this.remote) {
-      jobs.push(read(`${peer}:camera`, [got.camera?.receiver, got.audio?.receiver]));
-      if (got.screen) jobs.push(read(`${peer}:screen`, [got.screen.receiver]));
-    }
-    if (this.pub && this.peer) {
-      jobs.push(read(`${this.peer}:camera`, [this.pub.video?.sender, this.pub.audio?.sender]));
-      if (this.pub.screen && this.screen) jobs.push(read(`${this.peer}:screen`, [this.pub.screen.sender]));
-    }
+    for (const [id, parts] of this.peers.statsSources(this.peer, Boolean(this.screen))) jobs.push(read(id, parts));
     await Promise.all(jobs);
   }
 }
