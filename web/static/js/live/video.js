@@ -1,19 +1,18 @@
 // The meeting's video room, over the page's live socket (see meetroom/protocol/video.py):
-// joining and leaving, the lobby, devices, moderation, and the panel's views. The
-// connections themselves (publish and subscribe, no UI) are in video-peers.js; a
-// listener publishes nothing.
+// joining and leaving, the lobby, devices, moderation. The connections themselves
+// (publish and subscribe, no UI) are in video-peers.js, what the panel shows in
+// video-view.js; a listener publishes nothing.
 //
 // If the socket drops, or a connection fails or stays disconnected for a few seconds,
 // or the server says the room moved (`video_left`, reason "moved": the server holding
 // it stopped or hands it over), the page joins again with the same choice and
 // renegotiates, and says so.
 
-import { h } from "./util.js";
-import { VideoGrid, icon } from "./video-grid.js";
 import { StatsSampler, quality } from "./video-stats.js";
 import { deviceErrorKey, openTrack } from "./video-devices.js";
 import { PreJoin } from "./video-prejoin.js";
 import { VideoPeers } from "./video-peers.js";
+import { VideoView } from "./video-view.js";
 
 const JOIN_LIMIT = 6000; // ms for video_joined
 const STATS_EVERY = 2000;
@@ -25,12 +24,10 @@ const VIDEO_REFS = new Set(
 
 export class VideoRoom {
   constructor({ panel, session, t, toasts, shell }) {
-    this.panel = panel;
     this.session = session;
     this.t = t;
     this.toasts = toasts;
     this.shell = shell; // opens the panel, says whether the video tab is seen
-    this.root = document.getElementById("live");
     this.phase = "out"; // out | joining | lobby | in | reconnecting
     this.choice = { audio: false, video: false, micId: "", cameraId: "" };
     this.mic = null;
@@ -50,10 +47,9 @@ export class VideoRoom {
       send: (msg) => this.send(msg),
       people: () => this.people,
       failed: () => this.rejoin(),
-      audio: (peer, track) => this.playFor(peer, track),
-      tracks: () => this.renderTiles(),
+      audio: (peer, track) => this.view.playFor(peer, track),
+      tracks: () => this.view.renderTiles(),
     });
-    this.audioEls = new Map(); // peer -> <audio>
     this.active = null;
     this.levels = {};
     this.joinTimer = null;
@@ -62,65 +58,11 @@ export class VideoRoom {
     this.knownHands = new Set();
     this.stats = new StatsSampler();
     this.statsTimer = null;
-    this.menuPeer = null;
     this.over = false; // this person may no longer be in the meeting (see `end`)
 
-    const q = (sel) => panel.querySelector(sel);
-    this.els = {
-      prejoin: q(".vid-prejoin"),
-      wait: q(".vid-wait"),
-      waitText: q(".vid-wait-text"),
-      room: q(".vid-room"),
-      status: q(".vid-status"),
-      controls: q(".vid-controls"),
-      people: q(".vid-people"),
-      peopleList: q(".vid-people-list"),
-      lobby: q(".vid-lobby"),
-      lobbyList: q(".vid-lobby-list"),
-      hands: q(".vid-hands"),
-      handsList: q(".vid-hands-list"),
-      ask: q(".vid-ask"),
-      askText: q("#vid-ask-text"),
-      sound: q(".vid-sound"),
-      menu: q(".vid-menu"),
-      audio: q(".vid-audio"),
-    };
-    this.grid = new VideoGrid(q(".vid-grid"), t, {
-      menu: (peer, button) => this.openMenu(peer, button),
-    });
-    this.prejoin = new PreJoin(this.els.prejoin, t, (choice) => this.join(choice));
-
-    this.els.controls.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-action]");
-      if (b) this.control(b.dataset.action);
-    });
-    q(".vid-cancel").addEventListener("click", () => this.leave());
-    q(".vid-ask-yes").addEventListener("click", () => {
-      this.els.ask.hidden = true;
-      this.setMic(true);
-    });
-    q(".vid-ask-no").addEventListener("click", () => {
-      this.els.ask.hidden = true;
-    });
-    this.els.sound.addEventListener("click", () => this.playAudio());
-    this.els.menu.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-mod]");
-      if (b) this.moderate(this.menuPeer, b.dataset.mod);
-    });
-    this.els.people.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-menu]");
-      if (b) this.openMenu(b.dataset.menu, b);
-    });
-    this.els.lobby.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-admit]");
-      if (b) this.send({ type: "admit", peer: b.dataset.admit, admit: b.dataset.value === "true" });
-    });
-    document.addEventListener("click", (e) => {
-      if (!this.els.menu.hidden && !e.target.closest(".vid-menu, [data-tile-action=menu], [data-menu]")) this.closeMenu();
-    });
-    document.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") this.closeMenu();
-    });
+    this.view = new VideoView(panel, t, this);
+    this.prejoin = new PreJoin(this.view.els.prejoin, t, (choice) => this.join(choice));
+    this.view.listen();
     window.addEventListener("pagehide", () => {
       if (this.phase !== "out") this.send({ type: "video_leave" });
     });
@@ -147,22 +89,13 @@ export class VideoRoom {
     this.prejoin.close();
   }
 
+  render() {
+    this.view.render();
+  }
+
   setPhase(phase) {
     this.phase = phase;
     this.render();
-  }
-
-  render() {
-    const { phase, els, t } = this;
-    this.panel.dataset.phase = phase;
-    this.root.dataset.video = phase;
-    els.prejoin.hidden = phase !== "out" || this.over;
-    els.wait.hidden = !(phase === "joining" || phase === "lobby" || (phase === "reconnecting" && !this.peer));
-    els.room.hidden = !(phase === "in" || (phase === "reconnecting" && this.peer));
-    els.waitText.textContent = phase === "lobby" ? t("lobby_wait") : phase === "reconnecting" ? t("reconnecting_video") : t("joining");
-    els.status.textContent = phase === "reconnecting" ? t("reconnecting_video") : this.locked && phase === "in" ? t("room_locked") : "";
-    this.panel.dataset.moderator = String(this.isModerator());
-    this.renderControls();
   }
 
   isModerator() {
@@ -221,10 +154,10 @@ export class VideoRoom {
     this.lobby = [];
     this.active = null;
     this.levels = {};
-    this.els.ask.hidden = true;
-    this.els.people.hidden = true;
-    this.grid.clear();
-    this.closeMenu();
+    this.view.els.ask.hidden = true;
+    this.view.els.people.hidden = true;
+    this.view.grid.clear();
+    this.view.closeMenu();
     this.setPhase("out");
     if (this.shell.videoShown() && !this.over) this.prejoin.open();
   }
@@ -270,11 +203,7 @@ export class VideoRoom {
 
   closeConnections() {
     this.peers.close();
-    for (const el of this.audioEls.values()) {
-      el.srcObject = null;
-      el.remove();
-    }
-    this.audioEls.clear();
+    this.view.clearAudio();
     clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.stats.forget();
@@ -306,7 +235,7 @@ export class VideoRoom {
       case "speaking":
         this.active = msg.active ?? null;
         this.levels = msg.levels || {};
-        this.grid.setSpeaking(this.active, this.levels);
+        this.view.grid.setSpeaking(this.active, this.levels);
         break;
       case "moderated":
         this.moderated(msg);
@@ -346,7 +275,7 @@ export class VideoRoom {
       this.hand = true;
       this.send({ type: "raise_hand", raised: true });
     }
-    this.renderTiles();
+    this.view.renderTiles();
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => this.sampleStats(), STATS_EVERY);
   }
@@ -385,8 +314,8 @@ export class VideoRoom {
     this.groupLocal();
     this.peers.closePublish();
     this.noPublish = true;
-    this.renderTiles();
-    this.renderControls();
+    this.view.renderTiles();
+    this.view.renderControls();
   }
 
   room(msg) {
@@ -410,9 +339,9 @@ export class VideoRoom {
     this.peers.dropGone(this.people);
     if (wasLocked !== this.locked) this.render();
     this.peers.mapRemote(); // what someone sends may tell their camera from their screen now
-    this.renderTiles();
-    this.renderPeople();
-    this.renderControls();
+    this.view.renderTiles();
+    this.view.renderPeople();
+    this.view.renderControls();
   }
 
   // -- publishing ------------------------------------------------------------------------------
@@ -460,8 +389,8 @@ export class VideoRoom {
     this.micOn = on && Boolean(this.mic);
     if (this.mic) this.mic.enabled = this.micOn;
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   async setCamera(on) {
@@ -490,8 +419,8 @@ export class VideoRoom {
       track.stop();
     }
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   /** Puts a new local track on its sender, adding one (and renegotiating) if needed. */
@@ -530,8 +459,8 @@ export class VideoRoom {
     this.screenStream = stream; // its own stream id: the others tell it from the camera
     this.attachTrack("screen", track, stream);
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   stopScreen() {
@@ -541,39 +470,8 @@ export class VideoRoom {
     track?.stop();
     this.peers.stopScreen();
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
-  }
-
-  // -- subscribing ------------------------------------------------------------------------------
-
-  /** Each person's sound in an <audio> element of its own, apart from the tiles. */
-  playFor(peer, track) {
-    let el = this.audioEls.get(peer);
-    if (!track) {
-      if (el) {
-        el.srcObject = null;
-        el.remove();
-        this.audioEls.delete(peer);
-      }
-      return;
-    }
-    if (!el) {
-      el = h("audio", { autoplay: true, dataset: { peer } });
-      this.els.audio.append(el);
-      this.audioEls.set(peer, el);
-    }
-    if (el.srcObject?.getTracks()[0] !== track) {
-      el.srcObject = new MediaStream([track]);
-      el.play().catch(() => {
-        this.els.sound.hidden = false; // autoplay refused: one click lets it play
-      });
-    }
-  }
-
-  playAudio() {
-    this.els.sound.hidden = true;
-    for (const el of this.audioEls.values()) el.play().catch(() => {});
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   // -- moderation ----------------------------------------------------------------------------
@@ -583,10 +481,10 @@ export class VideoRoom {
     if (msg.action === "ask_unmute") {
       // Never unmuted silently: the person decides.
       if (this.mic && this.micOn) return;
-      this.els.askText.textContent = this.t("asked_unmute", { name: by });
-      this.els.ask.hidden = false;
+      this.view.els.askText.textContent = this.t("asked_unmute", { name: by });
+      this.view.els.ask.hidden = false;
       this.shell.open("video");
-      this.els.ask.querySelector(".vid-ask-yes").focus();
+      this.view.els.ask.querySelector(".vid-ask-yes").focus();
     } else if (msg.action === "mute") {
       this.setMic(false);
       this.toasts.show(this.t("muted_by", { name: by }));
@@ -596,35 +494,8 @@ export class VideoRoom {
     }
   }
 
-  openMenu(peer, button) {
-    if (!this.isModerator() || !peer) return;
-    const { menu } = this.els;
-    if (!menu.hidden && this.menuPeer === peer) {
-      this.closeMenu();
-      return;
-    }
-    this.menuPeer = peer;
-    const person = this.people.find((p) => p.peer === peer);
-    menu.querySelector('[data-mod="ask_unmute"]').hidden = Boolean(person?.audio);
-    menu.querySelector('[data-mod="mute"]').hidden = !person?.audio;
-    menu.querySelector('[data-mod="stop_video"]').hidden = !person?.video;
-    menu.hidden = false;
-    const box = this.panel.querySelector(".vid-video").getBoundingClientRect();
-    const r = button.getBoundingClientRect();
-    const width = menu.offsetWidth;
-    menu.style.left = `${Math.max(4, Math.min(r.right - box.left - width, box.width - width - 4))}px`;
-    const below = r.bottom - box.top + 4;
-    menu.style.top = `${below + menu.offsetHeight > box.height ? Math.max(4, r.top - box.top - menu.offsetHeight - 4) : below}px`;
-    menu.querySelector("button:not([hidden])")?.focus();
-  }
-
-  closeMenu() {
-    this.els.menu.hidden = true;
-    this.menuPeer = null;
-  }
-
   moderate(peer, action) {
-    this.closeMenu();
+    this.view.closeMenu();
     if (!peer) return;
     if (action === "remove") {
       const name = this.people.find((p) => p.peer === peer)?.name ?? "";
@@ -650,15 +521,15 @@ export class VideoRoom {
       case "hand":
         this.hand = !this.hand;
         this.send({ type: "raise_hand", raised: this.hand });
-        this.renderControls();
+        this.view.renderControls();
         break;
       case "people":
-        this.els.people.hidden = !this.els.people.hidden;
-        this.renderControls();
+        this.view.els.people.hidden = !this.view.els.people.hidden;
+        this.view.renderControls();
         break;
       case "stats":
-        this.grid.showStats = !this.grid.showStats;
-        this.renderControls();
+        this.view.grid.showStats = !this.view.grid.showStats;
+        this.view.renderControls();
         this.sampleStats();
         break;
       case "lock":
@@ -669,103 +540,6 @@ export class VideoRoom {
         break;
       default:
         break;
-    }
-  }
-
-  renderControls() {
-    const { t } = this;
-    const set = (action, { pressed, state, label, disabled }) => {
-      const b = this.els.controls.querySelector(`[data-action="${action}"]`);
-      if (!b) return;
-      if (pressed !== undefined) b.setAttribute("aria-pressed", String(pressed));
-      if (state !== undefined) b.dataset.state = state;
-      if (label) {
-        b.title = label;
-        b.setAttribute("aria-label", label);
-      }
-      b.disabled = Boolean(disabled);
-    };
-    const micOn = Boolean(this.mic && this.micOn);
-    set("mic", { state: micOn ? "on" : "off", label: micOn ? t("mute") : t("unmute"), disabled: this.noPublish });
-    set("camera", { state: this.cam ? "on" : "off", label: this.cam ? t("camera_off") : t("camera_on"), disabled: this.noPublish });
-    set("screen", { pressed: Boolean(this.screen), label: this.screen ? t("stop_share") : t("share"), disabled: this.noPublish });
-    set("hand", { pressed: this.hand, label: this.hand ? t("lower") : t("raise") });
-    set("people", { pressed: !this.els.people.hidden });
-    set("stats", { pressed: this.grid.showStats, label: this.grid.showStats ? t("stats_hide") : t("stats_show") });
-    set("lock", { pressed: this.locked, label: this.locked ? t("unlock") : t("lock") });
-    const badge = this.els.controls.querySelector('[data-action="people"] .vid-badge');
-    const count = this.isModerator() ? this.lobby.length : 0;
-    badge.hidden = !count;
-    badge.textContent = String(count);
-  }
-
-  /** Tiles: oneself first, then the others in the server's order; screens too. */
-  renderTiles() {
-    if (this.phase !== "in" && this.phase !== "reconnecting") return;
-    const { t } = this;
-    const moderator = this.isModerator();
-    const specs = [];
-    const me = this.people.find((p) => p.peer === this.peer);
-    const myName = me?.name ?? this.session.me?.name ?? "";
-    const myId = this.peer ?? "me";
-    specs.push({
-      id: `${myId}:camera`, peer: myId, kind: "camera", local: true, name: myName, label: t("you"),
-      stream: this.cam ? new MediaStream([this.cam]) : null, showVideo: Boolean(this.cam),
-      audio: Boolean(this.mic && this.micOn), hand: me?.hand ?? 0, moderate: false,
-    });
-    if (this.screen) {
-      specs.push({
-        id: `${myId}:screen`, peer: myId, kind: "screen", local: true, name: myName, label: t("your_screen"),
-        stream: this.screenStream, showVideo: true, audio: false, hand: 0, moderate: false,
-      });
-    }
-    for (const p of this.people) {
-      if (p.peer === this.peer) continue;
-      const got = this.peers.remote.get(p.peer) || {};
-      specs.push({
-        id: `${p.peer}:camera`, peer: p.peer, kind: "camera", local: false, name: p.name, label: p.name,
-        stream: got.camera?.stream ?? null, showVideo: Boolean(got.camera && p.video), audio: Boolean(p.audio),
-        hand: p.hand, moderate: moderator,
-      });
-      if (got.screen) {
-        specs.push({
-          id: `${p.peer}:screen`, peer: p.peer, kind: "screen", local: false, name: p.name, label: t("screen_of", { name: p.name }),
-          stream: got.screen.stream, showVideo: true, audio: false, hand: 0, moderate: false,
-        });
-      }
-    }
-    // A local camera tile keeps its stream object while the track is the same.
-    const local = this.grid.tiles.get(`${myId}:camera`);
-    if (local?.stream && this.cam && local.stream.getVideoTracks()[0] === this.cam) specs[0].stream = local.stream;
-    this.grid.sync(specs);
-    this.grid.setSpeaking(this.active, this.levels);
-  }
-
-  renderPeople() {
-    const { t, els } = this;
-    const moderator = this.isModerator();
-    els.lobby.hidden = !(moderator && this.lobby.length);
-    els.lobbyList.replaceChildren(...this.lobby.map((e) => h("li", {},
-      h("span", { class: "vid-person-name" }, e.name),
-      h("button", { type: "button", class: "live-mini primary", dataset: { admit: e.peer, value: "true" } }, t("admit")),
-      h("button", { type: "button", class: "live-mini", dataset: { admit: e.peer, value: "false" } }, t("deny")))));
-    const hands = this.people.filter((p) => p.hand > 0).sort((a, b) => a.hand - b.hand);
-    els.hands.hidden = !hands.length;
-    els.handsList.replaceChildren(...hands.map((p, i) => h("li", { dataset: { peer: p.peer } },
-      h("span", { class: "num" }, String(i + 1)),
-      h("span", { class: "vid-person-name" }, p.peer === this.peer ? `${p.name} (${t("you")})` : p.name))));
-    els.peopleList.replaceChildren(...this.people.map((p) => h("li", { dataset: { peer: p.peer } },
-      h("span", { class: "vid-person-name" }, p.peer === this.peer ? `${p.name} (${t("you")})` : p.name),
-      h("span", { class: "vid-person-flags" },
-        icon(p.audio ? "mic" : "micOff", p.audio ? "" : "is-off"),
-        icon(p.video ? "cam" : "camOff", p.video ? "" : "is-off"),
-        p.screen ? icon("screen") : null,
-        p.hand ? icon("hand") : null),
-      moderator && p.peer !== this.peer
-        ? h("button", { type: "button", class: "live-icon", "aria-haspopup": "menu", "aria-label": t("actions_for", { name: p.name }), title: t("actions_for", { name: p.name }), dataset: { menu: p.peer } }, icon("more"))
-        : null)));
-    if (!this.people.filter((p) => p.peer !== this.peer).length) {
-      els.peopleList.append(h("li", { class: "empty" }, t("nobody")));
     }
   }
 
@@ -785,7 +559,7 @@ export class VideoRoom {
       }
       if (!merged.size) return;
       const stats = this.stats.read(merged);
-      this.grid.setStats(id, stats, quality(stats));
+      this.view.grid.setStats(id, stats, quality(stats));
     };
     for (const [id, parts] of this.peers.statsSources(this.peer, Boolean(this.screen))) jobs.push(read(id, parts));
     await Promise.all(jobs);
