@@ -2,12 +2,13 @@
 // large with its annotations, thumbnails, page turning, zoom; following the presenter
 // (or presenting), the annotation tools, and the chair's controls.
 
-import { readJson, translator, h, storage, throttle, debounce } from "./util.js";
+import { readJson, translator, h, storage } from "./util.js";
 import { LiveSession } from "./session.js";
 import { Documents } from "./documents.js";
 import { PageView } from "./viewer.js";
 import { DrawInput } from "./draw.js";
 import { RoomTools } from "./room-tools.js";
+import { PageFollow } from "./room-follow.js";
 import { InkLayers } from "./ink.js";
 import { Toasts, ConnectionBadge } from "./ui.js";
 import { ChairPanel } from "./chair.js";
@@ -23,8 +24,6 @@ const data = readJson("live-data");
 const t = translator(readJson("live-text"));
 const root = document.getElementById("live");
 
-const PAGE_WIDTH = 1600;
-const ZOOMED_WIDTH = 2400;
 const THUMB_WIDTH = 240;
 
 if (data && root) start();
@@ -48,13 +47,7 @@ function start() {
   const scrim = root.querySelector(".live-scrim");
   const menuButton = root.querySelector(".live-menu");
 
-  let current = { documentId: null, page: 1 };
-  let following = true;
-  let seenEpoch = 0;
-  let sentPresents = []; // keys of presents not echoed yet
-  let presentUnsent = false;
   let thumbsFor = null;
-  const prefetched = new Map();
 
   const session = new LiveSession(data, {
     welcome: onWelcome,
@@ -108,149 +101,42 @@ function start() {
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
+  const pages = new PageFollow(root, {
+    session, documents, view, toasts, t,
+    shown: (moved) => {
+      if (moved) tools.closeNote();
+      bar.empty.hidden = true;
+      renderInk();
+      renderWet();
+      updateBar();
+      updateThumbs();
+      updateAgenda();
+    },
+    empty: () => {
+      bar.empty.hidden = false;
+      updateBar();
+    },
+    followChanged: () => updateFollowUi(),
+    drawing: () => Boolean(draw.stroke),
+  });
   const takeOver = new TakeOver(root.querySelector(".live-take-over"), session, t,
-    () => (current.documentId ? whereNow() : null));
+    () => (pages.here() ? pages.whereNow() : null));
   takeOver.onOffline = chair.onOffline;
   const tools = new RoomTools(root, {
-    session, view, toasts, t, protocol: data.protocol, where: () => (current.documentId ? current : null),
+    session, view, toasts, t, protocol: data.protocol, where: () => pages.here(),
   });
   const draw = new DrawInput(view, {
-    where: () => (current.documentId ? current : null),
+    where: () => pages.here(),
     layer: () => tools.layer(),
     you: () => session.you(),
     sendLive: (msg) => session.send(msg),
     commit: (msg, extra) => session.commit(msg, extra),
-    strokesHere: () => session.model.onPage(current.documentId, current.page),
+    strokesHere: () => session.model.onPage(pages.current.documentId, pages.current.page),
     mayErase: (a) => session.model.isMine(a) || (a.layer === "shared" && session.mayDrawShared()),
     openNote: (...at) => tools.openNote(...at),
     redrawWet: renderWet,
   }, data.protocol.max_points);
   tools.attach(draw);
-
-  // -- where we are --------------------------------------------------------------------
-
-  function whereNow() {
-    return {
-      document_id: current.documentId,
-      page: current.page,
-      item_id: documents.itemOf(current.documentId),
-      viewport: view.viewport(),
-    };
-  }
-
-  const keyOf = (w) => {
-    const vp = w?.viewport || {};
-    return [w?.document_id ?? "", w?.page ?? 1, vp.x ?? 0, vp.y ?? 0, vp.zoom ?? 1].join("|");
-  };
-
-  function presentedWhere() {
-    const w = session.state.where;
-    return w && w.document_id ? w : null;
-  }
-
-  /** Shows a page; `viewport` null keeps the fit. */
-  function show(documentId, page, viewport) {
-    const doc = documents.get(documentId);
-    if (!doc) return;
-    const pages = Math.max(1, doc.pages || 1);
-    const target = Math.min(Math.max(1, page || 1), pages);
-    const moved = documentId !== current.documentId || target !== current.page;
-    current = { documentId, page: target };
-    if (viewport) view.setViewport(viewport);
-    else if (moved) view.setViewport({ x: 0, y: 0, zoom: 1 });
-    view.show(documents.url(documentId, target, pageWidth()));
-    if (moved) tools.closeNote();
-    root.dataset.document = documentId;
-    root.dataset.page = String(target);
-    bar.empty.hidden = true;
-    renderInk();
-    renderWet();
-    updateBar();
-    updateThumbs();
-    updateAgenda();
-  }
-
-  function pageWidth() {
-    return view.z > 1.6 ? ZOOMED_WIDTH : PAGE_WIDTH;
-  }
-
-  function showFirst() {
-    const first = documents.first();
-    if (first) show(first, 1, null);
-    else {
-      bar.empty.hidden = false;
-      view.show(null);
-      updateBar();
-    }
-  }
-
-  /** The user turned a page or zoomed: present it, or browse on one's own. */
-  function userMoved() {
-    if (!current.documentId) return;
-    if (session.mayPresent()) {
-      presentSoon();
-    } else {
-      if (following) {
-        following = false;
-        updateFollowUi();
-      }
-      browseSoon();
-    }
-  }
-
-  const presentSoon = throttle(() => {
-    const where = whereNow();
-    if (session.send({ type: "present", where })) {
-      sentPresents.push(keyOf(where));
-      if (sentPresents.length > 50) sentPresents.shift();
-      presentUnsent = false;
-    } else {
-      presentUnsent = true;
-    }
-  }, 200);
-
-  const browseSoon = debounce(() => sendBrowse(), 250);
-
-  function sendBrowse() {
-    session.send({ type: "browse", following, where: current.documentId ? whereNow() : null });
-  }
-
-  function navigate(documentId, page) {
-    if (!documents.viewable(documentId)) return;
-    show(documentId, page, null);
-    userMoved();
-  }
-
-  function turn(delta) {
-    if (!current.documentId) return;
-    const pages = documents.pages(current.documentId);
-    const page = current.page + delta;
-    if (page < 1 || page > pages) return;
-    navigate(current.documentId, page);
-  }
-
-  async function follow(where) {
-    if (!where?.document_id) return;
-    if (draw.stroke) {
-      // Not in the middle of a stroke: once it is done.
-      setTimeout(() => follow(presentedWhere()), 250);
-      return;
-    }
-    const doc = await documents.ensure(where.document_id);
-    if (!doc) {
-      toasts.show(t("unknown_document"), "error");
-      return;
-    }
-    show(where.document_id, where.page, where.viewport || { x: 0, y: 0, zoom: 1 });
-  }
-
-  function backToPresenter() {
-    following = true;
-    updateFollowUi();
-    const where = presentedWhere();
-    if (where) follow(where);
-    sendBrowse();
-  }
 
   // -- what the server says ---------------------------------------------------------
 
@@ -258,30 +144,8 @@ function start() {
     lifecycle.welcome(msg);
     chat.welcome(msg);
     video.welcome(msg);
-    const state = session.state;
-    if (first) {
-      seenEpoch = state.follow_epoch || 0;
-    } else if ((state.follow_epoch || 0) > seenEpoch) {
-      seenEpoch = state.follow_epoch;
-      following = true;
-    }
     tools.welcome();
-    const where = presentedWhere();
-    if (session.mayPresent()) {
-      following = true;
-      if (presentUnsent && current.documentId) {
-        presentSoon();
-      } else if (where) {
-        follow(where);
-      } else if (!current.documentId) {
-        showFirst();
-      }
-    } else if (following && where) {
-      follow(where);
-    } else if (!current.documentId) {
-      showFirst();
-    }
-    sendBrowse();
+    pages.welcome(first);
     tools.update();
     updateFollowUi();
     chair.update();
@@ -310,53 +174,27 @@ function start() {
   }
 
   function onPresented(state, old) {
-    if ((state.follow_epoch || 0) > seenEpoch) {
-      seenEpoch = state.follow_epoch;
-      if (!following && !session.mayPresent()) toasts.show(t("forced"));
-      following = true;
-      sendBrowse();
-    }
-    const me = Boolean(session.me && state.presenter === session.me.you);
-    const wasMe = Boolean(session.me && old.presenter === session.me.you);
-    if (me && !wasMe) {
-      toasts.show(t("you_present"));
-      following = true; // and when someone else presents again, follow them
-    }
-    if (wasMe && !me) toasts.show(t("you_no_longer_present"));
+    pages.presenterChanged(state, old);
     if (Boolean(state.shared_open) !== Boolean(old.shared_open) && !session.hasGrant("can_annotate_shared")) {
       toasts.show(state.shared_open ? t("shared_opened") : t("shared_closed_now"));
     }
     if (!session.hasGrant("can_annotate_shared")) tools.leaveSharedIfClosed();
     tools.update();
     chair.update();
-    // Our own presents come back: skip those, and move only for someone else's.
-    const key = keyOf(state.where);
-    const index = sentPresents.indexOf(key);
-    if (index >= 0) {
-      sentPresents = sentPresents.slice(index + 1);
-      updateFollowUi();
-      if (sentPresents.length || key === keyOf(whereNow())) {
-        prefetch();
-        return;
-      }
-    } else {
-      sentPresents = [];
-    }
-    if ((following || session.mayPresent()) && presentedWhere()) follow(presentedWhere());
+    pages.presentedMoved(state);
     updateFollowUi();
-    prefetch();
+    pages.prefetch();
   }
 
   /** Its access list no longer has us: close it, and take it off the list. */
   function onDocumentHidden(id) {
     documents.forget(id);
     for (const li of side.querySelectorAll("li.live-doc")) if (li.dataset.document === id) li.remove();
-    if (current.documentId === id) {
+    if (pages.current.documentId === id) {
       tools.closeNote();
-      current = { documentId: null, page: 1 };
-      root.dataset.document = "";
+      pages.clear();
       toasts.show(t("document_hidden"), "error");
-      showFirst();
+      pages.showFirst();
     }
     updateFollowUi();
   }
@@ -378,7 +216,7 @@ function start() {
       h("button", { type: "button", class: "doc-open", dataset: { doc: id }, disabled: doc.status !== "ready" },
         h("span", { class: "doc-name" }, doc.title))));
     updateAgenda();
-    if (!current.documentId) showFirst();
+    if (!pages.here()) pages.showFirst();
   }
 
   function onError(msg, item) {
@@ -391,15 +229,15 @@ function start() {
   // Both layers (shared and one's own private), notes not yet stored marked pending,
   // and one's own stroke as it is drawn.
   const ink = new InkLayers(view, root, {
-    strokes: () => (current.documentId ? session.model.onPage(current.documentId, current.page) : []),
-    live: () => (current.documentId ? session.model.liveOnPage(current.documentId, current.page) : []),
+    strokes: () => (pages.current.documentId ? session.model.onPage(pages.current.documentId, pages.current.page) : []),
+    live: () => (pages.current.documentId ? session.model.liveOnPage(pages.current.documentId, pages.current.page) : []),
     notes: (list) => {
       const pending = new Set(session.model.outbox.map((i) => i.annotation?.op_id).filter(Boolean));
       return list.filter((a) => a.kind === "note").map((a) => ({ ...a, pending: pending.has(a.op_id) }));
     },
     own: () => {
       const s = draw.stroke;
-      return s && s.document_id === current.documentId && s.page === current.page ? s : null;
+      return s && s.document_id === pages.current.documentId && s.page === pages.current.page ? s : null;
     },
   });
 
@@ -412,46 +250,41 @@ function start() {
   }
 
   view.onUserChange = () => {
-    userMoved();
-    sharpen();
+    pages.userMoved();
+    pages.sharpen();
   };
-  view.onTurn = (delta) => turn(delta);
-  view.onImage = () => prefetch();
-
-  // A sharper image once zoomed in (after the gesture).
-  const sharpen = debounce(() => {
-    if (current.documentId) view.show(documents.url(current.documentId, current.page, pageWidth()));
-  }, 400);
+  view.onTurn = (delta) => pages.turn(delta);
+  view.onImage = () => pages.prefetch();
 
   // -- the bar, thumbnails, agenda -------------------------------------------------------
 
   function updateBar() {
-    const doc = documents.get(current.documentId);
+    const doc = documents.get(pages.current.documentId);
     bar.title.textContent = doc ? doc.title : "";
     if (doc) {
-      bar.pageNo.textContent = t("page_of", { page: current.page, pages: doc.pages });
-      bar.pageNo.dataset.page = String(current.page);
+      bar.pageNo.textContent = t("page_of", { page: pages.current.page, pages: doc.pages });
+      bar.pageNo.dataset.page = String(pages.current.page);
     } else {
       bar.pageNo.textContent = "";
     }
-    bar.prev.disabled = !doc || current.page <= 1;
-    bar.next.disabled = !doc || current.page >= (doc?.pages || 0);
-    view.img.alt = doc ? t("page_alt", { page: current.page }) : "";
+    bar.prev.disabled = !doc || pages.current.page <= 1;
+    bar.next.disabled = !doc || pages.current.page >= (doc?.pages || 0);
+    view.img.alt = doc ? t("page_alt", { page: pages.current.page }) : "";
   }
 
   function updateFollowUi() {
-    const where = presentedWhere();
+    const where = pages.presentedWhere();
     // Everyone sees who presents (one person: see live_presenter.py).
     const { presenter, presenter_name: name } = session.state;
     let text = t("waiting_presenter");
     if (session.isPresenter()) text = t("presenting");
     else if (session.state.hidden) text = t("presenter_hidden"); // not where: see live_visibility.py
     else if (presenter) text = name ? t("presenter_is", { name }) : t("following");
-    const showBack = !session.mayPresent() && !following && Boolean(where);
+    const showBack = !session.mayPresent() && !pages.following && Boolean(where);
     bar.follow.textContent = text;
     bar.follow.hidden = !text;
     bar.back.hidden = !showBack;
-    root.dataset.following = String(following);
+    root.dataset.following = String(pages.following);
     root.dataset.presenting = String(session.mayPresent());
     root.dataset.presenterHidden = String(Boolean(session.state.hidden) && !session.isPresenter());
     takeOver.update();
@@ -460,7 +293,7 @@ function start() {
   }
 
   function updateThumbs() {
-    const docId = current.documentId;
+    const docId = pages.current.documentId;
     if (!docId) {
       thumbs.replaceChildren();
       thumbsFor = null;
@@ -468,10 +301,10 @@ function start() {
     }
     if (thumbsFor !== docId) {
       thumbsFor = docId;
-      const pages = documents.pages(docId);
+      const count = documents.pages(docId);
       const items = [];
       thumbLoader.disconnect();
-      for (let p = 1; p <= pages; p += 1) {
+      for (let p = 1; p <= count; p += 1) {
         const img = h("img", { alt: "", decoding: "async", dataset: { src: documents.url(docId, p, THUMB_WIDTH) } });
         thumbLoader.observe(img);
         items.push(h("button", { type: "button", class: "live-thumb", dataset: { page: p }, "aria-label": t("page_alt", { page: p }) },
@@ -479,10 +312,10 @@ function start() {
       }
       thumbs.replaceChildren(...items);
     }
-    const presenterPage = presentedWhere()?.document_id === docId ? presentedWhere().page : null;
+    const presenterPage = pages.presentedWhere()?.document_id === docId ? pages.presentedWhere().page : null;
     for (const el of thumbs.children) {
       const p = Number(el.dataset.page);
-      if (p === current.page) el.setAttribute("aria-current", "page");
+      if (p === pages.current.page) el.setAttribute("aria-current", "page");
       else el.removeAttribute("aria-current");
       el.classList.toggle("is-presenter", p === presenterPage);
     }
@@ -508,63 +341,32 @@ function start() {
   }, { root: thumbs, rootMargin: "300px" });
 
   function updateAgenda() {
-    const presented = presentedWhere()?.document_id;
+    const presented = pages.presentedWhere()?.document_id;
     for (const button of side.querySelectorAll("button.doc-open")) {
       const id = button.dataset.doc;
-      if (id === current.documentId) button.setAttribute("aria-current", "true");
+      if (id === pages.current.documentId) button.setAttribute("aria-current", "true");
       else button.removeAttribute("aria-current");
       button.classList.toggle("is-presented", id === presented);
     }
-    const item = presentedWhere()?.item_id ?? documents.itemOf(presented);
+    const item = pages.presentedWhere()?.item_id ?? documents.itemOf(presented);
     for (const li of side.querySelectorAll("li[data-item]")) {
       li.classList.toggle("is-presented", li.dataset.item === item);
     }
   }
 
-  function prefetch() {
-    if (isLeaving()) return;
-    const wanted = [];
-    const add = (docId, page) => {
-      if (docId && page >= 1 && page <= documents.pages(docId)) wanted.push(documents.url(docId, page, PAGE_WIDTH));
-    };
-    const where = presentedWhere();
-    if (where && documents.get(where.document_id)) {
-      add(where.document_id, where.page - 1);
-      add(where.document_id, where.page + 1);
-      if (where.document_id !== current.documentId || where.page !== current.page) add(where.document_id, where.page);
-    }
-    if (current.documentId) {
-      add(current.documentId, current.page + 1);
-      add(current.documentId, current.page - 1);
-    }
-    const shown = current.documentId ? documents.url(current.documentId, current.page, PAGE_WIDTH) : null;
-    const keep = new Set(wanted.filter((u) => u !== shown));
-    for (const url of keep) {
-      if (!prefetched.has(url)) {
-        const img = new Image();
-        img.decoding = "async";
-        img.src = url;
-        prefetched.set(url, track(img));
-      }
-    }
-    for (const [url, img] of prefetched) {
-      if (!keep.has(url) && img.complete) prefetched.delete(url);
-    }
-  }
-
   // -- navigation controls --------------------------------------------------------------
 
-  bar.prev.addEventListener("click", () => turn(-1));
-  bar.next.addEventListener("click", () => turn(1));
-  bar.back.addEventListener("click", backToPresenter);
+  bar.prev.addEventListener("click", () => pages.turn(-1));
+  bar.next.addEventListener("click", () => pages.turn(1));
+  bar.back.addEventListener("click", () => pages.backToPresenter());
   thumbs.addEventListener("click", (e) => {
     const b = e.target.closest(".live-thumb");
-    if (b && current.documentId) navigate(current.documentId, Number(b.dataset.page));
+    if (b && pages.here()) pages.navigate(pages.current.documentId, Number(b.dataset.page));
   });
   side.addEventListener("click", (e) => {
     const b = e.target.closest("button.doc-open");
     if (!b) return;
-    navigate(b.dataset.doc, 1);
+    pages.navigate(b.dataset.doc, 1);
     if (isNarrow()) setSide(false);
   });
 
@@ -620,10 +422,10 @@ function start() {
       return;
     } else if (e.key === "ArrowRight" || e.key === "PageDown") {
       e.preventDefault();
-      turn(1);
+      pages.turn(1);
     } else if (e.key === "ArrowLeft" || e.key === "PageUp") {
       e.preventDefault();
-      turn(-1);
+      pages.turn(-1);
     } else if (e.key === "+" || e.key === "=") {
       view.zoomBy(1.5);
     } else if (e.key === "-") {
@@ -646,5 +448,5 @@ function start() {
     panel.restore(kept.panel);
   }
   session.start();
-  if (!documents.first()) showFirst();
+  if (!documents.first()) pages.showFirst();
 }
