@@ -7,7 +7,7 @@ import { track, isLeaving } from "./loads.js";
 
 export const PAGE_WIDTH = 1600;
 const ZOOMED_WIDTH = 2400;
-const FIT = { x: 0, y: 0, zoom: 1 };
+const FIT = Object.freeze({ x: 0, y: 0, zoom: 1 });
 
 const keyOf = (w) => {
   const vp = w?.viewport || {};
