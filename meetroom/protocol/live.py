@@ -13,13 +13,17 @@ from typing import Annotated, Literal
 import msgspec
 
 PROTOCOL_VERSION = 1
+# Bounds the page's script keeps to as well (it gets them with the page data, see
+# server/pages/live_protocol.py): points in one stroke, characters in a note or a chat.
+MAX_POINTS = 2000
+MAX_TEXT = 2000
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 OpId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PageNo = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 Unit = Annotated[float, msgspec.Meta(ge=-0.5, le=1.5)]
 Point = tuple[Unit, Unit]
-Points = Annotated[list[Point], msgspec.Meta(max_length=2000)]
+Points = Annotated[list[Point], msgspec.Meta(max_length=MAX_POINTS)]
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Layer = Literal["shared", "private"]
 Tool = Literal["pen", "highlighter", "line", "arrow"]
@@ -135,7 +139,7 @@ class AddNote(ClientMessage, tag="note"):
     layer: Layer
     x: Unit
     y: Unit
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT)]
     color: Color = "#fff4a3"
 
 
@@ -162,7 +166,7 @@ class ChatSend(ClientMessage, tag="chat"):
     """A chat message to everyone in the meeting, kept with it."""
 
     op_id: OpId
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT)]
 
 
 class Ping(ClientMessage, tag="ping"):

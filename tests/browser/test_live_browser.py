@@ -25,6 +25,7 @@ from playwright.sync_api import (
     expect,
 )
 
+from meetroom.server.pages.live_protocol import client_protocol
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
 from tests.dates import days_ahead, local_stamp, system_now
 from tests.ink import store_strokes_sync
@@ -479,7 +480,8 @@ def test_one_presenter_an_admin_takes_over(
 # their welcome (Math.random stubbed to 1: the longest wait of each).
 WAITS_AFTER_4008 = """async () => {
   const { LiveSocket } = await import("/static/js/live/socket.js");
-  const socket = new LiveSocket("/nowhere", {});
+  const { protocol } = JSON.parse(document.getElementById("live-data").textContent);
+  const socket = new LiveSocket("/nowhere", protocol, {});
   socket.connect = () => {};
   const random = Math.random;
   Math.random = () => 1;
@@ -520,6 +522,10 @@ def test_a_long_meeting_opens_and_a_dropped_page_backs_off(
     annotation_count(delegate, 2100)
     assert inked_pixels(delegate) > 1000
 
+    # The page's protocol constants are the server's (page data, not copies in the JS).
+    page_data = delegate.evaluate("JSON.parse(document.getElementById('live-data').textContent)")
+    assert page_data["protocol"] == client_protocol()
+    assert page_data["protocol"]["close"]["too_slow"] == 4008
     waits = delegate.evaluate(WAITS_AFTER_4008)
     for wait, expected in zip(waits, [500, 1000, 2000, 4000, 8000, 10_000, 10_000], strict=True):
         assert expected - 50 <= wait <= expected, waits

@@ -26,6 +26,7 @@ from meetroom.server.pages.forms import (
 )
 from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.lifecycle import status_context
+from meetroom.server.pages.live_protocol import client_protocol
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import (
@@ -329,6 +330,7 @@ def live_data(meeting: Meeting, context: dict[str, Any], projector: bool) -> dic
         "meeting": {"id": meeting.id, "title": meeting.title},
         "socket": f"/m/{meeting.id}/socket",
         "projector": projector,
+        "protocol": client_protocol(),
         "agenda": [
             {
                 "id": item.id,

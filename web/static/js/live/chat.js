@@ -111,7 +111,7 @@ export class ChatPanel {
     const text = this.area.value.trim();
     if (!text) return;
     const opId = newId();
-    const clipped = text.slice(0, 2000);
+    const clipped = text.slice(0, this.session.protocol.max_text);
     this.messages.push(this.mine(opId, clipped));
     this.session.commit({ type: "chat", op_id: opId, text: clipped }, { at: new Date().toISOString() });
     this.area.value = "";

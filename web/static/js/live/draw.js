@@ -8,15 +8,18 @@ import { strokeAt } from "./ink.js";
 
 const BATCH_MS = 40;
 const FIRST_SEND_MS = 90; // a second finger within this is a pinch: nothing was sent
-const MAX_POINTS = 1800; // a longer stroke continues as a new one (message size)
+// A longer stroke continues as a new one, a margin below the protocol's bound on points
+// (one pointer move can add several coalesced points at once).
+const POINTS_MARGIN = 0.9;
 const ERASE_TOLERANCE = 12; // pixels
 
 export const DRAWING_TOOLS = ["pen", "highlighter", "line", "arrow", "note", "eraser"];
 
 export class DrawInput {
-  constructor(view, session) {
+  constructor(view, session, maxPoints) {
     this.view = view;
     this.session = session; // where(), layer(), sendLive(), commit(), strokesHere(), mayErase(), openNote(), redrawWet()
+    this.maxPoints = Math.floor(maxPoints * POINTS_MARGIN);
     this.tool = "view";
     this.color = "#1c2430";
     this.width = 0.003;
@@ -95,7 +98,7 @@ export class DrawInput {
         const last = s.points[s.points.length - 1];
         if (Math.hypot(p[0] - last[0], (p[1] - last[1]) / this.view.aspect) >= minStep) s.points.push(p);
       }
-      if (s.points.length >= MAX_POINTS) {
+      if (s.points.length >= this.maxPoints) {
         // Long strokes go in pieces that each fit in a message.
         const last = s.points[s.points.length - 1];
         this.finish();

@@ -102,3 +102,57 @@ export function strokeAt(strokes, u, v, w, h, tolerance) {
   }
   return null;
 }
+
+/**
+ * The two ink canvases over a page (`view`, a PageView): `ink` with the stored strokes
+ * and the notes, `wet` with the strokes being drawn. Each is redrawn at most once a
+ * frame. The tablet and the projector differ only in what they draw:
+ *   strokes()   the stored annotations of the page shown ([] when none is shown)
+ *   live()      the strokes others are drawing there ([] when none is shown)
+ *   notes(list) the notes of `list` as the view shows them (default: as they are)
+ *   own()       a stroke of one's own in progress on this page, or null
+ * `root.dataset.annotations` says how many annotations are drawn (the tests read it).
+ */
+export class InkLayers {
+  constructor(view, root, { strokes, live, notes = (list) => list.filter((a) => a.kind === "note"), own = () => null }) {
+    this.view = view;
+    this.root = root;
+    this.source = { strokes, live, notes, own };
+    this.inkFrame = 0;
+    this.wetFrame = 0;
+    view.onInkResize = () => this.render();
+  }
+
+  render() {
+    this.renderInk();
+    this.renderWet();
+  }
+
+  renderInk() {
+    if (this.inkFrame) return;
+    this.inkFrame = requestAnimationFrame(() => {
+      this.inkFrame = 0;
+      const canvas = this.view.ink;
+      const ctx = canvas.getContext("2d");
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      const list = this.source.strokes();
+      drawStrokes(ctx, list);
+      this.view.renderNotes(this.source.notes(list));
+      this.root.dataset.annotations = String(list.length);
+    });
+  }
+
+  renderWet() {
+    if (this.wetFrame) return;
+    this.wetFrame = requestAnimationFrame(() => {
+      this.wetFrame = 0;
+      const canvas = this.view.wet;
+      const ctx = canvas.getContext("2d");
+      const { width: w, height: h } = canvas;
+      ctx.clearRect(0, 0, w, h);
+      drawStrokes(ctx, this.source.live());
+      const s = this.source.own();
+      if (s) drawStroke(ctx, s, w, h);
+    });
+  }
+}

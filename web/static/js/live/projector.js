@@ -5,7 +5,7 @@ import { readJson, translator } from "./util.js";
 import { LiveSession } from "./session.js";
 import { Documents } from "./documents.js";
 import { PageView } from "./viewer.js";
-import { drawStrokes } from "./ink.js";
+import { InkLayers } from "./ink.js";
 import { ConnectionBadge } from "./ui.js";
 import { track } from "./loads.js";
 
@@ -22,6 +22,13 @@ function start() {
   const waiting = root.querySelector(".live-waiting");
   let current = { documentId: null, page: 1 };
   let showing = 0; // follow() calls, so that a late one does not win
+  // The shared layer only (`true`): the room's screen shows no one's private ink.
+  const ink = new InkLayers(view, root, {
+    strokes: () => (current.documentId ? session.model.onPage(current.documentId, current.page, true) : []),
+    live: () => (current.documentId ? session.model.liveOnPage(current.documentId, current.page, true) : []),
+  });
+  const renderInk = () => ink.renderInk();
+  const renderWet = () => ink.renderWet();
 
   const session = new LiveSession(data, {
     welcome: () => follow(),
@@ -72,36 +79,6 @@ function start() {
     }
     for (const [url, img] of prefetched) if (!urls.includes(url) && img.complete) prefetched.delete(url);
   }
-
-  let inkFrame = 0;
-  function renderInk() {
-    if (inkFrame) return;
-    inkFrame = requestAnimationFrame(() => {
-      inkFrame = 0;
-      const ctx = view.ink.getContext("2d");
-      ctx.clearRect(0, 0, view.ink.width, view.ink.height);
-      const list = current.documentId ? session.model.onPage(current.documentId, current.page, true) : [];
-      drawStrokes(ctx, list);
-      view.renderNotes(list.filter((a) => a.kind === "note"));
-      root.dataset.annotations = String(list.length);
-    });
-  }
-
-  let wetFrame = 0;
-  function renderWet() {
-    if (wetFrame) return;
-    wetFrame = requestAnimationFrame(() => {
-      wetFrame = 0;
-      const ctx = view.wet.getContext("2d");
-      ctx.clearRect(0, 0, view.wet.width, view.wet.height);
-      if (current.documentId) drawStrokes(ctx, session.model.liveOnPage(current.documentId, current.page, true));
-    });
-  }
-
-  view.onInkResize = () => {
-    renderInk();
-    renderWet();
-  };
 
   // Full screen on a double-click or the F key (browsers ask for a user gesture).
   const toggleFullscreen = () => {

@@ -2,12 +2,14 @@
 // large with its annotations, thumbnails, page turning, zoom; following the presenter
 // (or presenting), the annotation tools, and the chair's controls.
 
-import { readJson, translator, h, storage, throttle, debounce, newId } from "./util.js";
+import { readJson, translator, h, storage } from "./util.js";
 import { LiveSession } from "./session.js";
 import { Documents } from "./documents.js";
 import { PageView } from "./viewer.js";
 import { DrawInput } from "./draw.js";
-import { drawStrokes, drawStroke } from "./ink.js";
+import { RoomTools } from "./room-tools.js";
+import { PageFollow } from "./room-follow.js";
+import { InkLayers } from "./ink.js";
 import { Toasts, ConnectionBadge } from "./ui.js";
 import { ChairPanel } from "./chair.js";
 import { track, isLeaving } from "./loads.js";
@@ -22,10 +24,6 @@ const data = readJson("live-data");
 const t = translator(readJson("live-text"));
 const root = document.getElementById("live");
 
-const PEN_WIDTHS = [0.0018, 0.0035, 0.007];
-const HIGHLIGHTER_WIDTHS = [0.012, 0.02, 0.032];
-const PAGE_WIDTH = 1600;
-const ZOOMED_WIDTH = 2400;
 const THUMB_WIDTH = 240;
 
 if (data && root) start();
@@ -48,16 +46,8 @@ function start() {
   const side = document.getElementById("live-side");
   const scrim = root.querySelector(".live-scrim");
   const menuButton = root.querySelector(".live-menu");
-  const noteForm = root.querySelector(".live-note-editor");
 
-  let current = { documentId: null, page: 1 };
-  let following = true;
-  let seenEpoch = 0;
-  let sentPresents = []; // keys of presents not echoed yet
-  let presentUnsent = false;
-  let layerChoice = null; // "shared" | "private", what the user chose
   let thumbsFor = null;
-  const prefetched = new Map();
 
   const session = new LiveSession(data, {
     welcome: onWelcome,
@@ -68,7 +58,7 @@ function start() {
     },
     error: onError,
     closed: (code, ended) => {
-      if (code === 4429) toasts.show(t("flooding"), "error");
+      if (code === data.protocol.close.flooding) toasts.show(t("flooding"), "error");
       if (ended) onEnded(ended);
     },
     rights: onRights,
@@ -111,145 +101,42 @@ function start() {
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
+  const pages = new PageFollow(root, {
+    session, documents, view, toasts, t,
+    shown: (moved) => {
+      if (moved) tools.closeNote();
+      bar.empty.hidden = true;
+      renderInk();
+      renderWet();
+      updateBar();
+      updateThumbs();
+      updateAgenda();
+    },
+    empty: () => {
+      bar.empty.hidden = false;
+      updateBar();
+    },
+    followChanged: () => updateFollowUi(),
+    drawing: () => Boolean(draw.stroke),
+  });
   const takeOver = new TakeOver(root.querySelector(".live-take-over"), session, t,
-    () => (current.documentId ? whereNow() : null));
+    () => (pages.here() ? pages.whereNow() : null));
   takeOver.onOffline = chair.onOffline;
+  const tools = new RoomTools(root, {
+    session, view, toasts, t, protocol: data.protocol, where: () => pages.here(),
+  });
   const draw = new DrawInput(view, {
-    where: () => (current.documentId ? current : null),
-    layer: effectiveLayer,
+    where: () => pages.here(),
+    layer: () => tools.layer(),
     you: () => session.you(),
     sendLive: (msg) => session.send(msg),
     commit: (msg, extra) => session.commit(msg, extra),
-    strokesHere: () => session.model.onPage(current.documentId, current.page),
+    strokesHere: () => session.model.onPage(pages.current.documentId, pages.current.page),
     mayErase: (a) => session.model.isMine(a) || (a.layer === "shared" && session.mayDrawShared()),
-    openNote,
+    openNote: (...at) => tools.openNote(...at),
     redrawWet: renderWet,
-  });
-
-  // -- where we are --------------------------------------------------------------------
-
-  function whereNow() {
-    return {
-      document_id: current.documentId,
-      page: current.page,
-      item_id: documents.itemOf(current.documentId),
-      viewport: view.viewport(),
-    };
-  }
-
-  const keyOf = (w) => {
-    const vp = w?.viewport || {};
-    return [w?.document_id ?? "", w?.page ?? 1, vp.x ?? 0, vp.y ?? 0, vp.zoom ?? 1].join("|");
-  };
-
-  function presentedWhere() {
-    const w = session.state.where;
-    return w && w.document_id ? w : null;
-  }
-
-  /** Shows a page; `viewport` null keeps the fit. */
-  function show(documentId, page, viewport) {
-    const doc = documents.get(documentId);
-    if (!doc) return;
-    const pages = Math.max(1, doc.pages || 1);
-    const target = Math.min(Math.max(1, page || 1), pages);
-    const moved = documentId !== current.documentId || target !== current.page;
-    current = { documentId, page: target };
-    if (viewport) view.setViewport(viewport);
-    else if (moved) view.setViewport({ x: 0, y: 0, zoom: 1 });
-    view.show(documents.url(documentId, target, pageWidth()));
-    if (moved) closeNote();
-    root.dataset.document = documentId;
-    root.dataset.page = String(target);
-    bar.empty.hidden = true;
-    renderInk();
-    renderWet();
-    updateBar();
-    updateThumbs();
-    updateAgenda();
-  }
-
-  function pageWidth() {
-    return view.z > 1.6 ? ZOOMED_WIDTH : PAGE_WIDTH;
-  }
-
-  function showFirst() {
-    const first = documents.first();
-    if (first) show(first, 1, null);
-    else {
-      bar.empty.hidden = false;
-      view.show(null);
-      updateBar();
-    }
-  }
-
-  /** The user turned a page or zoomed: present it, or browse on one's own. */
-  function userMoved() {
-    if (!current.documentId) return;
-    if (session.mayPresent()) {
-      presentSoon();
-    } else {
-      if (following) {
-        following = false;
-        updateFollowUi();
-      }
-      browseSoon();
-    }
-  }
-
-  const presentSoon = throttle(() => {
-    const where = whereNow();
-    if (session.send({ type: "present", where })) {
-      sentPresents.push(keyOf(where));
-      if (sentPresents.length > 50) sentPresents.shift();
-      presentUnsent = false;
-    } else {
-      presentUnsent = true;
-    }
-  }, 200);
-
-  const browseSoon = debounce(() => sendBrowse(), 250);
-
-  function sendBrowse() {
-    session.send({ type: "browse", following, where: current.documentId ? whereNow() : null });
-  }
-
-  function navigate(documentId, page) {
-    if (!documents.viewable(documentId)) return;
-    show(documentId, page, null);
-    userMoved();
-  }
-
-  function turn(delta) {
-    if (!current.documentId) return;
-    const pages = documents.pages(current.documentId);
-    const page = current.page + delta;
-    if (page < 1 || page > pages) return;
-    navigate(current.documentId, page);
-  }
-
-  async function follow(where) {
-    if (!where?.document_id) return;
-    if (draw.stroke) {
-      // Not in the middle of a stroke: once it is done.
-      setTimeout(() => follow(presentedWhere()), 250);
-      return;
-    }
-    const doc = await documents.ensure(where.document_id);
-    if (!doc) {
-      toasts.show(t("unknown_document"), "error");
-      return;
-    }
-    show(where.document_id, where.page, where.viewport || { x: 0, y: 0, zoom: 1 });
-  }
-
-  function backToPresenter() {
-    following = true;
-    updateFollowUi();
-    const where = presentedWhere();
-    if (where) follow(where);
-    sendBrowse();
-  }
+  }, data.protocol.max_points);
+  tools.attach(draw);
 
   // -- what the server says ---------------------------------------------------------
 
@@ -257,31 +144,9 @@ function start() {
     lifecycle.welcome(msg);
     chat.welcome(msg);
     video.welcome(msg);
-    const state = session.state;
-    if (first) {
-      seenEpoch = state.follow_epoch || 0;
-    } else if ((state.follow_epoch || 0) > seenEpoch) {
-      seenEpoch = state.follow_epoch;
-      following = true;
-    }
-    if (layerChoice === null) layerChoice = session.mayDrawShared() ? "shared" : "private";
-    const where = presentedWhere();
-    if (session.mayPresent()) {
-      following = true;
-      if (presentUnsent && current.documentId) {
-        presentSoon();
-      } else if (where) {
-        follow(where);
-      } else if (!current.documentId) {
-        showFirst();
-      }
-    } else if (following && where) {
-      follow(where);
-    } else if (!current.documentId) {
-      showFirst();
-    }
-    sendBrowse();
-    updateTools();
+    tools.welcome();
+    pages.welcome(first);
+    tools.update();
     updateFollowUi();
     chair.update();
   }
@@ -292,7 +157,7 @@ function start() {
     video.end();
     lifecycle.ended(t(`ended_${reason}`));
     toasts.show(t(`ended_${reason}`), "error");
-    updateTools();
+    tools.update();
     updateFollowUi();
   }
 
@@ -300,64 +165,36 @@ function start() {
    * controls go). */
   function onRights(msg) {
     lifecycle.show(session.meetingStatus, session.locked, false);
-    if (!session.mayDrawShared() && layerChoice === "shared") layerChoice = "private";
+    tools.leaveSharedIfClosed();
     toasts.show(t("rights_changed", { role: t(`role_${msg.role}`) }));
     video.render();
-    updateTools();
+    tools.update();
     updateFollowUi();
     chair.update();
   }
 
   function onPresented(state, old) {
-    if ((state.follow_epoch || 0) > seenEpoch) {
-      seenEpoch = state.follow_epoch;
-      if (!following && !session.mayPresent()) toasts.show(t("forced"));
-      following = true;
-      sendBrowse();
-    }
-    const me = Boolean(session.me && state.presenter === session.me.you);
-    const wasMe = Boolean(session.me && old.presenter === session.me.you);
-    if (me && !wasMe) {
-      toasts.show(t("you_present"));
-      following = true; // and when someone else presents again, follow them
-    }
-    if (wasMe && !me) toasts.show(t("you_no_longer_present"));
+    pages.presenterChanged(state, old);
     if (Boolean(state.shared_open) !== Boolean(old.shared_open) && !session.hasGrant("can_annotate_shared")) {
       toasts.show(state.shared_open ? t("shared_opened") : t("shared_closed_now"));
     }
-    if (!session.mayDrawShared() && layerChoice === "shared" && !session.hasGrant("can_annotate_shared")) {
-      layerChoice = "private";
-    }
-    updateTools();
+    if (!session.hasGrant("can_annotate_shared")) tools.leaveSharedIfClosed();
+    tools.update();
     chair.update();
-    // Our own presents come back: skip those, and move only for someone else's.
-    const key = keyOf(state.where);
-    const index = sentPresents.indexOf(key);
-    if (index >= 0) {
-      sentPresents = sentPresents.slice(index + 1);
-      updateFollowUi();
-      if (sentPresents.length || key === keyOf(whereNow())) {
-        prefetch();
-        return;
-      }
-    } else {
-      sentPresents = [];
-    }
-    if ((following || session.mayPresent()) && presentedWhere()) follow(presentedWhere());
+    pages.presentedMoved(state);
     updateFollowUi();
-    prefetch();
+    pages.prefetch();
   }
 
   /** Its access list no longer has us: close it, and take it off the list. */
   function onDocumentHidden(id) {
     documents.forget(id);
     for (const li of side.querySelectorAll("li.live-doc")) if (li.dataset.document === id) li.remove();
-    if (current.documentId === id) {
-      closeNote();
-      current = { documentId: null, page: 1 };
-      root.dataset.document = "";
+    if (pages.current.documentId === id) {
+      tools.closeNote();
+      pages.clear();
       toasts.show(t("document_hidden"), "error");
-      showFirst();
+      pages.showFirst();
     }
     updateFollowUi();
   }
@@ -379,7 +216,7 @@ function start() {
       h("button", { type: "button", class: "doc-open", dataset: { doc: id }, disabled: doc.status !== "ready" },
         h("span", { class: "doc-name" }, doc.title))));
     updateAgenda();
-    if (!current.documentId) showFirst();
+    if (!pages.here()) pages.showFirst();
   }
 
   function onError(msg, item) {
@@ -389,153 +226,65 @@ function start() {
 
   // -- drawing ---------------------------------------------------------------------------
 
-  let inkFrame = 0;
-  function renderInk() {
-    if (inkFrame) return;
-    inkFrame = requestAnimationFrame(() => {
-      inkFrame = 0;
-      const ctx = view.ink.getContext("2d");
-      ctx.clearRect(0, 0, view.ink.width, view.ink.height);
-      if (!current.documentId) {
-        view.renderNotes([]);
-        root.dataset.annotations = "0";
-        return;
-      }
-      const list = session.model.onPage(current.documentId, current.page);
+  // Both layers (shared and one's own private), notes not yet stored marked pending,
+  // and one's own stroke as it is drawn.
+  const ink = new InkLayers(view, root, {
+    strokes: () => (pages.current.documentId ? session.model.onPage(pages.current.documentId, pages.current.page) : []),
+    live: () => (pages.current.documentId ? session.model.liveOnPage(pages.current.documentId, pages.current.page) : []),
+    notes: (list) => {
       const pending = new Set(session.model.outbox.map((i) => i.annotation?.op_id).filter(Boolean));
-      drawStrokes(ctx, list);
-      view.renderNotes(list.filter((a) => a.kind === "note").map((a) => ({ ...a, pending: pending.has(a.op_id) })));
-      root.dataset.annotations = String(list.length);
-    });
-  }
-
-  let wetFrame = 0;
-  function renderWet() {
-    if (wetFrame) return;
-    wetFrame = requestAnimationFrame(() => {
-      wetFrame = 0;
-      const ctx = view.wet.getContext("2d");
-      const { width: w, height: hgt } = view.wet;
-      ctx.clearRect(0, 0, w, hgt);
-      if (!current.documentId) return;
-      drawStrokes(ctx, session.model.liveOnPage(current.documentId, current.page));
+      return list.filter((a) => a.kind === "note").map((a) => ({ ...a, pending: pending.has(a.op_id) }));
+    },
+    own: () => {
       const s = draw.stroke;
-      if (s && s.document_id === current.documentId && s.page === current.page) drawStroke(ctx, s, w, hgt);
-    });
+      return s && s.document_id === pages.current.documentId && s.page === pages.current.page ? s : null;
+    },
+  });
+
+  function renderInk() {
+    ink.renderInk();
   }
 
-  view.onInkResize = () => {
-    renderInk();
-    renderWet();
-  };
+  function renderWet() {
+    ink.renderWet();
+  }
+
   view.onUserChange = () => {
-    userMoved();
-    sharpen();
+    pages.userMoved();
+    pages.sharpen();
   };
-  view.onTurn = (delta) => turn(delta);
-  view.onImage = () => prefetch();
-
-  // A sharper image once zoomed in (after the gesture).
-  const sharpen = debounce(() => {
-    if (current.documentId) view.show(documents.url(current.documentId, current.page, pageWidth()));
-  }, 400);
-
-  function effectiveLayer() {
-    return layerChoice === "shared" && session.mayDrawShared() ? "shared" : "private";
-  }
-
-  // -- notes -------------------------------------------------------------------------
-
-  function openNote(u, v, clientX, clientY) {
-    const where = current.documentId ? { ...current } : null;
-    if (!where) return;
-    noteForm.hidden = false;
-    noteForm.dataset.x = String(u);
-    noteForm.dataset.y = String(v);
-    noteForm.dataset.document = where.documentId;
-    noteForm.dataset.page = String(where.page);
-    const rect = view.view.getBoundingClientRect();
-    const width = Math.min(320, rect.width - 16);
-    const left = Math.min(Math.max(8, clientX - rect.left - 12), rect.width - width - 8);
-    const top = Math.min(Math.max(8, clientY - rect.top + 12), Math.max(8, rect.height - 190));
-    noteForm.style.left = `${left}px`;
-    noteForm.style.top = `${top}px`;
-    noteForm.style.width = `${width}px`;
-    const area = noteForm.querySelector("textarea");
-    area.value = "";
-    area.focus();
-  }
-
-  function closeNote() {
-    noteForm.hidden = true;
-  }
-
-  noteForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const text = noteForm.querySelector("textarea").value.trim();
-    if (!text) {
-      closeNote();
-      return;
-    }
-    const d = noteForm.dataset;
-    const msg = {
-      type: "note", op_id: newId(), document_id: d.document, page: Number(d.page), layer: effectiveLayer(),
-      x: Number(d.x), y: Number(d.y), text: text.slice(0, 2000), color: "#fff4a3",
-    };
-    const annotation = {
-      op_id: msg.op_id, author: session.you(), document_id: msg.document_id, page: msg.page, layer: msg.layer,
-      kind: "note", x: msg.x, y: msg.y, text: msg.text, color: msg.color,
-    };
-    session.commit(msg, { annotation });
-    closeNote();
-  });
-  noteForm.querySelector(".live-note-cancel").addEventListener("click", closeNote);
-  noteForm.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") closeNote();
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) noteForm.requestSubmit();
-  });
-
-  // -- undo / redo -----------------------------------------------------------------------
-
-  function undo() {
-    const target = session.model.undoTarget();
-    session.commit({ type: "undo", op_id: newId() }, { target });
-  }
-
-  function redo() {
-    const restore = session.model.redoTarget();
-    session.commit({ type: "redo", op_id: newId() }, { restore });
-  }
+  view.onTurn = (delta) => pages.turn(delta);
+  view.onImage = () => pages.prefetch();
 
   // -- the bar, thumbnails, agenda -------------------------------------------------------
 
   function updateBar() {
-    const doc = documents.get(current.documentId);
+    const doc = documents.get(pages.current.documentId);
     bar.title.textContent = doc ? doc.title : "";
     if (doc) {
-      bar.pageNo.textContent = t("page_of", { page: current.page, pages: doc.pages });
-      bar.pageNo.dataset.page = String(current.page);
+      bar.pageNo.textContent = t("page_of", { page: pages.current.page, pages: doc.pages });
+      bar.pageNo.dataset.page = String(pages.current.page);
     } else {
       bar.pageNo.textContent = "";
     }
-    bar.prev.disabled = !doc || current.page <= 1;
-    bar.next.disabled = !doc || current.page >= (doc?.pages || 0);
-    view.img.alt = doc ? t("page_alt", { page: current.page }) : "";
+    bar.prev.disabled = !doc || pages.current.page <= 1;
+    bar.next.disabled = !doc || pages.current.page >= (doc?.pages || 0);
+    view.img.alt = doc ? t("page_alt", { page: pages.current.page }) : "";
   }
 
   function updateFollowUi() {
-    const where = presentedWhere();
+    const where = pages.presentedWhere();
     // Everyone sees who presents (one person: see live_presenter.py).
     const { presenter, presenter_name: name } = session.state;
     let text = t("waiting_presenter");
     if (session.isPresenter()) text = t("presenting");
     else if (session.state.hidden) text = t("presenter_hidden"); // not where: see live_visibility.py
     else if (presenter) text = name ? t("presenter_is", { name }) : t("following");
-    const showBack = !session.mayPresent() && !following && Boolean(where);
+    const showBack = !session.mayPresent() && !pages.following && Boolean(where);
     bar.follow.textContent = text;
     bar.follow.hidden = !text;
     bar.back.hidden = !showBack;
-    root.dataset.following = String(following);
+    root.dataset.following = String(pages.following);
     root.dataset.presenting = String(session.mayPresent());
     root.dataset.presenterHidden = String(Boolean(session.state.hidden) && !session.isPresenter());
     takeOver.update();
@@ -544,7 +293,7 @@ function start() {
   }
 
   function updateThumbs() {
-    const docId = current.documentId;
+    const docId = pages.current.documentId;
     if (!docId) {
       thumbs.replaceChildren();
       thumbsFor = null;
@@ -552,10 +301,10 @@ function start() {
     }
     if (thumbsFor !== docId) {
       thumbsFor = docId;
-      const pages = documents.pages(docId);
+      const count = documents.pages(docId);
       const items = [];
       thumbLoader.disconnect();
-      for (let p = 1; p <= pages; p += 1) {
+      for (let p = 1; p <= count; p += 1) {
         const img = h("img", { alt: "", decoding: "async", dataset: { src: documents.url(docId, p, THUMB_WIDTH) } });
         thumbLoader.observe(img);
         items.push(h("button", { type: "button", class: "live-thumb", dataset: { page: p }, "aria-label": t("page_alt", { page: p }) },
@@ -563,10 +312,10 @@ function start() {
       }
       thumbs.replaceChildren(...items);
     }
-    const presenterPage = presentedWhere()?.document_id === docId ? presentedWhere().page : null;
+    const presenterPage = pages.presentedWhere()?.document_id === docId ? pages.presentedWhere().page : null;
     for (const el of thumbs.children) {
       const p = Number(el.dataset.page);
-      if (p === current.page) el.setAttribute("aria-current", "page");
+      if (p === pages.current.page) el.setAttribute("aria-current", "page");
       else el.removeAttribute("aria-current");
       el.classList.toggle("is-presenter", p === presenterPage);
     }
@@ -592,140 +341,32 @@ function start() {
   }, { root: thumbs, rootMargin: "300px" });
 
   function updateAgenda() {
-    const presented = presentedWhere()?.document_id;
+    const presented = pages.presentedWhere()?.document_id;
     for (const button of side.querySelectorAll("button.doc-open")) {
       const id = button.dataset.doc;
-      if (id === current.documentId) button.setAttribute("aria-current", "true");
+      if (id === pages.current.documentId) button.setAttribute("aria-current", "true");
       else button.removeAttribute("aria-current");
       button.classList.toggle("is-presented", id === presented);
     }
-    const item = presentedWhere()?.item_id ?? documents.itemOf(presented);
+    const item = pages.presentedWhere()?.item_id ?? documents.itemOf(presented);
     for (const li of side.querySelectorAll("li[data-item]")) {
       li.classList.toggle("is-presented", li.dataset.item === item);
     }
   }
 
-  function prefetch() {
-    if (isLeaving()) return;
-    const wanted = [];
-    const add = (docId, page) => {
-      if (docId && page >= 1 && page <= documents.pages(docId)) wanted.push(documents.url(docId, page, PAGE_WIDTH));
-    };
-    const where = presentedWhere();
-    if (where && documents.get(where.document_id)) {
-      add(where.document_id, where.page - 1);
-      add(where.document_id, where.page + 1);
-      if (where.document_id !== current.documentId || where.page !== current.page) add(where.document_id, where.page);
-    }
-    if (current.documentId) {
-      add(current.documentId, current.page + 1);
-      add(current.documentId, current.page - 1);
-    }
-    const shown = current.documentId ? documents.url(current.documentId, current.page, PAGE_WIDTH) : null;
-    const keep = new Set(wanted.filter((u) => u !== shown));
-    for (const url of keep) {
-      if (!prefetched.has(url)) {
-        const img = new Image();
-        img.decoding = "async";
-        img.src = url;
-        prefetched.set(url, track(img));
-      }
-    }
-    for (const [url, img] of prefetched) {
-      if (!keep.has(url) && img.complete) prefetched.delete(url);
-    }
-  }
-
-  // -- tools -------------------------------------------------------------------------------
-
-  const prefs = Object.assign(
-    { tool: "view", penColor: "#1c2430", highlighterColor: "#ffd400", size: 1 },
-    storage.get("localStorage", "meetroom.tools") || {},
-  );
-
-  const isColor = (c) => /^#[0-9a-fA-F]{6}$/.test(c || "");
-  if (!isColor(prefs.penColor)) prefs.penColor = "#1c2430";
-  if (!isColor(prefs.highlighterColor)) prefs.highlighterColor = "#ffd400";
-  if (![0, 1, 2].includes(prefs.size)) prefs.size = 1;
-  if (!["view", "pen", "highlighter", "line", "arrow", "note", "eraser"].includes(prefs.tool)) prefs.tool = "view";
-
-  function applyPrefs() {
-    draw.tool = prefs.tool;
-    const highlighter = prefs.tool === "highlighter";
-    draw.color = highlighter ? prefs.highlighterColor : prefs.penColor;
-    draw.width = (highlighter ? HIGHLIGHTER_WIDTHS : PEN_WIDTHS)[prefs.size] ?? PEN_WIDTHS[1];
-    storage.set("localStorage", "meetroom.tools", prefs);
-    updateTools();
-  }
-
-  function updateTools() {
-    const tools = root.querySelector(".live-tools");
-    for (const b of tools.querySelectorAll("[data-tool]")) b.setAttribute("aria-pressed", String(b.dataset.tool === prefs.tool));
-    for (const b of tools.querySelectorAll("[data-color]")) b.setAttribute("aria-pressed", String(b.dataset.color === draw.color));
-    for (const b of tools.querySelectorAll("[data-size]")) b.setAttribute("aria-pressed", String(Number(b.dataset.size) === prefs.size));
-    const layer = effectiveLayer();
-    const shared = tools.querySelector('[data-layer="shared"]');
-    const allowed = session.mayDrawShared();
-    shared.setAttribute("aria-disabled", String(!allowed));
-    shared.title = allowed ? "" : t("shared_closed");
-    for (const b of tools.querySelectorAll("[data-layer]")) b.setAttribute("aria-pressed", String(b.dataset.layer === layer));
-    tools.dataset.tool = prefs.tool;
-    tools.dataset.layer = layer;
-    root.dataset.layer = layer;
-    view.view.dataset.tool = prefs.tool;
-  }
-
-  root.querySelector(".live-tools").addEventListener("click", (e) => {
-    const b = e.target.closest("button");
-    if (!b) return;
-    if (b.dataset.tool) {
-      prefs.tool = b.dataset.tool;
-      if (prefs.tool !== "note") closeNote();
-      applyPrefs();
-    } else if (b.dataset.color) {
-      if (prefs.tool === "highlighter") prefs.highlighterColor = b.dataset.color;
-      else prefs.penColor = b.dataset.color;
-      if (prefs.tool === "view" || prefs.tool === "eraser" || prefs.tool === "note") prefs.tool = "pen";
-      applyPrefs();
-    } else if (b.dataset.size) {
-      prefs.size = Number(b.dataset.size);
-      if (prefs.tool === "view" || prefs.tool === "eraser" || prefs.tool === "note") prefs.tool = "pen";
-      applyPrefs();
-    } else if (b.dataset.layer) {
-      if (b.dataset.layer === "shared" && !session.mayDrawShared()) {
-        toasts.show(t("shared_closed"));
-        return;
-      }
-      layerChoice = b.dataset.layer;
-      updateTools();
-    } else if (b.dataset.action === "undo") {
-      undo();
-    } else if (b.dataset.action === "redo") {
-      redo();
-    }
-  });
-
-  root.querySelector(".live-zoom").addEventListener("click", (e) => {
-    const b = e.target.closest("button[data-zoom]");
-    if (!b) return;
-    if (b.dataset.zoom === "in") view.zoomBy(1.5);
-    else if (b.dataset.zoom === "out") view.zoomBy(1 / 1.5);
-    else view.fit();
-  });
-
   // -- navigation controls --------------------------------------------------------------
 
-  bar.prev.addEventListener("click", () => turn(-1));
-  bar.next.addEventListener("click", () => turn(1));
-  bar.back.addEventListener("click", backToPresenter);
+  bar.prev.addEventListener("click", () => pages.turn(-1));
+  bar.next.addEventListener("click", () => pages.turn(1));
+  bar.back.addEventListener("click", () => pages.backToPresenter());
   thumbs.addEventListener("click", (e) => {
     const b = e.target.closest(".live-thumb");
-    if (b && current.documentId) navigate(current.documentId, Number(b.dataset.page));
+    if (b && pages.here()) pages.navigate(pages.current.documentId, Number(b.dataset.page));
   });
   side.addEventListener("click", (e) => {
     const b = e.target.closest("button.doc-open");
     if (!b) return;
-    navigate(b.dataset.doc, 1);
+    pages.navigate(b.dataset.doc, 1);
     if (isNarrow()) setSide(false);
   });
 
@@ -772,19 +413,19 @@ function start() {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key.toLowerCase() === "z") {
       e.preventDefault();
-      if (e.shiftKey) redo();
-      else undo();
+      if (e.shiftKey) tools.redo();
+      else tools.undo();
     } else if (mod && e.key.toLowerCase() === "y") {
       e.preventDefault();
-      redo();
+      tools.redo();
     } else if (mod) {
       return;
     } else if (e.key === "ArrowRight" || e.key === "PageDown") {
       e.preventDefault();
-      turn(1);
+      pages.turn(1);
     } else if (e.key === "ArrowLeft" || e.key === "PageUp") {
       e.preventDefault();
-      turn(-1);
+      pages.turn(-1);
     } else if (e.key === "+" || e.key === "=") {
       view.zoomBy(1.5);
     } else if (e.key === "-") {
@@ -792,14 +433,14 @@ function start() {
     } else if (e.key === "0") {
       view.fit();
     } else if (e.key === "Escape") {
-      closeNote();
+      tools.closeNote();
       if (isNarrow()) setSide(false);
     }
   });
 
   // -- go ------------------------------------------------------------------------------------
 
-  applyPrefs();
+  tools.apply();
   updateBar();
   updateFollowUi();
   if (kept) {
@@ -807,5 +448,5 @@ function start() {
     panel.restore(kept.panel);
   }
   session.start();
-  if (!documents.first()) showFirst();
+  if (!documents.first()) pages.showFirst();
 }

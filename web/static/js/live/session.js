@@ -26,6 +26,7 @@ export class LiveSession {
   constructor(data, handlers, { readOnly = false } = {}) {
     this.handlers = handlers;
     this.readOnly = readOnly; // the projector: shows, never sends operations
+    this.protocol = data.protocol; // version, close codes, limits (from the server)
     // The meeting ended or is archived (or, for a delegate, is not opened yet): it can be
     // looked at, not changed. Told by the welcome and by `meeting_status`.
     this.locked = false;
@@ -40,7 +41,7 @@ export class LiveSession {
     this.model = new AnnotationModel(data.meeting.id, { readOnly });
     this.model.onChange = () => this.handlers.change?.();
     this.model.onLiveChange = () => this.handlers.live?.();
-    this.socket = new LiveSocket(data.socket, {
+    this.socket = new LiveSocket(data.socket, data.protocol, {
       welcome: (msg, fresh) => this.welcome(msg, fresh),
       message: (msg) => this.message(msg),
       status: (state) => this.handlers.status?.(state, this.socket),

@@ -3,15 +3,13 @@
 // reconnection with exponential backoff and jitter, a liveness ping, and the
 // connection state for the user to see.
 
-const PROTOCOL_VERSION = 1;
+// The protocol's version, close codes and limits come with the page data (`protocol`,
+// built in server/pages/live_protocol.py from the server's own constants).
+
 const FIRST_DELAY = 500;
 const MAX_DELAY = 10_000;
 const PING_EVERY = 15_000;
 const SILENT_LIMIT = 40_000; // no message at all for this long: the link is dead
-const CLOSE_FLOODING = 4429;
-// Closed because this person's rights in the meeting ended (live_socket.py): the page
-// says why, and never reconnects (the server would refuse it, or let in the wrong one).
-const ENDED = { 4401: "signed_out", 4403: "removed", 4404: "removed", 4410: "link_replaced" };
 
 /** How long to wait before the next try after `attempt` tries that failed: doubling
  * from FIRST_DELAY up to MAX_DELAY, a random half to all of it (so that a room of
@@ -24,12 +22,18 @@ export function retryDelay(attempt, random = Math.random) {
 export class LiveSocket {
   /**
    * @param {string} path        the socket's path, e.g. /m/<id>/socket
+   * @param {object} protocol    the page data's `protocol`: version, close codes;
+   *                             `ended` maps the codes closing a socket because this
+   *                             person's rights ended to why (the page says why, and
+   *                             never reconnects: the server would refuse it, or let
+   *                             in the wrong one)
    * @param {object} handlers    welcome(msg, fresh), message(msg), status(state),
    *                             closed(code, wasUp, ended): `ended` names why this
    *                             person may no longer be connected (state "ended")
    */
-  constructor(path, handlers) {
+  constructor(path, protocol, handlers) {
     this.url = location.origin.replace(/^http/, "ws") + path;
+    this.protocol = protocol;
     this.handlers = handlers;
     this.lastSeq = 0; // the highest sequence number seen (set by the session)
     this.ws = null;
@@ -85,7 +89,7 @@ export class LiveSocket {
       this.sentHelloSeq = this.lastSeq;
       // The device kind is for the attendance record only.
       const device = window.matchMedia?.("(pointer: coarse)").matches ? "tablet" : "browser";
-      ws.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, last_seq: this.lastSeq, device }));
+      ws.send(JSON.stringify({ type: "hello", version: this.protocol.version, last_seq: this.lastSeq, device }));
     });
     ws.addEventListener("message", (event) => {
       if (this.ws !== ws) return;
@@ -176,8 +180,9 @@ export class LiveSocket {
     const wasUp = this.ready;
     const lived = Date.now() - this.welcomedAt;
     this.abandon();
-    if (ENDED[code]) {
-      this.ended = ENDED[code];
+    const ended = this.protocol.ended[code];
+    if (ended) {
+      this.ended = ended;
       this.failed = this.ended;
       clearTimeout(this.timer);
       this.handlers.closed?.(code, wasUp, this.ended);
@@ -186,10 +191,10 @@ export class LiveSocket {
     }
     this.handlers.closed?.(code, wasUp, null);
     // Only a connection that held for a while starts the back-off again: one closed
-    // before or soon after its welcome (4008 included: the link is too slow for what
-    // the meeting sends) waits longer each time.
+    // before or soon after its welcome (close.too_slow included: the link is too slow
+    // for what the meeting sends) waits longer each time.
     if (wasUp && lived > 5000) this.attempt = 0;
-    if (code === CLOSE_FLOODING) this.attempt = Math.max(this.attempt, 4);
+    if (code === this.protocol.close.flooding) this.attempt = Math.max(this.attempt, 4);
     this.scheduleRetry();
   }
 

@@ -1,29 +1,20 @@
-// The meeting's video room, over the page's live socket (see meetroom/protocol/video.py).
-//
-// Two RTCPeerConnections per participant, each with one offerer so that offers never
-// cross, and complete SDP (no trickle ICE):
-//  - publish: this page offers its microphone and camera (one MediaStream) and a shared
-//    screen (a MediaStream of its own), again whenever a track is added or removed;
-//    none at all for a listener;
-//  - subscribe: the server offers everyone else's tracks, naming by mid whose they are.
-// ICE servers are only those the server gives (none by default): nothing public.
+// The meeting's video room, over the page's live socket (see meetroom/protocol/video.py):
+// joining and leaving, the lobby, devices, moderation. The connections themselves
+// (publish and subscribe, no UI) are in video-peers.js, what the panel shows in
+// video-view.js; a listener publishes nothing.
 //
 // If the socket drops, or a connection fails or stays disconnected for a few seconds,
 // or the server says the room moved (`video_left`, reason "moved": the server holding
 // it stopped or hands it over), the page joins again with the same choice and
 // renegotiates, and says so.
 
-import { h } from "./util.js";
-import { VideoGrid, icon } from "./video-grid.js";
 import { StatsSampler, quality } from "./video-stats.js";
 import { deviceErrorKey, openTrack } from "./video-devices.js";
 import { PreJoin } from "./video-prejoin.js";
+import { VideoPeers } from "./video-peers.js";
+import { VideoView } from "./video-view.js";
 
-const GATHER_LIMIT = 5000; // ms to wait for ICE gathering before sending what there is
-const ANSWER_LIMIT = 10_000; // ms for the server's answer to a publish offer
 const JOIN_LIMIT = 6000; // ms for video_joined
-const ICE_GRACE = 3000; // ms a connection may stay disconnected before rejoining
-const CONNECT_LIMIT = 10_000; // ms a negotiated connection may take to connect
 const STATS_EVERY = 2000;
 
 const norm = (s) => String(s ?? "").replace(/_/g, "").toLowerCase();
@@ -31,31 +22,12 @@ const VIDEO_REFS = new Set(
   ["video_join", "video_leave", "rtc_offer", "rtc_answer", "media_state", "raise_hand", "moderate", "lock_room", "admit"].map(norm),
 );
 
-/** Resolves once the connection's ICE candidates are all in its local description. */
-function gathered(pc) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const check = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const timer = setTimeout(done, GATHER_LIMIT);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
-}
-
 export class VideoRoom {
   constructor({ panel, session, t, toasts, shell }) {
-    this.panel = panel;
     this.session = session;
     this.t = t;
     this.toasts = toasts;
     this.shell = shell; // opens the panel, says whether the video tab is seen
-    this.root = document.getElementById("live");
     this.phase = "out"; // out | joining | lobby | in | reconnecting
     this.choice = { audio: false, video: false, micId: "", cameraId: "" };
     this.mic = null;
@@ -68,85 +40,29 @@ export class VideoRoom {
     this.handOnceIn = false; // raise the hand once in (the call coming back after a reload)
     this.resuming = false; // opening the devices to come back into the call (carry-over.js)
     this.peer = null;
-    this.ice = [];
     this.people = [];
     this.lobby = [];
     this.locked = false;
-    this.pub = null; // {pc, audio, video, screen: transceivers}
-    this.sub = null; // {pc, tracks: mid -> {peer, kind, source}}
-    this.subChain = Promise.resolve();
-    this.remote = new Map(); // peer -> {audio, camera, screen} tracks and their streams
-    this.sources = new Map(); // peer -> {camera, screen}: which of their streams is which
-    this.audioEls = new Map(); // peer -> <audio>
+    this.peers = new VideoPeers({
+      send: (msg) => this.send(msg),
+      people: () => this.people,
+      failed: () => this.rejoin(),
+      audio: (peer, track) => this.view.playFor(peer, track),
+      tracks: () => this.view.renderTiles(),
+    });
     this.active = null;
     this.levels = {};
-    this.waitingFor = null; // {type, resolve, reject, timer}: a reply expected
     this.joinTimer = null;
-    this.iceTimers = new Map();
     this.rejoins = 0;
     this.knownLobby = new Set();
     this.knownHands = new Set();
     this.stats = new StatsSampler();
     this.statsTimer = null;
-    this.menuPeer = null;
     this.over = false; // this person may no longer be in the meeting (see `end`)
 
-    const q = (sel) => panel.querySelector(sel);
-    this.els = {
-      prejoin: q(".vid-prejoin"),
-      wait: q(".vid-wait"),
-      waitText: q(".vid-wait-text"),
-      room: q(".vid-room"),
-      status: q(".vid-status"),
-      controls: q(".vid-controls"),
-      people: q(".vid-people"),
-      peopleList: q(".vid-people-list"),
-      lobby: q(".vid-lobby"),
-      lobbyList: q(".vid-lobby-list"),
-      hands: q(".vid-hands"),
-      handsList: q(".vid-hands-list"),
-      ask: q(".vid-ask"),
-      askText: q("#vid-ask-text"),
-      sound: q(".vid-sound"),
-      menu: q(".vid-menu"),
-      audio: q(".vid-audio"),
-    };
-    this.grid = new VideoGrid(q(".vid-grid"), t, {
-      menu: (peer, button) => this.openMenu(peer, button),
-    });
-    this.prejoin = new PreJoin(this.els.prejoin, t, (choice) => this.join(choice));
-
-    this.els.controls.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-action]");
-      if (b) this.control(b.dataset.action);
-    });
-    q(".vid-cancel").addEventListener("click", () => this.leave());
-    q(".vid-ask-yes").addEventListener("click", () => {
-      this.els.ask.hidden = true;
-      this.setMic(true);
-    });
-    q(".vid-ask-no").addEventListener("click", () => {
-      this.els.ask.hidden = true;
-    });
-    this.els.sound.addEventListener("click", () => this.playAudio());
-    this.els.menu.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-mod]");
-      if (b) this.moderate(this.menuPeer, b.dataset.mod);
-    });
-    this.els.people.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-menu]");
-      if (b) this.openMenu(b.dataset.menu, b);
-    });
-    this.els.lobby.addEventListener("click", (e) => {
-      const b = e.target.closest("button[data-admit]");
-      if (b) this.send({ type: "admit", peer: b.dataset.admit, admit: b.dataset.value === "true" });
-    });
-    document.addEventListener("click", (e) => {
-      if (!this.els.menu.hidden && !e.target.closest(".vid-menu, [data-tile-action=menu], [data-menu]")) this.closeMenu();
-    });
-    document.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") this.closeMenu();
-    });
+    this.view = new VideoView(panel, t, this);
+    this.prejoin = new PreJoin(this.view.els.prejoin, t, (choice) => this.join(choice));
+    this.view.listen();
     window.addEventListener("pagehide", () => {
       if (this.phase !== "out") this.send({ type: "video_leave" });
     });
@@ -173,22 +89,13 @@ export class VideoRoom {
     this.prejoin.close();
   }
 
+  render() {
+    this.view.render();
+  }
+
   setPhase(phase) {
     this.phase = phase;
     this.render();
-  }
-
-  render() {
-    const { phase, els, t } = this;
-    this.panel.dataset.phase = phase;
-    this.root.dataset.video = phase;
-    els.prejoin.hidden = phase !== "out" || this.over;
-    els.wait.hidden = !(phase === "joining" || phase === "lobby" || (phase === "reconnecting" && !this.peer));
-    els.room.hidden = !(phase === "in" || (phase === "reconnecting" && this.peer));
-    els.waitText.textContent = phase === "lobby" ? t("lobby_wait") : phase === "reconnecting" ? t("reconnecting_video") : t("joining");
-    els.status.textContent = phase === "reconnecting" ? t("reconnecting_video") : this.locked && phase === "in" ? t("room_locked") : "";
-    this.panel.dataset.moderator = String(this.isModerator());
-    this.renderControls();
   }
 
   isModerator() {
@@ -247,10 +154,10 @@ export class VideoRoom {
     this.lobby = [];
     this.active = null;
     this.levels = {};
-    this.els.ask.hidden = true;
-    this.els.people.hidden = true;
-    this.grid.clear();
-    this.closeMenu();
+    this.view.els.ask.hidden = true;
+    this.view.els.people.hidden = true;
+    this.view.grid.clear();
+    this.view.closeMenu();
     this.setPhase("out");
     if (this.shell.videoShown() && !this.over) this.prejoin.open();
   }
@@ -295,28 +202,8 @@ export class VideoRoom {
   }
 
   closeConnections() {
-    this.subChain = Promise.resolve();
-    for (const c of [this.pub, this.sub]) {
-      try {
-        c?.pc.close();
-      } catch { /* closed */ }
-    }
-    this.pub = null;
-    this.sub = null;
-    this.negotiating = false;
-    for (const timer of this.iceTimers.values()) clearTimeout(timer);
-    this.iceTimers.clear();
-    if (this.waitingFor) {
-      clearTimeout(this.waitingFor.timer);
-      this.waitingFor.reject(new Error("closed"));
-      this.waitingFor = null;
-    }
-    this.remote.clear();
-    for (const el of this.audioEls.values()) {
-      el.srcObject = null;
-      el.remove();
-    }
-    this.audioEls.clear();
+    this.peers.close();
+    this.view.clearAudio();
     clearInterval(this.statsTimer);
     this.statsTimer = null;
     this.stats.forget();
@@ -340,15 +227,15 @@ export class VideoRoom {
         this.room(msg);
         break;
       case "rtc_answer":
-        this.reply("rtc_answer", msg);
+        this.peers.reply("rtc_answer", msg);
         break;
       case "rtc_offer":
-        this.subChain = this.subChain.then(() => this.subscribeOffer(msg)).catch(() => this.rejoin());
+        this.peers.offered(msg, () => this.phase === "in");
         break;
       case "speaking":
         this.active = msg.active ?? null;
         this.levels = msg.levels || {};
-        this.grid.setSpeaking(this.active, this.levels);
+        this.view.grid.setSpeaking(this.active, this.levels);
         break;
       case "moderated":
         this.moderated(msg);
@@ -369,7 +256,7 @@ export class VideoRoom {
     clearTimeout(this.joinTimer);
     const wasBack = this.phase === "reconnecting";
     this.peer = msg.peer;
-    this.ice = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+    this.peers.ice = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
     if (msg.waiting) {
       this.setPhase("lobby");
       return;
@@ -388,7 +275,7 @@ export class VideoRoom {
       this.hand = true;
       this.send({ type: "raise_hand", raised: true });
     }
-    this.renderTiles();
+    this.view.renderTiles();
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => this.sampleStats(), STATS_EVERY);
   }
@@ -408,7 +295,7 @@ export class VideoRoom {
   error(msg) {
     const ref = norm(msg.ref);
     if (ref === norm("rtc_offer") || msg.code === "may_not_publish") {
-      this.reply("rtc_answer", null, msg);
+      this.peers.reply("rtc_answer", null, msg);
       if (msg.code === "may_not_publish") this.listenOnly();
     } else if (ref === norm("video_join")) {
       clearTimeout(this.joinTimer);
@@ -425,13 +312,10 @@ export class VideoRoom {
     this.screen = null;
     this.micOn = false;
     this.groupLocal();
-    try {
-      this.pub?.pc.close();
-    } catch { /* closed */ }
-    this.pub = null;
+    this.peers.closePublish();
     this.noPublish = true;
-    this.renderTiles();
-    this.renderControls();
+    this.view.renderTiles();
+    this.view.renderControls();
   }
 
   room(msg) {
@@ -452,35 +336,12 @@ export class VideoRoom {
     this.knownLobby = new Set(this.lobby.map((e) => e.peer));
     this.knownHands = new Set(this.people.filter((p) => p.hand).map((p) => p.peer));
     // Tracks of someone who left: gone from the tiles now (the server re-offers soon).
-    for (const peer of [...this.remote.keys()]) {
-      if (!this.people.some((p) => p.peer === peer)) this.dropRemote(peer);
-    }
+    this.peers.dropGone(this.people);
     if (wasLocked !== this.locked) this.render();
-    this.mapRemote(); // what someone sends may tell their camera from their screen now
-    this.renderTiles();
-    this.renderPeople();
-    this.renderControls();
-  }
-
-  reply(type, msg, error) {
-    const w = this.waitingFor;
-    if (!w || w.type !== type) return;
-    this.waitingFor = null;
-    clearTimeout(w.timer);
-    if (error) w.reject(Object.assign(new Error(error.message || error.code), { code: error.code }));
-    else w.resolve(msg);
-  }
-
-  request(msg, replyType) {
-    if (this.waitingFor) this.reply(this.waitingFor.type, null, { code: "superseded" });
-    return new Promise((resolve, reject) => {
-      if (!this.send(msg)) {
-        reject(new Error("not connected"));
-        return;
-      }
-      const timer = setTimeout(() => this.reply(replyType, null, { code: "timeout" }), ANSWER_LIMIT);
-      this.waitingFor = { type: replyType, resolve, reject, timer };
-    });
+    this.peers.mapRemote(); // what someone sends may tell their camera from their screen now
+    this.view.renderTiles();
+    this.view.renderPeople();
+    this.view.renderControls();
   }
 
   // -- publishing ------------------------------------------------------------------------------
@@ -493,71 +354,11 @@ export class VideoRoom {
     if (this.mic) this.mic.enabled = this.micOn;
   }
 
-  newConnection(which) {
-    const pc = new RTCPeerConnection({ iceServers: this.ice, bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
-    pc.addEventListener("connectionstatechange", () => this.watchConnection(pc, which));
-    return pc;
-  }
-
-  /** A connection that fails, or stays disconnected for a few seconds, is rebuilt by
-   * joining again. */
-  watchConnection(pc, which) {
-    const current = which === "publish" ? this.pub?.pc : this.sub?.pc;
-    if (pc !== current) return;
-    const state = pc.connectionState;
-    clearTimeout(this.iceTimers.get(which));
-    this.iceTimers.delete(which);
-    if (state === "failed") {
-      this.rejoin();
-    } else if (state === "disconnected" || state === "new" || state === "connecting") {
-      const limit = state === "disconnected" ? ICE_GRACE : CONNECT_LIMIT;
-      this.iceTimers.set(which, setTimeout(() => {
-        const still = which === "publish" ? this.pub?.pc : this.sub?.pc;
-        if (still === pc && pc.connectionState !== "connected") this.rejoin();
-      }, limit));
-    }
-  }
-
   startPublish() {
-    if (this.pub || this.noPublish || this.phase !== "in") return;
+    if (this.peers.pub || this.noPublish || this.phase !== "in") return;
     if (!this.mic && !this.cam && !this.screen) return; // listening only
-    const pc = this.newConnection("publish");
-    this.pub = { pc, audio: null, video: null, screen: null };
-    const add = (track, stream) => pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-    // A transceiver for the camera even while it is off, so that turning it on is a
-    // track replaced, not a renegotiation (the same for the microphone).
-    if (this.choice.audio || this.mic) this.pub.audio = add(this.mic, this.camStream);
-    if (this.choice.video || this.cam) this.pub.video = add(this.cam, this.camStream);
-    if (this.screen) this.pub.screen = add(this.screen, this.screenStream);
-    this.watchConnection(pc, "publish");
-    this.negotiate();
-  }
-
-  /** Offers the publish connection as it is now (again if it changed meanwhile). */
-  async negotiate() {
-    if (this.negotiating) {
-      this.negotiateAgain = true;
-      return;
-    }
-    const pub = this.pub;
-    if (!pub) return;
-    this.negotiating = true;
-    try {
-      do {
-        this.negotiateAgain = false;
-        const offer = await pub.pc.createOffer();
-        await pub.pc.setLocalDescription(offer);
-        await gathered(pub.pc);
-        if (pub !== this.pub) return;
-        const answer = await this.request({ type: "rtc_offer", sdp: pub.pc.localDescription.sdp }, "rtc_answer");
-        if (pub !== this.pub) return;
-        await pub.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
-      } while (this.negotiateAgain && pub === this.pub);
-    } catch (err) {
-      if (pub === this.pub && err.code !== "may_not_publish" && err.message !== "closed") this.rejoin();
-    } finally {
-      if (pub === this.pub || !this.pub) this.negotiating = false;
-    }
+    const { choice, mic, cam, screen, camStream, screenStream } = this;
+    this.peers.publish({ choice, mic, cam, screen, camStream, screenStream });
   }
 
   sendState() {
@@ -588,8 +389,8 @@ export class VideoRoom {
     this.micOn = on && Boolean(this.mic);
     if (this.mic) this.mic.enabled = this.micOn;
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   async setCamera(on) {
@@ -614,32 +415,19 @@ export class VideoRoom {
       const track = this.cam;
       this.cam = null;
       this.groupLocal();
-      this.pub?.video?.sender.replaceTrack(null).catch(() => {});
+      this.peers.clearCamera();
       track.stop();
     }
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   /** Puts a new local track on its sender, adding one (and renegotiating) if needed. */
   attachTrack(kind, track, stream) {
     if (this.noPublish || this.phase !== "in") return;
-    if (!this.pub) {
-      this.startPublish();
-      return;
-    }
-    const t = this.pub[kind];
-    if (t) {
-      const renegotiate = t.direction !== "sendonly";
-      t.direction = "sendonly";
-      t.sender.setStreams?.(stream);
-      t.sender.replaceTrack(track).catch(() => this.rejoin());
-      if (renegotiate) this.negotiate();
-    } else {
-      this.pub[kind] = this.pub.pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-      this.negotiate();
-    }
+    if (!this.peers.pub) this.startPublish();
+    else this.peers.attach(kind, track, stream);
   }
 
   async toggleScreen() {
@@ -671,8 +459,8 @@ export class VideoRoom {
     this.screenStream = stream; // its own stream id: the others tell it from the camera
     this.attachTrack("screen", track, stream);
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   stopScreen() {
@@ -680,116 +468,10 @@ export class VideoRoom {
     this.screen = null;
     this.screenStream = null;
     track?.stop();
-    const t = this.pub?.screen;
-    if (t) {
-      t.sender.replaceTrack(null).catch(() => {});
-      t.direction = "inactive"; // gone from the others' subscriptions
-      this.negotiate();
-    }
+    this.peers.stopScreen();
     this.sendState();
-    this.renderControls();
-    this.renderTiles();
-  }
-
-  // -- subscribing ------------------------------------------------------------------------------
-
-  async subscribeOffer(msg) {
-    if (this.phase !== "in") return;
-    if (!this.sub) {
-      const pc = this.newConnection("subscribe");
-      this.sub = { pc, tracks: {} };
-      pc.addEventListener("track", () => this.mapRemote());
-    }
-    const sub = this.sub;
-    sub.tracks = msg.tracks || {};
-    await sub.pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
-    await sub.pc.setLocalDescription(await sub.pc.createAnswer());
-    await gathered(sub.pc);
-    if (sub !== this.sub) return;
-    this.send({ type: "rtc_answer", sdp: sub.pc.localDescription.sdp });
-    this.watchConnection(sub.pc, "subscribe");
-    this.mapRemote();
-  }
-
-  /** Whose each received track is, from the last offer's `tracks` by mid. */
-  mapRemote() {
-    if (!this.sub) return;
-    const byPeer = new Map();
-    for (const tr of this.sub.pc.getTransceivers()) {
-      const info = tr.mid !== null ? this.sub.tracks[tr.mid] : null;
-      const track = tr.receiver.track;
-      if (!info || !track || tr.currentDirection === "inactive" || tr.currentDirection === "stopped") continue;
-      if (!byPeer.has(info.peer)) byPeer.set(info.peer, { audio: [], video: [] });
-      byPeer.get(info.peer)[info.kind === "audio" ? "audio" : "video"].push({ track, source: info.source, receiver: tr.receiver });
-    }
-    for (const peer of [...this.remote.keys()]) if (!byPeer.has(peer)) this.dropRemote(peer);
-    for (const [peer, got] of byPeer) {
-      const old = this.remote.get(peer) || {};
-      const entry = { audio: got.audio[0] || null, camera: null, screen: null };
-      const known = this.sources.get(peer) || {};
-      const audioSources = new Set(got.audio.map((a) => a.source));
-      const person = this.people.find((p) => p.peer === peer);
-      // The camera shares its stream with the microphone; the screen has its own. What
-      // is only guessed (a single video, no sound) is not remembered.
-      const sure = (v) => audioSources.has(v.source) || known.camera === v.source;
-      for (const v of got.video) {
-        let kind;
-        if (person?.screen_stream) {
-          kind = v.source === person.screen_stream ? "screen" : "camera";
-        } else if (sure(v)) {
-          kind = "camera";
-          known.camera = v.source;
-        } else if (known.screen === v.source) {
-          kind = "screen";
-        } else if (got.video.some((o) => o !== v && sure(o))) {
-          kind = "screen";
-          known.screen = v.source;
-        } else {
-          kind = person?.screen && !person?.video ? "screen" : "camera";
-        }
-        if (entry[kind]) kind = kind === "camera" ? "screen" : "camera";
-        const prev = old[kind];
-        entry[kind] = prev && prev.track === v.track ? prev : { ...v, stream: new MediaStream([v.track]) };
-      }
-      this.sources.set(peer, known);
-      this.remote.set(peer, entry);
-      this.playFor(peer, entry.audio?.track ?? null);
-    }
-    this.renderTiles();
-  }
-
-  dropRemote(peer) {
-    this.remote.delete(peer);
-    this.playFor(peer, null);
-  }
-
-  /** Each person's sound in an <audio> element of its own, apart from the tiles. */
-  playFor(peer, track) {
-    let el = this.audioEls.get(peer);
-    if (!track) {
-      if (el) {
-        el.srcObject = null;
-        el.remove();
-        this.audioEls.delete(peer);
-      }
-      return;
-    }
-    if (!el) {
-      el = h("audio", { autoplay: true, dataset: { peer } });
-      this.els.audio.append(el);
-      this.audioEls.set(peer, el);
-    }
-    if (el.srcObject?.getTracks()[0] !== track) {
-      el.srcObject = new MediaStream([track]);
-      el.play().catch(() => {
-        this.els.sound.hidden = false; // autoplay refused: one click lets it play
-      });
-    }
-  }
-
-  playAudio() {
-    this.els.sound.hidden = true;
-    for (const el of this.audioEls.values()) el.play().catch(() => {});
+    this.view.renderControls();
+    this.view.renderTiles();
   }
 
   // -- moderation ----------------------------------------------------------------------------
@@ -799,10 +481,10 @@ export class VideoRoom {
     if (msg.action === "ask_unmute") {
       // Never unmuted silently: the person decides.
       if (this.mic && this.micOn) return;
-      this.els.askText.textContent = this.t("asked_unmute", { name: by });
-      this.els.ask.hidden = false;
+      this.view.els.askText.textContent = this.t("asked_unmute", { name: by });
+      this.view.els.ask.hidden = false;
       this.shell.open("video");
-      this.els.ask.querySelector(".vid-ask-yes").focus();
+      this.view.els.ask.querySelector(".vid-ask-yes").focus();
     } else if (msg.action === "mute") {
       this.setMic(false);
       this.toasts.show(this.t("muted_by", { name: by }));
@@ -812,35 +494,8 @@ export class VideoRoom {
     }
   }
 
-  openMenu(peer, button) {
-    if (!this.isModerator() || !peer) return;
-    const { menu } = this.els;
-    if (!menu.hidden && this.menuPeer === peer) {
-      this.closeMenu();
-      return;
-    }
-    this.menuPeer = peer;
-    const person = this.people.find((p) => p.peer === peer);
-    menu.querySelector('[data-mod="ask_unmute"]').hidden = Boolean(person?.audio);
-    menu.querySelector('[data-mod="mute"]').hidden = !person?.audio;
-    menu.querySelector('[data-mod="stop_video"]').hidden = !person?.video;
-    menu.hidden = false;
-    const box = this.panel.querySelector(".vid-video").getBoundingClientRect();
-    const r = button.getBoundingClientRect();
-    const width = menu.offsetWidth;
-    menu.style.left = `${Math.max(4, Math.min(r.right - box.left - width, box.width - width - 4))}px`;
-    const below = r.bottom - box.top + 4;
-    menu.style.top = `${below + menu.offsetHeight > box.height ? Math.max(4, r.top - box.top - menu.offsetHeight - 4) : below}px`;
-    menu.querySelector("button:not([hidden])")?.focus();
-  }
-
-  closeMenu() {
-    this.els.menu.hidden = true;
-    this.menuPeer = null;
-  }
-
   moderate(peer, action) {
-    this.closeMenu();
+    this.view.closeMenu();
     if (!peer) return;
     if (action === "remove") {
       const name = this.people.find((p) => p.peer === peer)?.name ?? "";
@@ -866,15 +521,15 @@ export class VideoRoom {
       case "hand":
         this.hand = !this.hand;
         this.send({ type: "raise_hand", raised: this.hand });
-        this.renderControls();
+        this.view.renderControls();
         break;
       case "people":
-        this.els.people.hidden = !this.els.people.hidden;
-        this.renderControls();
+        this.view.els.people.hidden = !this.view.els.people.hidden;
+        this.view.renderControls();
         break;
       case "stats":
-        this.grid.showStats = !this.grid.showStats;
-        this.renderControls();
+        this.view.grid.showStats = !this.view.grid.showStats;
+        this.view.renderControls();
         this.sampleStats();
         break;
       case "lock":
@@ -885,103 +540,6 @@ export class VideoRoom {
         break;
       default:
         break;
-    }
-  }
-
-  renderControls() {
-    const { t } = this;
-    const set = (action, { pressed, state, label, disabled }) => {
-      const b = this.els.controls.querySelector(`[data-action="${action}"]`);
-      if (!b) return;
-      if (pressed !== undefined) b.setAttribute("aria-pressed", String(pressed));
-      if (state !== undefined) b.dataset.state = state;
-      if (label) {
-        b.title = label;
-        b.setAttribute("aria-label", label);
-      }
-      b.disabled = Boolean(disabled);
-    };
-    const micOn = Boolean(this.mic && this.micOn);
-    set("mic", { state: micOn ? "on" : "off", label: micOn ? t("mute") : t("unmute"), disabled: this.noPublish });
-    set("camera", { state: this.cam ? "on" : "off", label: this.cam ? t("camera_off") : t("camera_on"), disabled: this.noPublish });
-    set("screen", { pressed: Boolean(this.screen), label: this.screen ? t("stop_share") : t("share"), disabled: this.noPublish });
-    set("hand", { pressed: this.hand, label: this.hand ? t("lower") : t("raise") });
-    set("people", { pressed: !this.els.people.hidden });
-    set("stats", { pressed: this.grid.showStats, label: this.grid.showStats ? t("stats_hide") : t("stats_show") });
-    set("lock", { pressed: this.locked, label: this.locked ? t("unlock") : t("lock") });
-    const badge = this.els.controls.querySelector('[data-action="people"] .vid-badge');
-    const count = this.isModerator() ? this.lobby.length : 0;
-    badge.hidden = !count;
-    badge.textContent = String(count);
-  }
-
-  /** Tiles: oneself first, then the others in the server's order; screens too. */
-  renderTiles() {
-    if (this.phase !== "in" && this.phase !== "reconnecting") return;
-    const { t } = this;
-    const moderator = this.isModerator();
-    const specs = [];
-    const me = this.people.find((p) => p.peer === this.peer);
-    const myName = me?.name ?? this.session.me?.name ?? "";
-    const myId = this.peer ?? "me";
-    specs.push({
-      id: `${myId}:camera`, peer: myId, kind: "camera", local: true, name: myName, label: t("you"),
-      stream: this.cam ? new MediaStream([this.cam]) : null, showVideo: Boolean(this.cam),
-      audio: Boolean(this.mic && this.micOn), hand: me?.hand ?? 0, moderate: false,
-    });
-    if (this.screen) {
-      specs.push({
-        id: `${myId}:screen`, peer: myId, kind: "screen", local: true, name: myName, label: t("your_screen"),
-        stream: this.screenStream, showVideo: true, audio: false, hand: 0, moderate: false,
-      });
-    }
-    for (const p of this.people) {
-      if (p.peer === this.peer) continue;
-      const got = this.remote.get(p.peer) || {};
-      specs.push({
-        id: `${p.peer}:camera`, peer: p.peer, kind: "camera", local: false, name: p.name, label: p.name,
-        stream: got.camera?.stream ?? null, showVideo: Boolean(got.camera && p.video), audio: Boolean(p.audio),
-        hand: p.hand, moderate: moderator,
-      });
-      if (got.screen) {
-        specs.push({
-          id: `${p.peer}:screen`, peer: p.peer, kind: "screen", local: false, name: p.name, label: t("screen_of", { name: p.name }),
-          stream: got.screen.stream, showVideo: true, audio: false, hand: 0, moderate: false,
-        });
-      }
-    }
-    // A local camera tile keeps its stream object while the track is the same.
-    const local = this.grid.tiles.get(`${myId}:camera`);
-    if (local?.stream && this.cam && local.stream.getVideoTracks()[0] === this.cam) specs[0].stream = local.stream;
-    this.grid.sync(specs);
-    this.grid.setSpeaking(this.active, this.levels);
-  }
-
-  renderPeople() {
-    const { t, els } = this;
-    const moderator = this.isModerator();
-    els.lobby.hidden = !(moderator && this.lobby.length);
-    els.lobbyList.replaceChildren(...this.lobby.map((e) => h("li", {},
-      h("span", { class: "vid-person-name" }, e.name),
-      h("button", { type: "button", class: "live-mini primary", dataset: { admit: e.peer, value: "true" } }, t("admit")),
-      h("button", { type: "button", class: "live-mini", dataset: { admit: e.peer, value: "false" } }, t("deny")))));
-    const hands = this.people.filter((p) => p.hand > 0).sort((a, b) => a.hand - b.hand);
-    els.hands.hidden = !hands.length;
-    els.handsList.replaceChildren(...hands.map((p, i) => h("li", { dataset: { peer: p.peer } },
-      h("span", { class: "num" }, String(i + 1)),
-      h("span", { class: "vid-person-name" }, p.peer === this.peer ? `${p.name} (${t("you")})` : p.name))));
-    els.peopleList.replaceChildren(...this.people.map((p) => h("li", { dataset: { peer: p.peer } },
-      h("span", { class: "vid-person-name" }, p.peer === this.peer ? `${p.name} (${t("you")})` : p.name),
-      h("span", { class: "vid-person-flags" },
-        icon(p.audio ? "mic" : "micOff", p.audio ? "" : "is-off"),
-        icon(p.video ? "cam" : "camOff", p.video ? "" : "is-off"),
-        p.screen ? icon("screen") : null,
-        p.hand ? icon("hand") : null),
-      moderator && p.peer !== this.peer
-        ? h("button", { type: "button", class: "live-icon", "aria-haspopup": "menu", "aria-label": t("actions_for", { name: p.name }), title: t("actions_for", { name: p.name }), dataset: { menu: p.peer } }, icon("more"))
-        : null)));
-    if (!this.people.filter((p) => p.peer !== this.peer).length) {
-      els.peopleList.append(h("li", { class: "empty" }, t("nobody")));
     }
   }
 
@@ -1001,16 +559,9 @@ export class VideoRoom {
       }
       if (!merged.size) return;
       const stats = this.stats.read(merged);
-      this.grid.setStats(id, stats, quality(stats));
+      this.view.grid.setStats(id, stats, quality(stats));
     };
-    for (const [peer, got] of this.remote) {
-      jobs.push(read(`${peer}:camera`, [got.camera?.receiver, got.audio?.receiver]));
-      if (got.screen) jobs.push(read(`${peer}:screen`, [got.screen.receiver]));
-    }
-    if (this.pub && this.peer) {
-      jobs.push(read(`${this.peer}:camera`, [this.pub.video?.sender, this.pub.audio?.sender]));
-      if (this.pub.screen && this.screen) jobs.push(read(`${this.peer}:screen`, [this.pub.screen.sender]));
-    }
+    for (const [id, parts] of this.peers.statsSources(this.peer, Boolean(this.screen))) jobs.push(read(id, parts));
     await Promise.all(jobs);
   }
 }
