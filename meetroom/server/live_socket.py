@@ -29,6 +29,7 @@ from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.server.context import is_draining, principal, services
 from meetroom.server.edge import WS_CLOSE_CODE, WS_CLOSE_CODE_OF_ERROR, ws_close_code
 from meetroom.server.middlewares import check_origin
+from meetroom.server.paths import path_id
 from meetroom.server.render import translations_for
 from meetroom.sessions.live import Viewer
 from meetroom.sessions.live_rights import Hooks
@@ -94,7 +95,7 @@ async def close_live_sockets(app: web.Application) -> None:
 
 
 async def live_socket(request: web.Request) -> web.StreamResponse:
-    meeting_id = MeetingId(request.match_info["meeting_id"])
+    meeting_id = path_id(request, MeetingId)
     if is_draining(request.app):
         # 503 before the upgrade: a proxy tries the next node, a client retries.
         raise Unavailable("node_draining", N_("This server is restarting; reconnecting."))

@@ -14,13 +14,10 @@ from meetroom.records import AccountRole, Group
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import redirect
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
 
 routes = web.RouteTableDef()
-
-
-def _gid(request: web.Request) -> GroupId:
-    return GroupId(request.match_info["group_id"])
 
 
 def _values(group: Group | None) -> dict[str, Any]:
@@ -106,16 +103,16 @@ async def group_create(request: web.Request) -> web.StreamResponse:
 async def group_edit(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     require_account_role(who, AccountRole.ADMIN)
-    return await _form(request, await services(request).groups.get(who, _gid(request)))
+    return await _form(request, await services(request).groups.get(who, path_id(request, GroupId)))
 
 
 @routes.post("/admin/groups/{group_id}")
 async def group_update(request: web.Request) -> web.StreamResponse:
-    group = await services(request).groups.get(principal(request), _gid(request))
+    group = await services(request).groups.get(principal(request), path_id(request, GroupId))
     return await _save(request, group)
 
 
 @routes.post("/admin/groups/{group_id}/delete")
 async def group_delete(request: web.Request) -> web.StreamResponse:
-    await services(request).groups.delete(principal(request), _gid(request))
+    await services(request).groups.delete(principal(request), path_id(request, GroupId))
     raise redirect("/admin/groups?notice=group_deleted")

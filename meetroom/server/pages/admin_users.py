@@ -20,6 +20,7 @@ from meetroom.records import AccountRole, User
 from meetroom.server.api.users_admin import password_rows, passwords_csv, read_csv_body
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
 
 routes = web.RouteTableDef()
@@ -27,10 +28,6 @@ routes = web.RouteTableDef()
 FORM_ERRORS = (Category.INVALID, Category.CONFLICT, Category.NOT_FOUND)
 # The largest file a confirm form may carry back, uncompressed.
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
-
-
-def _uid(request: web.Request) -> UserId:
-    return UserId(request.match_info["user_id"])
 
 
 def _admin(request: web.Request) -> None:
@@ -233,7 +230,7 @@ async def import_confirm(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/admin/users/{user_id}")
 async def user_edit(request: web.Request) -> web.StreamResponse:
-    user = await services(request).user_admin.get_user(principal(request), _uid(request))
+    user = await services(request).user_admin.get_user(principal(request), path_id(request, UserId))
     groups = await services(request).groups.groups_of(principal(request), user.id)
     return await _form(request, user, groups=groups)
 
@@ -241,7 +238,7 @@ async def user_edit(request: web.Request) -> web.StreamResponse:
 @routes.post("/admin/users/{user_id}")
 async def user_update(request: web.Request) -> web.StreamResponse:
     admin = services(request).user_admin
-    user = await admin.get_user(principal(request), _uid(request))
+    user = await admin.get_user(principal(request), path_id(request, UserId))
     form = await form_fields(request)
     try:
         await admin.update_user(
@@ -267,7 +264,7 @@ async def user_update(request: web.Request) -> web.StreamResponse:
 async def _action(request: web.Request, action: str) -> web.StreamResponse:
     admin = services(request).user_admin
     who = principal(request)
-    user_id = _uid(request)
+    user_id = path_id(request, UserId)
     try:
         if action == "disable":
             await admin.disable(who, user_id)
@@ -296,7 +293,7 @@ async def user_enable(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/admin/users/{user_id}/sign-out")
 async def user_sign_out(request: web.Request) -> web.StreamResponse:
-    user = await services(request).user_admin.sign_out(principal(request), _uid(request))
+    user = await services(request).user_admin.sign_out(principal(request), path_id(request, UserId))
     raise redirect(f"/admin/users/{user.id}?notice=user_signed_out")
 
 
@@ -304,7 +301,7 @@ async def user_sign_out(request: web.Request) -> web.StreamResponse:
 async def user_reset_password(request: web.Request) -> web.StreamResponse:
     admin = services(request).user_admin
     who = principal(request)
-    password = await admin.reset_password(who, _uid(request))
-    user = await admin.get_user(who, _uid(request))
+    password = await admin.reset_password(who, path_id(request, UserId))
+    user = await admin.get_user(who, path_id(request, UserId))
     # Rendered, not redirected to: the password is shown this once and kept nowhere.
     return render(request, "admin/user_password.html", form_user=user, password=password)

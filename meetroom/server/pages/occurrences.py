@@ -12,13 +12,10 @@ from meetroom.meetings.recurrence import parse_rid
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, parse_local_datetime, redirect
 from meetroom.server.pages.meetings import render_detail
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for
 
 routes = web.RouteTableDef()
-
-
-def _mid(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
 
 
 def _scope(form: dict[str, str]) -> Scope:
@@ -28,7 +25,7 @@ def _scope(form: dict[str, str]) -> Scope:
 async def _back(request: web.Request, exc: MeetRoomError) -> web.StreamResponse:
     status = {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
     return await render_detail(
-        request, _mid(request), status=status,
+        request, path_id(request, MeetingId), status=status,
         occurrence_error=gettext_for(request, exc.message, **exc.params),
     )  # fmt: skip
 
@@ -38,13 +35,16 @@ async def occurrence_cancel(request: web.Request) -> web.StreamResponse:
     form = await form_fields(request)
     try:
         await services(request).meetings.cancel_occurrence(
-            principal(request), _mid(request), parse_rid(request.match_info["rid"]), _scope(form)
+            principal(request),
+            path_id(request, MeetingId),
+            parse_rid(request.match_info["rid"]),
+            _scope(form),
         )
     except MeetRoomError as exc:
         if exc.category not in (Category.INVALID, Category.CONFLICT):
             raise
         return await _back(request, exc)
-    raise redirect(f"/meetings/{_mid(request)}?notice=saved#occurrences")
+    raise redirect(f"/meetings/{path_id(request, MeetingId)}?notice=saved#occurrences")
 
 
 @routes.post("/meetings/{meeting_id}/occurrences/{rid}/edit")
@@ -61,7 +61,7 @@ async def occurrence_edit(request: web.Request) -> web.StreamResponse:
             title=form.get("title") or None,
         )  # fmt: skip
         meeting_id = await services(request).meetings.edit_occurrence(
-            principal(request), _mid(request), parse_rid(request.match_info["rid"]),
+            principal(request), path_id(request, MeetingId), parse_rid(request.match_info["rid"]),
             _scope(form), change,
         )  # fmt: skip
     except MeetRoomError as exc:

@@ -16,13 +16,10 @@ from meetroom.records import AccountRole, Room
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
 
 routes = web.RouteTableDef()
-
-
-def _rid(request: web.Request) -> RoomId:
-    return RoomId(request.match_info["room_id"])
 
 
 def _values(room: Room | None) -> dict[str, Any]:
@@ -120,7 +117,7 @@ async def room_new(request: web.Request) -> web.StreamResponse:
 async def room_edit(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     require_account_role(who, AccountRole.ADMIN)
-    room = await services(request).rooms.get(who, _rid(request))
+    room = await services(request).rooms.get(who, path_id(request, RoomId))
     return render(request, "rooms/form.html", room=room, values=_values(room))
 
 
@@ -157,7 +154,7 @@ async def room_create(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/rooms/{room_id}/edit")
 async def room_update(request: web.Request) -> web.StreamResponse:
-    room = await services(request).rooms.get(principal(request), _rid(request))
+    room = await services(request).rooms.get(principal(request), path_id(request, RoomId))
     return await _save(request, room)
 
 
@@ -165,7 +162,7 @@ async def room_update(request: web.Request) -> web.StreamResponse:
 async def room_delete(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     try:
-        await services(request).rooms.delete(who, _rid(request))
+        await services(request).rooms.delete(who, path_id(request, RoomId))
     except MeetRoomError as exc:
         if exc.category is not Category.CONFLICT:
             raise
