@@ -13,9 +13,9 @@ from meetroom.ids import GroupId, UserId
 from meetroom.records import AccountRole, Group
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import redirect
+from meetroom.server.pages.forms import redirect, refusal
 from meetroom.server.paths import path_id
-from meetroom.server.render import gettext_for, render
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
 
@@ -82,14 +82,9 @@ async def _save(request: web.Request, group: Group | None) -> web.StreamResponse
         else:
             await svc.update(who, group.id, **typed)
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT))
         return await _form(
-            request,
-            group,
-            status=400 if exc.category is Category.INVALID else 409,
-            values=typed,
-            error=gettext_for(request, exc.message, **exc.params),
+            request, group, status=refused.status, values=typed, error=refused.message
         )
     raise redirect(f"/admin/groups/{group.id}?notice=saved")
 

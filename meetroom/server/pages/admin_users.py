@@ -19,9 +19,9 @@ from meetroom.ids import UserId
 from meetroom.records import AccountRole, User
 from meetroom.server.api.users_admin import password_rows, passwords_csv, read_csv_body
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.pages.forms import form_fields, redirect, refusal
 from meetroom.server.paths import path_id
-from meetroom.server.render import gettext_for, render
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
 
@@ -32,14 +32,6 @@ MAX_IMPORT_BYTES = 4 * 1024 * 1024
 
 def _admin(request: web.Request) -> None:
     require_account_role(principal(request), AccountRole.ADMIN)
-
-
-def _status(exc: MeetRoomError) -> int:
-    return {Category.CONFLICT: 409, Category.NOT_FOUND: 404}.get(exc.category, 400)
-
-
-def _error(request: web.Request, exc: MeetRoomError) -> str:
-    return gettext_for(request, exc.message, **exc.params)
 
 
 def _values(user: User | None) -> dict[str, str]:
@@ -127,11 +119,10 @@ async def user_create(request: web.Request) -> web.StreamResponse:
             time_zone=form.get("time_zone") or None,
         )
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         typed = {**_values(None), **form, "password": ""}
         return await _form(
-            request, None, status=_status(exc), values=typed, error=_error(request, exc)
+            request, None, status=refused.status, values=typed, error=refused.message
         )
     if generated:
         return render(request, "admin/user_password.html", form_user=user, password=generated)
@@ -189,15 +180,14 @@ async def import_preview(request: web.Request) -> web.StreamResponse:
     try:
         data = await read_csv_body(request)
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
-            raise
+        refused = refusal(request, exc, (Category.INVALID,))
         return render(
             request,
             "admin/users_import.html",
-            status=400,
+            status=refused.status,
             columns=COLUMNS,
             preview=None,
-            error=_error(request, exc),
+            error=refused.message,
         )
     preview = await services(request).user_import.preview(principal(request), data)
     return _preview_page(request, preview, data, status=200 if preview.ok else 400)
@@ -212,10 +202,9 @@ async def import_confirm(request: web.Request) -> web.StreamResponse:
     try:
         created = await importer.confirm(principal(request), data, form.get("token", ""))
     except MeetRoomError as exc:
-        if exc.category is not Category.CONFLICT:
-            raise
+        refused = refusal(request, exc, (Category.CONFLICT,))
         preview = await importer.preview(principal(request), data)
-        return _preview_page(request, preview, data, status=409, error=_error(request, exc))
+        return _preview_page(request, preview, data, status=refused.status, error=refused.message)
     download = base64.b64encode(passwords_csv(password_rows(created)).encode("utf-8"))
     return render(
         request,
@@ -251,11 +240,10 @@ async def user_update(request: web.Request) -> web.StreamResponse:
             time_zone=form.get("time_zone") or None,
         )
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         typed = {**_values(user), **form}
         return await _form(
-            request, user, status=_status(exc), values=typed, error=_error(request, exc),
+            request, user, status=refused.status, values=typed, error=refused.message,
             groups=await services(request).groups.groups_of(principal(request), user.id),
         )  # fmt: skip
     raise redirect(f"/admin/users/{user.id}?notice=saved")
@@ -271,11 +259,10 @@ async def _action(request: web.Request, action: str) -> web.StreamResponse:
         else:
             await admin.enable(who, user_id)
     except MeetRoomError as exc:
-        if exc.category is not Category.CONFLICT:
-            raise
+        refused = refusal(request, exc, (Category.CONFLICT,))
         user = await admin.get_user(who, user_id)
         return await _form(
-            request, user, status=409, error=_error(request, exc),
+            request, user, status=refused.status, error=refused.message,
             groups=await services(request).groups.groups_of(who, user.id),
         )  # fmt: skip
     raise redirect(f"/admin/users/{user_id}?notice=user_{action}d")

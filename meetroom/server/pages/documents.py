@@ -14,7 +14,7 @@ from meetroom.records import AgendaItem, Classification, Principal
 from meetroom.server.api.documents import receive_uploads
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.pages.forms import form_fields, redirect, refusal
 from meetroom.server.pages.meetings import render_detail
 from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
@@ -45,13 +45,10 @@ def _agenda_url(meeting_id: str, notice: str) -> str:
 async def _detail_with_error(
     request: web.Request, meeting_id: MeetingId, exc: MeetRoomError
 ) -> web.StreamResponse:
-    if exc.category not in (Category.INVALID, Category.CONFLICT, Category.TOO_LARGE):
-        raise exc
+    shown = (Category.INVALID, Category.CONFLICT, Category.TOO_LARGE)
+    refused = refusal(request, exc, shown, status=400)
     return await render_detail(
-        request,
-        meeting_id,
-        status=400,
-        agenda_error=gettext_for(request, exc.message, **exc.params),
+        request, meeting_id, status=refused.status, agenda_error=refused.message
     )
 
 

@@ -23,6 +23,7 @@ from meetroom.server.pages.forms import (
     local_input_value,
     parse_local_datetime,
     redirect,
+    refusal,
 )
 from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.lifecycle import status_context
@@ -37,10 +38,6 @@ from meetroom.server.sessions import (
 )
 
 routes = web.RouteTableDef()
-
-
-def _error_text(request: web.Request, exc: MeetRoomError) -> str:
-    return gettext_for(request, exc.message, **exc.params)
 
 
 @routes.get("/meetings")
@@ -109,10 +106,6 @@ async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> di
 PREFILL = ("title", "starts_at", "ends_at", "room_id")
 
 
-def _status(exc: MeetRoomError) -> int:
-    return {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
-
-
 @routes.get("/meetings/new")
 async def meeting_new(request: web.Request) -> web.StreamResponse:
     require_meeting_manager(principal(request))
@@ -129,10 +122,9 @@ async def meeting_create(request: web.Request) -> web.StreamResponse:
         fields = await _parsed_meeting_form(request, form)
         meeting = await services(request).meetings.create(principal(request), **fields)
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         return await _form(
-            request, status=_status(exc), values=form, meeting=None, error=_error_text(request, exc)
+            request, status=refused.status, values=form, meeting=None, error=refused.message
         )
     raise redirect(f"/meetings/{meeting.id}?notice=created")
 
@@ -214,15 +206,14 @@ async def meeting_update(request: web.Request) -> web.StreamResponse:
         fields = await _parsed_meeting_form(request, form)
         meeting = await svc.update(principal(request), path_id(request, MeetingId), **fields)
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         access = await svc.open(principal(request), path_id(request, MeetingId))
         return await _form(
             request,
-            status=_status(exc),
+            status=refused.status,
             values=form,
             meeting=access.meeting,
-            error=_error_text(request, exc),
+            error=refused.message,
         )
     raise redirect(f"/meetings/{meeting.id}?notice=saved")
 
@@ -255,13 +246,12 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
                 name=form.get("name") or None,
             )
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT), status=400)
         return await render_detail(
             request,
             path_id(request, MeetingId),
-            status=400,
-            add_error=_error_text(request, exc),
+            status=refused.status,
+            add_error=refused.message,
             add={
                 "name": form.get("name", ""),
                 "user_id": form.get("user_id", ""),

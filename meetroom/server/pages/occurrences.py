@@ -10,7 +10,7 @@ from meetroom.ids import MeetingId
 from meetroom.meetings.occurrence_edits import OccurrenceChange, Scope
 from meetroom.meetings.recurrence import parse_rid
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, parse_local_datetime, redirect
+from meetroom.server.pages.forms import form_fields, parse_local_datetime, redirect, refusal
 from meetroom.server.pages.meetings import render_detail
 from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for
@@ -23,10 +23,10 @@ def _scope(form: dict[str, str]) -> Scope:
 
 
 async def _back(request: web.Request, exc: MeetRoomError) -> web.StreamResponse:
-    status = {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
+    refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT))
     return await render_detail(
-        request, path_id(request, MeetingId), status=status,
-        occurrence_error=gettext_for(request, exc.message, **exc.params),
+        request, path_id(request, MeetingId), status=refused.status,
+        occurrence_error=refused.message,
     )  # fmt: skip
 
 
@@ -41,8 +41,6 @@ async def occurrence_cancel(request: web.Request) -> web.StreamResponse:
             _scope(form),
         )
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
         return await _back(request, exc)
     raise redirect(f"/meetings/{path_id(request, MeetingId)}?notice=saved#occurrences")
 
@@ -65,7 +63,5 @@ async def occurrence_edit(request: web.Request) -> web.StreamResponse:
             _scope(form), change,
         )  # fmt: skip
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
         return await _back(request, exc)
     raise redirect(f"/meetings/{meeting_id}?notice=saved#occurrences")

@@ -15,9 +15,9 @@ from meetroom.ids import RoomId, UserId
 from meetroom.records import AccountRole, Room
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.pages.forms import form_fields, redirect, refusal
 from meetroom.server.paths import path_id
-from meetroom.server.render import gettext_for, render
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
 
@@ -134,15 +134,14 @@ async def _save(request: web.Request, room: Room | None) -> web.StreamResponse:
         else:
             await rooms.update(who, room.id, **fields)
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT))
         return render(
             request,
             "rooms/form.html",
-            status=400 if exc.category is Category.INVALID else 409,
+            status=refused.status,
             room=room,
             values={**_values(room), **typed},
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
     raise redirect("/rooms?notice=saved")
 
@@ -164,15 +163,14 @@ async def room_delete(request: web.Request) -> web.StreamResponse:
     try:
         await services(request).rooms.delete(who, path_id(request, RoomId))
     except MeetRoomError as exc:
-        if exc.category is not Category.CONFLICT:
-            raise
+        refused = refusal(request, exc, (Category.CONFLICT,))
         rooms = await services(request).rooms.list(who)
         return render(
             request,
             "rooms/list.html",
-            status=409,
+            status=refused.status,
             rooms=rooms,
             is_admin=True,
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
     raise redirect("/rooms?notice=room_deleted")
