@@ -4,6 +4,7 @@ only the layers above it, and each third-party library is imported by one packag
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "meetroom"
@@ -113,6 +114,7 @@ def _module_paths() -> dict[str, Path]:
     return {_module_name(path): path for _, path in _modules()}
 
 
+@functools.cache
 def _module_graph() -> dict[str, set[str]]:
     """Module -> the `meetroom` modules it imports (`from pkg import mod` is mod)."""
     paths = _module_paths()
