@@ -17,8 +17,8 @@ from typing import Any
 from meetroom import __version__
 from meetroom.app import create_app, migrate, open_services
 from meetroom.config import Settings, bundled_path, load_settings
+from meetroom.demo import load_demo
 from meetroom.errors import ConfigError, MeetRoomError
-from meetroom.meetings.demo import load_demo
 from meetroom.private_files import restrict_umask
 from meetroom.records import AccountRole, Meeting, Principal
 from meetroom.server import serve

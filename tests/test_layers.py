@@ -4,6 +4,7 @@ only the layers above it, and each third-party library is imported by one packag
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "meetroom"
@@ -14,7 +15,7 @@ LAYER = {
     "store": 1, "bus": 1, "sfu": 1, "auth": 1, "pdf": 1, "mail": 1,
     "accounts": 2, "meetings": 2, "sessions": 2, "scheduling": 2,
     "server": 3,
-    "app": 4, "__main__": 4, "workers": 4,
+    "app": 4, "__main__": 4, "workers": 4, "demo": 4,
 }  # fmt: skip
 
 # Third-party library -> the only packages allowed to import it.
@@ -96,3 +97,131 @@ def test_third_party_libraries_have_one_owner() -> None:
             if root in OWNERS and top not in OWNERS[root]:
                 problems.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert not problems, "\n".join(problems)
+
+
+# --- Import cycles -------------------------------------------------------------------
+# Every `meetroom` import counts, wherever it is written: at the top, inside a function
+# (a deferred import only hides a cycle from the interpreter) and under TYPE_CHECKING
+# (no cycle at run time, but the two modules still depend on each other by design).
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_paths() -> dict[str, Path]:
+    return {_module_name(path): path for _, path in _modules()}
+
+
+@functools.cache
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the `meetroom` modules it imports (`from pkg import mod` is mod)."""
+    paths = _module_paths()
+
+    def known(name: str) -> str:
+        while name not in paths:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                names = [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            targets |= {known(name) for name in names if name.split(".")[0] == "meetroom"}
+        graph[module] = targets - {module}
+    return graph
+
+
+def _package_graph(modules: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Package -> the packages its modules import. A package may use its own
+    subpackages (that is how it is composed), so parent -> child edges are left out;
+    child -> parent edges and edges between siblings count."""
+    paths = _module_paths()
+
+    def package_of(module: str) -> str:
+        return module if paths[module].name == "__init__.py" else module.rpartition(".")[0]
+
+    graph: dict[str, set[str]] = {package_of(m): set() for m in modules}
+    for module, targets in modules.items():
+        source = package_of(module)
+        for target in map(package_of, targets):
+            if target != source and not target.startswith(source + "."):
+                graph[source].add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            for succ in successors:
+                if succ not in index:
+                    index[succ] = low[succ] = len(index)
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(sorted(graph.get(succ, ())))))
+                    break
+                if succ in on_stack:
+                    low[node] = min(low[node], index[succ])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def _describe(graph: dict[str, set[str]], component: list[str]) -> str:
+    members = set(component)
+    edges = [f"  {a} -> {b}" for a in component for b in sorted(graph[a] & members)]
+    return " <-> ".join(component) + "\n" + "\n".join(edges)
+
+
+def test_cycle_finder_finds_cycles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": set()}
+    assert sorted(_cycles(graph)) == [["a", "b", "c"], ["d", "e"]]
+
+
+def test_no_import_cycle_between_modules() -> None:
+    graph = _module_graph()
+    cycles = _cycles(graph)
+    assert not cycles, "import cycles:\n" + "\n".join(_describe(graph, c) for c in cycles)
+
+
+def test_no_import_cycle_between_packages() -> None:
+    graph = _package_graph(_module_graph())
+    cycles = _cycles(graph)
+    assert not cycles, "package cycles:\n" + "\n".join(_describe(graph, c) for c in cycles)

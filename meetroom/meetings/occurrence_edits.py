@@ -17,11 +17,13 @@ import dataclasses
 import enum
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from meetroom.bounds import in_range
+from meetroom.clock import Clock
 from meetroom.errors import N_, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, new_id
+from meetroom.meetings.ports import MeetingStore
 from meetroom.meetings.recurrence import (
     WEEKDAYS,
     Recurrence,
@@ -35,11 +37,8 @@ from meetroom.meetings.recurrence import (
     validated,
     zone_of,
 )
-from meetroom.meetings.series import all_occurrences, kept_overrides
+from meetroom.meetings.series import SeriesBooking, all_occurrences, kept_overrides
 from meetroom.records import Meeting, MeetingOverride, Principal
-
-if TYPE_CHECKING:
-    from meetroom.meetings.service import MeetingService
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +85,22 @@ def moved_rule(rec: Recurrence, old: datetime, new: datetime) -> Recurrence:
     )
 
 
+class EditedMeetings(Protocol):
+    """What the edits need of the meeting service (which uses them; a port, so the two
+    modules do not import each other)."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def store(self) -> MeetingStore: ...
+    @property
+    def series(self) -> SeriesBooking | None: ...
+    async def open_for_change(self, actor: Principal, meeting_id: MeetingId) -> Meeting: ...
+    async def update(self, actor: Principal, meeting_id: MeetingId, **changes: Any) -> Meeting: ...
+
+
 class OccurrenceEdits:
-    def __init__(self, meetings: MeetingService) -> None:
+    def __init__(self, meetings: EditedMeetings) -> None:
         self.meetings = meetings
 
     async def _series(

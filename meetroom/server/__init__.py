@@ -49,7 +49,7 @@ from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import invitations as invitation_pages
 from meetroom.server.pages import lifecycle as lifecycle_pages
 from meetroom.server.pages import meetings as meeting_pages
-from meetroom.server.pages import recurrence as recurrence_pages
+from meetroom.server.pages import occurrences as occurrence_pages
 from meetroom.server.pages import rooms as room_pages
 from meetroom.server.pages import time_zone as time_zone_pages
 from meetroom.server.templating import install_i18n
@@ -134,7 +134,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(audit_pages.routes)
     app.router.add_routes(admin_user_pages.routes)
     app.router.add_routes(admin_group_pages.routes)
-    app.router.add_routes(recurrence_pages.routes)
+    app.router.add_routes(occurrence_pages.routes)
     app.router.add_routes(calendar_pages.routes)
     app.router.add_routes(time_zone_pages.routes)
     app.router.add_routes(lifecycle_pages.routes)

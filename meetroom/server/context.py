@@ -17,7 +17,6 @@ from meetroom.accounts.csv_import import UserImporter
 from meetroom.accounts.groups import GroupService
 from meetroom.accounts.service import AccountService
 from meetroom.config import Settings
-from meetroom.meetings.demo import KeyValue
 from meetroom.meetings.feed import CalendarFeedService
 from meetroom.meetings.invitations import InvitationService
 from meetroom.meetings.lifecycle import LifecycleService
@@ -36,6 +35,13 @@ from meetroom.sessions.video_relay import VideoGateway
 
 class HealthCheck(Protocol):
     async def ping(self) -> None: ...
+
+
+class KeyValue(Protocol):
+    """The server's own small settings kept in the database (the demo meeting's id)."""
+
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str) -> None: ...
 
 
 class Node(Protocol):

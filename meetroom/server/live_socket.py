@@ -1,10 +1,11 @@
-"""The meeting WebSocket (`/m/{meeting_id}/socket`): parses each message, lets the
-live session act on it, and writes replies and events through one writer task per
-socket with a bounded queue."""
+"""The meeting WebSocket (`/m/{meeting_id}/socket`): the handler checks who may open
+it, then reads messages; each connection's state (its queue and writer task, rate limit,
+place in the live session and the video, drop and end) is a LiveConnection."""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import time
 import typing
@@ -29,6 +30,7 @@ from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.server.context import is_draining, principal, services
 from meetroom.server.edge import WS_CLOSE_CODE, WS_CLOSE_CODE_OF_ERROR, ws_close_code
 from meetroom.server.middlewares import check_origin
+from meetroom.server.paths import path_id
 from meetroom.server.render import translations_for
 from meetroom.sessions.live import Viewer
 from meetroom.sessions.live_rights import Hooks
@@ -77,6 +79,12 @@ class _Bucket:
         return self.tokens
 
 
+class Admission(enum.Enum):
+    ACCEPTED = enum.auto()
+    REFUSED = enum.auto()  # answered with an error; the socket stays open
+    FLOODING = enum.auto()  # far past the burst: the socket is closed
+
+
 def _ref(data: str | bytes) -> str | None:
     try:
         found = decode_json(data, p.Reference)  # type: ignore[arg-type]
@@ -93,8 +101,206 @@ async def close_live_sockets(app: web.Application) -> None:
     )
 
 
+class LiveConnection:
+    """One meeting socket's state once upgraded: its queue and writer task, its rate
+    limit, its place in the live session and the video, and how it is dropped (too
+    slow) or ended (its rights ended: live_rights.py). `send` and `send_many` are what
+    the session and the video call to reach it."""
+
+    def __init__(
+        self,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport | None,
+        meeting_id: MeetingId,
+        viewer: Viewer,
+    ) -> None:
+        self.ws = ws
+        self.transport = transport  # taken before the upgrade, to cut a stalled client off
+        self.meeting_id = meeting_id
+        self.viewer = viewer
+        self.live = services(request).live
+        self.video = services(request).video_gateway  # the video room, on whichever node
+        self.translations = translations_for(request)
+        self.connection_id = new_id()
+        self.queue: asyncio.Queue[bytes | Iterator[bytes]] = asyncio.Queue(QUEUE_SIZE)
+        self.queued = 0  # bytes in the queue
+        self.closing: set[asyncio.Task[None]] = set()  # a reference to the closing tasks
+        self.dropped = False
+        self.ended: MeetRoomError | None = None  # the reason its rights ended
+        self.joined = False
+        self.in_video = False
+        self.left = False
+        self.bucket = _Bucket()
+        self.writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.connection_id}")
+
+    # -- out: one writer task, a bounded queue --------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if self.dropped:
+            return
+        if self.queued + len(data) > QUEUE_BYTES:
+            self._too_slow()
+            return
+        try:
+            self.queue.put_nowait(data)
+        except asyncio.QueueFull:
+            self._too_slow()
+            return
+        self.queued += len(data)
+
+    def send_many(self, frames: Iterator[bytes]) -> None:
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(frames)
+        except asyncio.QueueFull:
+            self._too_slow()
+
+    def error(self, exc: MeetRoomError, ref: str | None = None) -> None:
+        text = self.translations.gettext(exc.message)
+        message = text.format(**exc.params) if exc.params else text
+        self.send(encode_json(p.Error(code=exc.code, message=message, ref=ref)))
+
+    async def _write(self) -> None:
+        while True:
+            await self._write_one(await self.queue.get())
+            # Whatever queued up meanwhile goes out in this turn of the loop.
+            while not self.queue.empty():
+                await self._write_one(self.queue.get_nowait())
+
+    async def _write_one(self, entry: bytes | Iterator[bytes]) -> None:
+        if isinstance(entry, bytes):
+            self.queued -= len(entry)
+            await self.ws.send_frame(entry, WSMsgType.TEXT)
+            return
+        for data in entry:
+            await self.ws.send_frame(data, WSMsgType.TEXT)
+
+    def _too_slow(self) -> None:
+        self.dropped = True
+        logger.info("dropping a slow client of meeting %s", self.meeting_id)
+        self.closing.add(asyncio.get_running_loop().create_task(self._drop()))
+
+    async def _drop(self) -> None:
+        # A client that reads again soon gets the close code and resumes at once; one
+        # that has stalled cannot even take the close frame, and is cut off.
+        try:
+            await asyncio.wait_for(
+                self.ws.close(code=CLOSE_TOO_SLOW, message=b"too slow; reconnect"), CLOSE_TIMEOUT
+            )
+        except TimeoutError:
+            if self.transport is not None:
+                self.transport.abort()
+
+    # -- rights that end or change while connected (live_rights.py's hooks) ---------
+
+    def end(self, reason: MeetRoomError) -> None:
+        """Its rights ended: nothing more goes out but the close frame, and it is out
+        of the session and the video at once, whether or not the client takes that
+        frame."""
+        if self.ended is not None:
+            return
+        self.ended, self.dropped = reason, True
+        self.writer.cancel()
+        self.closing.add(asyncio.get_running_loop().create_task(self._finish(reason)))
+
+    async def _finish(self, reason: MeetRoomError) -> None:
+        message = reason.code.encode()[:120]
+        close = asyncio.ensure_future(
+            asyncio.wait_for(
+                self.ws.close(code=ws_close_code(reason), message=message), CLOSE_TIMEOUT
+            )
+        )
+        await self.leave()
+        try:
+            await close
+        except TimeoutError:
+            if self.transport is not None:
+                self.transport.abort()
+
+    def changed(self, new: Viewer) -> None:
+        """New rights: its video follows (a demoted chair moderates no more, one who
+        may no longer publish joins again to listen only)."""
+        self.viewer = new
+        self.video.watch(self.meeting_id, self.connection_id, new, self.send)
+        if self.in_video:
+            self.closing.add(asyncio.get_running_loop().create_task(self._rejoin_video()))
+
+    async def _rejoin_video(self) -> None:
+        try:
+            await self.video.leave(self.meeting_id, self.connection_id)
+        except Exception:
+            logger.exception("meeting %s: leaving the video on new rights failed", self.meeting_id)
+        self.send(encode_json(v.VideoLeft(reason="moved")))  # the client joins again
+
+    async def leave(self) -> None:
+        if self.left:
+            return
+        self.left = True
+        self.video.unwatch(self.meeting_id, self.connection_id)
+        for leaving in (self.video.leave, self.live.leave):
+            try:
+                await leaving(self.meeting_id, self.connection_id)
+            except Exception:
+                logger.exception("leaving meeting %s failed", self.meeting_id)
+
+    # -- in -------------------------------------------------------------------------
+
+    def admit(self, data: str | bytes) -> Admission:
+        """Its size and the rate limit; a refused message is answered here."""
+        if len(data) > MAX_MESSAGE:
+            self.error(Invalid("too_large", N_("The message is too large.")))
+            return Admission.REFUSED
+        tokens = self.bucket.take()
+        if tokens < -ABUSE:
+            return Admission.FLOODING
+        if tokens < 0:
+            # Refused with a reference, so that the client knows what to send again.
+            self.error(Invalid("rate_limited", N_("Too many messages; slow down.")), _ref(data))
+            return Admission.REFUSED
+        return Admission.ACCEPTED
+
+    async def receive(self, message: p.ClientMessage, ref: str, since: float) -> object | None:
+        """What a message does, and the reply to it if any: hello first (joining the
+        session), then video signalling or the live session's messages."""
+        if not self.joined:
+            if not isinstance(message, p.Hello):
+                self.error(Invalid("hello_first", N_("Say hello first.")), ref)
+                return None
+            hooks = Hooks(end=self.end, changed=self.changed)
+            await self.live.join(
+                self.viewer, self.meeting_id, self.connection_id, message, self.send,
+                send_many=self.send_many, hooks=hooks, since=since,
+            )  # fmt: skip
+            self.joined = True
+            if self.ended is None:
+                self.video.watch(self.meeting_id, self.connection_id, self.viewer, self.send)
+            return None
+        if isinstance(message, VIDEO_MESSAGES):
+            if isinstance(message, v.VideoJoin):
+                self.live.joining_video(self.connection_id)  # not once the meeting ended
+            reply = await self.video.handle(
+                self.meeting_id, self.connection_id, self.viewer, self.send, message
+            )
+            if isinstance(message, v.VideoJoin):
+                self.in_video = True
+                await self.live.joined_video(self.meeting_id, self.connection_id)
+            elif isinstance(message, v.VideoLeave):
+                self.in_video = False
+            return reply
+        return await self.live.handle(self.meeting_id, self.connection_id, message)
+
+    async def close(self) -> None:
+        """The socket closed: out of the session and the video, the writer stopped."""
+        if self.joined:
+            await self.leave()
+        self.writer.cancel()
+        await asyncio.gather(self.writer, return_exceptions=True)
+
+
 async def live_socket(request: web.Request) -> web.StreamResponse:
-    meeting_id = MeetingId(request.match_info["meeting_id"])
+    meeting_id = path_id(request, MeetingId)
     if is_draining(request.app):
         # 503 before the upgrade: a proxy tries the next node, a client retries.
         raise Unavailable("node_draining", N_("This server is restarting; reconnecting."))
@@ -105,7 +311,6 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     if not who.is_authenticated:
         raise Unauthenticated("sign_in_required", N_("Please sign in."))
     live = services(request).live
-    video = services(request).video_gateway  # the video room, on whichever node
     since = asyncio.get_running_loop().time()  # a change heard after may be unseen here
     viewer = await live.viewer(who, meeting_id)  # 403/404 before the upgrade
 
@@ -116,191 +321,37 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     sockets = request.app[LIVE_SOCKETS]
     sockets.add(ws)
-    translations = translations_for(request)
-    connection_id = new_id()
-    queue: asyncio.Queue[bytes | Iterator[bytes]] = asyncio.Queue(QUEUE_SIZE)
-    queued = 0  # bytes in the queue
-    closing: set[asyncio.Task[None]] = set()  # a reference to the dropping task
-    dropped = False
-    ended: MeetRoomError | None = None  # the reason its rights ended
-    left = False
-
-    def send(data: bytes) -> None:
-        nonlocal queued
-        if dropped:
-            return
-        if queued + len(data) > QUEUE_BYTES:
-            too_slow()
-            return
-        try:
-            queue.put_nowait(data)
-        except asyncio.QueueFull:
-            too_slow()
-            return
-        queued += len(data)
-
-    def send_many(frames: Iterator[bytes]) -> None:
-        if dropped:
-            return
-        try:
-            queue.put_nowait(frames)
-        except asyncio.QueueFull:
-            too_slow()
-
-    def too_slow() -> None:
-        nonlocal dropped
-        dropped = True
-        logger.info("dropping a slow client of meeting %s", meeting_id)
-        closing.add(asyncio.get_running_loop().create_task(drop()))
-
-    async def drop() -> None:
-        # A client that reads again soon gets the close code and resumes at once; one
-        # that has stalled cannot even take the close frame, and is cut off.
-        try:
-            await asyncio.wait_for(
-                ws.close(code=CLOSE_TOO_SLOW, message=b"too slow; reconnect"), CLOSE_TIMEOUT
-            )
-        except TimeoutError:
-            if transport is not None:
-                transport.abort()
-
-    def end(reason: MeetRoomError) -> None:
-        """Its rights ended (live_rights.py): nothing more goes out but the close frame,
-        and it is out of the session and the video at once, whether or not the client
-        takes that frame."""
-        nonlocal dropped, ended
-        if ended is not None:
-            return
-        ended, dropped = reason, True
-        writer.cancel()
-        closing.add(asyncio.get_running_loop().create_task(finish(reason)))
-
-    async def finish(reason: MeetRoomError) -> None:
-        message = reason.code.encode()[:120]
-        close = asyncio.ensure_future(
-            asyncio.wait_for(ws.close(code=ws_close_code(reason), message=message), CLOSE_TIMEOUT)
-        )
-        await leave()
-        try:
-            await close
-        except TimeoutError:
-            if transport is not None:
-                transport.abort()
-
-    def changed(new: Viewer) -> None:
-        """New rights: its video follows (a demoted chair moderates no more, one who
-        may no longer publish joins again to listen only)."""
-        nonlocal viewer
-        viewer = new
-        video.watch(meeting_id, connection_id, new, send)
-        if in_video:
-            closing.add(asyncio.get_running_loop().create_task(rejoin_video()))
-
-    async def rejoin_video() -> None:
-        try:
-            await video.leave(meeting_id, connection_id)
-        except Exception:
-            logger.exception("meeting %s: leaving the video on new rights failed", meeting_id)
-        send(encode_json(v.VideoLeft(reason="moved")))  # the client joins again
-
-    async def leave() -> None:
-        nonlocal left
-        if left:
-            return
-        left = True
-        video.unwatch(meeting_id, connection_id)
-        for leaving in (video.leave, live.leave):
-            try:
-                await leaving(meeting_id, connection_id)
-            except Exception:
-                logger.exception("leaving meeting %s failed", meeting_id)
-
-    def error(exc: MeetRoomError, ref: str | None = None) -> None:
-        text = translations.gettext(exc.message)
-        message = text.format(**exc.params) if exc.params else text
-        send(encode_json(p.Error(code=exc.code, message=message, ref=ref)))
-
-    async def write() -> None:
-        while True:
-            await write_one(await queue.get())
-            # Whatever queued up meanwhile goes out in this turn of the loop.
-            while not queue.empty():
-                await write_one(queue.get_nowait())
-
-    async def write_one(entry: bytes | Iterator[bytes]) -> None:
-        nonlocal queued
-        if isinstance(entry, bytes):
-            queued -= len(entry)
-            await ws.send_frame(entry, WSMsgType.TEXT)
-            return
-        for data in entry:
-            await ws.send_frame(data, WSMsgType.TEXT)
-
-    writer = asyncio.create_task(write(), name=f"ws-writer-{connection_id}")
-    bucket = _Bucket()
-    joined = False
-    in_video = False
+    conn = LiveConnection(request, ws, transport, meeting_id, viewer)
     try:
         async for frame in ws:
-            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY) or ended is not None:
+            if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY) or conn.ended is not None:
                 continue
             data = frame.data
-            if len(data) > MAX_MESSAGE:
-                error(Invalid("too_large", N_("The message is too large.")))
-                continue
-            tokens = bucket.take()
-            if tokens < -ABUSE:
+            admission = conn.admit(data)
+            if admission is Admission.FLOODING:
                 await ws.close(code=CLOSE_FLOODING, message=b"too many messages")
                 break
-            if tokens < 0:
-                # Refused with a reference, so that the client knows what to send again.
-                error(Invalid("rate_limited", N_("Too many messages; slow down.")), _ref(data))
+            if admission is Admission.REFUSED:
                 continue
             try:
                 message: p.ClientMessage = decode_json(data, v.AllClientMessages)  # type: ignore[arg-type]
             except MeetRoomError as exc:
-                error(exc)
+                conn.error(exc)
                 continue
             ref = getattr(message, "op_id", None) or str(message.__struct_config__.tag)
             try:
-                if not joined:
-                    if not isinstance(message, p.Hello):
-                        error(Invalid("hello_first", N_("Say hello first.")), ref)
-                        continue
-                    hooks = Hooks(end=end, changed=changed)
-                    await live.join(
-                        viewer, meeting_id, connection_id, message, send, send_many=send_many,
-                        hooks=hooks, since=since,
-                    )  # fmt: skip
-                    joined = True
-                    if ended is None:
-                        video.watch(meeting_id, connection_id, viewer, send)
-                    continue
-                if isinstance(message, VIDEO_MESSAGES):
-                    if isinstance(message, v.VideoJoin):
-                        live.joining_video(connection_id)  # not once the meeting ended
-                    reply = await video.handle(meeting_id, connection_id, viewer, send, message)
-                    if isinstance(message, v.VideoJoin):
-                        in_video = True
-                        await live.joined_video(meeting_id, connection_id)
-                    elif isinstance(message, v.VideoLeave):
-                        in_video = False
-                else:
-                    reply = await live.handle(meeting_id, connection_id, message)
+                reply = await conn.receive(message, ref, since)
             except MeetRoomError as exc:
-                error(exc, ref)
+                conn.error(exc, ref)
                 continue
             except Exception:
                 # The socket is upgraded: no HTTP error page may be written into it.
                 logger.exception("live socket of meeting %s: %s failed", meeting_id, ref)
-                error(INTERNAL, ref)
+                conn.error(INTERNAL, ref)
                 continue
             if reply is not None:
-                send(encode_json(reply))
+                conn.send(encode_json(reply))
     finally:
         sockets.discard(ws)
-        if joined:
-            await leave()
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
+        await conn.close()
     return ws

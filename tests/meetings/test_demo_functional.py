@@ -16,7 +16,7 @@ from meetroom.__main__ import prepare
 from meetroom.app import open_services
 from meetroom.clock import SettableClock
 from meetroom.config import Settings, bundled_path
-from meetroom.meetings.demo import DEMO_TEXTS, demo_start
+from meetroom.demo import DEMO_TEXTS, demo_start
 from meetroom.records import Principal
 from tests.conftest import ADMIN_PASSWORD, Site, login
 

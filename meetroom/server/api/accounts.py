@@ -20,6 +20,7 @@ from meetroom.records import AccountRole
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.api.views import participant_out, user_out
 from meetroom.server.context import AUTH, CSRF_TOKEN, principal, services
+from meetroom.server.paths import path_id
 from meetroom.server.sessions import sign_in, sign_out
 
 
@@ -91,9 +92,7 @@ async def create_user(request: web.Request, body: UserCreate) -> UserCreated:
 
 async def get_user(request: web.Request) -> UserOut:
     require_account_role(principal(request), AccountRole.ADMIN, AccountRole.SECRETARY)
-    return user_out(
-        await services(request).accounts.get_user(UserId(request.match_info["user_id"]))
-    )
+    return user_out(await services(request).accounts.get_user(path_id(request, UserId)))
 
 
 ENDPOINTS = [

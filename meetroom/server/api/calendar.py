@@ -9,8 +9,8 @@ from aiohttp import web
 from meetroom.protocol.calendar import CalendarEntryOut
 from meetroom.protocol.formats import DAY_OR_TIME_PATTERN
 from meetroom.server.api.registry import Endpoint, Query, text
+from meetroom.server.calendar_data import check_span, entries_between, parse_bound
 from meetroom.server.context import principal, services
-from meetroom.server.pages.calendar_data import check_span, entries_between, parse_bound
 from meetroom.server.zones import zone_of
 
 

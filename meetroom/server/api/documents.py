@@ -37,6 +37,7 @@ from meetroom.server.bodies import (
     part_text,
 )
 from meetroom.server.context import client_address, principal, services
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for
 from meetroom.sessions.documents import KEEP, DocumentView, StoredUpload
 
@@ -109,29 +110,17 @@ async def agenda_out(request: web.Request, meeting_id: MeetingId) -> AgendaOut:
     )
 
 
-def _mid(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
-def _item_id(request: web.Request) -> AgendaItemId:
-    return AgendaItemId(request.match_info["item_id"])
-
-
-def _doc_id(request: web.Request) -> DocumentId:
-    return DocumentId(request.match_info["document_id"])
-
-
 # -- agenda ---------------------------------------------------------------------
 
 
 async def get_agenda(request: web.Request) -> AgendaOut:
-    return await agenda_out(request, _mid(request))
+    return await agenda_out(request, path_id(request, MeetingId))
 
 
 async def add_agenda_item(request: web.Request, body: AgendaItemCreate) -> AgendaItemOut:
     svc = services(request)
     item = await svc.agenda.add(
-        principal(request), _mid(request), title=body.title, presenter=body.presenter,
+        principal(request), path_id(request, MeetingId), title=body.title, presenter=body.presenter,
         duration_minutes=body.duration_minutes, notes=body.notes,
     )  # fmt: skip
     return item_out(item, item.position, [])
@@ -148,19 +137,21 @@ async def update_agenda_item(request: web.Request, body: AgendaItemUpdate) -> Ag
         for name in ("title", "presenter", "duration_minutes", "notes")
         if getattr(body, name) is not UNSET
     }
-    item = await services(request).agenda.update(principal(request), _item_id(request), **changes)
+    item = await services(request).agenda.update(
+        principal(request), path_id(request, AgendaItemId), **changes
+    )
     return await _item_with_documents(request, item)
 
 
 async def delete_agenda_item(request: web.Request) -> None:
-    await services(request).agenda.delete(principal(request), _item_id(request))
+    await services(request).agenda.delete(principal(request), path_id(request, AgendaItemId))
 
 
 async def reorder_agenda(request: web.Request, body: AgendaOrder) -> AgendaOut:
     await services(request).agenda.reorder(
-        principal(request), _mid(request), [AgendaItemId(i) for i in body.item_ids]
+        principal(request), path_id(request, MeetingId), [AgendaItemId(i) for i in body.item_ids]
     )
-    return await agenda_out(request, _mid(request))
+    return await agenda_out(request, path_id(request, MeetingId))
 
 
 # -- documents --------------------------------------------------------------------
@@ -171,7 +162,7 @@ def _flag(value: str | None) -> bool:
 
 
 async def upload_document(request: web.Request) -> web.Response:
-    views = await receive_uploads(request, _mid(request), many=False)
+    views = await receive_uploads(request, path_id(request, MeetingId), many=False)
     return json_response(document_out(request, views[0]), 202)
 
 
@@ -231,12 +222,14 @@ async def receive_uploads(
 
 
 async def list_documents(request: web.Request) -> list[DocumentOut]:
-    views = await services(request).documents.for_meeting(principal(request), _mid(request))
+    views = await services(request).documents.for_meeting(
+        principal(request), path_id(request, MeetingId)
+    )
     return [document_out(request, v) for v in views]
 
 
 async def get_document(request: web.Request) -> DocumentOut:
-    view = await services(request).documents.view(principal(request), _doc_id(request))
+    view = await services(request).documents.view(principal(request), path_id(request, DocumentId))
     return document_out(request, view)
 
 
@@ -252,7 +245,7 @@ async def update_document(request: web.Request, body: DocumentUpdate) -> Documen
     access = body.access
     view = await services(request).documents.update(
         principal(request),
-        _doc_id(request),
+        path_id(request, DocumentId),
         agenda_item_id=KEEP if item is UNSET else (AgendaItemId(item) if item else None),
         access=KEEP if access is UNSET else (
             None if access is None else [ParticipantId(p) for p in access]
@@ -263,13 +256,13 @@ async def update_document(request: web.Request, body: DocumentUpdate) -> Documen
 
 
 async def delete_document(request: web.Request) -> None:
-    await services(request).documents.delete(principal(request), _doc_id(request))
+    await services(request).documents.delete(principal(request), path_id(request, DocumentId))
 
 
 async def order_item_documents(request: web.Request, body: DocumentOrder) -> list[DocumentOut]:
     svc = services(request)
     who = principal(request)
-    item, _ = await svc.agenda.item(who, _item_id(request))
+    item, _ = await svc.agenda.item(who, path_id(request, AgendaItemId))
     views = await svc.documents.reorder(
         who, item.meeting_id, item.id, [DocumentId(d) for d in body.document_ids]
     )
@@ -280,7 +273,10 @@ async def order_unattached_documents(
     request: web.Request, body: DocumentOrder
 ) -> list[DocumentOut]:
     views = await services(request).documents.reorder(
-        principal(request), _mid(request), None, [DocumentId(d) for d in body.document_ids]
+        principal(request),
+        path_id(request, MeetingId),
+        None,
+        [DocumentId(d) for d in body.document_ids],
     )
     return [document_out(request, v) for v in views]
 
@@ -290,7 +286,7 @@ async def page_image(request: web.Request) -> web.StreamResponse:
     width = whole_number(request.query.get("w"), "w", 1600, 1, MAX_WIDTH)
     fmt = "webp" if "image/webp" in request.headers.get("Accept", "") else "jpeg"
     image = await services(request).documents.page(
-        principal(request), _doc_id(request), page, width, fmt, client_address(request)
+        principal(request), path_id(request, DocumentId), page, width, fmt, client_address(request)
     )
     headers = {
         "ETag": image.etag,
@@ -310,7 +306,7 @@ async def page_image(request: web.Request) -> web.StreamResponse:
 
 async def download_pdf(request: web.Request) -> web.StreamResponse:
     download = await services(request).documents.download(
-        principal(request), _doc_id(request), client_address(request)
+        principal(request), path_id(request, DocumentId), client_address(request)
     )
     return _pdf_response(download.path, download.filename)
 
@@ -323,7 +319,7 @@ def _attachment(filename: str) -> str:
 async def download_annotated(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     who = principal(request)
-    view = await svc.documents.view(who, _doc_id(request))
+    view = await svc.documents.view(who, path_id(request, DocumentId))
     viewer = await svc.live.viewer(who, view.document.meeting_id)
     annotations = await svc.live.annotations_for(viewer, view.document.meeting_id, view.document.id)
     download = await svc.documents.download_annotated(
@@ -346,7 +342,9 @@ def _pdf_response(path: Path, filename: str) -> web.FileResponse:
 
 
 async def document_audit(request: web.Request) -> list[AuditEntryOut]:
-    entries = await services(request).documents.audit(principal(request), _doc_id(request))
+    entries = await services(request).documents.audit(
+        principal(request), path_id(request, DocumentId)
+    )
     return [
         AuditEntryOut(
             action=e.action,

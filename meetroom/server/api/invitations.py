@@ -20,10 +20,7 @@ from meetroom.protocol.invitations import (
 from meetroom.records import Participant
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.context import base_url, principal, services
-
-
-def _meeting_id(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
+from meetroom.server.paths import path_id
 
 
 def uid_host(request: web.Request) -> str:
@@ -33,7 +30,7 @@ def uid_host(request: web.Request) -> str:
 
 async def send_invitations(request: web.Request, body: InvitationSend) -> list[InvitationResultOut]:
     results = await services(request).invitations.send(
-        principal(request), _meeting_id(request), only_new=body.to == "not_invited"
+        principal(request), path_id(request, MeetingId), only_new=body.to == "not_invited"
     )
     return [InvitationResultOut(r.participant.id, r.participant.name, r.outcome) for r in results]
 
@@ -66,7 +63,7 @@ async def deliveries_for(request: web.Request, meeting_id: MeetingId) -> list[De
 
 
 async def list_deliveries(request: web.Request) -> list[DeliveryOut]:
-    return await deliveries_for(request, _meeting_id(request))
+    return await deliveries_for(request, path_id(request, MeetingId))
 
 
 async def my_feed(request: web.Request) -> CalendarFeedOut:

@@ -18,6 +18,7 @@ from meetroom.records import Attendance, MeetingStatus
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.api.views import meeting_out
 from meetroom.server.context import principal, services
+from meetroom.server.paths import path_id
 
 
 def status_filter(value: str | None) -> MeetingStatus | None:
@@ -33,15 +34,11 @@ def status_filter(value: str | None) -> MeetingStatus | None:
         ) from None
 
 
-def _meeting_id(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
 def _transition(transition: Transition) -> Callable[[web.Request], Awaitable[MeetingOut]]:
     async def handler(request: web.Request) -> MeetingOut:
         svc = services(request)
         who = principal(request)
-        meeting = await svc.lifecycle.change(who, _meeting_id(request), transition)
+        meeting = await svc.lifecycle.change(who, path_id(request, MeetingId), transition)
         return meeting_out(await svc.meetings.open(who, meeting.id))
 
     handler.__name__ = f"{transition.value}_meeting"
@@ -66,7 +63,7 @@ def attendance_out(entry: Attendance, now: Any) -> AttendanceOut:
 
 async def attendance(request: web.Request) -> AttendanceList:
     svc = services(request)
-    access, entries = await svc.attendance.list_for(principal(request), _meeting_id(request))
+    access, entries = await svc.attendance.list_for(principal(request), path_id(request, MeetingId))
     now = svc.meetings.clock.now()
     m = access.meeting
     return AttendanceList(

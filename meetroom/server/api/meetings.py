@@ -32,15 +32,8 @@ from meetroom.server.api.views import (
     participants_out,
 )
 from meetroom.server.context import base_url, principal, services
+from meetroom.server.paths import path_id
 from meetroom.server.qr import qr_svg
-
-
-def _meeting_id(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
-def _participant_id(request: web.Request) -> ParticipantId:
-    return ParticipantId(request.match_info["participant_id"])
 
 
 async def list_meetings(request: web.Request) -> list[MeetingOut]:
@@ -69,7 +62,7 @@ async def create_meeting(request: web.Request, body: MeetingCreate) -> MeetingOu
 async def get_meeting(request: web.Request) -> MeetingDetail:
     svc = services(request).meetings
     who = principal(request)
-    access = await svc.open(who, _meeting_id(request))
+    access = await svc.open(who, path_id(request, MeetingId))
     people = await svc.participants(who, access.meeting.id)
     return MeetingDetail(
         meeting=meeting_out(access),
@@ -93,18 +86,18 @@ async def update_meeting(request: web.Request, body: MeetingUpdate) -> MeetingOu
         changes["room_id"] = RoomId(body.room_id) if body.room_id else None
     if body.recurrence is not UNSET:
         changes["recurrence"] = recurrence_in(request, body.recurrence)
-    meeting = await svc.update(who, _meeting_id(request), **changes)
+    meeting = await svc.update(who, path_id(request, MeetingId), **changes)
     return meeting_out(await svc.open(who, meeting.id))
 
 
 async def delete_meeting(request: web.Request) -> None:
-    await services(request).meetings.delete(principal(request), _meeting_id(request))
+    await services(request).meetings.delete(principal(request), path_id(request, MeetingId))
 
 
 async def list_participants(request: web.Request) -> list[ParticipantOut]:
     svc = services(request).meetings
     who = principal(request)
-    access = await svc.open(who, _meeting_id(request))
+    access = await svc.open(who, path_id(request, MeetingId))
     people = await svc.participants(who, access.meeting.id)
     return await participants_out(request, access.meeting, people, access.can_manage)
 
@@ -114,7 +107,7 @@ async def add_participant(
 ) -> ParticipantOut | web.Response:
     svc = services(request).meetings
     who = principal(request)
-    meeting_id = _meeting_id(request)
+    meeting_id = path_id(request, MeetingId)
     if body.group_id is not None:
         return await _add_group(request, body)
     participant = await svc.add_participant(
@@ -138,7 +131,7 @@ async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Respo
     assert body.group_id is not None
     svc = services(request).meetings
     who = principal(request)
-    meeting_id = _meeting_id(request)
+    meeting_id = path_id(request, MeetingId)
     added = await svc.add_group(
         who,
         meeting_id,
@@ -153,11 +146,11 @@ async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Respo
 async def update_participant(request: web.Request, body: ParticipantUpdate) -> ParticipantOut:
     svc = services(request).meetings
     who = principal(request)
-    meeting_id = _meeting_id(request)
+    meeting_id = path_id(request, MeetingId)
     participant = await svc.update_participant(
         who,
         meeting_id,
-        _participant_id(request),
+        path_id(request, ParticipantId),
         name=None if body.name is UNSET else body.name,
         role=None if body.role is UNSET else body.role,
         grants=None if body.grants is UNSET else frozenset(body.grants),
@@ -168,15 +161,15 @@ async def update_participant(request: web.Request, body: ParticipantUpdate) -> P
 
 async def remove_participant(request: web.Request) -> None:
     await services(request).meetings.remove_participant(
-        principal(request), _meeting_id(request), _participant_id(request)
+        principal(request), path_id(request, MeetingId), path_id(request, ParticipantId)
     )
 
 
 async def reissue_join_link(request: web.Request) -> ParticipantOut:
     svc = services(request).meetings
     who = principal(request)
-    meeting_id = _meeting_id(request)
-    participant = await svc.reissue_join_link(who, meeting_id, _participant_id(request))
+    meeting_id = path_id(request, MeetingId)
+    participant = await svc.reissue_join_link(who, meeting_id, path_id(request, ParticipantId))
     access = await svc.open(who, meeting_id)
     return participant_out(request, participant, await svc.join_link(access.meeting, participant))
 
@@ -184,8 +177,8 @@ async def reissue_join_link(request: web.Request) -> ParticipantOut:
 async def join_link_qr(request: web.Request) -> web.Response:
     svc = services(request).meetings
     who = principal(request)
-    meeting_id = _meeting_id(request)
-    participant = await svc.get_participant(who, meeting_id, _participant_id(request))
+    meeting_id = path_id(request, MeetingId)
+    participant = await svc.get_participant(who, meeting_id, path_id(request, ParticipantId))
     access = await svc.open(who, meeting_id)
     svg = qr_svg(join_url(request, await svc.join_link(access.meeting, participant)))
     return web.Response(
@@ -196,7 +189,7 @@ async def join_link_qr(request: web.Request) -> web.Response:
 async def meeting_ics(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     who = principal(request)
-    meeting = (await svc.meetings.open(who, _meeting_id(request))).meeting
+    meeting = (await svc.meetings.open(who, path_id(request, MeetingId))).meeting
     location = meeting.location
     if meeting.room_id is not None:
         location = ics.place(await svc.rooms.get(who, meeting.room_id), meeting.location)

@@ -19,6 +19,7 @@ from meetroom.protocol.recurrence import OccurrenceOut, OccurrenceUpdate, Recurr
 from meetroom.server.api.registry import Endpoint, Query, text
 from meetroom.server.api.views import in_server_zone, meeting_out
 from meetroom.server.context import SETTINGS, principal, services
+from meetroom.server.paths import path_id
 
 # The longest span one request may list.
 MAX_RANGE = timedelta(days=400)
@@ -81,10 +82,6 @@ def _range(request: web.Request) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _mid(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
 def _scope(text: str) -> Scope:
     try:
         return Scope(text)
@@ -101,7 +98,9 @@ async def list_occurrences(request: web.Request) -> list[OccurrenceOut]:
 async def meeting_occurrences(request: web.Request) -> list[OccurrenceOut]:
     start, end = _range(request)
     svc = services(request).meetings
-    occs = await svc.meeting_occurrences(principal(request), _mid(request), start, end)
+    occs = await svc.meeting_occurrences(
+        principal(request), path_id(request, MeetingId), start, end
+    )
     return [occurrence_out(o) for o in occs]
 
 
@@ -116,7 +115,9 @@ async def edit_occurrence(request: web.Request, body: OccurrenceUpdate) -> Meeti
         set_room=body.room_id is not UNSET,
     )
     rid = parse_rid(request.match_info["recurrence_id"])
-    meeting_id = await svc.edit_occurrence(who, _mid(request), rid, _scope(body.scope), change)
+    meeting_id = await svc.edit_occurrence(
+        who, path_id(request, MeetingId), rid, _scope(body.scope), change
+    )
     return meeting_out(await svc.open(who, meeting_id))
 
 
@@ -124,7 +125,7 @@ async def cancel_occurrence(request: web.Request) -> None:
     rid = parse_rid(request.match_info["recurrence_id"])
     scope = _scope(request.query.get("scope", "this"))
     await services(request).meetings.cancel_occurrence(
-        principal(request), _mid(request), rid, scope
+        principal(request), path_id(request, MeetingId), rid, scope
     )
 
 

@@ -13,10 +13,7 @@ from meetroom.protocol.codec import UNSET
 from meetroom.records import Room
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.context import principal, services
-
-
-def _room_id(request: web.Request) -> RoomId:
-    return RoomId(request.match_info["room_id"])
+from meetroom.server.paths import path_id
 
 
 def room_out(request: web.Request, room: Room) -> RoomOut:
@@ -66,19 +63,19 @@ async def create_room(request: web.Request, body: RoomCreate) -> RoomOut:
 
 
 async def get_room(request: web.Request) -> RoomOut:
-    room = await services(request).rooms.get(principal(request), _room_id(request))
+    room = await services(request).rooms.get(principal(request), path_id(request, RoomId))
     return room_out(request, room)
 
 
 async def update_room(request: web.Request, body: RoomUpdate) -> RoomOut:
     room = await services(request).rooms.update(
-        principal(request), _room_id(request), **_fields(body)
+        principal(request), path_id(request, RoomId), **_fields(body)
     )
     return room_out(request, room)
 
 
 async def delete_room(request: web.Request) -> None:
-    await services(request).rooms.delete(principal(request), _room_id(request))
+    await services(request).rooms.delete(principal(request), path_id(request, RoomId))
 
 
 R = "/api/rooms/{room_id}"

@@ -34,18 +34,11 @@ from meetroom.server.api.registry import Endpoint, Query, json_response, text
 from meetroom.server.api.views import user_out
 from meetroom.server.bodies import next_part, open_multipart, part_bytes
 from meetroom.server.context import principal, services
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for
 
 # Header of the file of temporary passwords handed to the admin.
 PASSWORD_COLUMNS = ("username", "display_name", "email", "temporary_password")
-
-
-def _user_id(request: web.Request) -> UserId:
-    return UserId(request.match_info["user_id"])
-
-
-def _group_id(request: web.Request) -> GroupId:
-    return GroupId(request.match_info["group_id"])
 
 
 # -- accounts --------------------------------------------------------------------
@@ -58,29 +51,29 @@ async def update_user(request: web.Request, body: UserUpdate) -> UserOut:
         if getattr(body, name) is not UNSET
     }
     user = await services(request).user_admin.update_user(
-        principal(request), _user_id(request), **changes
+        principal(request), path_id(request, UserId), **changes
     )
     return user_out(user)
 
 
 async def disable_user(request: web.Request) -> UserOut:
-    user = await services(request).user_admin.disable(principal(request), _user_id(request))
+    user = await services(request).user_admin.disable(principal(request), path_id(request, UserId))
     return user_out(user)
 
 
 async def enable_user(request: web.Request) -> UserOut:
-    user = await services(request).user_admin.enable(principal(request), _user_id(request))
+    user = await services(request).user_admin.enable(principal(request), path_id(request, UserId))
     return user_out(user)
 
 
 async def sign_out_user(request: web.Request) -> UserOut:
-    user = await services(request).user_admin.sign_out(principal(request), _user_id(request))
+    user = await services(request).user_admin.sign_out(principal(request), path_id(request, UserId))
     return user_out(user)
 
 
 async def reset_password(request: web.Request) -> TemporaryPassword:
     password = await services(request).user_admin.reset_password(
-        principal(request), _user_id(request)
+        principal(request), path_id(request, UserId)
     )
     return TemporaryPassword(temporary_password=password)
 
@@ -206,7 +199,7 @@ async def create_group(request: web.Request, body: GroupCreate) -> GroupOut:
 async def get_group(request: web.Request) -> GroupOut:
     who = principal(request)
     return await group_out(
-        request, who, await services(request).groups.get(who, _group_id(request))
+        request, who, await services(request).groups.get(who, path_id(request, GroupId))
     )
 
 
@@ -214,7 +207,7 @@ async def update_group(request: web.Request, body: GroupUpdate) -> GroupOut:
     who = principal(request)
     group = await services(request).groups.update(
         who,
-        _group_id(request),
+        path_id(request, GroupId),
         name=None if body.name is UNSET else body.name,
         description=None if body.description is UNSET else body.description,
         members=None if body.members is UNSET else [UserId(u) for u in body.members],
@@ -225,13 +218,13 @@ async def update_group(request: web.Request, body: GroupUpdate) -> GroupOut:
 async def set_group_members(request: web.Request, body: GroupMembers) -> GroupOut:
     who = principal(request)
     group = await services(request).groups.update(
-        who, _group_id(request), members=[UserId(u) for u in body.members]
+        who, path_id(request, GroupId), members=[UserId(u) for u in body.members]
     )
     return await group_out(request, who, group)
 
 
 async def delete_group(request: web.Request) -> None:
-    await services(request).groups.delete(principal(request), _group_id(request))
+    await services(request).groups.delete(principal(request), path_id(request, GroupId))
 
 
 U = "/api/users/{user_id}"

@@ -6,13 +6,13 @@ from aiohttp import web
 
 from meetroom.accounts.service import require_user
 from meetroom.config import SUPPORTED_LOCALES
-from meetroom.errors import N_, Category, Invalid, MeetRoomError, RateLimited
+from meetroom.errors import N_, Category, Invalid, MeetRoomError
 from meetroom.server.context import principal, services
 from meetroom.server.i18n import LANG_COOKIE
 from meetroom.server.middlewares import SESSION_COOKIE, set_cookie
-from meetroom.server.pages.forms import form_fields, redirect, safe_next
+from meetroom.server.pages.forms import form_fields, redirect, refusal, safe_next
 from meetroom.server.pages.invitations import feed_url
-from meetroom.server.render import gettext_for, render
+from meetroom.server.render import render
 from meetroom.server.sessions import sign_in, sign_out
 
 routes = web.RouteTableDef()
@@ -39,16 +39,16 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     try:
         user, session = await sign_in(request, form.get("username", ""), form.get("password", ""))
     except MeetRoomError as exc:
-        status = (
-            429 if isinstance(exc, RateLimited) else 401 if exc.code == "bad_credentials" else 403
-        )
+        # Refused sign-ins: bad_credentials, account_disabled, login_locked.
+        shown = (Category.UNAUTHENTICATED, Category.FORBIDDEN, Category.RATE_LIMITED)
+        refused = refusal(request, exc, shown)
         response = render(
             request,
             "login.html",
-            status=status,
+            status=refused.status,
             next=target,
             username=form.get("username", ""),
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
         if exc.retry_after:
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -100,16 +100,15 @@ async def account_submit(request: web.Request) -> web.StreamResponse:
             email=(form["email"].strip() or None) if "email" in form else "",
         )
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
-            raise
+        refused = refusal(request, exc, (Category.INVALID,))
         return render(
             request,
             "account.html",
-            status=400,
+            status=refused.status,
             form_user=require_user(principal(request)),
             display_name=form.get("display_name", ""),
             email=form.get("email", ""),
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
     raise redirect("/account?notice=saved")
 
@@ -131,14 +130,13 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
             principal(request), form.get("current_password", ""), new
         )
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
-            raise
+        refused = refusal(request, exc, (Category.INVALID,))
         return render(
             request,
             "password.html",
-            status=400,
+            status=refused.status,
             first=bool(form.get("first")),
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
     raise redirect("/meetings?notice=password_changed")
 

@@ -13,14 +13,11 @@ from meetroom.ids import GroupId, UserId
 from meetroom.records import AccountRole, Group
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import redirect
-from meetroom.server.render import gettext_for, render
+from meetroom.server.pages.forms import redirect, refusal
+from meetroom.server.paths import path_id
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
-
-
-def _gid(request: web.Request) -> GroupId:
-    return GroupId(request.match_info["group_id"])
 
 
 def _values(group: Group | None) -> dict[str, Any]:
@@ -85,14 +82,9 @@ async def _save(request: web.Request, group: Group | None) -> web.StreamResponse
         else:
             await svc.update(who, group.id, **typed)
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT))
         return await _form(
-            request,
-            group,
-            status=400 if exc.category is Category.INVALID else 409,
-            values=typed,
-            error=gettext_for(request, exc.message, **exc.params),
+            request, group, status=refused.status, values=typed, error=refused.message
         )
     raise redirect(f"/admin/groups/{group.id}?notice=saved")
 
@@ -106,16 +98,16 @@ async def group_create(request: web.Request) -> web.StreamResponse:
 async def group_edit(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     require_account_role(who, AccountRole.ADMIN)
-    return await _form(request, await services(request).groups.get(who, _gid(request)))
+    return await _form(request, await services(request).groups.get(who, path_id(request, GroupId)))
 
 
 @routes.post("/admin/groups/{group_id}")
 async def group_update(request: web.Request) -> web.StreamResponse:
-    group = await services(request).groups.get(principal(request), _gid(request))
+    group = await services(request).groups.get(principal(request), path_id(request, GroupId))
     return await _save(request, group)
 
 
 @routes.post("/admin/groups/{group_id}/delete")
 async def group_delete(request: web.Request) -> web.StreamResponse:
-    await services(request).groups.delete(principal(request), _gid(request))
+    await services(request).groups.delete(principal(request), path_id(request, GroupId))
     raise redirect("/admin/groups?notice=group_deleted")

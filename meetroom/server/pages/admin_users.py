@@ -19,8 +19,9 @@ from meetroom.ids import UserId
 from meetroom.records import AccountRole, User
 from meetroom.server.api.users_admin import password_rows, passwords_csv, read_csv_body
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
-from meetroom.server.render import gettext_for, render
+from meetroom.server.pages.forms import form_fields, redirect, refusal
+from meetroom.server.paths import path_id
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
 
@@ -29,20 +30,8 @@ FORM_ERRORS = (Category.INVALID, Category.CONFLICT, Category.NOT_FOUND)
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
 
 
-def _uid(request: web.Request) -> UserId:
-    return UserId(request.match_info["user_id"])
-
-
 def _admin(request: web.Request) -> None:
     require_account_role(principal(request), AccountRole.ADMIN)
-
-
-def _status(exc: MeetRoomError) -> int:
-    return {Category.CONFLICT: 409, Category.NOT_FOUND: 404}.get(exc.category, 400)
-
-
-def _error(request: web.Request, exc: MeetRoomError) -> str:
-    return gettext_for(request, exc.message, **exc.params)
 
 
 def _values(user: User | None) -> dict[str, str]:
@@ -130,11 +119,10 @@ async def user_create(request: web.Request) -> web.StreamResponse:
             time_zone=form.get("time_zone") or None,
         )
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         typed = {**_values(None), **form, "password": ""}
         return await _form(
-            request, None, status=_status(exc), values=typed, error=_error(request, exc)
+            request, None, status=refused.status, values=typed, error=refused.message
         )
     if generated:
         return render(request, "admin/user_password.html", form_user=user, password=generated)
@@ -192,15 +180,14 @@ async def import_preview(request: web.Request) -> web.StreamResponse:
     try:
         data = await read_csv_body(request)
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
-            raise
+        refused = refusal(request, exc, (Category.INVALID,))
         return render(
             request,
             "admin/users_import.html",
-            status=400,
+            status=refused.status,
             columns=COLUMNS,
             preview=None,
-            error=_error(request, exc),
+            error=refused.message,
         )
     preview = await services(request).user_import.preview(principal(request), data)
     return _preview_page(request, preview, data, status=200 if preview.ok else 400)
@@ -215,10 +202,9 @@ async def import_confirm(request: web.Request) -> web.StreamResponse:
     try:
         created = await importer.confirm(principal(request), data, form.get("token", ""))
     except MeetRoomError as exc:
-        if exc.category is not Category.CONFLICT:
-            raise
+        refused = refusal(request, exc, (Category.CONFLICT,))
         preview = await importer.preview(principal(request), data)
-        return _preview_page(request, preview, data, status=409, error=_error(request, exc))
+        return _preview_page(request, preview, data, status=refused.status, error=refused.message)
     download = base64.b64encode(passwords_csv(password_rows(created)).encode("utf-8"))
     return render(
         request,
@@ -233,7 +219,7 @@ async def import_confirm(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/admin/users/{user_id}")
 async def user_edit(request: web.Request) -> web.StreamResponse:
-    user = await services(request).user_admin.get_user(principal(request), _uid(request))
+    user = await services(request).user_admin.get_user(principal(request), path_id(request, UserId))
     groups = await services(request).groups.groups_of(principal(request), user.id)
     return await _form(request, user, groups=groups)
 
@@ -241,7 +227,7 @@ async def user_edit(request: web.Request) -> web.StreamResponse:
 @routes.post("/admin/users/{user_id}")
 async def user_update(request: web.Request) -> web.StreamResponse:
     admin = services(request).user_admin
-    user = await admin.get_user(principal(request), _uid(request))
+    user = await admin.get_user(principal(request), path_id(request, UserId))
     form = await form_fields(request)
     try:
         await admin.update_user(
@@ -254,11 +240,10 @@ async def user_update(request: web.Request) -> web.StreamResponse:
             time_zone=form.get("time_zone") or None,
         )
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         typed = {**_values(user), **form}
         return await _form(
-            request, user, status=_status(exc), values=typed, error=_error(request, exc),
+            request, user, status=refused.status, values=typed, error=refused.message,
             groups=await services(request).groups.groups_of(principal(request), user.id),
         )  # fmt: skip
     raise redirect(f"/admin/users/{user.id}?notice=saved")
@@ -267,18 +252,17 @@ async def user_update(request: web.Request) -> web.StreamResponse:
 async def _action(request: web.Request, action: str) -> web.StreamResponse:
     admin = services(request).user_admin
     who = principal(request)
-    user_id = _uid(request)
+    user_id = path_id(request, UserId)
     try:
         if action == "disable":
             await admin.disable(who, user_id)
         else:
             await admin.enable(who, user_id)
     except MeetRoomError as exc:
-        if exc.category is not Category.CONFLICT:
-            raise
+        refused = refusal(request, exc, (Category.CONFLICT,))
         user = await admin.get_user(who, user_id)
         return await _form(
-            request, user, status=409, error=_error(request, exc),
+            request, user, status=refused.status, error=refused.message,
             groups=await services(request).groups.groups_of(who, user.id),
         )  # fmt: skip
     raise redirect(f"/admin/users/{user_id}?notice=user_{action}d")
@@ -296,7 +280,7 @@ async def user_enable(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/admin/users/{user_id}/sign-out")
 async def user_sign_out(request: web.Request) -> web.StreamResponse:
-    user = await services(request).user_admin.sign_out(principal(request), _uid(request))
+    user = await services(request).user_admin.sign_out(principal(request), path_id(request, UserId))
     raise redirect(f"/admin/users/{user.id}?notice=user_signed_out")
 
 
@@ -304,7 +288,7 @@ async def user_sign_out(request: web.Request) -> web.StreamResponse:
 async def user_reset_password(request: web.Request) -> web.StreamResponse:
     admin = services(request).user_admin
     who = principal(request)
-    password = await admin.reset_password(who, _uid(request))
-    user = await admin.get_user(who, _uid(request))
+    password = await admin.reset_password(who, path_id(request, UserId))
+    user = await admin.get_user(who, path_id(request, UserId))
     # Rendered, not redirected to: the password is shown this once and kept nowhere.
     return render(request, "admin/user_password.html", form_user=user, password=password)

@@ -17,6 +17,7 @@ from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.records import AccountRole, AuditAction
 from meetroom.server.api.audit import before_cursor, parse_filter, stream_csv
 from meetroom.server.context import SETTINGS, principal, services
+from meetroom.server.pages.forms import refusal
 from meetroom.server.render import gettext_for, render
 
 routes = web.RouteTableDef()
@@ -110,9 +111,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
         before = before_cursor(request.query.get("before"))
         page = await services(request).audit.search(who, flt, before, PAGE_SIZE)
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
-            raise
-        error = gettext_for(request, exc.message, **exc.params)
+        error = refusal(request, exc, (Category.INVALID,)).message
     check: ChainCheck | None = None
     problem = None
     if request.query.get("verify"):

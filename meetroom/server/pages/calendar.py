@@ -26,8 +26,8 @@ from meetroom.scheduling.calendar import (
     local_midnight,
     week_of,
 )
+from meetroom.server.calendar_data import check_span, entries_between, parse_day
 from meetroom.server.context import principal, services
-from meetroom.server.pages.calendar_data import check_span, entries_between, parse_day
 from meetroom.server.pages.forms import redirect
 from meetroom.server.render import gettext_for, locale_of, render
 from meetroom.server.zones import zone_of

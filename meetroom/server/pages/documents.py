@@ -14,24 +14,13 @@ from meetroom.records import AgendaItem, Classification, Principal
 from meetroom.server.api.documents import receive_uploads
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.pages.forms import form_fields, redirect, refusal
 from meetroom.server.pages.meetings import render_detail
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
 from meetroom.sessions.documents import DocumentView
 
 routes = web.RouteTableDef()
-
-
-def _mid(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
-def _item_id(request: web.Request) -> AgendaItemId:
-    return AgendaItemId(request.match_info["item_id"])
-
-
-def _doc_id(request: web.Request) -> DocumentId:
-    return DocumentId(request.match_info["document_id"])
 
 
 def _minutes(value: str | None) -> int | None:
@@ -56,13 +45,10 @@ def _agenda_url(meeting_id: str, notice: str) -> str:
 async def _detail_with_error(
     request: web.Request, meeting_id: MeetingId, exc: MeetRoomError
 ) -> web.StreamResponse:
-    if exc.category not in (Category.INVALID, Category.CONFLICT, Category.TOO_LARGE):
-        raise exc
+    shown = (Category.INVALID, Category.CONFLICT, Category.TOO_LARGE)
+    refused = refusal(request, exc, shown, status=400)
     return await render_detail(
-        request,
-        meeting_id,
-        status=400,
-        agenda_error=gettext_for(request, exc.message, **exc.params),
+        request, meeting_id, status=refused.status, agenda_error=refused.message
     )
 
 
@@ -70,17 +56,19 @@ async def _detail_with_error(
 async def agenda_add(request: web.Request) -> web.StreamResponse:
     form = await form_fields(request)
     try:
-        await services(request).agenda.add(principal(request), _mid(request), **_item_fields(form))
+        await services(request).agenda.add(
+            principal(request), path_id(request, MeetingId), **_item_fields(form)
+        )
     except MeetRoomError as exc:
-        return await _detail_with_error(request, _mid(request), exc)
-    raise redirect(_agenda_url(_mid(request), "item_added"))
+        return await _detail_with_error(request, path_id(request, MeetingId), exc)
+    raise redirect(_agenda_url(path_id(request, MeetingId), "item_added"))
 
 
 @routes.post("/agenda/{item_id}/edit")
 async def agenda_edit(request: web.Request) -> web.StreamResponse:
     form = await form_fields(request)
     svc = services(request).agenda
-    item, _ = await svc.item(principal(request), _item_id(request))
+    item, _ = await svc.item(principal(request), path_id(request, AgendaItemId))
     try:
         await svc.update(principal(request), item.id, **_item_fields(form))
     except MeetRoomError as exc:
@@ -91,7 +79,7 @@ async def agenda_edit(request: web.Request) -> web.StreamResponse:
 @routes.post("/agenda/{item_id}/delete")
 async def agenda_delete(request: web.Request) -> web.StreamResponse:
     svc = services(request).agenda
-    item, _ = await svc.item(principal(request), _item_id(request))
+    item, _ = await svc.item(principal(request), path_id(request, AgendaItemId))
     await svc.delete(principal(request), item.id)
     raise redirect(_agenda_url(item.meeting_id, "item_deleted"))
 
@@ -101,7 +89,7 @@ async def agenda_move(request: web.Request) -> web.StreamResponse:
     form = await form_fields(request)
     svc = services(request).agenda
     who = principal(request)
-    item, _ = await svc.item(who, _item_id(request))
+    item, _ = await svc.item(who, path_id(request, AgendaItemId))
     order = [i.id for i in await svc.items(who, item.meeting_id)]
     index = order.index(item.id)
     target = index - 1 if form.get("direction") == "up" else index + 1
@@ -115,12 +103,12 @@ async def agenda_move(request: web.Request) -> web.StreamResponse:
 async def document_upload_form(request: web.Request) -> web.StreamResponse:
     """The upload form without JavaScript (the script uploads with progress bars)."""
     try:
-        views = await receive_uploads(request, _mid(request), many=True)
+        views = await receive_uploads(request, path_id(request, MeetingId), many=True)
     except MeetRoomError as exc:
-        return await _detail_with_error(request, _mid(request), exc)
+        return await _detail_with_error(request, path_id(request, MeetingId), exc)
     if len(views) == 1:
         raise redirect(f"/documents/{views[0].document.id}?notice=uploaded")
-    raise redirect(_agenda_url(_mid(request), "uploaded"))
+    raise redirect(_agenda_url(path_id(request, MeetingId), "uploaded"))
 
 
 async def _render_document(
@@ -142,7 +130,7 @@ async def _render_document(
 @routes.get("/documents/{document_id}")
 async def document_page(request: web.Request) -> web.StreamResponse:
     who = principal(request)
-    view = await services(request).documents.view(who, _doc_id(request))
+    view = await services(request).documents.view(who, path_id(request, DocumentId))
     return await _render_document(request, view, who)
 
 
@@ -157,14 +145,14 @@ async def document_edit(request: web.Request) -> web.StreamResponse:
     try:
         classification = Classification(str(data.get("classification", "normal")))
         await svc.update(
-            who, _doc_id(request), title=str(data.get("title", "")),
+            who, path_id(request, DocumentId), title=str(data.get("title", "")),
             classification=classification, allow_download=data.get("allow_download") == "1",
             agenda_item_id=AgendaItemId(item) if item else None, access=access,
         )  # fmt: skip
     except (MeetRoomError, ValueError) as exc:
         if isinstance(exc, MeetRoomError) and exc.category is not Category.INVALID:
             raise
-        view = await svc.view(who, _doc_id(request))
+        view = await svc.view(who, path_id(request, DocumentId))
         message = (
             gettext_for(request, exc.message, **exc.params)
             if isinstance(exc, MeetRoomError)
@@ -173,13 +161,13 @@ async def document_edit(request: web.Request) -> web.StreamResponse:
         response = await _render_document(request, view, who, error=message)
         response.set_status(400)
         return response
-    raise redirect(f"/documents/{_doc_id(request)}?notice=saved")
+    raise redirect(f"/documents/{path_id(request, DocumentId)}?notice=saved")
 
 
 @routes.post("/documents/{document_id}/delete")
 async def document_delete(request: web.Request) -> web.StreamResponse:
     svc = services(request).documents
-    view = await svc.view(principal(request), _doc_id(request))
+    view = await svc.view(principal(request), path_id(request, DocumentId))
     await svc.delete(principal(request), view.document.id)
     raise redirect(_agenda_url(view.document.meeting_id, "document_deleted"))
 
@@ -188,7 +176,7 @@ async def document_delete(request: web.Request) -> web.StreamResponse:
 async def document_audit_page(request: web.Request) -> web.StreamResponse:
     svc = services(request).documents
     who = principal(request)
-    view = await svc.view(who, _doc_id(request))
+    view = await svc.view(who, path_id(request, DocumentId))
     entries = await svc.audit(who, view.document.id)
     return render(request, "documents/audit.html", view=view, doc=view.document, entries=entries,
                   meeting=view.access.meeting)  # fmt: skip

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from meetroom.bounds import in_range
-from meetroom.errors import N_, Invalid
+from meetroom.errors import N_, Category, Invalid, MeetRoomError
 from meetroom.server.bodies import read_form
+from meetroom.server.edge import HTTP_STATUS
+from meetroom.server.render import gettext_for
 from meetroom.server.zones import zone_of
 
 
@@ -50,3 +54,28 @@ def local_input_value(request: web.Request, value: datetime) -> str:
 
 def redirect(location: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(location)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a form was refused, for the page shown again with it."""
+
+    status: int
+    message: str  # in the reader's language
+
+
+def refusal(
+    request: web.Request,
+    exc: MeetRoomError,
+    shown: Collection[Category],
+    status: int | None = None,
+) -> Refusal:
+    """The form is shown again with the error when its category is one the form
+    explains (`shown`); any other error is raised again, for the edge to map. The
+    status is the edge's for the category unless the page has its own (`status`)."""
+    if exc.category not in shown:
+        raise exc
+    return Refusal(
+        HTTP_STATUS[exc.category] if status is None else status,
+        gettext_for(request, exc.message, **exc.params),
+    )

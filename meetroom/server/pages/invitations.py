@@ -12,6 +12,7 @@ from meetroom.meetings.invitations import Outcome
 from meetroom.server.api.invitations import deliveries_for
 from meetroom.server.context import base_url, principal, services
 from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.paths import path_id
 
 routes = web.RouteTableDef()
 
@@ -31,7 +32,7 @@ async def feed_url(request: web.Request) -> str:
 @routes.post("/meetings/{meeting_id}/invitations")
 async def send_invitations(request: web.Request) -> web.StreamResponse:
     form = await form_fields(request)
-    meeting_id = MeetingId(request.match_info["meeting_id"])
+    meeting_id = path_id(request, MeetingId)
     results = await services(request).invitations.send(
         principal(request), meeting_id, only_new=form.get("to") != "all"
     )

@@ -14,6 +14,7 @@ from meetroom.meetings.lifecycle import Transition
 from meetroom.meetings.service import MeetingAccess
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
+from meetroom.server.paths import path_id
 from meetroom.server.render import render
 
 routes = web.RouteTableDef()
@@ -47,7 +48,7 @@ async def status_context(request: web.Request, access: MeetingAccess) -> dict[st
 
 @routes.post("/meetings/{meeting_id}/status/{transition}")
 async def change_status(request: web.Request) -> web.StreamResponse:
-    meeting_id = MeetingId(request.match_info["meeting_id"])
+    meeting_id = path_id(request, MeetingId)
     try:
         transition = Transition(request.match_info["transition"])
     except ValueError:

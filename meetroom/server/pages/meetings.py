@@ -23,11 +23,13 @@ from meetroom.server.pages.forms import (
     local_input_value,
     parse_local_datetime,
     redirect,
+    refusal,
 )
 from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.lifecycle import status_context
 from meetroom.server.pages.live_protocol import client_protocol
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
+from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import (
     NewSession,
@@ -37,18 +39,6 @@ from meetroom.server.sessions import (
 )
 
 routes = web.RouteTableDef()
-
-
-def _mid(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
-def _pid(request: web.Request) -> ParticipantId:
-    return ParticipantId(request.match_info["participant_id"])
-
-
-def _error_text(request: web.Request, exc: MeetRoomError) -> str:
-    return gettext_for(request, exc.message, **exc.params)
 
 
 @routes.get("/meetings")
@@ -117,10 +107,6 @@ async def _parsed_meeting_form(request: web.Request, form: dict[str, str]) -> di
 PREFILL = ("title", "starts_at", "ends_at", "room_id")
 
 
-def _status(exc: MeetRoomError) -> int:
-    return {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
-
-
 @routes.get("/meetings/new")
 async def meeting_new(request: web.Request) -> web.StreamResponse:
     require_meeting_manager(principal(request))
@@ -137,17 +123,16 @@ async def meeting_create(request: web.Request) -> web.StreamResponse:
         fields = await _parsed_meeting_form(request, form)
         meeting = await services(request).meetings.create(principal(request), **fields)
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
+        refused = refusal(request, exc, FORM_ERRORS)
         return await _form(
-            request, status=_status(exc), values=form, meeting=None, error=_error_text(request, exc)
+            request, status=refused.status, values=form, meeting=None, error=refused.message
         )
     raise redirect(f"/meetings/{meeting.id}?notice=created")
 
 
 @routes.get("/meetings/{meeting_id}")
 async def meeting_detail(request: web.Request) -> web.StreamResponse:
-    return await render_detail(request, _mid(request))
+    return await render_detail(request, path_id(request, MeetingId))
 
 
 async def agenda_context(request: web.Request, meeting_id: MeetingId) -> dict[str, Any]:
@@ -210,7 +195,7 @@ async def render_detail(
 @routes.get("/meetings/{meeting_id}/edit")
 async def meeting_edit(request: web.Request) -> web.StreamResponse:
     meetings = services(request).meetings
-    meeting = await meetings.open_for_change(principal(request), _mid(request))
+    meeting = await meetings.open_for_change(principal(request), path_id(request, MeetingId))
     return await _form(request, values=_meeting_form_values(request, meeting), meeting=meeting)
 
 
@@ -220,24 +205,23 @@ async def meeting_update(request: web.Request) -> web.StreamResponse:
     svc = services(request).meetings
     try:
         fields = await _parsed_meeting_form(request, form)
-        meeting = await svc.update(principal(request), _mid(request), **fields)
+        meeting = await svc.update(principal(request), path_id(request, MeetingId), **fields)
     except MeetRoomError as exc:
-        if exc.category not in FORM_ERRORS:
-            raise
-        access = await svc.open(principal(request), _mid(request))
+        refused = refusal(request, exc, FORM_ERRORS)
+        access = await svc.open(principal(request), path_id(request, MeetingId))
         return await _form(
             request,
-            status=_status(exc),
+            status=refused.status,
             values=form,
             meeting=access.meeting,
-            error=_error_text(request, exc),
+            error=refused.message,
         )
     raise redirect(f"/meetings/{meeting.id}?notice=saved")
 
 
 @routes.post("/meetings/{meeting_id}/delete")
 async def meeting_delete(request: web.Request) -> web.StreamResponse:
-    await services(request).meetings.delete(principal(request), _mid(request))
+    await services(request).meetings.delete(principal(request), path_id(request, MeetingId))
     raise redirect("/meetings?notice=deleted")
 
 
@@ -252,24 +236,23 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
     try:
         if group_id:
             await services(request).meetings.add_group(
-                principal(request), _mid(request), GroupId(group_id), role=role
+                principal(request), path_id(request, MeetingId), GroupId(group_id), role=role
             )
         else:
             await services(request).meetings.add_participant(
                 principal(request),
-                _mid(request),
+                path_id(request, MeetingId),
                 role=role,
                 user_id=UserId(form["user_id"]) if form.get("user_id") else None,
                 name=form.get("name") or None,
             )
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT), status=400)
         return await render_detail(
             request,
-            _mid(request),
-            status=400,
-            add_error=_error_text(request, exc),
+            path_id(request, MeetingId),
+            status=refused.status,
+            add_error=refused.message,
             add={
                 "name": form.get("name", ""),
                 "user_id": form.get("user_id", ""),
@@ -278,23 +261,25 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
             },
         )
     notice = "group_added" if group_id else "participant_added"
-    raise redirect(f"/meetings/{_mid(request)}?notice={notice}#participants")
+    raise redirect(f"/meetings/{path_id(request, MeetingId)}?notice={notice}#participants")
 
 
 @routes.post("/meetings/{meeting_id}/participants/{participant_id}/delete")
 async def participant_remove(request: web.Request) -> web.StreamResponse:
     await services(request).meetings.remove_participant(
-        principal(request), _mid(request), _pid(request)
+        principal(request), path_id(request, MeetingId), path_id(request, ParticipantId)
     )
-    raise redirect(f"/meetings/{_mid(request)}?notice=participant_removed#participants")
+    raise redirect(
+        f"/meetings/{path_id(request, MeetingId)}?notice=participant_removed#participants"
+    )
 
 
 @routes.post("/meetings/{meeting_id}/participants/{participant_id}/link")
 async def participant_new_link(request: web.Request) -> web.StreamResponse:
     await services(request).meetings.reissue_join_link(
-        principal(request), _mid(request), _pid(request)
+        principal(request), path_id(request, MeetingId), path_id(request, ParticipantId)
     )
-    raise redirect(f"/meetings/{_mid(request)}?notice=link_reissued#participants")
+    raise redirect(f"/meetings/{path_id(request, MeetingId)}?notice=link_reissued#participants")
 
 
 @routes.get("/m/{meeting_id}")
@@ -310,7 +295,7 @@ async def meeting_projector(request: web.Request) -> web.StreamResponse:
 
 
 async def _render_room(request: web.Request, template: str, projector: bool) -> web.StreamResponse:
-    access = await services(request).meetings.open(principal(request), _mid(request))
+    access = await services(request).meetings.open(principal(request), path_id(request, MeetingId))
     context = await agenda_context(request, access.meeting.id)
     return render(
         request,

@@ -1,5 +1,5 @@
-"""The "Repeats" part of the meeting form, how a series reads on its page, and the
-forms that cancel or change one occurrence or it and the following."""
+"""The "Repeats" part of the meeting form and how a series reads on its page (the
+occurrence forms are in occurrences.py)."""
 
 from __future__ import annotations
 
@@ -10,30 +10,20 @@ from aiohttp import web
 from babel import Locale
 from babel.dates import format_date
 
-from meetroom.errors import N_, Category, Invalid, MeetRoomError
-from meetroom.ids import MeetingId
-from meetroom.meetings.occurrence_edits import OccurrenceChange, Scope
+from meetroom.errors import N_, Invalid
 from meetroom.meetings.recurrence import (
     WEEKDAYS,
     Freq,
     Recurrence,
-    parse_rid,
     recurrence_of,
     rid_text,
     zone_of,
 )
 from meetroom.records import Meeting
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import (
-    form_fields,
-    local_input_value,
-    parse_local_datetime,
-    redirect,
-)
+from meetroom.server.pages.forms import local_input_value
 from meetroom.server.render import gettext_for, locale_of
 from meetroom.server.zones import display_zone
-
-routes = web.RouteTableDef()
 
 DAY_NAMES = {
     "MO": N_("Monday"), "TU": N_("Tuesday"), "WE": N_("Wednesday"), "TH": N_("Thursday"),
@@ -155,59 +145,3 @@ async def series_context(request: web.Request, meeting: Meeting) -> dict[str, An
         "first_rid": first,
         "when_input": lambda value: local_input_value(request, value),
     }
-
-
-def _mid(request: web.Request) -> MeetingId:
-    return MeetingId(request.match_info["meeting_id"])
-
-
-def _scope(form: dict[str, str]) -> Scope:
-    return Scope.FOLLOWING if form.get("scope") == "following" else Scope.THIS
-
-
-async def _back(request: web.Request, exc: MeetRoomError) -> web.StreamResponse:
-    from meetroom.server.pages.meetings import render_detail
-
-    status = {Category.CONFLICT: 409, Category.FORBIDDEN: 403}.get(exc.category, 400)
-    return await render_detail(
-        request, _mid(request), status=status,
-        occurrence_error=gettext_for(request, exc.message, **exc.params),
-    )  # fmt: skip
-
-
-@routes.post("/meetings/{meeting_id}/occurrences/{rid}/cancel")
-async def occurrence_cancel(request: web.Request) -> web.StreamResponse:
-    form = await form_fields(request)
-    try:
-        await services(request).meetings.cancel_occurrence(
-            principal(request), _mid(request), parse_rid(request.match_info["rid"]), _scope(form)
-        )
-    except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
-        return await _back(request, exc)
-    raise redirect(f"/meetings/{_mid(request)}?notice=saved#occurrences")
-
-
-@routes.post("/meetings/{meeting_id}/occurrences/{rid}/edit")
-async def occurrence_edit(request: web.Request) -> web.StreamResponse:
-    form = await form_fields(request)
-    try:
-        starts = form.get("starts_at", "")
-        ends = form.get("ends_at", "")
-        change = OccurrenceChange(
-            starts_at=parse_local_datetime(request, starts, gettext_for(request, N_("Start")))
-            if starts else None,
-            ends_at=parse_local_datetime(request, ends, gettext_for(request, N_("End")))
-            if ends else None,
-            title=form.get("title") or None,
-        )  # fmt: skip
-        meeting_id = await services(request).meetings.edit_occurrence(
-            principal(request), _mid(request), parse_rid(request.match_info["rid"]),
-            _scope(form), change,
-        )  # fmt: skip
-    except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
-        return await _back(request, exc)
-    raise redirect(f"/meetings/{meeting_id}?notice=saved#occurrences")

@@ -15,14 +15,11 @@ from meetroom.ids import RoomId, UserId
 from meetroom.records import AccountRole, Room
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
-from meetroom.server.render import gettext_for, render
+from meetroom.server.pages.forms import form_fields, redirect, refusal
+from meetroom.server.paths import path_id
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
-
-
-def _rid(request: web.Request) -> RoomId:
-    return RoomId(request.match_info["room_id"])
 
 
 def _values(room: Room | None) -> dict[str, Any]:
@@ -120,7 +117,7 @@ async def room_new(request: web.Request) -> web.StreamResponse:
 async def room_edit(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     require_account_role(who, AccountRole.ADMIN)
-    room = await services(request).rooms.get(who, _rid(request))
+    room = await services(request).rooms.get(who, path_id(request, RoomId))
     return render(request, "rooms/form.html", room=room, values=_values(room))
 
 
@@ -137,15 +134,14 @@ async def _save(request: web.Request, room: Room | None) -> web.StreamResponse:
         else:
             await rooms.update(who, room.id, **fields)
     except MeetRoomError as exc:
-        if exc.category not in (Category.INVALID, Category.CONFLICT):
-            raise
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT))
         return render(
             request,
             "rooms/form.html",
-            status=400 if exc.category is Category.INVALID else 409,
+            status=refused.status,
             room=room,
             values={**_values(room), **typed},
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
     raise redirect("/rooms?notice=saved")
 
@@ -157,7 +153,7 @@ async def room_create(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/rooms/{room_id}/edit")
 async def room_update(request: web.Request) -> web.StreamResponse:
-    room = await services(request).rooms.get(principal(request), _rid(request))
+    room = await services(request).rooms.get(principal(request), path_id(request, RoomId))
     return await _save(request, room)
 
 
@@ -165,17 +161,16 @@ async def room_update(request: web.Request) -> web.StreamResponse:
 async def room_delete(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     try:
-        await services(request).rooms.delete(who, _rid(request))
+        await services(request).rooms.delete(who, path_id(request, RoomId))
     except MeetRoomError as exc:
-        if exc.category is not Category.CONFLICT:
-            raise
+        refused = refusal(request, exc, (Category.CONFLICT,))
         rooms = await services(request).rooms.list(who)
         return render(
             request,
             "rooms/list.html",
-            status=409,
+            status=refused.status,
             rooms=rooms,
             is_admin=True,
-            error=gettext_for(request, exc.message, **exc.params),
+            error=refused.message,
         )
     raise redirect("/rooms?notice=room_deleted")

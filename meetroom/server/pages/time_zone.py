@@ -7,8 +7,8 @@ from aiohttp import web
 from meetroom.accounts.service import require_user
 from meetroom.errors import Category, MeetRoomError
 from meetroom.server.context import principal, services
-from meetroom.server.pages.forms import form_fields, redirect
-from meetroom.server.render import gettext_for, render
+from meetroom.server.pages.forms import form_fields, redirect, refusal
+from meetroom.server.render import render
 
 routes = web.RouteTableDef()
 
@@ -24,15 +24,14 @@ async def time_zone_submit(request: web.Request) -> web.StreamResponse:
             principal(request), time_zone=(other or chosen) or None
         )
     except MeetRoomError as exc:
-        if exc.category is not Category.INVALID:
-            raise
+        refused = refusal(request, exc, (Category.INVALID,))
         return render(
             request,
             "account.html",
-            status=400,
+            status=refused.status,
             form_user=require_user(principal(request)),
             tz_value=chosen,
             tz_other=other,
-            tz_error=gettext_for(request, exc.message, **exc.params),
+            tz_error=refused.message,
         )
     raise redirect("/account?notice=saved#time-zone")

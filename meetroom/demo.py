@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from meetroom.errors import Conflict
 from meetroom.meetings.service import MeetingService
 from meetroom.records import Classification, Meeting, MeetingRole, Principal, Room
+from meetroom.server.context import KeyValue
 from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.documents import DocumentService
 
@@ -95,11 +96,6 @@ DEMO_TEXTS = {
         ),
     ),
 }  # fmt: skip
-
-
-class KeyValue(Protocol):
-    async def get(self, key: str) -> str | None: ...
-    async def set(self, key: str, value: str) -> None: ...
 
 
 class Rooms(Protocol):
