@@ -18,8 +18,8 @@ from meetroom.protocol import live as p
 from meetroom.records import AccountRole, MeetingRole, Participant, Principal
 from meetroom.server.context import Services
 from meetroom.sessions.attendance import AttendanceRecorder
-from meetroom.sessions.live import LiveService
-from meetroom.sessions.live_ports import DocumentPages
+from meetroom.sessions.live.ports import DocumentPages
+from meetroom.sessions.live.service import LiveService
 from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore

@@ -7,7 +7,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 from meetroom.records import FileStatus, FontSubstitution, PdfFile
-from meetroom.sessions.font_notice import MISSING, REPLACED, font_notices
+from meetroom.sessions.papers.font_notice import MISSING, REPLACED, font_notices
 
 FILE = PdfFile(
     sha256="0" * 64, size_bytes=1, status=FileStatus.READY, pages=1, pages_done=1,

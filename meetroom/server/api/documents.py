@@ -38,7 +38,7 @@ from meetroom.server.bodies import (
 )
 from meetroom.server.context import client_address, principal, services
 from meetroom.server.render import gettext_for
-from meetroom.sessions.documents import KEEP, DocumentView, StoredUpload
+from meetroom.sessions.papers.documents import KEEP, DocumentView, StoredUpload
 
 UPLOAD_CHUNK = 256 * 1024
 # Pages are drawn 240, 1600 or 2400 pixels wide (the next one up from `w`).

@@ -17,7 +17,7 @@ from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
 from meetroom.server.pages.meetings import render_detail
 from meetroom.server.render import gettext_for, render
-from meetroom.sessions.documents import DocumentView
+from meetroom.sessions.papers.documents import DocumentView
 
 routes = web.RouteTableDef()
 

@@ -29,8 +29,9 @@ from meetroom.records import (
     Principal,
     WatermarkTrace,
 )
-from meetroom.sessions.agenda import require_preparer
-from meetroom.sessions.document_ports import (
+from meetroom.sessions.papers.agenda import require_preparer
+from meetroom.sessions.papers.font_notice import Notice, font_notices
+from meetroom.sessions.papers.ports import (
     Blobs,
     Derivatives,
     DocumentAudit,
@@ -40,7 +41,6 @@ from meetroom.sessions.document_ports import (
     ItemLookup,
     Renderer,
 )
-from meetroom.sessions.font_notice import Notice, font_notices
 
 logger = logging.getLogger(__name__)
 
