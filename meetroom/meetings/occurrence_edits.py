@@ -36,7 +36,8 @@ from meetroom.meetings.recurrence import (
     zone_of,
 )
 from meetroom.meetings.series import all_occurrences, kept_overrides
-from meetroom.records import Meeting, MeetingOverride, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Meeting, MeetingOverride
 
 if TYPE_CHECKING:
     from meetroom.meetings.service import MeetingService

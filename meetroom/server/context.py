@@ -23,7 +23,7 @@ from meetroom.meetings.invitations import InvitationService
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
-from meetroom.records import Principal
+from meetroom.records.accounts import Principal
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
 from meetroom.sessions.attendance import AttendanceRecorder

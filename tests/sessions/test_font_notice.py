@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from meetroom.records import FileStatus, FontSubstitution, PdfFile
+from meetroom.records.documents import FileStatus, FontSubstitution, PdfFile
 from meetroom.sessions.papers.font_notice import MISSING, REPLACED, font_notices
 
 FILE = PdfFile(

@@ -18,7 +18,7 @@ from meetroom.config import Settings
 from meetroom.errors import Forbidden, MeetRoomError
 from meetroom.ids import ParticipantId
 from meetroom.protocol import live as p
-from meetroom.records import MeetingRole
+from meetroom.records.meetings import MeetingRole
 from meetroom.server.context import Services
 from meetroom.sessions.live.meeting import Viewer
 from meetroom.sessions.live.rights import Hooks

@@ -23,7 +23,8 @@ from meetroom.ids import new_id
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
-from meetroom.records import Grant, MeetingStatus, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant, MeetingStatus
 from meetroom.sessions.live.meeting import Viewer
 from meetroom.sessions.video.relay import VideoGateway
 from meetroom.sessions.video.service import VideoService

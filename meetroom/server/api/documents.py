@@ -27,7 +27,7 @@ from meetroom.protocol.api import (
     UploadForm,
 )
 from meetroom.protocol.codec import UNSET
-from meetroom.records import AgendaItem, Classification, FileStatus
+from meetroom.records.documents import AgendaItem, Classification, FileStatus
 from meetroom.server.api.registry import Endpoint, Query, integer, json_response
 from meetroom.server.bodies import (
     next_part,

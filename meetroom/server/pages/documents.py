@@ -10,7 +10,8 @@ from aiohttp import web
 
 from meetroom.errors import Category, MeetRoomError
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId
-from meetroom.records import AgendaItem, Classification, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.documents import AgendaItem, Classification
 from meetroom.server.api.documents import receive_uploads
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services

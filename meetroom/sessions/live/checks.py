@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from meetroom.errors import N_, Forbidden, NotFound
 from meetroom.ids import DocumentId, MeetingId
-from meetroom.records import Grant
+from meetroom.records.meetings import Grant
 from meetroom.sessions.live.meeting import Connection, LiveMeeting, Viewer
 from meetroom.sessions.live.ports import DocumentPages
 

@@ -18,7 +18,9 @@ from meetroom.bus import Envelope
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, replace
-from meetroom.records import Grant, LiveOp, MeetingStatus, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.live import LiveOp
+from meetroom.records.meetings import Grant, MeetingStatus
 from meetroom.sessions.live.state import Annotations
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,8 @@ from meetroom.ids import MeetingId, ParticipantId
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import replace, to_builtins
-from meetroom.records import Meeting, MeetingRole, Participant, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Meeting, MeetingRole, Participant
 from meetroom.sessions.live.checks import require_moderator
 from meetroom.sessions.live.meeting import (
     LiveMeeting,

@@ -24,7 +24,8 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, encode_json, to_builtins
-from meetroom.records import LiveOp, MeetingStatus
+from meetroom.records.live import LiveOp
+from meetroom.records.meetings import MeetingStatus
 from meetroom.sessions.attendance import AttendanceRecorder
 from meetroom.sessions.live.meeting import (
     LiveMeeting,

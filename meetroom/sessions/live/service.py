@@ -23,7 +23,8 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import to_builtins
-from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
 from meetroom.sessions.live.checks import (
     check_page,

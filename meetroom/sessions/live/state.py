@@ -17,7 +17,7 @@ from typing import Any
 
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json
-from meetroom.records import LiveOp
+from meetroom.records.live import LiveOp
 from meetroom.sessions.live.quota import Usage, cost_of
 
 ADDING = ("stroke", "note")

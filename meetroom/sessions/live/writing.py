@@ -17,7 +17,7 @@ from meetroom.errors import N_, Invalid, NotFound, TooLarge
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace
-from meetroom.records import LiveOp
+from meetroom.records.live import LiveOp
 from meetroom.sessions.live.checks import check_layer, check_page
 from meetroom.sessions.live.meeting import (
     Connection,

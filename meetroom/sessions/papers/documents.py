@@ -19,14 +19,14 @@ from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
 from meetroom.pdf.pipeline import standard_width
-from meetroom.records import (
-    AuditAction,
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction
+from meetroom.records.documents import (
     AuditEntry,
     Classification,
     Document,
     FileStatus,
     PdfFile,
-    Principal,
     WatermarkTrace,
 )
 from meetroom.sessions.papers.agenda import require_preparer

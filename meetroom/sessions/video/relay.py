@@ -29,7 +29,7 @@ from meetroom.errors import N_, MeetRoomError, Unavailable
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import encode_json
-from meetroom.records import Meeting, MeetingStatus
+from meetroom.records.meetings import Meeting, MeetingStatus
 from meetroom.sessions.live.meeting import Viewer
 from meetroom.sessions.live.ports import LiveBus
 from meetroom.sessions.video import wire

@@ -17,7 +17,7 @@ from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import encode_json
-from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.live.meeting import Viewer
 from meetroom.sessions.video.ports import MediaEvents, MediaRouter, PublishedTrackView
 

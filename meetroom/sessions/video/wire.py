@@ -10,7 +10,8 @@ from meetroom.errors import Category, MeetRoomError
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import convert, to_builtins
 from meetroom.protocol.live import ClientMessage
-from meetroom.records import Grant, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant
 from meetroom.sessions.live.meeting import Viewer
 from meetroom.sessions.video.service import RoomView
 
