@@ -56,8 +56,8 @@ from meetroom.pdf.imaging import WEBP_METHOD, WEBP_QUALITY  # noqa: E402
 from meetroom.pdf.pipeline import TABLET, THUMBNAIL, Pipeline  # noqa: E402
 from meetroom.pdf.pool import WorkerPool  # noqa: E402
 from meetroom.pdf.storage import BlobStore  # noqa: E402
-from meetroom.records import FileStatus  # noqa: E402
-from meetroom.sessions.document_ports import FileProgress  # noqa: E402
+from meetroom.records.documents import FileStatus  # noqa: E402
+from meetroom.sessions.papers.ports import FileProgress  # noqa: E402
 from meetroom.store.database import Database  # noqa: E402
 from meetroom.store.files import SqlFileStore  # noqa: E402
 

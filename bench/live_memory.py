@@ -57,8 +57,8 @@ from fanout_tablets import TabletSocket  # noqa: E402
 
 from meetroom.protocol import live as p  # noqa: E402
 from meetroom.protocol.codec import encode_json  # noqa: E402
-from meetroom.records import LiveOp  # noqa: E402
-from meetroom.sessions.live_state import Annotations  # noqa: E402
+from meetroom.records.live import LiveOp  # noqa: E402
+from meetroom.sessions.live.state import Annotations  # noqa: E402
 from meetroom.store.database import Database  # noqa: E402
 from meetroom.store.schema import live_ops, live_state  # noqa: E402
 

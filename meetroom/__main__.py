@@ -20,7 +20,8 @@ from meetroom.config import Settings, bundled_path, load_settings
 from meetroom.demo import load_demo
 from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.private_files import restrict_umask
-from meetroom.records import AccountRole, Meeting, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.meetings import Meeting
 from meetroom.server import serve
 from meetroom.server.api.audit import csv_chunks, parse_filter
 from meetroom.server.context import Services

@@ -46,16 +46,16 @@ from meetroom.server import Application, build_app
 from meetroom.server.context import Services
 from meetroom.server.i18n import Catalogs
 from meetroom.server.mail_texts import CatalogMailTexts
-from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.attendance import AttendanceRecorder
-from meetroom.sessions.document_ports import FileProgress
-from meetroom.sessions.documents import DocumentService
-from meetroom.sessions.live import LiveService
-from meetroom.sessions.live_ports import LiveBus
-from meetroom.sessions.live_quota import Quotas
-from meetroom.sessions.video import VideoService
-from meetroom.sessions.video_ports import RoomDirectory
-from meetroom.sessions.video_relay import VideoGateway
+from meetroom.sessions.live.ports import LiveBus
+from meetroom.sessions.live.quota import Quotas
+from meetroom.sessions.live.service import LiveService
+from meetroom.sessions.papers.agenda import AgendaService
+from meetroom.sessions.papers.documents import DocumentService
+from meetroom.sessions.papers.ports import FileProgress
+from meetroom.sessions.video.ports import RoomDirectory
+from meetroom.sessions.video.relay import VideoGateway
+from meetroom.sessions.video.service import VideoService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore

@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 
 from meetroom.errors import Conflict
 from meetroom.meetings.service import MeetingService
-from meetroom.records import Classification, Meeting, MeetingRole, Principal, Room
+from meetroom.records.accounts import Principal
+from meetroom.records.documents import Classification
+from meetroom.records.meetings import Meeting, MeetingRole
+from meetroom.records.rooms import Room
 from meetroom.server.context import KeyValue
-from meetroom.sessions.agenda import AgendaService
-from meetroom.sessions.documents import DocumentService
+from meetroom.sessions.papers.agenda import AgendaService
+from meetroom.sessions.papers.documents import DocumentService
 
 DEMO_KEY = "demo_meeting_id"
 LENGTH = timedelta(hours=2)

@@ -29,7 +29,7 @@ from meetroom.app import create_app
 from meetroom.clock import SettableClock
 from meetroom.config import Settings, load_settings
 from meetroom.errors import Conflict
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from meetroom.server.context import SERVICES, Services
 from tests.dbtemplate import MigratedTemplates
 from tests.processes import ServerProcess

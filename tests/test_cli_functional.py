@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from meetroom.records import AuditRecord, audit_hash
+from meetroom.records.audit import AuditRecord, audit_hash
 from tests.processes import (
     ONE_TIME_PASSWORD,
     REPO,

@@ -24,7 +24,8 @@ from meetroom.accounts.service import (
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Invalid, NotFound
 from meetroom.ids import UserId
-from meetroom.records import AccountRole, AuditAction, AuditTrail, Principal, User
+from meetroom.records.accounts import AccountRole, Principal, User
+from meetroom.records.audit import AuditAction, AuditTrail
 
 logger = logging.getLogger(__name__)
 

@@ -22,14 +22,8 @@ from meetroom.accounts.service import require_account_role
 from meetroom.clock import Clock
 from meetroom.errors import N_, Unavailable
 from meetroom.ids import UserId
-from meetroom.records import (
-    AccountRole,
-    AuditAction,
-    AuditFilter,
-    AuditRecord,
-    Principal,
-    audit_hmac,
-)
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.audit import AuditAction, AuditFilter, AuditRecord, audit_hmac
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from meetroom.accounts.audit_ports import AuditKeeper, AuditStore
 from meetroom.errors import ConfigError
-from meetroom.records import (
+from meetroom.records.audit import (
     AUDIT_GENESIS_HASH,
     AuditHead,
     AuditRecord,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
-from meetroom.records import AuditFilter, AuditHead, AuditRecord
+from meetroom.records.audit import AuditFilter, AuditHead, AuditRecord
 
 
 class AuditStore(Protocol):

@@ -36,7 +36,8 @@ from meetroom.clock import Clock
 from meetroom.config import SUPPORTED_LOCALES
 from meetroom.errors import N_, Conflict
 from meetroom.ids import GroupId, UserId, new_id
-from meetroom.records import AccountRole, AuditAction, AuditTrail, Principal, User
+from meetroom.records.accounts import AccountRole, Principal, User
+from meetroom.records.audit import AuditAction, AuditTrail
 
 logger = logging.getLogger(__name__)
 

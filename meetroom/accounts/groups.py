@@ -13,7 +13,8 @@ from meetroom.accounts.service import require_account_role
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Invalid, NotFound
 from meetroom.ids import GroupId, UserId, new_id
-from meetroom.records import AccountRole, AuditAction, AuditTrail, Group, Principal, User
+from meetroom.records.accounts import AccountRole, Group, Principal, User
+from meetroom.records.audit import AuditAction, AuditTrail
 
 logger = logging.getLogger(__name__)
 

@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Protocol
 
 from meetroom.ids import GroupId, ParticipantId, UserId
-from meetroom.records import (
+from meetroom.records.accounts import (
     AccountRole,
     ApiToken,
     Group,
     LoginFailures,
-    Participant,
     User,
     UserWithSecret,
     WebSession,
 )
+from meetroom.records.meetings import Participant
 
 
 class UserStore(Protocol):

@@ -11,7 +11,8 @@ from meetroom.auth.tokens import token_digest
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Unauthenticated
 from meetroom.ids import ParticipantId
-from meetroom.records import Participant, Principal, WebSession
+from meetroom.records.accounts import Principal, WebSession
+from meetroom.records.meetings import Participant
 
 
 def signed_out() -> Unauthenticated:

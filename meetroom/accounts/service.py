@@ -33,17 +33,16 @@ from meetroom.errors import (
     Unauthenticated,
 )  # fmt: skip
 from meetroom.ids import UserId, new_id
-from meetroom.records import (
+from meetroom.records.accounts import (
     AccountRole,
     ApiToken,
-    AuditAction,
-    AuditTrail,
     LoginFailures,
-    Participant,
     Principal,
     User,
     WebSession,
 )
+from meetroom.records.audit import AuditAction, AuditTrail
+from meetroom.records.meetings import Participant
 
 logger = logging.getLogger(__name__)
 

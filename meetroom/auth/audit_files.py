@@ -22,7 +22,7 @@ import stat
 from pathlib import Path
 
 from meetroom.errors import ConfigError
-from meetroom.records import AuditHead
+from meetroom.records.audit import AuditHead
 
 logger = logging.getLogger(__name__)
 

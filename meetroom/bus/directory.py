@@ -86,7 +86,7 @@ def bus_unavailable() -> Unavailable:
 
 
 class RedisDirectory:
-    """The `RoomDirectory` of a node among several (see sessions/video_ports.py).
+    """The `RoomDirectory` of a node among several (see sessions/video/ports.py).
 
     `set_load` and `set_draining` are written at once by the heartbeat task (and again
     every `heartbeat` seconds); `flush()` waits until what was set is in Redis."""

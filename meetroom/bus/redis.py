@@ -110,7 +110,7 @@ def decode(payload: bytes) -> Envelope:
 
 
 class RedisBus:
-    """The `LiveBus` of a node among several (see sessions/live_ports.py).
+    """The `LiveBus` of a node among several (see sessions/live/ports.py).
 
     `start()` connects (raising Unavailable if Redis cannot be reached) and returns once
     the topics subscribed so far are in effect; `ready()` waits for later subscriptions

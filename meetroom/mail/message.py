@@ -8,7 +8,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from meetroom.records import OutgoingMail
+from meetroom.records.mail import OutgoingMail
 
 
 def sender_address(sender: str) -> Address:

@@ -12,7 +12,7 @@ from typing import Literal
 import aiosmtplib
 
 from meetroom.mail.message import build_message, sender_address
-from meetroom.records import OutgoingMail
+from meetroom.records.mail import OutgoingMail
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from meetroom.meetings.ics import PRODID, escape_text, fold
-from meetroom.records import Meeting
+from meetroom.records.meetings import Meeting
 
 
 def sequence_of(meeting: Meeting) -> int:

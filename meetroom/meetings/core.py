@@ -29,15 +29,9 @@ from meetroom.meetings.ports import (
 )
 from meetroom.meetings.roles import MANAGER_ROLES, PREPARER_ROLES
 from meetroom.meetings.series import SeriesBooking, all_occurrences, kept_overrides
-from meetroom.records import (
-    AuditAction,
-    AuditTrail,
-    Meeting,
-    MeetingOverride,
-    MeetingStatus,
-    Participant,
-    Principal,
-)
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction, AuditTrail
+from meetroom.records.meetings import Meeting, MeetingOverride, MeetingStatus, Participant
 
 logger = logging.getLogger(__name__)
 

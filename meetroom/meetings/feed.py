@@ -28,7 +28,8 @@ from meetroom.meetings.ics import place, series_components
 from meetroom.meetings.invitations import RoomLookup
 from meetroom.meetings.ports import UserDirectory
 from meetroom.meetings.service import MeetingService
-from meetroom.records import CalendarCancellation, Meeting, Participant, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import CalendarCancellation, Meeting, Participant
 
 logger = logging.getLogger(__name__)
 

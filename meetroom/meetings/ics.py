@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from meetroom.ids import RoomId
 from meetroom.meetings.recurrence import apply_override
-from meetroom.records import Meeting, MeetingOverride, Room
+from meetroom.records.meetings import Meeting, MeetingOverride
+from meetroom.records.rooms import Room
 
 PRODID = "-//MeetRoom//MeetRoom//EN"
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from meetroom.errors import N_
-from meetroom.records import MailKind
+from meetroom.records.mail import MailKind
 
 
 class MailTexts(Protocol):

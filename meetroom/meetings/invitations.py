@@ -31,20 +31,11 @@ from meetroom.meetings.invitation_mail import MailFacts, MailTexts, compose
 from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.ports import UserDirectory
 from meetroom.meetings.service import MeetingService
-from meetroom.records import (
-    AgendaItem,
-    MailAttachment,
-    MailKind,
-    MailState,
-    MailStatus,
-    Meeting,
-    MeetingStatus,
-    OutgoingMail,
-    Participant,
-    Principal,
-    Room,
-    User,
-)
+from meetroom.records.accounts import Principal, User
+from meetroom.records.documents import AgendaItem
+from meetroom.records.mail import MailAttachment, MailKind, MailState, MailStatus, OutgoingMail
+from meetroom.records.meetings import Meeting, MeetingStatus, Participant
+from meetroom.records.rooms import Room
 
 logger = logging.getLogger(__name__)
 

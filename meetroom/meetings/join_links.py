@@ -14,7 +14,7 @@ from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import MeetingId, ParticipantId
 from meetroom.meetings import status as lifecycle_rules
 from meetroom.meetings.core import JoinedParticipant, MeetingCore
-from meetroom.records import JoinLink, Meeting, Participant
+from meetroom.records.meetings import JoinLink, Meeting, Participant
 
 logger = logging.getLogger(__name__)
 

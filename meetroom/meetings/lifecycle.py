@@ -22,7 +22,9 @@ from meetroom.errors import N_, Conflict, Forbidden
 from meetroom.ids import MeetingId
 from meetroom.meetings.ports import MeetingStore
 from meetroom.meetings.service import MeetingAccess, MeetingService
-from meetroom.records import AuditAction, AuditTrail, Meeting, MeetingRole, MeetingStatus, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction, AuditTrail
+from meetroom.records.meetings import Meeting, MeetingRole, MeetingStatus
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from meetroom.clock import Clock
 from meetroom.mail.smtp import DeliveryError
-from meetroom.records import OutgoingMail, QueuedMail
+from meetroom.records.mail import OutgoingMail, QueuedMail
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,8 @@ from meetroom.meetings.recurrence import (
     zone_of,
 )
 from meetroom.meetings.series import SeriesBooking, all_occurrences, kept_overrides
-from meetroom.records import Meeting, MeetingOverride, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Meeting, MeetingOverride
 
 logger = logging.getLogger(__name__)
 

@@ -11,13 +11,9 @@ from meetroom.ids import GroupId, MeetingId, ParticipantId, UserId, new_id
 from meetroom.meetings.core import MAX_NAME, field_changes
 from meetroom.meetings.join_links import JoinLinks
 from meetroom.meetings.roles import default_grants
-from meetroom.records import (
-    AuditAction,
-    Grant,
-    MeetingRole,
-    Participant,
-    Principal,
-)
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction
+from meetroom.records.meetings import Grant, MeetingRole, Participant
 
 logger = logging.getLogger(__name__)
 

@@ -9,15 +9,8 @@ from typing import Protocol
 
 from meetroom.auth.tokens import JoinClaims
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
-from meetroom.records import (
-    JoinLink,
-    Meeting,
-    MeetingOverride,
-    MeetingStatus,
-    Participant,
-    Principal,
-    User,
-)
+from meetroom.records.accounts import Principal, User
+from meetroom.records.meetings import JoinLink, Meeting, MeetingOverride, MeetingStatus, Participant
 
 
 class MeetingStore(Protocol):

@@ -21,7 +21,7 @@ from dateutil import rrule as du
 from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId, RoomId
-from meetroom.records import Meeting, MeetingOverride
+from meetroom.records.meetings import Meeting, MeetingOverride
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_OCCURRENCES = 500

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from meetroom.records import AccountRole, Grant, MeetingRole
+from meetroom.records.accounts import AccountRole
+from meetroom.records.meetings import Grant, MeetingRole
 
 DEFAULT_GRANTS: dict[MeetingRole, frozenset[Grant]] = {
     MeetingRole.CHAIR: frozenset(Grant),

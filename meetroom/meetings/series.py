@@ -18,7 +18,8 @@ from meetroom.errors import N_, Conflict
 from meetroom.ids import MeetingId, UserId
 from meetroom.meetings.ports import RoomBooking, SeriesStore, SeriesWriter
 from meetroom.meetings.recurrence import Occurrence, natural_starts, occurrences, zone_of
-from meetroom.records import Meeting, MeetingOverride, Participant, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Meeting, MeetingOverride, Participant
 
 logger = logging.getLogger(__name__)
 

@@ -52,13 +52,9 @@ from meetroom.meetings.recurrence import (
     validated,
 )
 from meetroom.meetings.series import all_occurrences
-from meetroom.records import (
-    AuditAction,
-    Meeting,
-    MeetingOverride,
-    MeetingStatus,
-    Principal,
-)
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction
+from meetroom.records.meetings import Meeting, MeetingOverride, MeetingStatus
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from meetroom.errors import N_, Conflict
 from meetroom.meetings.roles import PREPARER_ROLES
-from meetroom.records import Meeting, MeetingStatus, Participant
+from meetroom.records.meetings import Meeting, MeetingStatus, Participant
 
 S = MeetingStatus
 

@@ -19,7 +19,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from meetroom.pdf.font_mapping import FAMILIES
-from meetroom.records import FontSubstitution, merge_fonts
+from meetroom.records.documents import FontSubstitution, merge_fonts
 
 # The fonts every PDF reader has: naming them without embedding them is normal, so
 # only letters they lack are worth a warning.

@@ -45,7 +45,7 @@ REPLY_CLASSES = {
     ("meetroom.pdf.worker", "PdfInfo"),
     ("meetroom.pdf.worker", "OutlineEntry"),
     ("meetroom.pdf.worker", "RenderedPage"),
-    ("meetroom.records", "FontSubstitution"),
+    ("meetroom.records.documents", "FontSubstitution"),
     ("meetroom.pdf.rejection", "_restore"),
     ("meetroom.pdf.rejection", "PdfRejected"),
     ("meetroom.pdf.rejection", "WorkerTimeout"),

@@ -25,7 +25,7 @@ from meetroom.pdf.font_report import FontCheck
 from meetroom.pdf.imaging import ImageFormat, encode, write_atomic
 from meetroom.pdf.limits import Limits
 from meetroom.pdf.rejection import PdfRejected
-from meetroom.records import FontSubstitution
+from meetroom.records.documents import FontSubstitution
 
 logger = logging.getLogger(__name__)
 

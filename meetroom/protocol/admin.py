@@ -9,7 +9,7 @@ from msgspec import UNSET, UnsetType
 
 from meetroom.protocol.api import Id, Name, Request, UserOut
 from meetroom.protocol.formats import Email, Locale, TimeZoneName
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 
 Description = Annotated[str, msgspec.Meta(max_length=1000)]
 

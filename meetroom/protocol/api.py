@@ -18,7 +18,9 @@ from meetroom.protocol.formats import (
     TimeZoneName,
 )
 from meetroom.protocol.recurrence import RecurrenceIn, RecurrenceOut
-from meetroom.records import AccountRole, Classification, FileStatus, Grant, MeetingRole
+from meetroom.records.accounts import AccountRole
+from meetroom.records.documents import Classification, FileStatus
+from meetroom.records.meetings import Grant, MeetingRole
 
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
 # Stripped, then refused if blank.

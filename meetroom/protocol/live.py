@@ -237,7 +237,7 @@ class Welcome(ServerMessage, tag="welcome"):
     seq: int
     # True: the events after `hello.last_seq` follow. False: the client starts afresh
     # from `annotations`, the visible annotations now (also when it asked to resume
-    # from further back than the server replays: see live_snapshot.py).
+    # from further back than the server replays: see sessions/live/snapshot.py).
     resumed: bool = False
     annotations: list[Annotation] = []
     # True: more of the visible annotations follow, in `annotations_page` messages (the

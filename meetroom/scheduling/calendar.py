@@ -17,7 +17,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from meetroom.ids import MeetingId, RoomId
-from meetroom.records import Room
+from meetroom.records.rooms import Room
 
 STEP = 15  # minutes between two grid lines
 SLOT = 30  # minutes of one bookable slot

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Protocol
 
 from meetroom.ids import MeetingId, RoomId, UserId
-from meetroom.records import Room, User
+from meetroom.records.accounts import User
+from meetroom.records.rooms import Room
 
 
 class RoomStore(Protocol):

@@ -19,7 +19,10 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, UserId, new_id
 from meetroom.meetings.roles import MANAGER_ROLES
-from meetroom.records import AccountRole, AuditAction, AuditTrail, Meeting, Principal, Room
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.audit import AuditAction, AuditTrail
+from meetroom.records.meetings import Meeting
+from meetroom.records.rooms import Room
 from meetroom.scheduling.ports import RoomStore, UserDirectory
 
 logger = logging.getLogger(__name__)

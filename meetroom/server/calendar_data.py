@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from meetroom.bounds import in_range
 from meetroom.errors import N_, Invalid
 from meetroom.meetings.recurrence import rid_text
-from meetroom.records import Principal
+from meetroom.records.accounts import Principal
 from meetroom.scheduling.calendar import Entry, local_midnight, overlapping, to_utc
 from meetroom.server.context import Services
 

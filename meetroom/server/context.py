@@ -22,15 +22,15 @@ from meetroom.meetings.invitations import InvitationService
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
-from meetroom.records import Principal
+from meetroom.records.accounts import Principal
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
-from meetroom.sessions.agenda import AgendaService
 from meetroom.sessions.attendance import AttendanceRecorder
-from meetroom.sessions.documents import DocumentService
-from meetroom.sessions.live import LiveService
-from meetroom.sessions.video import VideoService
-from meetroom.sessions.video_relay import VideoGateway
+from meetroom.sessions.live.service import LiveService
+from meetroom.sessions.papers.agenda import AgendaService
+from meetroom.sessions.papers.documents import DocumentService
+from meetroom.sessions.video.relay import VideoGateway
+from meetroom.sessions.video.service import VideoService
 
 
 class HealthCheck(Protocol):

@@ -32,8 +32,8 @@ from meetroom.server.edge import WS_CLOSE_CODE, WS_CLOSE_CODE_OF_ERROR, ws_close
 from meetroom.server.middlewares import check_origin
 from meetroom.server.paths import path_id
 from meetroom.server.render import translations_for
-from meetroom.sessions.live import Viewer
-from meetroom.sessions.live_rights import Hooks
+from meetroom.sessions.live.meeting import Viewer
+from meetroom.sessions.live.rights import Hooks
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ MAX_MESSAGE = 64 * 1024
 # past either it is dropped and resyncs on reconnect. What a client is sent on
 # joining (the welcome, a long meeting's annotations in pages, or a replay) waits in
 # the queue as one entry, outside the byte bound: its own bounds are in
-# sessions/live_snapshot.py, and it is encoded a page at a time as it goes out.
+# sessions/live/snapshot.py, and it is encoded a page at a time as it goes out.
 QUEUE_SIZE = 1024
 QUEUE_BYTES = 1024 * 1024
 # Messages per second a client may send (drawing sends ~30), and the burst above it.
@@ -51,7 +51,7 @@ BURST = 300.0
 # How far past the burst a client may go, ignoring the errors, before it is cut off.
 ABUSE = 300.0
 CLOSE_TOO_SLOW = 4008
-# Rights that ended while connected (sessions/live_rights.py): the page says why and does
+# Rights that ended while connected (sessions/live/rights.py): the page says why and does
 # not reconnect. The session ended (signed out everywhere, password reset or changed
 # elsewhere, account disabled); removed from the meeting; the join link was replaced.
 # 1013 (try again later): the rights could not be checked, the page reconnects.

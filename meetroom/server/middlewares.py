@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 
 from meetroom.auth.tokens import derive, new_opaque_token
 from meetroom.errors import N_, Forbidden, Unauthenticated
-from meetroom.records import Principal
+from meetroom.records.accounts import Principal
 from meetroom.server.bodies import read_form
 from meetroom.server.context import (
     AUTH,

@@ -8,7 +8,7 @@ from datetime import datetime
 from aiohttp import web
 
 from meetroom.meetings.core import JoinedParticipant
-from meetroom.records import User
+from meetroom.records.accounts import User
 from meetroom.server.context import AUTH, client_address, services
 from meetroom.server.middlewares import SESSION_COOKIE, csrf_token_for, set_cookie
 

@@ -22,7 +22,8 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden
 from meetroom.ids import MeetingId, ParticipantId, UserId
 from meetroom.meetings.service import MeetingAccess, MeetingService
-from meetroom.records import Attendance, Meeting, MeetingStatus, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Attendance, Meeting, MeetingStatus
 
 logger = logging.getLogger(__name__)
 

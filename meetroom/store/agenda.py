@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from meetroom.ids import AgendaItemId, MeetingId
-from meetroom.records import AgendaItem
+from meetroom.records.documents import AgendaItem
 from meetroom.store.database import Database
 from meetroom.store.schema import agenda_items
 

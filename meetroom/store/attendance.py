@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from meetroom.ids import MeetingId, ParticipantId, UserId
-from meetroom.records import Attendance
+from meetroom.records.meetings import Attendance
 from meetroom.store.database import Database
 from meetroom.store.schema import attendance
 

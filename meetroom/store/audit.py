@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from meetroom.ids import UserId
-from meetroom.records import AUDIT_GENESIS_HASH, AuditAction, AuditFilter, AuditRecord
+from meetroom.records.audit import AUDIT_GENESIS_HASH, AuditAction, AuditFilter, AuditRecord
 from meetroom.store.database import Database
 from meetroom.store.schema import audit_log, audit_once
 

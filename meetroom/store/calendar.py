@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from meetroom.ids import MeetingId, UserId
-from meetroom.records import CalendarCancellation, Meeting, Participant
+from meetroom.records.meetings import CalendarCancellation, Meeting, Participant
 from meetroom.store.database import Database
 from meetroom.store.meetings import _meeting, _participant
 from meetroom.store.schema import calendar_cancellations, calendar_feeds, meetings, participants

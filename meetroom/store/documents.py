@@ -12,12 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, UserId
-from meetroom.records import (
-    AuditEntry,
-    Classification,
-    Document,
-    WatermarkTrace,
-)
+from meetroom.records.documents import AuditEntry, Classification, Document, WatermarkTrace
 from meetroom.store.database import Database
 from meetroom.store.schema import (
     document_access,

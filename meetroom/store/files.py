@@ -13,7 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from meetroom.records import FileStatus, FontSubstitution, OutlineEntry, PdfFile, merge_fonts
+from meetroom.records.documents import (
+    FileStatus,
+    FontSubstitution,
+    OutlineEntry,
+    PdfFile,
+    merge_fonts,
+)
 from meetroom.store.database import Database
 from meetroom.store.schema import documents, pdf_files, pdf_pages
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict
 from meetroom.ids import GroupId, UserId
-from meetroom.records import Group, User
+from meetroom.records.accounts import Group, User
 from meetroom.store.database import Database
 from meetroom.store.schema import group_members, groups, users
 from meetroom.store.users import _user

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meetroom.ids import MeetingId, ParticipantId
-from meetroom.records import JoinLink
+from meetroom.records.meetings import JoinLink
 from meetroom.store.database import Database
 from meetroom.store.schema import join_links
 

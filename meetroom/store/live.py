@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meetroom.ids import MeetingId
-from meetroom.records import LiveOp
+from meetroom.records.live import LiveOp
 from meetroom.store.database import Database
 from meetroom.store.schema import live_ops, live_state
 

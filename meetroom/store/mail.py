@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from meetroom.ids import MeetingId, ParticipantId
-from meetroom.records import (
+from meetroom.records.mail import (
     MailAttachment,
     MailKind,
     MailState,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId
-from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Participant
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus, Participant
 from meetroom.store.database import Database
 from meetroom.store.schema import app_state, meetings, participants, rooms
 

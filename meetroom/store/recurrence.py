@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, new_id
-from meetroom.records import Meeting, MeetingOverride, Participant
+from meetroom.records.meetings import Meeting, MeetingOverride, Participant
 from meetroom.store.database import Database
 from meetroom.store.meetings import (
     SqlMeetingStore,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict
 from meetroom.ids import MeetingId, RoomId, UserId
-from meetroom.records import Room
+from meetroom.records.rooms import Room
 from meetroom.store.database import Database
 from meetroom.store.meetings import is_room_violation
 from meetroom.store.schema import meeting_overrides, meetings, rooms

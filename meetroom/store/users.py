@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict
 from meetroom.ids import MeetingId, ParticipantId, UserId
-from meetroom.records import (
+from meetroom.records.accounts import (
     AccountRole,
     ApiToken,
     LoginFailures,

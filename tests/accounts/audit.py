@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from meetroom.records import AuditAction, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction
 
 
 @dataclass(frozen=True)

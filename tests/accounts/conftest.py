@@ -15,7 +15,7 @@ from meetroom.app import open_services
 from meetroom.auth.passwords import Argon2Passwords
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
-from meetroom.records import AccountRole, Principal
+from meetroom.records.accounts import AccountRole, Principal
 from meetroom.server.context import Services
 from tests.accounts.audit import RecordingAuditTrail
 

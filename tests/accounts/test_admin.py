@@ -8,7 +8,8 @@ import pytest
 from meetroom.accounts.admin import UserFilter
 from meetroom.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from meetroom.ids import UserId
-from meetroom.records import AccountRole, AuditAction, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.audit import AuditAction
 from tests.accounts.conftest import Admin
 
 

@@ -22,13 +22,12 @@ from meetroom.app import open_services
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.errors import Forbidden, Unavailable
-from meetroom.records import (
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.audit import (
     AUDIT_GENESIS_HASH,
-    AccountRole,
     AuditAction,
     AuditFilter,
     AuditRecord,
-    Principal,
     audit_hash,
     audit_hmac,
 )

@@ -25,7 +25,7 @@ from meetroom.app import open_services
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.errors import ConfigError
-from meetroom.records import (
+from meetroom.records.audit import (
     AUDIT_GENESIS_HASH,
     AuditAction,
     AuditRecord,

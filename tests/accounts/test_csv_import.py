@@ -10,7 +10,8 @@ import pytest
 from meetroom.accounts.csv_import import MAX_ROWS, import_token, parse
 from meetroom.errors import Conflict, Forbidden
 from meetroom.ids import UserId, new_id
-from meetroom.records import AccountRole, AuditAction, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.audit import AuditAction
 from tests.accounts.conftest import Admin
 
 GOOD = (

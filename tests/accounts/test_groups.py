@@ -6,7 +6,8 @@ import pytest
 
 from meetroom.errors import Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import GroupId, UserId
-from meetroom.records import AccountRole, AuditAction, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.audit import AuditAction
 from tests.accounts.conftest import Admin
 
 

@@ -13,7 +13,7 @@ from meetroom.app import open_services
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthenticated
-from meetroom.records import AccountRole, Principal
+from meetroom.records.accounts import AccountRole, Principal
 from meetroom.server.context import Services
 
 

@@ -10,7 +10,7 @@ import icalendar
 import pytest
 
 from meetroom.mail.smtp import DeliveryError, Security, SmtpSender, SmtpSettings
-from meetroom.records import MailAttachment, OutgoingMail
+from meetroom.records.mail import MailAttachment, OutgoingMail
 from tests.mailserver import MailServer, attachment_named, free_port, html_body, text_body
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, Invalid
 from meetroom.ids import GroupId
 from meetroom.meetings.roles import default_grants
-from meetroom.records import AccountRole, MeetingRole, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.meetings import MeetingRole
 from meetroom.server.context import Services
 
 # The services' clock is set a day before START (see the fixture below).

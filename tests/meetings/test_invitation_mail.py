@@ -9,7 +9,7 @@ import icalendar
 
 from meetroom.meetings.calendar_events import EventInfo, Person, event_lines, vcalendar
 from meetroom.meetings.invitation_mail import MailFacts, compose
-from meetroom.records import MailKind
+from meetroom.records.mail import MailKind
 from meetroom.server.i18n import Catalogs
 from meetroom.server.mail_texts import CatalogMailTexts
 

@@ -16,7 +16,8 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.errors import Forbidden, Invalid, MeetRoomError
 from meetroom.ids import MeetingId
-from meetroom.records import AccountRole, JoinLink, MeetingRole, Participant, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.meetings import JoinLink, MeetingRole, Participant
 from meetroom.server.context import Services
 from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.schema import join_links

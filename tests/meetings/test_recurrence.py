@@ -23,7 +23,7 @@ from meetroom.meetings.recurrence import (
     truncated,
     validated,
 )
-from meetroom.records import Meeting, MeetingOverride
+from meetroom.records.meetings import Meeting, MeetingOverride
 
 BERLIN = "Europe/Berlin"
 HANOI = "Asia/Ho_Chi_Minh"

@@ -12,7 +12,8 @@ from meetroom.app import open_services
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from meetroom.records import AccountRole, Grant, MeetingRole, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.meetings import Grant, MeetingRole
 from meetroom.server.context import Services
 
 # The services' clock is set a day before START (see the fixture below).

@@ -15,7 +15,7 @@ from meetroom.pdf.limits import Limits
 from meetroom.pdf.pipeline import Pipeline
 from meetroom.pdf.pool import WorkerPool
 from meetroom.pdf.storage import BlobStore
-from meetroom.sessions.document_ports import FileProgress
+from meetroom.sessions.papers.ports import FileProgress
 from meetroom.store.database import Database
 from meetroom.store.files import SqlFileStore
 from tests.pdf import corpus

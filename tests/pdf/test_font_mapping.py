@@ -14,7 +14,7 @@ from PIL import Image, ImageChops
 from meetroom.pdf import font_mapping
 from meetroom.pdf.font_mapping import CARLITO, FAMILIES, FONT_DIR, MONO, SANS, SERIF
 from meetroom.pdf.pipeline import TABLET
-from meetroom.records import FileStatus
+from meetroom.records.documents import FileStatus
 from tests.pdf.conftest import Files
 from tests.pdf.pdfs import A4
 from tests.pdf.truetype import VIETNAMESE_LETTERS, TrueType

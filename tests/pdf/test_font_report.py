@@ -15,7 +15,7 @@ import pytest
 from meetroom.pdf.font_report import display_name
 from meetroom.pdf.limits import Limits
 from meetroom.pdf.worker import PageOutput, RenderedPage, render_page
-from meetroom.records import (
+from meetroom.records.documents import (
     MAX_FONTS,
     MAX_MISSING_LETTERS,
     FileStatus,

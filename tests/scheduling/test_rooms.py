@@ -16,7 +16,8 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, Invalid
 from meetroom.ids import MeetingId, RoomId, new_id
-from meetroom.records import AccountRole, Meeting, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.meetings import Meeting
 from meetroom.server.context import Services
 from meetroom.store.database import Database
 from meetroom.store.meetings import SqlMeetingStore

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from meetroom import __version__
 from meetroom.app import open_services
 from meetroom.config import Settings
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from meetroom.server import build_app
 from meetroom.server.context import Services
 from meetroom.store.database import Database

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.accounts.test_audit import tamper
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.dates import days_ahead, stamp

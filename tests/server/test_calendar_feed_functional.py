@@ -10,7 +10,7 @@ import icalendar
 import pytest
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 
 pytestmark = pytest.mark.dates

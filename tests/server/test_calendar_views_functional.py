@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.clock import SettableClock
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 
 pytestmark = pytest.mark.dates

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image, ImageChops
 
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.pdf.pdfs import make_pdf
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.meetings.mail_delivery import MailDelivery
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from meetroom.server.i18n import format_when
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.mailserver import MailServer, attachment_named, free_port, html_body, text_body

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, CSRF_META, Site, login, login_page
 from tests.server.test_api_functional import create_meeting
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from meetroom.server.live_socket import QUEUE_SIZE
-from meetroom.sessions.live_snapshot import REPLAY_OPS
+from meetroom.sessions.live.snapshot import REPLAY_OPS
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.ink import store_strokes, stroke_points
 from tests.pdf.pdfs import make_pdf

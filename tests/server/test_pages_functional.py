@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login_page, page_csrf
 from tests.dates import days_ahead, wall
 
@@ -96,7 +96,7 @@ async def test_forms_without_csrf_token_are_refused(site: Site) -> None:
 
 
 async def admin_principal(site: Site) -> Any:
-    from meetroom.records import Principal
+    from meetroom.records.accounts import Principal
 
     return Principal(user=await site.services.accounts.get_by_username("admin"))
 

@@ -13,7 +13,7 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from meetroom.clock import SettableClock
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from meetroom.store.recurrence import SqlSeriesWriter
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.server.test_rooms_functional import Api, admin_api, admin_principal

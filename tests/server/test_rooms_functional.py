@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole, Principal
+from meetroom.records.accounts import AccountRole, Principal
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.dates import MONDAY, SATURDAY, TUESDAY, stamp, wall, week_ahead
 

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.dates import days_ahead, stamp
 

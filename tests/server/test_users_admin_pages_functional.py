@@ -13,7 +13,7 @@ import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
-from meetroom.records import AccountRole, Principal
+from meetroom.records.accounts import AccountRole, Principal
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.dates import at, days_ahead
 

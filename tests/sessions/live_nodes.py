@@ -15,11 +15,12 @@ from meetroom.bus.local import LocalBus, LocalHub
 from meetroom.clock import Clock
 from meetroom.ids import DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.protocol import live as p
-from meetroom.records import AccountRole, MeetingRole, Participant, Principal
+from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.meetings import MeetingRole, Participant
 from meetroom.server.context import Services
 from meetroom.sessions.attendance import AttendanceRecorder
-from meetroom.sessions.live import LiveService
-from meetroom.sessions.live_ports import DocumentPages
+from meetroom.sessions.live.ports import DocumentPages
+from meetroom.sessions.live.service import LiveService
 from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore

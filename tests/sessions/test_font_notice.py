@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from meetroom.records import FileStatus, FontSubstitution, PdfFile
-from meetroom.sessions.font_notice import MISSING, REPLACED, font_notices
+from meetroom.records.documents import FileStatus, FontSubstitution, PdfFile
+from meetroom.sessions.papers.font_notice import MISSING, REPLACED, font_notices
 
 FILE = PdfFile(
     sha256="0" * 64, size_bytes=1, status=FileStatus.READY, pages=1, pages_done=1,

@@ -8,9 +8,9 @@ from typing import Any
 
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json
-from meetroom.records import LiveOp
-from meetroom.sessions.live_snapshot import PAGE_BYTES, welcome_frames
-from meetroom.sessions.live_state import Annotations
+from meetroom.records.live import LiveOp
+from meetroom.sessions.live.snapshot import PAGE_BYTES, welcome_frames
+from meetroom.sessions.live.state import Annotations
 from tests.ink import stroke_points
 
 

@@ -21,9 +21,9 @@ from meetroom.config import Settings
 from meetroom.errors import Conflict, Unavailable
 from meetroom.meetings.lifecycle import LifecycleService, Transition
 from meetroom.protocol import live as p
-from meetroom.records import LiveOp
+from meetroom.records.live import LiveOp
 from meetroom.server.context import Services
-from meetroom.sessions.live import LiveService
+from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
 from tests.sessions.live_nodes import DOC, START, Client, new_meeting, node, stroke, until

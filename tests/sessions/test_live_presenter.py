@@ -21,9 +21,10 @@ from meetroom.config import Settings
 from meetroom.errors import MeetRoomError
 from meetroom.ids import MeetingId, ParticipantId
 from meetroom.protocol import live as p
-from meetroom.records import MeetingRole, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import MeetingRole
 from meetroom.server.context import Services
-from meetroom.sessions.live import LiveService
+from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
 from tests.sessions.live_nodes import DOC, START, Client, new_meeting, node, until

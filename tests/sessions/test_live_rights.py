@@ -18,10 +18,11 @@ from meetroom.config import Settings
 from meetroom.errors import Forbidden, MeetRoomError
 from meetroom.ids import ParticipantId
 from meetroom.protocol import live as p
-from meetroom.records import MeetingRole
+from meetroom.records.meetings import MeetingRole
 from meetroom.server.context import Services
-from meetroom.sessions.live import LiveService, Viewer
-from meetroom.sessions.live_rights import Hooks
+from meetroom.sessions.live.meeting import Viewer
+from meetroom.sessions.live.rights import Hooks
+from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
 from tests.sessions.live_nodes import START, Client, new_meeting, node, until

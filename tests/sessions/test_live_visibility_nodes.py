@@ -19,7 +19,7 @@ from meetroom.config import Settings
 from meetroom.ids import ParticipantId
 from meetroom.protocol import live as p
 from meetroom.server.context import Services
-from meetroom.sessions.documents import StoredUpload
+from meetroom.sessions.papers.documents import StoredUpload
 from meetroom.store.database import Database
 from meetroom.store.files import SqlFileStore
 from tests.sessions.live_nodes import START, Client, Meeting, new_meeting, node, until

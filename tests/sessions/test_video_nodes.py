@@ -23,10 +23,11 @@ from meetroom.ids import new_id
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
-from meetroom.records import Grant, MeetingStatus, Principal
-from meetroom.sessions.live import Viewer
-from meetroom.sessions.video import VideoService
-from meetroom.sessions.video_relay import VideoGateway
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant, MeetingStatus
+from meetroom.sessions.live.meeting import Viewer
+from meetroom.sessions.video.relay import VideoGateway
+from meetroom.sessions.video.service import VideoService
 from meetroom.sfu import SFU
 from tests.server.test_video_functional import VideoClient, until
 from tests.sfu.peers import (

@@ -15,15 +15,8 @@ from alembic.script import ScriptDirectory
 from meetroom.config import Settings
 from meetroom.errors import Conflict, Unavailable
 from meetroom.ids import MeetingId, ParticipantId, UserId, new_id
-from meetroom.records import (
-    AccountRole,
-    Grant,
-    Meeting,
-    MeetingRole,
-    Participant,
-    User,
-    WebSession,
-)
+from meetroom.records.accounts import AccountRole, User, WebSession
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, Participant
 from meetroom.store.database import Database, alembic_config
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.schema import metadata

@@ -11,7 +11,7 @@ import pytest
 
 from meetroom.config import Settings
 from meetroom.ids import MeetingId, ParticipantId, new_id
-from meetroom.records import MailAttachment, MailKind, MailStatus, OutgoingMail
+from meetroom.records.mail import MailAttachment, MailKind, MailStatus, OutgoingMail
 from meetroom.store.database import Database
 from meetroom.store.mail import SqlMailOutbox
 

@@ -16,7 +16,7 @@ from meetroom.protocol.api import (
     WhoAmI,
 )
 from meetroom.protocol.codec import UNSET
-from meetroom.records import AccountRole
+from meetroom.records.accounts import AccountRole
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.api.views import participant_out, user_out
 from meetroom.server.context import AUTH, CSRF_TOKEN, principal, services

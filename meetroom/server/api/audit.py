@@ -17,7 +17,7 @@ from meetroom.bounds import in_range, whole_number
 from meetroom.errors import N_, Invalid
 from meetroom.protocol.audit import AuditCheckOut, AuditEntryOut, AuditPageOut
 from meetroom.protocol.formats import DAY_OR_ZONED_TIME_PATTERN, INT64
-from meetroom.records import AuditAction, AuditFilter, AuditRecord
+from meetroom.records.audit import AuditAction, AuditFilter, AuditRecord
 from meetroom.server.api.registry import Endpoint, Query, integer, text
 from meetroom.server.context import SETTINGS, principal, services
 

@@ -27,7 +27,7 @@ from meetroom.protocol.api import (
     UploadForm,
 )
 from meetroom.protocol.codec import UNSET
-from meetroom.records import AgendaItem, Classification, FileStatus
+from meetroom.records.documents import AgendaItem, Classification, FileStatus
 from meetroom.server.api.registry import Endpoint, Query, integer, json_response
 from meetroom.server.bodies import (
     next_part,
@@ -39,7 +39,7 @@ from meetroom.server.bodies import (
 from meetroom.server.context import client_address, principal, services
 from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for
-from meetroom.sessions.documents import KEEP, DocumentView, StoredUpload
+from meetroom.sessions.papers.documents import KEEP, DocumentView, StoredUpload
 
 UPLOAD_CHUNK = 256 * 1024
 # Pages are drawn 240, 1600 or 2400 pixels wide (the next one up from `w`).

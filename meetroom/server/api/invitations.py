@@ -17,7 +17,7 @@ from meetroom.protocol.invitations import (
     InvitationResultOut,
     InvitationSend,
 )
-from meetroom.records import Participant
+from meetroom.records.meetings import Participant
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.context import base_url, principal, services
 from meetroom.server.paths import path_id

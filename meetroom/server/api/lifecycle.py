@@ -14,7 +14,7 @@ from meetroom.ids import MeetingId
 from meetroom.meetings.lifecycle import Transition
 from meetroom.protocol.api import MeetingOut
 from meetroom.protocol.lifecycle import AttendanceList, AttendanceOut
-from meetroom.records import Attendance, MeetingStatus
+from meetroom.records.meetings import Attendance, MeetingStatus
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.api.views import meeting_out
 from meetroom.server.context import principal, services

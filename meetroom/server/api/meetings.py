@@ -19,7 +19,7 @@ from meetroom.protocol.api import (
     ParticipantUpdate,
 )
 from meetroom.protocol.codec import UNSET
-from meetroom.records import MeetingStatus
+from meetroom.records.meetings import MeetingStatus
 from meetroom.server.api.invitations import uid_host
 from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.occurrences import recurrence_in

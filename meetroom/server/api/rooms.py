@@ -10,7 +10,7 @@ from aiohttp import web
 from meetroom.ids import RoomId, UserId
 from meetroom.protocol.api import RoomCreate, RoomOut, RoomUpdate
 from meetroom.protocol.codec import UNSET
-from meetroom.records import Room
+from meetroom.records.rooms import Room
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.context import principal, services
 from meetroom.server.paths import path_id

@@ -29,7 +29,7 @@ from meetroom.protocol.admin import (
 )
 from meetroom.protocol.api import UserOut
 from meetroom.protocol.codec import UNSET
-from meetroom.records import AccountRole, Group, Principal
+from meetroom.records.accounts import AccountRole, Group, Principal
 from meetroom.server.api.registry import Endpoint, Query, json_response, text
 from meetroom.server.api.views import user_out
 from meetroom.server.bodies import next_part, open_multipart, part_bytes

@@ -14,7 +14,8 @@ from meetroom.meetings.recurrence import Recurrence, recurrence_of
 from meetroom.meetings.service import MeetingAccess
 from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
 from meetroom.protocol.recurrence import RecurrenceOut
-from meetroom.records import Meeting, Participant, User
+from meetroom.records.accounts import User
+from meetroom.records.meetings import Meeting, Participant
 from meetroom.server.context import SETTINGS, base_url, services
 
 

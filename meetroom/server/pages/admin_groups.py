@@ -10,7 +10,7 @@ from aiohttp import web
 from meetroom.accounts.service import require_account_role
 from meetroom.errors import Category, MeetRoomError
 from meetroom.ids import GroupId, UserId
-from meetroom.records import AccountRole, Group
+from meetroom.records.accounts import AccountRole, Group
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import redirect, refusal

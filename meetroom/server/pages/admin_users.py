@@ -16,7 +16,7 @@ from meetroom.accounts.service import require_account_role
 from meetroom.config import SUPPORTED_LOCALES
 from meetroom.errors import N_, Category, Invalid, MeetRoomError
 from meetroom.ids import UserId
-from meetroom.records import AccountRole, User
+from meetroom.records.accounts import AccountRole, User
 from meetroom.server.api.users_admin import password_rows, passwords_csv, read_csv_body
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect, refusal

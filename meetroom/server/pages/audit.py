@@ -14,7 +14,8 @@ from aiohttp import web
 from meetroom.accounts.audit import AuditPage, ChainCheck, ChainProblem
 from meetroom.accounts.service import require_account_role
 from meetroom.errors import N_, Category, MeetRoomError
-from meetroom.records import AccountRole, AuditAction
+from meetroom.records.accounts import AccountRole
+from meetroom.records.audit import AuditAction
 from meetroom.server.api.audit import before_cursor, parse_filter, stream_csv
 from meetroom.server.context import SETTINGS, principal, services
 from meetroom.server.pages.forms import refusal

@@ -17,7 +17,7 @@ from meetroom.accounts.service import require_user
 from meetroom.errors import N_
 from meetroom.ids import RoomId
 from meetroom.meetings.service import can_manage_meetings
-from meetroom.records import Room
+from meetroom.records.rooms import Room
 from meetroom.scheduling.calendar import (
     Block,
     Slot,

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from meetroom.errors import Category, MeetRoomError
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId
-from meetroom.records import AgendaItem, Classification, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.documents import AgendaItem, Classification
 from meetroom.server.api.documents import receive_uploads
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
@@ -18,7 +19,7 @@ from meetroom.server.pages.forms import form_fields, redirect, refusal
 from meetroom.server.pages.meetings import render_detail
 from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
-from meetroom.sessions.documents import DocumentView
+from meetroom.sessions.papers.documents import DocumentView
 
 routes = web.RouteTableDef()
 

@@ -14,7 +14,8 @@ from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
 from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.meetings.status import READ_ONLY
-from meetroom.records import Classification, Meeting, MeetingRole
+from meetroom.records.documents import Classification
+from meetroom.records.meetings import Meeting, MeetingRole
 from meetroom.server.api.lifecycle import status_filter
 from meetroom.server.api.views import join_url
 from meetroom.server.context import principal, services

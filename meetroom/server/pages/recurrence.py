@@ -19,7 +19,7 @@ from meetroom.meetings.recurrence import (
     rid_text,
     zone_of,
 )
-from meetroom.records import Meeting
+from meetroom.records.meetings import Meeting
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import local_input_value
 from meetroom.server.render import gettext_for, locale_of

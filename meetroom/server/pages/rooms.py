@@ -12,7 +12,8 @@ from aiohttp import web
 from meetroom.accounts.service import require_account_role, require_user
 from meetroom.errors import N_, Category, Invalid, MeetRoomError
 from meetroom.ids import RoomId, UserId
-from meetroom.records import AccountRole, Room
+from meetroom.records.accounts import AccountRole
+from meetroom.records.rooms import Room
 from meetroom.server.bodies import read_form
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect, refusal

@@ -19,18 +19,19 @@ from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
 from meetroom.pdf.pipeline import standard_width
-from meetroom.records import (
-    AuditAction,
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction
+from meetroom.records.documents import (
     AuditEntry,
     Classification,
     Document,
     FileStatus,
     PdfFile,
-    Principal,
     WatermarkTrace,
 )
-from meetroom.sessions.agenda import require_preparer
-from meetroom.sessions.document_ports import (
+from meetroom.sessions.papers.agenda import require_preparer
+from meetroom.sessions.papers.font_notice import Notice, font_notices
+from meetroom.sessions.papers.ports import (
     Blobs,
     Derivatives,
     DocumentAudit,
@@ -40,7 +41,6 @@ from meetroom.sessions.document_ports import (
     ItemLookup,
     Renderer,
 )
-from meetroom.sessions.font_notice import Notice, font_notices
 
 logger = logging.getLogger(__name__)
 

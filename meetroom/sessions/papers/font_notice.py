@@ -6,7 +6,7 @@ were not drawn at all. English msgids with their parameters, translated at the e
 from __future__ import annotations
 
 from meetroom.errors import N_
-from meetroom.records import PdfFile
+from meetroom.records.documents import PdfFile
 
 REPLACED = N_(
     "Some fonts in this document were not embedded and were replaced: {fonts}. "

@@ -2,7 +2,7 @@
 on the shared and private layers, and who is connected.
 
 Several nodes may serve the same meeting, each with its own clients, sharing the
-database and a bus (see live_relay.py). Every stored operation gets the meeting's next
+database and a bus (see live/relay.py). Every stored operation gets the meeting's next
 sequence number from the database; each node applies operations strictly in that
 order, under one lock per meeting, and a client's joining (its snapshot, then its
 place among the connections) happens under that lock too, so a client that resumes
@@ -23,30 +23,31 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live, require_live_write
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import to_builtins
-from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.attendance import AttendanceRecorder, Attendee
-from meetroom.sessions.live_checks import (
+from meetroom.sessions.live.checks import (
     check_page,
     may_present,
     require_moderator,
     require_organiser,
 )
-from meetroom.sessions.live_meeting import (
+from meetroom.sessions.live.meeting import (
     Connection,
     LiveMeeting,
     Viewer,
     participant_key,
     stored_state,
 )
-from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
-from meetroom.sessions.live_presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
-from meetroom.sessions.live_presenter import PRESENTER_GRACE, Presenting
-from meetroom.sessions.live_quota import Quotas
-from meetroom.sessions.live_relay import Relay, tell_status
-from meetroom.sessions.live_rights import Hooks, LiveRights
-from meetroom.sessions.live_snapshot import missed, welcome_frames
-from meetroom.sessions.live_state import Annotations
-from meetroom.sessions.live_visibility import (
+from meetroom.sessions.live.ports import DocumentPages, LiveBus, LiveStore
+from meetroom.sessions.live.presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
+from meetroom.sessions.live.presenter import PRESENTER_GRACE, Presenting
+from meetroom.sessions.live.quota import Quotas
+from meetroom.sessions.live.relay import Relay, tell_status
+from meetroom.sessions.live.rights import Hooks, LiveRights
+from meetroom.sessions.live.snapshot import missed, welcome_frames
+from meetroom.sessions.live.state import Annotations
+from meetroom.sessions.live.visibility import (
     Visibility,
     annotations_for,
     may_see,
@@ -54,7 +55,7 @@ from meetroom.sessions.live_visibility import (
     shown_to,
     state_for,
 )
-from meetroom.sessions.live_writing import Writing
+from meetroom.sessions.live.writing import Writing
 
 __all__ = ["LiveService", "Viewer"]
 
@@ -113,7 +114,7 @@ class LiveService:
     async def viewer(self, principal: Principal, meeting_id: MeetingId) -> Viewer:
         """Who `principal` is in the meeting's live session, with what they may do;
         NotFound or Forbidden if they may not be in it. Asked again whenever their
-        rights change (live_rights.py)."""
+        rights change (live/rights.py)."""
         access = await self.meetings.open(principal, meeting_id)
         if access.me is not None:
             me = access.me
@@ -144,7 +145,7 @@ class LiveService:
         """Send the welcome (and what the client missed since `hello.last_seq`), then
         the live stream: in that order, with nothing lost or repeated in between.
         `send_many`: how the socket takes the welcome, its pages and the replay (in
-        order with what `send` takes, encoded as they go out; see live_snapshot.py);
+        order with what `send` takes, encoded as they go out; see live/snapshot.py);
         without it they go through `send` one by one. `hooks`: what ends the socket, or
         gives it new rights, when they change; `since`: (loop time) when the socket's
         request was authenticated."""

@@ -5,7 +5,7 @@ A long meeting's annotations are many megabytes: they go in pages (the welcome h
 the first, `annotations_page` messages the rest), encoded one at a time as the socket
 sends them, so that a node holds about one page per joining client, not a copy of the
 meeting's ink each. That is exact because the annotations are immutable (see
-live_state.py) and the list given is the joiner's own, chosen under the meeting's
+live/state.py) and the list given is the joiner's own, chosen under the meeting's
 lock. A resume replays at most REPLAY_OPS operations (REPLAY_BYTES encoded); from
 further back the client starts afresh, which then costs less than the replay."""
 
@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace
-from meetroom.sessions.live_meeting import LiveMeeting
-from meetroom.sessions.live_ports import LiveStore
-from meetroom.sessions.live_state import Ink
+from meetroom.sessions.live.meeting import LiveMeeting
+from meetroom.sessions.live.ports import LiveStore
+from meetroom.sessions.live.state import Ink
 
 PAGE_BYTES = 64 * 1024  # about this much JSON per page
 REPLAY_OPS = 2000

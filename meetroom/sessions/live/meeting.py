@@ -18,8 +18,10 @@ from meetroom.bus import Envelope
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, replace
-from meetroom.records import Grant, LiveOp, MeetingStatus, Principal
-from meetroom.sessions.live_state import Annotations
+from meetroom.records.accounts import Principal
+from meetroom.records.live import LiveOp
+from meetroom.records.meetings import Grant, MeetingStatus
+from meetroom.sessions.live.state import Annotations
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class LiveMeeting:
     state_version: int = 0
     annotations: Annotations = field(default_factory=Annotations)
     # Document id -> the viewer keys its access list names (None: everyone); see
-    # live_visibility.py.
+    # live/visibility.py.
     documents: dict[str, frozenset[str] | None] = field(default_factory=dict)
     connections: dict[str, Connection] = field(default_factory=dict)
     status: MeetingStatus = MeetingStatus.SCHEDULED

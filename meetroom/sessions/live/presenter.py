@@ -9,7 +9,7 @@ page turns (`present`) move the others.
   account viewing the meeting) takes over explicitly (`take_over`), after confirming
   it on their page.
 - A presenter who is removed from the meeting, whose rights are lowered (a chair
-  demoted to observer, a grant taken away: see live_rights.py), or who leaves
+  demoted to observer, a grant taken away: see live/rights.py), or who leaves
   (connected through no node) and is not back within `PRESENTER_GRACE`, hands back
   to the default.
 
@@ -30,19 +30,20 @@ from meetroom.ids import MeetingId, ParticipantId
 from meetroom.meetings.service import MeetingService
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import replace, to_builtins
-from meetroom.records import Meeting, MeetingRole, Participant, Principal
-from meetroom.sessions.live_checks import require_moderator
-from meetroom.sessions.live_meeting import (
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Meeting, MeetingRole, Participant
+from meetroom.sessions.live.checks import require_moderator
+from meetroom.sessions.live.meeting import (
     LiveMeeting,
     Viewer,
     deliver_local,
     participant_key,
     stored_state,
 )
-from meetroom.sessions.live_ports import LiveStore
-from meetroom.sessions.live_presence import PresenceBoard
-from meetroom.sessions.live_relay import Relay
-from meetroom.sessions.live_visibility import presented
+from meetroom.sessions.live.ports import LiveStore
+from meetroom.sessions.live.presence import PresenceBoard
+from meetroom.sessions.live.relay import Relay
+from meetroom.sessions.live.visibility import presented
 
 logger = logging.getLogger(__name__)
 

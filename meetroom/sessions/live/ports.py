@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 from meetroom.bus import Envelope
 from meetroom.ids import DocumentId, MeetingId, ParticipantId
-from meetroom.records import LiveOp, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.live import LiveOp
 
 
 class LiveStore(Protocol):

@@ -39,12 +39,13 @@ from meetroom.ids import MeetingId, UserId
 from meetroom.meetings.status import read_only_live
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json
-from meetroom.records import Grant, MeetingRole, Participant, Principal
-from meetroom.sessions.live_meeting import Connection, LiveMeeting, Viewer, participant_key
-from meetroom.sessions.live_ports import LiveBus
-from meetroom.sessions.live_presence import PresenceBoard
-from meetroom.sessions.live_presenter import Presenting
-from meetroom.sessions.live_visibility import Visibility
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant, MeetingRole, Participant
+from meetroom.sessions.live.meeting import Connection, LiveMeeting, Viewer, participant_key
+from meetroom.sessions.live.ports import LiveBus
+from meetroom.sessions.live.presence import PresenceBoard
+from meetroom.sessions.live.presenter import Presenting
+from meetroom.sessions.live.visibility import Visibility
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Who sees what of the documents a live session talks about.
 
 A document may be restricted to some participants (its access list, see
-sessions/documents.py); the meeting's chair and secretary, and those who manage
+sessions/papers/documents.py); the meeting's chair and secretary, and those who manage
 meetings, see every document. Every event about a document carries its id
 (`Envelope.document_id`): strokes being drawn, stored strokes and notes, erasing, undo
 and redo, the presenter's place. Each connection's delivery drops an event about a
@@ -33,9 +33,9 @@ from meetroom.meetings.core import can_manage_meetings
 from meetroom.meetings.roles import PREPARER_ROLES
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace
-from meetroom.sessions.live_meeting import LiveMeeting, Viewer, deliver_local, participant_key
-from meetroom.sessions.live_ports import DocumentPages, LiveBus
-from meetroom.sessions.live_state import Ink
+from meetroom.sessions.live.meeting import LiveMeeting, Viewer, deliver_local, participant_key
+from meetroom.sessions.live.ports import DocumentPages, LiveBus
+from meetroom.sessions.live.state import Ink
 
 logger = logging.getLogger(__name__)
 

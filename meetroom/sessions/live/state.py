@@ -17,8 +17,8 @@ from typing import Any
 
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json
-from meetroom.records import LiveOp
-from meetroom.sessions.live_quota import Usage, cost_of
+from meetroom.records.live import LiveOp
+from meetroom.sessions.live.quota import Usage, cost_of
 
 ADDING = ("stroke", "note")
 CHAT_IN_WELCOME = 200  # chat messages a client starting afresh is sent

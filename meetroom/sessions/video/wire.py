@@ -1,5 +1,5 @@
 """What the video gateways of two nodes say to each other over the bus: a viewer, a
-typed error, a room's state, as JSON-able builtins (see video_relay.py)."""
+typed error, a room's state, as JSON-able builtins (see video/relay.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from meetroom.errors import Category, MeetRoomError
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import convert, to_builtins
 from meetroom.protocol.live import ClientMessage
-from meetroom.records import Grant, Principal
-from meetroom.sessions.live import Viewer
-from meetroom.sessions.video import RoomView
+from meetroom.records.accounts import Principal
+from meetroom.records.meetings import Grant
+from meetroom.sessions.live.meeting import Viewer
+from meetroom.sessions.video.service import RoomView
 
 _ERRORS: dict[str, type[MeetRoomError]] = {
     Category.INVALID.value: errors.Invalid,

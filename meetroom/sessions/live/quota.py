@@ -5,7 +5,7 @@ each node's memory and every operation in the database, so what can be stored is
 bounded: annotations per person per document page, operations (strokes, notes,
 erasures, undo, redo, chat) per person per meeting, and their weight per person and
 per meeting. The weight of an operation approximates what it costs a node's memory
-(see live_state.py): 16 bytes per point, its text, and a fixed part for the record.
+(see live/state.py): 16 bytes per point, its text, and a fixed part for the record.
 Counted as operations are applied, in sequence order, so every node agrees; checked
 before storing (two nodes storing at the same moment may pass a limit by one each)."""
 

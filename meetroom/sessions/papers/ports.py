@@ -11,17 +11,16 @@ from typing import Any, Protocol
 from meetroom.clock import Clock
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId
 from meetroom.pdf.pipeline import PageFile
-from meetroom.records import (
+from meetroom.records.accounts import Principal
+from meetroom.records.audit import AuditAction, AuditTrail
+from meetroom.records.documents import (
     AgendaItem,
-    AuditAction,
     AuditEntry,
-    AuditTrail,
     Document,
     FileStatus,
     FontSubstitution,
     OutlineEntry,
     PdfFile,
-    Principal,
     WatermarkTrace,
 )
 

@@ -4,7 +4,7 @@ stored), and the stored operations: strokes, notes, erasing, undo and redo, chat
 A stored operation is numbered by the store, applied and delivered here in that
 number's order (after any of other nodes numbered before it and not heard of yet),
 published to the other nodes, and only then acknowledged: an ack means it is kept.
-What one person, and a meeting, may store is bounded (see live_quota.py)."""
+What one person, and a meeting, may store is bounded (see live/quota.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from meetroom.errors import N_, Invalid, NotFound, TooLarge
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace
-from meetroom.records import LiveOp
-from meetroom.sessions.live_checks import check_layer, check_page
-from meetroom.sessions.live_meeting import (
+from meetroom.records.live import LiveOp
+from meetroom.sessions.live.checks import check_layer, check_page
+from meetroom.sessions.live.meeting import (
     Connection,
     LiveMeeting,
     Viewer,
@@ -27,10 +27,10 @@ from meetroom.sessions.live_meeting import (
     deliver_local,
     topic,
 )
-from meetroom.sessions.live_ports import DocumentPages, LiveBus, LiveStore
-from meetroom.sessions.live_quota import Quotas, cost_of
-from meetroom.sessions.live_relay import Relay
-from meetroom.sessions.live_visibility import may_see, require_visible
+from meetroom.sessions.live.ports import DocumentPages, LiveBus, LiveStore
+from meetroom.sessions.live.quota import Quotas, cost_of
+from meetroom.sessions.live.relay import Relay
+from meetroom.sessions.live.visibility import may_see, require_visible
 
 logger = logging.getLogger(__name__)
 

@@ -24,18 +24,19 @@ from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import read_only_live
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, encode_json, to_builtins
-from meetroom.records import LiveOp, MeetingStatus
+from meetroom.records.live import LiveOp
+from meetroom.records.meetings import MeetingStatus
 from meetroom.sessions.attendance import AttendanceRecorder
-from meetroom.sessions.live_meeting import (
+from meetroom.sessions.live.meeting import (
     LiveMeeting,
     apply_op,
     deliver_local,
     stored_state,
     topic,
 )
-from meetroom.sessions.live_ports import LiveBus, LiveStore
-from meetroom.sessions.live_presence import ASK, PART, PresenceBoard
-from meetroom.sessions.live_visibility import presented
+from meetroom.sessions.live.ports import LiveBus, LiveStore
+from meetroom.sessions.live.presence import ASK, PART, PresenceBoard
+from meetroom.sessions.live.visibility import presented
 
 logger = logging.getLogger(__name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from meetroom.errors import N_, Forbidden, NotFound
 from meetroom.ids import DocumentId, MeetingId
-from meetroom.records import Grant
-from meetroom.sessions.live_meeting import Connection, LiveMeeting, Viewer
-from meetroom.sessions.live_ports import DocumentPages
+from meetroom.records.meetings import Grant
+from meetroom.sessions.live.meeting import Connection, LiveMeeting, Viewer
+from meetroom.sessions.live.ports import DocumentPages
 
 
 def may_present(meeting: LiveMeeting, viewer: Viewer) -> bool:
-    """Only the presenter turns everyone's pages (see live_presenter.py)."""
+    """Only the presenter turns everyone's pages (see live/presenter.py)."""
     return meeting.state.presenter == viewer.key
 
 

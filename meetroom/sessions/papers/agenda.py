@@ -11,7 +11,8 @@ from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, MeetingId, new_id
 from meetroom.meetings.service import MeetingAccess, MeetingService
 from meetroom.meetings.status import require_writable
-from meetroom.records import AgendaItem, Principal
+from meetroom.records.accounts import Principal
+from meetroom.records.documents import AgendaItem
 
 MAX_TITLE = 300
 MAX_PRESENTER = 200

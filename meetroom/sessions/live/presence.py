@@ -16,10 +16,10 @@ from meetroom.bus import Envelope
 from meetroom.ids import MeetingId
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import convert, replace, to_builtins
-from meetroom.records import Grant
-from meetroom.sessions.live_meeting import LiveMeeting, RemotePart, deliver_local, topic
-from meetroom.sessions.live_ports import LiveBus
-from meetroom.sessions.live_visibility import presence_for
+from meetroom.records.meetings import Grant
+from meetroom.sessions.live.meeting import LiveMeeting, RemotePart, deliver_local, topic
+from meetroom.sessions.live.ports import LiveBus
+from meetroom.sessions.live.visibility import presence_for
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import encode_json
-from meetroom.records import Grant, Meeting, MeetingRole, MeetingStatus
-from meetroom.sessions.live import Viewer
-from meetroom.sessions.video_ports import MediaEvents, MediaRouter, PublishedTrackView
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus
+from meetroom.sessions.live.meeting import Viewer
+from meetroom.sessions.video.ports import MediaEvents, MediaRouter, PublishedTrackView
 
 logger = logging.getLogger(__name__)
 
@@ -329,7 +329,7 @@ class VideoService:
         room = self._rooms.get(meeting_id)
         return self._view(room) if room is not None else None
 
-    # -- what the gateway asks (see video_relay.py) ---------------------------------------
+    # -- what the gateway asks (see video/relay.py) ---------------------------------------
 
     def holds(self, meeting_id: str) -> bool:
         return meeting_id in self._rooms

@@ -29,12 +29,12 @@ from meetroom.errors import N_, MeetRoomError, Unavailable
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import encode_json
-from meetroom.records import Meeting, MeetingStatus
-from meetroom.sessions import video_wire as wire
-from meetroom.sessions.live import Viewer
-from meetroom.sessions.live_ports import LiveBus
-from meetroom.sessions.video import RoomView, VideoService
-from meetroom.sessions.video_ports import RoomDirectory
+from meetroom.records.meetings import Meeting, MeetingStatus
+from meetroom.sessions.live.meeting import Viewer
+from meetroom.sessions.live.ports import LiveBus
+from meetroom.sessions.video import wire
+from meetroom.sessions.video.ports import RoomDirectory
+from meetroom.sessions.video.service import RoomView, VideoService
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The meeting's papers: its agenda and documents."""
