@@ -172,7 +172,7 @@ async def load_demo(
     starts = demo_start(meetings.clock.now(), ZoneInfo(timezone))
     meeting = await _book(meetings, admin, texts, room, starts)
     for name, role in DEMO_PARTICIPANTS:
-        await meetings.add_participant(admin, meeting.id, name=name, role=role)
+        await meetings.participants.add(admin, meeting.id, name=name, role=role)
     for entry in texts.agenda:
         item = await agenda.add(
             admin, meeting.id, title=entry.title, presenter=entry.presenter,

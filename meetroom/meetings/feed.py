@@ -133,7 +133,9 @@ class CalendarFeedService:
         ]
 
         # A series is one event with its rule, exceptions and moved occurrences.
-        overrides = {e.meeting.id: await self.meetings.overrides_for(e.meeting) for e in entries}
+        overrides = {
+            e.meeting.id: await self.meetings.bookings.overrides(e.meeting) for e in entries
+        }
         # A moved occurrence's other room, said as the meeting's own .ics says it.
         places = {
             e.meeting.id: {
@@ -160,7 +162,7 @@ class CalendarFeedService:
 
         # A participant's own join link; others (the creator) get the meeting's page.
         links = {
-            e.meeting.id: f"{base_url}/j/{(await self.meetings.join_link(e.meeting, p)).token}"
+            e.meeting.id: f"{base_url}/j/{(await self.meetings.links.get(e.meeting, p)).token}"
             for e in entries
             if (p := e.participant) is not None
         }

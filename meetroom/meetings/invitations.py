@@ -172,7 +172,7 @@ class InvitationService:
             elif p.id in invited:
                 outcome = Outcome.ALREADY_INVITED
             else:
-                link = await self.meetings.join_link(meeting, p)
+                link = await self.meetings.links.get(meeting, p)
                 mails.append(
                     self._mail(actor, MailKind.INVITATION, meeting, p, user, context, link=link)
                 )
@@ -205,7 +205,7 @@ class InvitationService:
         if user is None or not user.email:
             return
         context = await self._context(meeting)
-        link = await self.meetings.join_link(meeting, participant)
+        link = await self.meetings.links.get(meeting, participant)
         await self._enqueue(
             [self._mail(actor, MailKind.INVITATION, meeting, participant, user, context, link=link)]
         )
@@ -229,7 +229,7 @@ class InvitationService:
         for p in people:
             user = await self._user_of(p)
             if p.id in invited and user is not None and user.email:
-                link = await self.meetings.join_link(after, p)
+                link = await self.meetings.links.get(after, p)
                 mails.append(self._mail(actor, MailKind.UPDATE, after, p, user, context, link=link))
         await self._enqueue(mails)
 

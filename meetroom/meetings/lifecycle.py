@@ -20,8 +20,9 @@ from typing import Protocol
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden
 from meetroom.ids import MeetingId
+from meetroom.meetings.access import MeetingAccess
 from meetroom.meetings.ports import MeetingStore
-from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.meetings.service import MeetingService
 from meetroom.records.accounts import Principal
 from meetroom.records.audit import AuditAction, AuditTrail
 from meetroom.records.meetings import Meeting, MeetingRole, MeetingStatus

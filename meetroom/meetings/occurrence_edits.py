@@ -23,6 +23,7 @@ from meetroom.bounds import in_range
 from meetroom.clock import Clock
 from meetroom.errors import N_, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, new_id
+from meetroom.meetings.access import AccessCheck
 from meetroom.meetings.ports import MeetingStore
 from meetroom.meetings.recurrence import (
     WEEKDAYS,
@@ -43,6 +44,7 @@ from meetroom.records.meetings import Meeting, MeetingOverride
 
 logger = logging.getLogger(__name__)
 
+# The limits of `service.py` (which uses this module, so cannot be imported here).
 MAX_TITLE = 300
 MAX_DURATION = timedelta(days=31)
 
@@ -86,32 +88,40 @@ def moved_rule(rec: Recurrence, old: datetime, new: datetime) -> Recurrence:
     )
 
 
-class EditedMeetings(Protocol):
-    """What the edits need of the meeting service (which uses them; a port, so the two
-    modules do not import each other)."""
+class UpdateMeeting(Protocol):
+    """`MeetingService.update`: a change of the whole series (editing its first
+    occurrence "and the following") is an ordinary change of the meeting."""
 
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def store(self) -> MeetingStore: ...
-    @property
-    def series(self) -> SeriesBooking | None: ...
-    async def open_for_change(self, actor: Principal, meeting_id: MeetingId) -> Meeting: ...
-    async def update(self, actor: Principal, meeting_id: MeetingId, **changes: Any) -> Meeting: ...
+    async def __call__(
+        self, actor: Principal, meeting_id: MeetingId, **changes: Any
+    ) -> Meeting: ...
 
 
 class OccurrenceEdits:
-    def __init__(self, meetings: EditedMeetings) -> None:
-        self.meetings = meetings
+    def __init__(
+        self,
+        store: MeetingStore,
+        clock: Clock,
+        *,
+        access: AccessCheck,
+        series: SeriesBooking | None,
+        update: UpdateMeeting,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.access = access
+        # None: this server keeps no series, so no meeting has occurrences to edit.
+        self.series = series
+        self.update = update
 
     async def _series(
         self, actor: Principal, meeting_id: MeetingId, rid: datetime
     ) -> tuple[Meeting, list[MeetingOverride]]:
-        meeting = await self.meetings.open_for_change(actor, meeting_id)
+        meeting = await self.access.open_for_change(actor, meeting_id)
         if not meeting.rrule or not is_occurrence(meeting, rid):
             raise _not_found()
-        assert self.meetings.series is not None
-        stored = (await self.meetings.series.store.overrides([meeting.id]))[meeting.id]
+        assert self.series is not None
+        stored = (await self.series.store.overrides([meeting.id]))[meeting.id]
         return meeting, stored
 
     async def edit(
@@ -151,7 +161,7 @@ class OccurrenceEdits:
             rec = recurrence_of(meeting)
             assert rec is not None
             fields["recurrence"] = moved_rule(rec, meeting.starts_at, fields["starts_at"])
-            await self.meetings.update(actor, meeting.id, **fields)
+            await self.update(actor, meeting.id, **fields)
             return meeting.id
         return await self._split(
             actor, meeting, overrides, rid, starts, length, change, title, room_id
@@ -197,18 +207,18 @@ class OccurrenceEdits:
     ) -> None:
         """Saves the series (and a new one split from it), refusing a taken room or a
         busy participant for the occurrences that changed."""
-        svc = self.meetings
-        assert svc.series is not None
-        now = svc.clock.now()
+        series = self.series
+        assert series is not None
+        now = self.clock.now()
         meeting = dataclasses.replace(
             meeting, updated_at=now, series_until=series_until(meeting, overrides)
         )
         target = new or (meeting, overrides)
         occs = [o for o in all_occurrences(*target) if new or o.recurrence_id == rid]
-        await svc.series.check_room_rules(actor, target[0], occs)
-        people = await svc.store.list_participants(meeting.id)
+        await series.check_room_rules(actor, target[0], occs)
+        people = await self.store.list_participants(meeting.id)
         exclude = {meeting.id} | ({new[0].id} if new else set())
-        await svc.series.check_free(occs, [p.user_id for p in people if p.user_id], exclude)
+        await series.check_free(occs, [p.user_id for p in people if p.user_id], exclude)
 
         async def writes(tx: Any) -> None:
             if not await tx.save_meeting(meeting):
@@ -219,7 +229,7 @@ class OccurrenceEdits:
                 await tx.replace_overrides(new[0].id, new[1])
                 await tx.copy_participants(meeting.id, new[0].id, now)
 
-        await svc.series.write(occs, exclude, writes, meeting.series_zone)
+        await series.write(occs, exclude, writes, meeting.series_zone)
 
     async def _split(
         self,
@@ -237,7 +247,7 @@ class OccurrenceEdits:
         assert rec is not None
         before = dataclasses.replace(meeting, rrule=to_rrule(truncated(rec, rid)))
         later_rule = moved_rule(remaining(meeting, rec, rid), rid, starts)
-        now = self.meetings.clock.now()
+        now = self.clock.now()
         after = Meeting(
             id=MeetingId(new_id()),
             title=title if change.title is not None else meeting.title,

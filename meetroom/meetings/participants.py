@@ -1,4 +1,7 @@
-"""A meeting's participants and their join links."""
+"""A meeting's participants: people with an account, guests typed by name, or a
+whole group at once; each with a role and the grants it gives (or others chosen).
+Every change is audited and told to the watchers; a change of someone's rights
+reaches their open connections at once."""
 
 from __future__ import annotations
 
@@ -6,10 +9,14 @@ import dataclasses
 import logging
 from typing import Any
 
-from meetroom.errors import N_, Invalid, NotFound
+from meetroom.clock import Clock
+from meetroom.errors import N_, Invalid
 from meetroom.ids import GroupId, MeetingId, ParticipantId, UserId, new_id
-from meetroom.meetings.core import MAX_NAME, field_changes
-from meetroom.meetings.join_links import JoinLinks
+from meetroom.meetings.access import AccessCheck
+from meetroom.meetings.audit import MeetingAudit, field_changes, participant_details
+from meetroom.meetings.bookings import Bookings
+from meetroom.meetings.events import MeetingEvents
+from meetroom.meetings.ports import GroupDirectory, MeetingStore, UserDirectory
 from meetroom.meetings.roles import default_grants
 from meetroom.records.accounts import Principal
 from meetroom.records.audit import AuditAction
@@ -17,15 +24,43 @@ from meetroom.records.meetings import Grant, MeetingRole, Participant
 
 logger = logging.getLogger(__name__)
 
+MAX_NAME = 200
 
-class ParticipantService(JoinLinks):
-    # -- participants ----------------------------------------------------------
 
-    async def participants(self, actor: Principal, meeting_id: MeetingId) -> list[Participant]:
-        await self.open(actor, meeting_id)
+class Participants:
+    def __init__(
+        self,
+        store: MeetingStore,
+        users: UserDirectory,
+        groups: GroupDirectory | None,
+        clock: Clock,
+        *,
+        access: AccessCheck,
+        bookings: Bookings,
+        audit: MeetingAudit,
+        events: MeetingEvents,
+    ) -> None:
+        self.store = store
+        self.users = users
+        self.groups = groups
+        self.clock = clock
+        self.access = access
+        self.bookings = bookings
+        self.audit = audit
+        self.events = events
+
+    async def all(self, actor: Principal, meeting_id: MeetingId) -> list[Participant]:
+        """Everyone taking part, for anyone who may see the meeting."""
+        await self.access.open(actor, meeting_id)
         return await self.store.list_participants(meeting_id)
 
-    async def add_participant(
+    async def get(
+        self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
+    ) -> Participant:
+        _, participant = await self.access.open_participant(actor, meeting_id, participant_id)
+        return participant
+
+    async def add(
         self,
         actor: Principal,
         meeting_id: MeetingId,
@@ -35,7 +70,7 @@ class ParticipantService(JoinLinks):
         name: str | None = None,
         grants: frozenset[Grant] | None = None,
     ) -> Participant:
-        meeting = await self.open_for_change(actor, meeting_id)
+        meeting = await self.access.open_for_change(actor, meeting_id)
         if user_id is None and not (name and name.strip()):
             raise Invalid(
                 "participant_needs_user_or_name",
@@ -46,8 +81,8 @@ class ParticipantService(JoinLinks):
             if user is None:
                 raise Invalid("user_not_found", N_("No such user."))
             name = (name or "").strip() or user.display_name
-            await self._check_free(meeting, [user_id])
-        participant = _validated_participant(
+            await self.bookings.check_free(meeting, [user_id])
+        participant = _validated(
             Participant(
                 id=ParticipantId(new_id()),
                 meeting_id=meeting_id,
@@ -60,11 +95,10 @@ class ParticipantService(JoinLinks):
             )
         )
         await self.store.add_participant(participant)
-        await self._record(
-            actor, AuditAction.PARTICIPANT_ADDED, meeting_id, _participant_details(participant)
+        await self.audit.record(
+            actor, AuditAction.PARTICIPANT_ADDED, meeting_id, participant_details(participant)
         )
-        for watcher in self.watchers:
-            await watcher.participant_added(actor, meeting, participant)
+        await self.events.participant_added(actor, meeting, participant)
         return participant
 
     async def add_group(
@@ -79,16 +113,16 @@ class ParticipantService(JoinLinks):
         """Invite a group: each of its enabled members who is not a participant yet,
         with this role. All or none: one member taking part in another meeting at that
         time refuses the lot (participant_busy, naming the member and the meeting)."""
-        meeting = await self.open_for_change(actor, meeting_id)
+        meeting = await self.access.open_for_change(actor, meeting_id)
         members = await self.groups.members(group_id) if self.groups else None
         if members is None:
             raise Invalid("group_not_found", N_("No such group."))
         present = {p.user_id for p in await self.store.list_participants(meeting_id)}
         newcomers = [u for u in members if not u.disabled and u.id not in present]
-        await self._check_free(meeting, [u.id for u in newcomers])
+        await self.bookings.check_free(meeting, [u.id for u in newcomers])
         now = self.clock.now()
         added = [
-            _validated_participant(
+            _validated(
                 Participant(
                     id=ParticipantId(new_id()),
                     meeting_id=meeting_id,
@@ -104,24 +138,17 @@ class ParticipantService(JoinLinks):
         ]
         await self.store.add_participants(added)
         for participant in added:
-            await self._record(
+            await self.audit.record(
                 actor,
                 AuditAction.PARTICIPANT_ADDED,
                 meeting_id,
-                {**_participant_details(participant), "group_id": group_id},
+                {**participant_details(participant), "group_id": group_id},
             )
-            for watcher in self.watchers:
-                await watcher.participant_added(actor, meeting, participant)
+            await self.events.participant_added(actor, meeting, participant)
         logger.info("group %s invited to meeting %s: %d added", group_id, meeting_id, len(added))
         return added
 
-    async def get_participant(
-        self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
-    ) -> Participant:
-        await self.open_for_change(actor, meeting_id)
-        return await self._participant_of(meeting_id, participant_id)
-
-    async def update_participant(
+    async def update(
         self,
         actor: Principal,
         meeting_id: MeetingId,
@@ -131,8 +158,7 @@ class ParticipantService(JoinLinks):
         role: MeetingRole | None = None,
         grants: frozenset[Grant] | None = None,
     ) -> Participant:
-        await self.open_for_change(actor, meeting_id)
-        current = await self._participant_of(meeting_id, participant_id)
+        _, current = await self.access.open_participant(actor, meeting_id, participant_id)
         changes: dict[str, Any] = {}
         if name is not None:
             changes["name"] = name.strip()
@@ -142,62 +168,30 @@ class ParticipantService(JoinLinks):
                 changes["grants"] = default_grants(role)
         if grants is not None:
             changes["grants"] = frozenset(grants)
-        updated = _validated_participant(dataclasses.replace(current, **changes))
+        updated = _validated(dataclasses.replace(current, **changes))
         await self.store.save_participant(updated)
-        await self._record(actor, AuditAction.PARTICIPANT_CHANGED, meeting_id, {
-            **_participant_details(updated), "changes": field_changes(current, updated)["changes"],
+        await self.audit.record(actor, AuditAction.PARTICIPANT_CHANGED, meeting_id, {
+            **participant_details(updated), "changes": field_changes(current, updated)["changes"],
         })  # fmt: skip
         if updated != current:
             # A new role, grants or name: their open connections follow.
-            await self._rights_changed(meeting_id, current, updated)
+            await self.events.participant_rights_changed(meeting_id, current, updated)
         return updated
 
-    async def remove_participant(
+    async def remove(
         self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
     ) -> None:
-        meeting = await self.open_for_change(actor, meeting_id)
-        removed = await self._participant_of(meeting_id, participant_id)
+        meeting, removed = await self.access.open_participant(actor, meeting_id, participant_id)
         await self.store.delete_participant(participant_id)
-        await self._record(
-            actor, AuditAction.PARTICIPANT_REMOVED, meeting_id, _participant_details(removed)
+        await self.audit.record(
+            actor, AuditAction.PARTICIPANT_REMOVED, meeting_id, participant_details(removed)
         )
         # First: their sockets close before anything slower (mail) is done.
-        await self._rights_changed(meeting_id, removed, None)
-        for watcher in self.watchers:
-            await watcher.participant_removed(actor, meeting, removed)
-
-    async def reissue_join_link(
-        self, actor: Principal, meeting_id: MeetingId, participant_id: ParticipantId
-    ) -> Participant:
-        """Revoke every join link given to this participant so far and make a new one."""
-        meeting = await self.open_for_change(actor, meeting_id)
-        current = await self._participant_of(meeting_id, participant_id)
-        # The version revokes the signed links of earlier versions (and tells calendar
-        # feeds that the link changed).
-        updated = dataclasses.replace(current, link_version=current.link_version + 1)
-        await self.store.save_participant(updated)
-        await self._make(meeting, updated, replace=True)
-        await self._record(
-            actor, AuditAction.JOIN_LINK_REISSUED, meeting_id, _participant_details(updated)
-        )
-        # Sessions opened with the old link end (that link may have leaked).
-        await self._rights_changed(meeting_id, current, updated)
-        return updated
-
-    async def _participant_of(
-        self, meeting_id: MeetingId, participant_id: ParticipantId
-    ) -> Participant:
-        participant = await self.store.get_participant(participant_id)
-        if participant is None or participant.meeting_id != meeting_id:
-            raise NotFound("participant_not_found", N_("No such participant in this meeting."))
-        return participant
+        await self.events.participant_rights_changed(meeting_id, removed, None)
+        await self.events.participant_removed(actor, meeting, removed)
 
 
-def _participant_details(p: Participant) -> dict[str, Any]:
-    return {"participant_id": p.id, "name": p.name, "role": p.role, "user_id": p.user_id}
-
-
-def _validated_participant(p: Participant) -> Participant:
+def _validated(p: Participant) -> Participant:
     if not p.name:
         raise Invalid("name_required", N_("The participant needs a name."))
     if len(p.name) > MAX_NAME:

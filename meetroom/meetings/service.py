@@ -1,48 +1,55 @@
-"""Meetings (single or a series) and what changes them; participants and join links
-come from `ParticipantService`, access from `MeetingCore`."""
+"""The meeting service: meetings themselves (single or a series) are made, changed
+and deleted here; the rest by the parts it is composed of, each given what it needs:
+
+- `access`: who may see and change a meeting (`open`, `open_for_change`, `list_for`);
+- `participants`: who takes part, with which role and grants;
+- `links`: each participant's join link, made, followed and replaced;
+- `bookings`: the room and people a meeting books, its series' exceptions, and the
+  write under a lock on its room;
+- `occurrence_edits`: exceptions to one occurrence of a series, or a split;
+- `events`: the watchers and rights listeners told of changes once stored;
+- `audit`: the audit trail's entries about meetings.
+
+The lifecycle (`lifecycle.py`), invitations and calendar feeds are services of their
+own that use this one."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from meetroom.accounts.service import require_user
 from meetroom.bounds import in_range
-from meetroom.errors import N_, Invalid, NotFound
+from meetroom.clock import Clock
+from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId, RoomId, new_id
 from meetroom.meetings import status as lifecycle_rules
-from meetroom.meetings.core import (
-    MAX_DESCRIPTION as MAX_DESCRIPTION,
+from meetroom.meetings.access import (
+    AccessCheck,
+    MeetingAccess,
+    can_manage_meetings,
+    require_meeting_manager,
 )
-from meetroom.meetings.core import (
-    MAX_DURATION as MAX_DURATION,
-)
-from meetroom.meetings.core import (
-    MAX_LOCATION as MAX_LOCATION,
-)
-from meetroom.meetings.core import (
-    MAX_NAME as MAX_NAME,
-)
-from meetroom.meetings.core import (
-    MAX_TITLE as MAX_TITLE,
-)
-from meetroom.meetings.core import (
-    JoinedParticipant as JoinedParticipant,
-)
-from meetroom.meetings.core import (
-    MeetingAccess as MeetingAccess,
-)
-from meetroom.meetings.core import (
-    can_manage_meetings as can_manage_meetings,
-)
-from meetroom.meetings.core import field_changes
-from meetroom.meetings.core import (
-    require_meeting_manager as require_meeting_manager,
-)
+from meetroom.meetings.audit import MeetingAudit, field_changes
+from meetroom.meetings.bookings import Bookings
+from meetroom.meetings.events import MeetingEvents
+from meetroom.meetings.join_links import JoinLinks
 from meetroom.meetings.occurrence_edits import OccurrenceChange, OccurrenceEdits, Scope
-from meetroom.meetings.participants import ParticipantService
+from meetroom.meetings.participants import Participants
+from meetroom.meetings.ports import (
+    GroupDirectory,
+    JoinLinkStore,
+    JoinSigner,
+    JoinTokens,
+    MeetingStore,
+    MeetingWatcher,
+    RightsListener,
+    RoomBooking,
+    SeriesStore,
+    UserDirectory,
+)
 from meetroom.meetings.recurrence import (
     Occurrence,
     Recurrence,
@@ -51,15 +58,79 @@ from meetroom.meetings.recurrence import (
     to_rrule,
     validated,
 )
-from meetroom.meetings.series import all_occurrences
 from meetroom.records.accounts import Principal
-from meetroom.records.audit import AuditAction
+from meetroom.records.audit import AuditAction, AuditTrail
 from meetroom.records.meetings import Meeting, MeetingOverride, MeetingStatus
 
 logger = logging.getLogger(__name__)
 
+MAX_TITLE = 300
+MAX_DESCRIPTION = 20_000
+MAX_LOCATION = 300
+MAX_DURATION = timedelta(days=31)
 
-class MeetingService(ParticipantService):
+
+class MeetingService:
+    def __init__(
+        self,
+        store: MeetingStore,
+        users: UserDirectory,
+        signer: JoinSigner,
+        clock: Clock,
+        join_link_grace: timedelta,
+        rooms: RoomBooking | None = None,
+        groups: GroupDirectory | None = None,
+        series: SeriesStore | None = None,
+        *,
+        audit: AuditTrail,
+        join_links: JoinLinkStore,
+        join_tokens: JoinTokens,
+    ) -> None:
+        # The ports other services reach through this one (the sessions read
+        # participants from the store, the pages ask the clock).
+        self.store = store
+        self.users = users
+        self.clock = clock
+        self.audit = MeetingAudit(audit)
+        self.events = MeetingEvents()
+        self.access = AccessCheck(store)
+        self.bookings = Bookings(store, rooms, series)
+        self.participants = Participants(
+            store, users, groups, clock,
+            access=self.access, bookings=self.bookings, audit=self.audit, events=self.events,
+        )  # fmt: skip
+        self.links = JoinLinks(
+            store, join_links, join_tokens, signer, clock, join_link_grace,
+            access=self.access, audit=self.audit, events=self.events,
+        )  # fmt: skip
+        self.occurrence_edits = OccurrenceEdits(
+            store, clock, access=self.access, series=self.bookings.series, update=self.update
+        )
+
+    # -- the parts most callers need, by their usual names -----------------------
+
+    async def open(self, actor: Principal, meeting_id: MeetingId) -> MeetingAccess:
+        """The meeting if `actor` may see it; NotFound or Forbidden otherwise."""
+        return await self.access.open(actor, meeting_id)
+
+    async def open_for_change(self, actor: Principal, meeting_id: MeetingId) -> Meeting:
+        """The meeting if `actor` may change it; Forbidden otherwise."""
+        return await self.access.open_for_change(actor, meeting_id)
+
+    async def list_for(
+        self, actor: Principal, status: MeetingStatus | None = None
+    ) -> list[MeetingAccess]:
+        """The meetings `actor` may see (in this status)."""
+        return await self.access.list_for(actor, status)
+
+    def watch(self, watcher: MeetingWatcher) -> None:
+        """Told of every change after it is stored."""
+        self.events.watch(watcher)
+
+    def listen(self, listener: RightsListener) -> None:
+        """Told when a participant's rights, or anyone's access to a meeting, change."""
+        self.events.listen(listener)
+
     # -- meetings --------------------------------------------------------------
 
     async def create(
@@ -97,10 +168,10 @@ class MeetingService(ParticipantService):
             )
         )
         meeting = self._with_recurrence(meeting, recurrence)
-        await self._check_room(actor, meeting)
-        await self._save(meeting, create=True)
+        await self.bookings.check_room(actor, meeting)
+        await self.bookings.save(meeting, create=True)
         logger.info("meeting %s created by %s", meeting.id, actor.user and actor.user.username)
-        await self._record(actor, AuditAction.MEETING_CREATED, meeting.id, {
+        await self.audit.record(actor, AuditAction.MEETING_CREATED, meeting.id, {
             "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
             "room_id": meeting.room_id,
         })  # fmt: skip
@@ -121,90 +192,64 @@ class MeetingService(ParticipantService):
             meeting.starts_at, meeting.ends_at, meeting.rrule, meeting.series_zone
         )  # fmt: skip
         if updated.room_id != meeting.room_id or (updated.room_id is not None and retimed):
-            await self._check_room(actor, updated)
+            await self.bookings.check_room(actor, updated)
         if retimed:
             people = await self.store.list_participants(meeting_id)
-            await self._check_free(updated, [p.user_id for p in people if p.user_id])
-        updated = await self._save(updated)
+            await self.bookings.check_free(updated, [p.user_id for p in people if p.user_id])
+        updated = await self.bookings.save(updated)
         changes = field_changes(meeting, updated)
-        await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, changes)
-        for watcher in self.watchers:
-            await watcher.meeting_changed(actor, meeting, updated)
+        await self.audit.record(actor, AuditAction.MEETING_CHANGED, meeting_id, changes)
+        await self.events.meeting_changed(actor, meeting, updated)
         return updated
 
     async def delete(self, actor: Principal, meeting_id: MeetingId) -> None:
         meeting = await self.open_for_change(actor, meeting_id)
         lifecycle_rules.check_delete(meeting)
-        people = await self.store.list_participants(meeting_id) if self.watchers else []
+        people = await self.store.list_participants(meeting_id) if self.events.watchers else []
         await self.store.delete_meeting(meeting_id)
         logger.info("meeting %s deleted", meeting_id)
-        await self._record(actor, AuditAction.MEETING_DELETED, meeting_id, {
+        await self.audit.record(actor, AuditAction.MEETING_DELETED, meeting_id, {
             "title": meeting.title, "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
         })  # fmt: skip
-        for listener in self.rights_listeners:  # its open sockets close
-            await listener.meeting_access_changed(meeting_id)
-        for watcher in self.watchers:
-            await watcher.meeting_deleted(actor, meeting, people)
+        await self.events.meeting_access_changed(meeting_id)  # its open sockets close
+        await self.events.meeting_deleted(actor, meeting, people)
 
     # -- series ------------------------------------------------------------------
 
     def _with_recurrence(self, meeting: Meeting, rule: Recurrence | None) -> Meeting:
         if rule is None:
             return dataclasses.replace(meeting, rrule=None, series_zone=None, series_until=None)
-        if self.series is None:
+        if self.bookings.series is None:
             raise Invalid("series_unavailable", N_("This server cannot repeat meetings."))
         rule = validated(rule, meeting.starts_at)
         series = dataclasses.replace(meeting, rrule=to_rrule(rule), series_zone=rule.zone)
         return dataclasses.replace(series, series_until=series_until(series))
-
-    async def _save(self, meeting: Meeting, create: bool = False) -> Meeting:
-        """Writes the meeting under a lock on its room, after refusing (room_taken) a
-        booking in the way of one of its occurrences."""
-        if self.series is None:
-            # The store refuses an overlapping booking of the room, atomically.
-            if create:
-                await self.store.create_meeting(meeting)
-            elif not await self.store.save_meeting(meeting):
-                raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
-            return meeting
-        overrides = [] if create else await self._overrides(meeting)
-        meeting = dataclasses.replace(meeting, series_until=series_until(meeting, overrides))
-
-        async def writes(tx: Any) -> None:
-            if create:
-                await tx.create_meeting(meeting)
-                return
-            if not await tx.save_meeting(meeting):
-                raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
-            await tx.replace_overrides(meeting.id, overrides)
-
-        occs = all_occurrences(meeting, overrides)
-        await self.series.write(occs, {meeting.id}, writes, meeting.series_zone)
-        return meeting
 
     async def occurrences(
         self, actor: Principal, start: datetime, end: datetime, include_cancelled: bool = False
     ) -> list[Occurrence]:
         """The occurrences in [start, end) of every meeting `actor` may see (a single
         meeting is one occurrence), in time order."""
-        if self.series is None:
+        series = self.bookings.series
+        if series is None:
             raise Invalid("series_unavailable", N_("This server cannot repeat meetings."))
         if actor.meeting_scope is not None:
             meetings = [(await self.open(actor, actor.meeting_scope)).meeting]
         else:
             user = require_user(actor)
             mine = None if can_manage_meetings(actor) else user.id
-            meetings = await self.series.store.meetings_between(start, end, mine)
-        return await self.series.expand(meetings, start, end, include_cancelled)
+            meetings = await series.store.meetings_between(start, end, mine)
+        return await series.expand(meetings, start, end, include_cancelled)
 
     async def meeting_occurrences(
         self, actor: Principal, meeting_id: MeetingId, start: datetime, end: datetime
     ) -> list[Occurrence]:
         """One meeting's occurrences in [start, end), cancelled ones included."""
-        if self.series is None:
+        series = self.bookings.series
+        if series is None:
             raise Invalid("series_unavailable", N_("This server cannot repeat meetings."))
         meeting = (await self.open(actor, meeting_id)).meeting
-        return await self.series.expand([meeting], start, end, include_cancelled=True)
+        return await series.expand([meeting], start, end, include_cancelled=True)
 
     async def edit_occurrence(
         self,
@@ -216,8 +261,8 @@ class MeetingService(ParticipantService):
     ) -> MeetingId:
         """Change one occurrence, or it and the following (a split: the id returned
         is the new series')."""
-        changed = await OccurrenceEdits(self).edit(actor, meeting_id, recurrence_id, scope, change)
-        await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, {
+        changed = await self.occurrence_edits.edit(actor, meeting_id, recurrence_id, scope, change)
+        await self.audit.record(actor, AuditAction.MEETING_CHANGED, meeting_id, {
             "occurrence": recurrence_id, "scope": scope, "new_series": changed,
             "changes": {k: v for k, v in dataclasses.asdict(change).items() if v is not None},
         })  # fmt: skip
@@ -226,15 +271,15 @@ class MeetingService(ParticipantService):
     async def cancel_occurrence(
         self, actor: Principal, meeting_id: MeetingId, recurrence_id: datetime, scope: Scope
     ) -> None:
-        await OccurrenceEdits(self).cancel(actor, meeting_id, recurrence_id, scope)
-        await self._record(actor, AuditAction.MEETING_CHANGED, meeting_id, {
+        await self.occurrence_edits.cancel(actor, meeting_id, recurrence_id, scope)
+        await self.audit.record(actor, AuditAction.MEETING_CHANGED, meeting_id, {
             "occurrence": recurrence_id, "scope": scope, "cancelled": True,
         })  # fmt: skip
 
     async def overrides_of(self, actor: Principal, meeting_id: MeetingId) -> list[MeetingOverride]:
         """The exceptions to a series' occurrences (none for a single meeting)."""
         meeting = (await self.open(actor, meeting_id)).meeting
-        return await self._overrides(meeting)
+        return await self.bookings.overrides(meeting)
 
 
 def _validated(meeting: Meeting) -> Meeting:

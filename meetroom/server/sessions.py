@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from meetroom.meetings.core import JoinedParticipant
+from meetroom.meetings.join_links import JoinedParticipant
 from meetroom.records.accounts import User
 from meetroom.server.context import AUTH, client_address, services
 from meetroom.server.middlewares import SESSION_COOKIE, csrf_token_for, set_cookie
@@ -41,7 +41,7 @@ async def sign_in(request: web.Request, username: str, password: str) -> tuple[U
 
 async def redeem_join_link(request: web.Request, token: str) -> JoinedParticipant:
     """Who the join link admits, where, until when; a clear error if it does not."""
-    return await services(request).meetings.redeem_join_token(token)
+    return await services(request).meetings.links.redeem(token)
 
 
 def signed_in_as_another(request: web.Request, joined: JoinedParticipant) -> str | None:

@@ -21,7 +21,8 @@ from typing import Any, Protocol
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden
 from meetroom.ids import MeetingId, ParticipantId, UserId
-from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.meetings.access import MeetingAccess
+from meetroom.meetings.service import MeetingService
 from meetroom.records.accounts import Principal
 from meetroom.records.meetings import Attendance, Meeting, MeetingStatus
 

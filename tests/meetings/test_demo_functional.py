@@ -96,7 +96,7 @@ async def test_first_start_with_the_demo_in_the_servers_language(
             expected["documents"]
         )
         assert {v.document.agenda_item_id for v in views} == {items[1].id, items[2].id}
-        people = await services.meetings.participants(who, meeting.id)
+        people = await services.meetings.participants.all(who, meeting.id)
         assert sorted(p.role.value for p in people) == ["chair", "delegate", "guest"]
         folder = bundled_path("media") / "demo" / locale
         for view in views:

@@ -45,39 +45,41 @@ async def test_invite_group(services: Services) -> None:
     await services.user_admin.disable(admin, people["dung"].id)
     meetings = services.meetings
     meeting = await meetings.create(admin, title="Budget", starts_at=START, ends_at=START + HOUR)
-    await meetings.add_participant(
+    await meetings.participants.add(
         admin, meeting.id, role=MeetingRole.CHAIR, user_id=people["an"].id
     )
 
-    added = await meetings.add_group(admin, meeting.id, group.id, role=MeetingRole.OBSERVER)
+    added = await meetings.participants.add_group(
+        admin, meeting.id, group.id, role=MeetingRole.OBSERVER
+    )
     assert sorted(p.name for p in added) == ["Binh", "Chi"]
     assert all(p.role is MeetingRole.OBSERVER for p in added)
     assert all(p.grants == default_grants(MeetingRole.OBSERVER) for p in added)
-    roles = {p.name: p.role for p in await meetings.participants(admin, meeting.id)}
+    roles = {p.name: p.role for p in await meetings.participants.all(admin, meeting.id)}
     assert roles == {
         "An": MeetingRole.CHAIR,
         "Binh": MeetingRole.OBSERVER,
         "Chi": MeetingRole.OBSERVER,
     }
     # Again: everyone is there already.
-    assert await meetings.add_group(admin, meeting.id, group.id) == []
+    assert await meetings.participants.add_group(admin, meeting.id, group.id) == []
 
     # Chi takes part in an overlapping meeting: inviting the group there adds nobody.
     other = await meetings.create(
         admin, title="Audit", starts_at=START + HOUR / 2, ends_at=START + 2 * HOUR
     )
     with pytest.raises(Conflict) as info:
-        await meetings.add_group(admin, other.id, group.id)
+        await meetings.participants.add_group(admin, other.id, group.id)
     assert info.value.code == "participant_busy"
     assert info.value.params["title"] == "Budget" and info.value.params["name"] in (
         "An",
         "Binh",
         "Chi",
     )
-    assert await meetings.participants(admin, other.id) == []
+    assert await meetings.participants.all(admin, other.id) == []
 
     with pytest.raises(Invalid) as info:
-        await meetings.add_group(admin, meeting.id, GroupId("nothing"))
+        await meetings.participants.add_group(admin, meeting.id, GroupId("nothing"))
     assert info.value.code == "group_not_found"
     with pytest.raises(Forbidden):
-        await meetings.add_group(Principal(user=people["an"]), meeting.id, group.id)
+        await meetings.participants.add_group(Principal(user=people["an"]), meeting.id, group.id)

@@ -53,12 +53,14 @@ async def new_meeting(services: Services, admin: Principal, title: str = "Budget
 
 
 async def guest_of(services: Services, admin: Principal, mid: MeetingId) -> Participant:
-    return await services.meetings.add_participant(admin, mid, role=MeetingRole.GUEST, name="Guest")
+    return await services.meetings.participants.add(
+        admin, mid, role=MeetingRole.GUEST, name="Guest"
+    )
 
 
 async def refused(services: Services, token: str) -> MeetRoomError:
     with pytest.raises(MeetRoomError) as info:
-        await services.meetings.redeem_join_token(token)
+        await services.meetings.links.redeem(token)
     return info.value
 
 
@@ -69,18 +71,18 @@ async def test_a_short_link_redeems_with_the_participants_current_grants(
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    link = await meetings.join_link(meeting, guest)
+    link = await meetings.links.get(meeting, guest)
     assert len(link.token) == 26 and set(link.token) <= CROCKFORD
     # The same link every time it is shown (printed QR codes stay good).
-    assert (await meetings.join_link(meeting, guest)).token == link.token
+    assert (await meetings.links.get(meeting, guest)).token == link.token
     assert link.expires_at == meeting.ends_at + timedelta(hours=24)
 
-    joined = await meetings.redeem_join_token(link.token)
+    joined = await meetings.links.redeem(link.token)
     assert joined.participant == guest and joined.meeting.id == mid
     assert joined.expires_at == link.expires_at
     # Grants are the participant's at the time the link is followed, not when it was made.
-    await meetings.update_participant(admin, mid, guest.id, grants=frozenset())
-    assert (await meetings.redeem_join_token(link.token)).participant.grants == frozenset()
+    await meetings.participants.update(admin, mid, guest.id, grants=frozenset())
+    assert (await meetings.links.redeem(link.token)).participant.grants == frozenset()
 
 
 async def test_typed_or_scanned_variants_of_a_token(services: Services, admin: Principal) -> None:
@@ -88,20 +90,20 @@ async def test_typed_or_scanned_variants_of_a_token(services: Services, admin: P
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    token = (await meetings.join_link(meeting, guest)).token
+    token = (await meetings.links.get(meeting, guest)).token
     spaced = " ".join(token[i : i + 4] for i in range(0, 26, 4))
     for variant in (token.upper(), f"  {spaced}\n", "-".join([token[:13], token[13:]])):
-        assert (await meetings.redeem_join_token(variant)).participant.id == guest.id
+        assert (await meetings.links.redeem(variant)).participant.id == guest.id
     # Crockford's look-alikes: o for 0, i and l for 1.
     look_alike = token.replace("0", "o").replace("1", "l")
-    assert (await meetings.redeem_join_token(look_alike)).participant.id == guest.id
+    assert (await meetings.links.redeem(look_alike)).participant.id == guest.id
 
 
 async def test_unknown_and_altered_tokens_are_refused(services: Services, admin: Principal) -> None:
     meetings = services.meetings
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
-    token = (await meetings.join_link(meeting, await guest_of(services, admin, mid))).token
+    token = (await meetings.links.get(meeting, await guest_of(services, admin, mid))).token
     altered = token[:-1] + ("a" if token[-1] != "a" else "b")
     for bad in (altered, token[:-1], token + "a", "", "not-a-token", "u" * 26, "a.b.c"):
         error = await refused(services, bad)
@@ -112,7 +114,7 @@ async def test_a_database_copy_holds_no_working_link(services: Services, admin: 
     meetings = services.meetings
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
-    token = (await meetings.join_link(meeting, await guest_of(services, admin, mid))).token
+    token = (await meetings.links.get(meeting, await guest_of(services, admin, mid))).token
     async with services.database.connect() as conn:
         rows = [tuple(r) for r in await conn.execute(sa.select(join_links))]
     assert len(rows) == 1
@@ -125,15 +127,15 @@ async def test_expiry(services: Services, admin: Principal, clock: SettableClock
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    token = (await meetings.join_link(meeting, guest)).token
+    token = (await meetings.links.get(meeting, guest)).token
     clock.advance(meeting.ends_at + timedelta(hours=24) - clock.now())
     error = await refused(services, token)
     assert isinstance(error, Forbidden) and error.code == "join_link_expired"
     # A new link for a latecomer, made after the meeting, serves the grace period from now.
-    await meetings.reissue_join_link(admin, mid, guest.id)
-    fresh = await meetings.join_link(meeting, guest)
+    await meetings.links.reissue(admin, mid, guest.id)
+    fresh = await meetings.links.get(meeting, guest)
     assert fresh.expires_at == clock.now() + timedelta(hours=24)
-    assert (await meetings.redeem_join_token(fresh.token)).participant.id == guest.id
+    assert (await meetings.links.redeem(fresh.token)).participant.id == guest.id
     clock.advance(timedelta(hours=24))
     assert (await refused(services, fresh.token)).code == "join_link_expired"
 
@@ -144,11 +146,11 @@ async def test_moving_the_meeting_moves_the_expiry(
     meetings = services.meetings
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
-    token = (await meetings.join_link(meeting, await guest_of(services, admin, mid))).token
+    token = (await meetings.links.get(meeting, await guest_of(services, admin, mid))).token
     later = meeting.starts_at + timedelta(days=7)
     await meetings.update(admin, mid, starts_at=later, ends_at=later + timedelta(hours=2))
     clock.advance(meeting.ends_at + timedelta(days=2) - clock.now())
-    assert (await meetings.redeem_join_token(token)).meeting.id == mid
+    assert (await meetings.links.redeem(token)).meeting.id == mid
 
 
 async def test_a_new_link_revokes_the_old_one_at_once(services: Services, admin: Principal) -> None:
@@ -156,14 +158,14 @@ async def test_a_new_link_revokes_the_old_one_at_once(services: Services, admin:
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    old = (await meetings.join_link(meeting, guest)).token
-    await meetings.reissue_join_link(admin, mid, guest.id)
+    old = (await meetings.links.get(meeting, guest)).token
+    await meetings.links.reissue(admin, mid, guest.id)
     error = await refused(services, old)
     assert isinstance(error, Forbidden) and error.code == "join_link_revoked"
     assert "replaced by a newer one" in error.message
-    fresh = (await meetings.join_link(meeting, guest)).token
+    fresh = (await meetings.links.get(meeting, guest)).token
     assert fresh != old
-    assert (await meetings.redeem_join_token(fresh)).participant.id == guest.id
+    assert (await meetings.links.redeem(fresh)).participant.id == guest.id
 
 
 async def test_removing_the_participant_revokes_the_link(
@@ -173,15 +175,15 @@ async def test_removing_the_participant_revokes_the_link(
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    token = (await meetings.join_link(meeting, guest)).token
-    await meetings.remove_participant(admin, mid, guest.id)
+    token = (await meetings.links.get(meeting, guest)).token
+    await meetings.participants.remove(admin, mid, guest.id)
     error = await refused(services, token)
     assert isinstance(error, Forbidden) and error.code == "join_link_revoked"
     assert "participant was removed" in error.message
     # A deleted meeting takes its links with it.
     other = await new_meeting(services, admin, "Other")
     other_meeting = (await meetings.open(admin, other)).meeting
-    token = (await meetings.join_link(other_meeting, await guest_of(services, admin, other))).token
+    token = (await meetings.links.get(other_meeting, await guest_of(services, admin, other))).token
     await meetings.delete(admin, other)
     assert (await refused(services, token)).code == "join_link_invalid"
 
@@ -191,8 +193,8 @@ async def test_a_link_opens_its_own_meeting_only(services: Services, admin: Prin
     a = await new_meeting(services, admin, "A")
     b = await new_meeting(services, admin, "B")
     guest = await guest_of(services, admin, a)
-    joined = await meetings.redeem_join_token(
-        (await meetings.join_link((await meetings.open(admin, a)).meeting, guest)).token
+    joined = await meetings.links.redeem(
+        (await meetings.links.get((await meetings.open(admin, a)).meeting, guest)).token
     )
     assert joined.meeting.id == a
     scoped = Principal(participant=joined.participant)
@@ -213,9 +215,9 @@ async def test_links_made_at_once_are_one_link(services: Services, admin: Princi
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    links = await asyncio.gather(*(meetings.join_link(meeting, guest) for _ in range(4)))
+    links = await asyncio.gather(*(meetings.links.get(meeting, guest) for _ in range(4)))
     assert len({link.token for link in links}) == 1
-    assert (await meetings.redeem_join_token(links[0].token)).participant.id == guest.id
+    assert (await meetings.links.redeem(links[0].token)).participant.id == guest.id
 
 
 async def test_a_new_secret_key_replaces_the_links_it_can_no_longer_show(
@@ -225,11 +227,11 @@ async def test_a_new_secret_key_replaces_the_links_it_can_no_longer_show(
     mid = await new_meeting(services, admin)
     meeting = (await meetings.open(admin, mid)).meeting
     guest = await guest_of(services, admin, mid)
-    old = (await meetings.join_link(meeting, guest)).token
-    meetings.join_tokens = JoinLinkTokens(b"another secret")
-    new = (await meetings.join_link(meeting, guest)).token
+    old = (await meetings.links.get(meeting, guest)).token
+    meetings.links.tokens = JoinLinkTokens(b"another secret")
+    new = (await meetings.links.get(meeting, guest)).token
     assert new != old
-    assert (await meetings.redeem_join_token(new)).participant.id == guest.id
+    assert (await meetings.links.redeem(new)).participant.id == guest.id
     assert (await refused(services, old)).code == "join_link_revoked"
 
 
@@ -247,14 +249,14 @@ async def test_signed_links_of_earlier_versions_work_until_they_expire_or_are_re
         claims = JoinClaims(meeting_id, guest.id, grants, version, expiry)
         return JoinLinkSigner(services.secret).sign(claims, clock.now())
 
-    joined = await meetings.redeem_join_token(signed(mid, 1))
+    joined = await meetings.links.redeem(signed(mid, 1))
     assert joined.participant == guest and int(joined.expires_at.timestamp()) == expiry
     other = await new_meeting(services, admin, "Other")
     assert (await refused(services, signed(other, 1))).code == "join_link_wrong_meeting"
-    await meetings.reissue_join_link(admin, mid, guest.id)
+    await meetings.links.reissue(admin, mid, guest.id)
     assert (await refused(services, signed(mid, 1))).code == "join_link_revoked"
-    assert (await meetings.redeem_join_token(signed(mid, 2))).participant.id == guest.id
-    await meetings.remove_participant(admin, mid, guest.id)
+    assert (await meetings.links.redeem(signed(mid, 2))).participant.id == guest.id
+    await meetings.participants.remove(admin, mid, guest.id)
     assert (await refused(services, signed(mid, 2))).code == "join_link_revoked"
     clock.advance(meeting.ends_at + timedelta(hours=24) - clock.now())
     assert (await refused(services, signed(mid, 2))).code == "join_link_expired"

@@ -56,7 +56,7 @@ async def test_who_may_create_and_change(services: Services) -> None:
     assert await meetings.list_for(delegate) == []
     with pytest.raises(Forbidden):
         await meetings.open(delegate, mid)
-    await meetings.add_participant(
+    await meetings.participants.add(
         secretary,
         mid,
         role=MeetingRole.DELEGATE,
@@ -104,10 +104,10 @@ async def test_participants(services: Services) -> None:
     alice = await principal_of(services, "alice", AccountRole.DELEGATE)
     meetings = services.meetings
     mid = await new_meeting(services, admin)
-    chair = await meetings.add_participant(admin, mid, role=MeetingRole.CHAIR, name=" Chủ tọa ")
+    chair = await meetings.participants.add(admin, mid, role=MeetingRole.CHAIR, name=" Chủ tọa ")
     assert chair.name == "Chủ tọa" and chair.grants == frozenset(Grant)
     assert chair.user_id is None
-    a = await meetings.add_participant(
+    a = await meetings.participants.add(
         admin,
         mid,
         role=MeetingRole.OBSERVER,
@@ -115,24 +115,24 @@ async def test_participants(services: Services) -> None:
     )
     assert a.name == "Alice" and a.grants == frozenset()
     with pytest.raises(Conflict):
-        await meetings.add_participant(
+        await meetings.participants.add(
             admin,
             mid,
             role=MeetingRole.GUEST,
             user_id=alice.user.id,  # type: ignore[union-attr]
         )
     with pytest.raises(Invalid):
-        await meetings.add_participant(admin, mid, role=MeetingRole.GUEST)
+        await meetings.participants.add(admin, mid, role=MeetingRole.GUEST)
     with pytest.raises(Invalid):
-        await meetings.add_participant(admin, mid, role=MeetingRole.GUEST, user_id="nope")  # type: ignore[arg-type]
-    custom = await meetings.add_participant(
+        await meetings.participants.add(admin, mid, role=MeetingRole.GUEST, user_id="nope")  # type: ignore[arg-type]
+    custom = await meetings.participants.add(
         admin, mid, role=MeetingRole.GUEST, name="Press", grants=frozenset({Grant.CAN_VOTE})
     )
     assert custom.grants == {Grant.CAN_VOTE}
-    changed = await meetings.update_participant(admin, mid, a.id, role=MeetingRole.DELEGATE)
+    changed = await meetings.participants.update(admin, mid, a.id, role=MeetingRole.DELEGATE)
     assert changed.grants == {Grant.CAN_PUBLISH, Grant.CAN_VOTE}
     other = await new_meeting(services, admin, "Other")
     with pytest.raises(NotFound):
-        await meetings.remove_participant(admin, other, a.id)  # type: ignore[arg-type]
-    await meetings.remove_participant(admin, mid, a.id)
-    assert {p.id for p in await meetings.participants(admin, mid)} == {chair.id, custom.id}
+        await meetings.participants.remove(admin, other, a.id)  # type: ignore[arg-type]
+    await meetings.participants.remove(admin, mid, a.id)
+    assert {p.id for p in await meetings.participants.all(admin, mid)} == {chair.id, custom.id}

@@ -177,7 +177,7 @@ async def test_invite_a_group_from_the_meeting_page(site: Site) -> None:
         allow_redirects=False,
     )
     assert resp.status == 303 and "notice=group_added" in resp.headers["Location"]
-    assert sorted(p.name for p in await svc.participants(me, meeting.id)) == ["An", "Binh"]
+    assert sorted(p.name for p in await svc.participants.all(me, meeting.id)) == ["An", "Binh"]
 
 
 async def test_own_email_on_account_page(site: Site) -> None:

@@ -115,7 +115,7 @@ async def new_meeting(services: Services, delegates: int = 2) -> Meeting:
     meeting = await services.meetings.create(
         admin, title="Budget", starts_at=START, ends_at=START + timedelta(hours=2)
     )
-    add = services.meetings.add_participant
+    add = services.meetings.participants.add
 
     def of(person: Participant) -> Principal:
         return Principal(participant=person)

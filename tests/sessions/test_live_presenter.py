@@ -212,7 +212,7 @@ async def test_a_presenter_removed_from_the_meeting_hands_back(
     svc = nodes.services
     serving = nodes.a if served_by == "a node holding it" else nodes.c
     # The services' own live service (app.py) is none of these nodes: `serving` is.
-    svc.meetings.watchers.remove(svc.live.presenting)
+    svc.meetings.events.watchers.remove(svc.live.presenting)
     svc.meetings.watch(serving.presenting)
     m = await new_meeting(svc)
     chair, delegate = Client(nodes.a, m.id, m.chair), Client(nodes.b, m.id, m.delegates[0])
@@ -221,10 +221,10 @@ async def test_a_presenter_removed_from_the_meeting_hands_back(
     await chair.do(p.HandOver(participant_id=pid(m.delegates[0])))
     await until(lambda: presenter(chair) == key(delegate), what="the delegate presents")
     # Removing someone else changes nothing.
-    await svc.meetings.remove_participant(m.admin, m.id, ParticipantId(pid(m.delegates[1])))
+    await svc.meetings.participants.remove(m.admin, m.id, ParticipantId(pid(m.delegates[1])))
     await asyncio.sleep(0.2)
     assert presenter(chair) == presenter(delegate) == key(delegate)
-    await svc.meetings.remove_participant(m.admin, m.id, ParticipantId(pid(m.delegates[0])))
+    await svc.meetings.participants.remove(m.admin, m.id, ParticipantId(pid(m.delegates[0])))
     await until(lambda: presenter(chair) == key(chair) and presenter(delegate) == key(chair),
                 what="the chair presents again")  # fmt: skip
     await refused(delegate, turn(2), "not_presenter")
@@ -235,7 +235,7 @@ async def meeting_of(svc: Services, admin: Principal, *roles: MeetingRole) -> Me
         admin, title="Roles", starts_at=START, ends_at=START + timedelta(hours=1)
     )
     for i, role in enumerate(roles, 1):
-        await svc.meetings.add_participant(admin, meeting.id, role=role, name=f"{role} {i}")
+        await svc.meetings.participants.add(admin, meeting.id, role=role, name=f"{role} {i}")
     return meeting.id
 
 

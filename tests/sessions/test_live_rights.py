@@ -77,7 +77,7 @@ async def test_removed_on_one_node_ended_on_another_and_refused(
     # Removed through node a: node b ends the connection; a chat message it still
     # sends is refused, and nothing is stored.
     assert removed.principal.participant is not None
-    await services.meetings.remove_participant(
+    await services.meetings.participants.remove(
         meeting.admin, meeting.id, removed.principal.participant.id
     )
     await until(lambda: bool(removed.ended), what="the removed connection ended")
@@ -90,7 +90,7 @@ async def test_removed_on_one_node_ended_on_another_and_refused(
     # Lowered while the bus is down: caught up when it is back.
     hub.down = True
     assert demoted.principal.participant is not None
-    await services.meetings.update_participant(
+    await services.meetings.participants.update(
         meeting.admin, meeting.id, ParticipantId(demoted.principal.participant.id),
         role=MeetingRole.OBSERVER,
     )  # fmt: skip
@@ -112,7 +112,7 @@ async def test_a_socket_opened_while_its_rights_change_is_checked_once_joined(
     since = asyncio.get_running_loop().time()
     viewer = await a.viewer(late.principal, meeting.id)
     assert late.principal.participant is not None
-    await services.meetings.remove_participant(
+    await services.meetings.participants.remove(
         meeting.admin, meeting.id, late.principal.participant.id
     )
     await late.join_watched(viewer, since)

@@ -56,7 +56,7 @@ async def deliveries_for(request: web.Request, meeting_id: MeetingId) -> list[De
     who = principal(request)
     found = await svc.invitations.deliveries(who, meeting_id)
     result = []
-    for p in await svc.meetings.participants(who, meeting_id):
+    for p in await svc.meetings.participants.all(who, meeting_id):
         user = await svc.meetings.users.get_user(p.user_id) if p.user_id else None
         result.append(delivery_out(p, found.get(p.id), bool(user and user.email)))
     return result

@@ -63,7 +63,7 @@ async def get_meeting(request: web.Request) -> MeetingDetail:
     svc = services(request).meetings
     who = principal(request)
     access = await svc.open(who, path_id(request, MeetingId))
-    people = await svc.participants(who, access.meeting.id)
+    people = await svc.participants.all(who, access.meeting.id)
     return MeetingDetail(
         meeting=meeting_out(access),
         participants=await participants_out(request, access.meeting, people, access.can_manage),
@@ -98,7 +98,7 @@ async def list_participants(request: web.Request) -> list[ParticipantOut]:
     svc = services(request).meetings
     who = principal(request)
     access = await svc.open(who, path_id(request, MeetingId))
-    people = await svc.participants(who, access.meeting.id)
+    people = await svc.participants.all(who, access.meeting.id)
     return await participants_out(request, access.meeting, people, access.can_manage)
 
 
@@ -110,7 +110,7 @@ async def add_participant(
     meeting_id = path_id(request, MeetingId)
     if body.group_id is not None:
         return await _add_group(request, body)
-    participant = await svc.add_participant(
+    participant = await svc.participants.add(
         who,
         meeting_id,
         role=body.role,
@@ -119,7 +119,7 @@ async def add_participant(
         grants=frozenset(body.grants) if body.grants is not None else None,
     )
     access = await svc.open(who, meeting_id)
-    return participant_out(request, participant, await svc.join_link(access.meeting, participant))
+    return participant_out(request, participant, await svc.links.get(access.meeting, participant))
 
 
 async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Response:
@@ -132,7 +132,7 @@ async def _add_group(request: web.Request, body: ParticipantCreate) -> web.Respo
     svc = services(request).meetings
     who = principal(request)
     meeting_id = path_id(request, MeetingId)
-    added = await svc.add_group(
+    added = await svc.participants.add_group(
         who,
         meeting_id,
         GroupId(body.group_id),
@@ -147,7 +147,7 @@ async def update_participant(request: web.Request, body: ParticipantUpdate) -> P
     svc = services(request).meetings
     who = principal(request)
     meeting_id = path_id(request, MeetingId)
-    participant = await svc.update_participant(
+    participant = await svc.participants.update(
         who,
         meeting_id,
         path_id(request, ParticipantId),
@@ -156,11 +156,11 @@ async def update_participant(request: web.Request, body: ParticipantUpdate) -> P
         grants=None if body.grants is UNSET else frozenset(body.grants),
     )
     access = await svc.open(who, meeting_id)
-    return participant_out(request, participant, await svc.join_link(access.meeting, participant))
+    return participant_out(request, participant, await svc.links.get(access.meeting, participant))
 
 
 async def remove_participant(request: web.Request) -> None:
-    await services(request).meetings.remove_participant(
+    await services(request).meetings.participants.remove(
         principal(request), path_id(request, MeetingId), path_id(request, ParticipantId)
     )
 
@@ -169,18 +169,18 @@ async def reissue_join_link(request: web.Request) -> ParticipantOut:
     svc = services(request).meetings
     who = principal(request)
     meeting_id = path_id(request, MeetingId)
-    participant = await svc.reissue_join_link(who, meeting_id, path_id(request, ParticipantId))
+    participant = await svc.links.reissue(who, meeting_id, path_id(request, ParticipantId))
     access = await svc.open(who, meeting_id)
-    return participant_out(request, participant, await svc.join_link(access.meeting, participant))
+    return participant_out(request, participant, await svc.links.get(access.meeting, participant))
 
 
 async def join_link_qr(request: web.Request) -> web.Response:
     svc = services(request).meetings
     who = principal(request)
     meeting_id = path_id(request, MeetingId)
-    participant = await svc.get_participant(who, meeting_id, path_id(request, ParticipantId))
+    participant = await svc.participants.get(who, meeting_id, path_id(request, ParticipantId))
     access = await svc.open(who, meeting_id)
-    svg = qr_svg(join_url(request, await svc.join_link(access.meeting, participant)))
+    svg = qr_svg(join_url(request, await svc.links.get(access.meeting, participant)))
     return web.Response(
         body=svg, content_type="image/svg+xml", headers={"Cache-Control": "no-store"}
     )

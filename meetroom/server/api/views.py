@@ -9,9 +9,9 @@ from datetime import datetime
 from aiohttp import web
 
 from meetroom.meetings import lifecycle
+from meetroom.meetings.access import MeetingAccess
 from meetroom.meetings.join_links import IssuedLink
 from meetroom.meetings.recurrence import Recurrence, recurrence_of
-from meetroom.meetings.service import MeetingAccess
 from meetroom.protocol.api import MeetingOut, ParticipantOut, UserOut
 from meetroom.protocol.recurrence import RecurrenceOut
 from meetroom.records.accounts import User
@@ -99,7 +99,7 @@ async def participants_out(
     request: web.Request, meeting: Meeting, people: Sequence[Participant], with_links: bool
 ) -> list[ParticipantOut]:
     """`with_links`: for those who manage the meeting."""
-    links = await services(request).meetings.join_links(meeting, people) if with_links else {}
+    links = await services(request).meetings.links.get_all(meeting, people) if with_links else {}
     return [participant_out(request, p, links.get(p.id)) for p in people]
 
 

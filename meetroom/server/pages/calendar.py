@@ -16,7 +16,7 @@ from babel.dates import format_date, format_skeleton, format_time
 from meetroom.accounts.service import require_user
 from meetroom.errors import N_
 from meetroom.ids import RoomId
-from meetroom.meetings.service import can_manage_meetings
+from meetroom.meetings.access import can_manage_meetings
 from meetroom.records.rooms import Room
 from meetroom.scheduling.calendar import (
     Block,

@@ -120,7 +120,7 @@ async def _render_document(
     participants = []
     if view.access.can_prepare:
         items = await svc.agenda.items(who, view.document.meeting_id)
-        participants = await svc.meetings.participants(who, view.document.meeting_id)
+        participants = await svc.meetings.participants.all(who, view.document.meeting_id)
     return render(
         request, "documents/view.html", view=view, doc=view.document, file=view.file,
         meeting=view.access.meeting, items=items, participants=participants,

@@ -10,8 +10,8 @@ from aiohttp import web
 from meetroom.errors import N_, Conflict, NotFound
 from meetroom.ids import MeetingId
 from meetroom.meetings import lifecycle
+from meetroom.meetings.access import MeetingAccess
 from meetroom.meetings.lifecycle import Transition
-from meetroom.meetings.service import MeetingAccess
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
 from meetroom.server.paths import path_id

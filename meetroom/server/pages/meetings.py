@@ -11,8 +11,8 @@ from aiohttp import web
 from meetroom.accounts.service import require_user
 from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.ids import GroupId, MeetingId, ParticipantId, RoomId, UserId
+from meetroom.meetings.access import can_manage_meetings, require_meeting_manager
 from meetroom.meetings.join_links import IssuedLink
-from meetroom.meetings.service import can_manage_meetings, require_meeting_manager
 from meetroom.meetings.status import READ_ONLY
 from meetroom.records.documents import Classification
 from meetroom.records.meetings import Meeting, MeetingRole
@@ -162,12 +162,12 @@ async def render_detail(
         # A delegate who joined by link has the meeting page; the chair and secretary
         # who joined by link prepare the agenda here too.
         raise redirect(f"/m/{access.meeting.id}")
-    people = await svc.meetings.participants(who, access.meeting.id)
+    people = await svc.meetings.participants.all(who, access.meeting.id)
     links: dict[ParticipantId, IssuedLink] = {}
     users = []
     groups = []
     if access.can_manage:
-        links = await svc.meetings.join_links(access.meeting, people)
+        links = await svc.meetings.links.get_all(access.meeting, people)
         users = await svc.accounts.list_users(who)
         groups = await svc.groups.list(who)
     context: dict[str, Any] = {
@@ -236,11 +236,11 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
     group_id = form.get("group_id", "")
     try:
         if group_id:
-            await services(request).meetings.add_group(
+            await services(request).meetings.participants.add_group(
                 principal(request), path_id(request, MeetingId), GroupId(group_id), role=role
             )
         else:
-            await services(request).meetings.add_participant(
+            await services(request).meetings.participants.add(
                 principal(request),
                 path_id(request, MeetingId),
                 role=role,
@@ -267,7 +267,7 @@ async def participant_add(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/meetings/{meeting_id}/participants/{participant_id}/delete")
 async def participant_remove(request: web.Request) -> web.StreamResponse:
-    await services(request).meetings.remove_participant(
+    await services(request).meetings.participants.remove(
         principal(request), path_id(request, MeetingId), path_id(request, ParticipantId)
     )
     raise redirect(
@@ -277,7 +277,7 @@ async def participant_remove(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/meetings/{meeting_id}/participants/{participant_id}/link")
 async def participant_new_link(request: web.Request) -> web.StreamResponse:
-    await services(request).meetings.reissue_join_link(
+    await services(request).meetings.links.reissue(
         principal(request), path_id(request, MeetingId), path_id(request, ParticipantId)
     )
     raise redirect(f"/meetings/{path_id(request, MeetingId)}?notice=link_reissued#participants")

@@ -29,7 +29,7 @@ import logging
 from meetroom.bus import Envelope
 from meetroom.errors import N_, Forbidden
 from meetroom.ids import MeetingId
-from meetroom.meetings.core import can_manage_meetings
+from meetroom.meetings.access import can_manage_meetings
 from meetroom.meetings.roles import PREPARER_ROLES
 from meetroom.protocol import live as p
 from meetroom.protocol.codec import encode_json, replace

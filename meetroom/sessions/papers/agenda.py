@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from meetroom.clock import Clock
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, MeetingId, new_id
-from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.meetings.access import MeetingAccess
+from meetroom.meetings.service import MeetingService
 from meetroom.meetings.status import require_writable
 from meetroom.records.accounts import Principal
 from meetroom.records.documents import AgendaItem

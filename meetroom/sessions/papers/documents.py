@@ -17,7 +17,8 @@ from typing import Any
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, new_id
-from meetroom.meetings.service import MeetingAccess, MeetingService
+from meetroom.meetings.access import MeetingAccess
+from meetroom.meetings.service import MeetingService
 from meetroom.pdf.pipeline import standard_width
 from meetroom.records.accounts import Principal
 from meetroom.records.audit import AuditAction
