@@ -158,3 +158,39 @@ class Speech:
     seconds: int
     limit: int | None
     overrun: int  # seconds beyond the limit (0 within it, or without a limit)
+
+
+class FloorAction(enum.StrEnum):
+    ASKED = "asked"
+    WITHDRAWN = "withdrawn"
+    REMOVED = "removed"
+    REORDERED = "reordered"
+    GIVEN = "given"
+    ENDED = "ended"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    TIME_CHANGED = "time_changed"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True, slots=True)
+class FloorEvent:
+    """What changed, to tell every client (they then show `state`, or ask for it
+    again if they missed a version)."""
+
+    action: FloorAction
+    version: int
+    request: SpeakerRequest | None = None
+    speech: Speech | None = None  # the speech that ended with this change
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    state: FloorState
+    event: FloorEvent | None  # None: nothing changed (nothing to store or tell)
+    request: SpeakerRequest | None = None  # the request the step was about
+    speech: Speech | None = None  # a new entry of the speech log
+
+    @property
+    def changed(self) -> bool:
+        return self.event is not None

@@ -12,13 +12,13 @@ from meetroom.ids import MeetingId, ParticipantId
 from meetroom.records.floor import (
     FloorState,
     HandMark,
+    Outcome,
     QuorumChange,
     QuorumRule,
     QuorumState,
     Speech,
 )
 from meetroom.records.meetings import Meeting
-from meetroom.sessions.floor.queue import Outcome
 
 
 class FloorMeetings(Protocol):

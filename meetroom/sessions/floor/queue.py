@@ -20,13 +20,15 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from meetroom.errors import N_, Conflict, Invalid, NotFound
 from meetroom.ids import AgendaItemId, ParticipantId
 from meetroom.records.floor import (
+    FloorAction,
+    FloorEvent,
     FloorState,
+    Outcome,
     RequestStatus,
     SpeakerRequest,
     Speech,
@@ -37,42 +39,6 @@ SUBJECT_MAX = 200
 LIMIT_RANGE = (10, 4 * 3600)  # seconds of a speech
 PER_PERSON_RANGE = (1, 100)
 CLIENT_ID_MAX = 64
-
-
-class FloorAction(enum.StrEnum):
-    ASKED = "asked"
-    WITHDRAWN = "withdrawn"
-    REMOVED = "removed"
-    REORDERED = "reordered"
-    GIVEN = "given"
-    ENDED = "ended"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    TIME_CHANGED = "time_changed"
-    SETTINGS = "settings"
-
-
-@dataclass(frozen=True, slots=True)
-class FloorEvent:
-    """What changed, to tell every client (they then show `state`, or ask for it
-    again if they missed a version)."""
-
-    action: FloorAction
-    version: int
-    request: SpeakerRequest | None = None
-    speech: Speech | None = None  # the speech that ended with this change
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    state: FloorState
-    event: FloorEvent | None  # None: nothing changed (nothing to store or tell)
-    request: SpeakerRequest | None = None  # the request the step was about
-    speech: Speech | None = None  # a new entry of the speech log
-
-    @property
-    def changed(self) -> bool:
-        return self.event is not None
 
 
 def _unchanged(state: FloorState, request: SpeakerRequest | None = None) -> Outcome:

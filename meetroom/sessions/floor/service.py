@@ -18,11 +18,11 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, NotFound
 from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.status import READ_ONLY, read_only_error
-from meetroom.records.floor import FloorState, Speech, SpeechKind
+from meetroom.records.floor import FloorState, Outcome, Speech, SpeechKind
 from meetroom.records.meetings import Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.floor import queue
 from meetroom.sessions.floor.ports import FloorMeetings, FloorStore
-from meetroom.sessions.floor.queue import DEFAULT, Default, Outcome
+from meetroom.sessions.floor.queue import DEFAULT, Default
 
 logger = logging.getLogger(__name__)
 
