@@ -59,7 +59,7 @@ def require_in_progress(meeting: Meeting | None) -> Meeting:
 
 def require_not_read_only(meeting: Meeting | None) -> Meeting:
     if meeting is None:
-        raise NotFound("meeting_not_found", N_("No such meeting."))
+        raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
     if meeting.status in READ_ONLY:
         raise read_only_error(meeting.status)
     return meeting
