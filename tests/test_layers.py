@@ -225,3 +225,22 @@ def test_no_import_cycle_between_packages() -> None:
     graph = _package_graph(_module_graph())
     cycles = _cycles(graph)
     assert not cycles, "package cycles:\n" + "\n".join(_describe(graph, c) for c in cycles)
+
+
+def test_the_floor_depends_on_ports_only() -> None:
+    """`sessions/floor` (layer 2) reaches the meetings, the live session and the store
+    through its own ports: of the other layer-2 code it imports only the lifecycle's
+    rules (`meetings.status`), so that it can be tested on a store alone."""
+    graph = _module_graph()
+    allowed = {"meetroom.meetings.status"}
+    problems = []
+    for module, targets in graph.items():
+        if not module.startswith("meetroom.sessions.floor"):
+            continue
+        for target in sorted(targets):
+            top = target.split(".")[1]
+            if LAYER[top] >= 1 and not target.startswith("meetroom.sessions.floor"):
+                if target not in allowed:
+                    problems.append(f"{module} imports {target}")
+    assert graph.get("meetroom.sessions.floor.service"), "the floor package moved?"
+    assert not problems, "\n".join(problems)

@@ -125,3 +125,16 @@ class SqlAttendanceStore:
                 .order_by(attendance.c.first_joined_at, attendance.c.name, attendance.c.person)
             )
         return [_attendance(r) for r in rows]
+
+    async def connected_since(self, meeting_id: MeetingId) -> dict[ParticipantId, datetime]:
+        """Participants with an open interval (connected now, on any node), since when:
+        the floor's live presence for the quorum."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(attendance.c.participant_id, attendance.c.present_since).where(
+                    attendance.c.meeting_id == meeting_id,
+                    attendance.c.present_since.is_not(None),
+                    attendance.c.participant_id.is_not(None),
+                )
+            )
+        return {ParticipantId(r.participant_id): r.present_since for r in rows}

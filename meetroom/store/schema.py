@@ -526,3 +526,111 @@ calendar_cancellations = sa.Table(
     sa.Column("sequence", sa.BigInteger, nullable=False),
     sa.Column("cancelled_at", UtcDateTime, nullable=False, index=True),
 )
+
+# The floor (migration 0015). One row per meeting, locked by each change of its
+# floor: the queue's order is the order of these locks, on every node.
+floor_state = sa.Table(
+    "floor_state",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    # Bumped by every change: clients resume from it.
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("current_id", ID, nullable=True),
+    sa.Column("speech_started_at", UtcDateTime, nullable=True),
+    # Seconds; null: no limit.
+    sa.Column("speech_limit", sa.Integer, nullable=True),
+    sa.Column("default_limit", sa.Integer, nullable=True),
+    sa.Column("per_person_limit", sa.Integer, nullable=True),
+    sa.Column("list_closed", sa.Boolean, nullable=False),
+    # Null until the first change.
+    sa.Column("updated_at", UtcDateTime, nullable=True),
+)
+
+# Requests to speak, kept once closed (per-item limits, repeated client ids, the log).
+# No foreign key to participants: the record outlives them.
+speaker_requests = sa.Table(
+    "speaker_requests",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False),
+    # Chosen by the client: a repeated ask is recognised, not repeated.
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("participant_id", ID, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    # ordinary | point_of_order | for | against
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("agenda_item_id", ID, nullable=True),
+    sa.Column("asked_at", UtcDateTime, nullable=False),
+    sa.Column("mic_consent", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    # waiting | speaking | done | withdrawn | removed
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("meeting_id", "client_id", name="uq_speaker_requests_meeting_client"),
+    # One open request per person, whatever the code does.
+    sa.Index(
+        "uq_speaker_requests_open",
+        "meeting_id",
+        "participant_id",
+        unique=True,
+        sqlite_where=sa.text("status IN ('waiting', 'speaking')"),
+        postgresql_where=sa.text("status IN ('waiting', 'speaking')"),
+    ),
+)
+
+# The speech log: one entry per request given the floor.
+speeches = sa.Table(
+    "speeches",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("request_id", ID, primary_key=True),
+    sa.Column("participant_id", ID, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("agenda_item_id", ID, nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("seconds", sa.Integer, nullable=False),
+    sa.Column("limit_seconds", sa.Integer, nullable=True),
+    sa.Column("overrun", sa.Integer, nullable=False),
+)
+
+# The quorum rule of a meeting (none | majority | two_thirds | at_least, with N); its
+# row is also the lock under which the quorum's log is appended.
+quorum_rules = sa.Table(
+    "quorum_rules",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.Integer, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Each change of a meeting's quorum state while it was in progress, for the minutes.
+quorum_log = sa.Table(
+    "quorum_log",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.Integer, nullable=True),
+    sa.Column("present", sa.Integer, nullable=False),
+    sa.Column("members", sa.Integer, nullable=False),
+    sa.Column("required", sa.Integer, nullable=False),
+    sa.Column("reached", sa.Boolean, nullable=False),
+)
+
+# Attendance marked by hand (present, excused, absent), one per participant: the last.
+attendance_marks = sa.Table(
+    "attendance_marks",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("participant_id", ID, primary_key=True),
+    sa.Column("state", sa.String(8), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("set_by", sa.String(40), nullable=False),
+    sa.Column("set_by_name", sa.String(200), nullable=False),
+    sa.Column("set_at", UtcDateTime, nullable=False),
+)
