@@ -233,3 +233,16 @@ async def test_strokes_in_progress_are_passed_on_not_stored(room: Room) -> None:
     assert "d8" not in room.meeting.connections[HOA].drawing
     assert await room.refused(HOA, p.StrokePoints(op_id="d8", points=[(0.1, 0.1)]),
                               Invalid) == "unknown_stroke"  # fmt: skip
+
+
+async def test_a_redo_on_the_shared_layer_takes_its_rights_as_drawing_does(room: Room) -> None:
+    room.open_shared(True)
+    await room.ack(HOA, stroke("h1"))
+    await room.ack(HOA, p.Undo(op_id="u1"))  # taking one's own back: always
+    room.open_shared(False)
+    # Bringing it back is drawing on the shared layer, closed to her now.
+    code = await room.refused(HOA, p.Redo(op_id="r1"), Forbidden)
+    assert code == "shared_layer_closed"
+    assert "h1" not in room.meeting.annotations.visible
+    room.open_shared(True)
+    assert (await room.ack(HOA, p.Redo(op_id="r1"))).target == "h1"
