@@ -30,8 +30,8 @@ NO_CLOCK = {
     "tests/meetings/test_recurrence.py": "series expanded between given bounds",
     "tests/store/test_database.py": "the stores take the time as an argument",
     "tests/store/test_mail.py": "the outbox takes the time as an argument",
-    "tests/sessions/test_font_notice.py": "a file record's creation time, never compared",
-    "tests/sessions/live_nodes.py": "START: tests/sessions/test_live_nodes.py (marked) "
+    "tests/sessions/papers/test_font_notice.py": "a file record's creation time, never compared",
+    "tests/sessions/live/nodes.py": "START: tests/sessions/live/test_nodes.py (marked) "
     "sets its clock a day before it",
 }
 

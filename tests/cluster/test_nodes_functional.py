@@ -20,7 +20,7 @@ import pytest
 from tests.cluster.harness import Cluster, readyz
 from tests.processes import REPO, ServerProcess, clean_env
 from tests.server.test_live_functional import Tablet
-from tests.sessions.live_nodes import until
+from tests.sessions.live.nodes import until
 
 
 def seen(tablet: Tablet) -> list[tuple[int, str]]:

@@ -107,6 +107,9 @@ class Writing:
                 if redone is None:
                     raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
                 self._require_visible(meeting, viewer, redone)
+                # Bringing a shared annotation back is drawing on the shared layer
+                # (taking one's own back, as erasing it, needs no right).
+                check_layer(meeting, viewer, meeting.annotations.every[redone].layer)
                 return await self._store(meeting, connection_id, viewer, op_id, "redo",
                                          None, None, None, redone, {})  # fmt: skip
             case p.ChatSend(op_id=op_id, text=text):

@@ -22,7 +22,7 @@ from meetroom.server.context import Services
 from meetroom.sessions.papers.documents import StoredUpload
 from meetroom.store.database import Database
 from meetroom.store.files import SqlFileStore
-from tests.sessions.live_nodes import START, Client, Meeting, new_meeting, node, until
+from tests.sessions.live.nodes import START, Client, Meeting, new_meeting, node, until
 
 # The clock is set a day before START (see the fixture below).
 pytestmark = pytest.mark.dates

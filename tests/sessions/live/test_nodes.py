@@ -26,7 +26,7 @@ from meetroom.server.context import Services
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
-from tests.sessions.live_nodes import DOC, START, Client, new_meeting, node, stroke, until
+from tests.sessions.live.nodes import DOC, START, Client, new_meeting, node, stroke, until
 
 # The nodes' clock is set a day before START (see the fixture below).
 pytestmark = pytest.mark.dates

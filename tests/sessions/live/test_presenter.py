@@ -27,7 +27,7 @@ from meetroom.server.context import Services
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
-from tests.sessions.live_nodes import DOC, START, Client, new_meeting, node, until
+from tests.sessions.live.nodes import DOC, START, Client, new_meeting, node, until
 
 GRACE = 1.0  # seconds a presenter who left has to come back (30 in production)
 

@@ -25,7 +25,7 @@ from meetroom.sessions.live.rights import Hooks
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
-from tests.sessions.live_nodes import START, Client, new_meeting, node, until
+from tests.sessions.live.nodes import START, Client, new_meeting, node, until
 
 pytestmark = pytest.mark.dates
 
