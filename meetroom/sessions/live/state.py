@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,12 @@ from meetroom.records.live import LiveOp
 from meetroom.sessions.live.quota import Usage, cost_of
 
 ADDING = ("stroke", "note")
+
+
+def _ANY(document_id: str) -> bool:
+    return True
+
+
 CHAT_IN_WELCOME = 200  # chat messages a client starting afresh is sent
 
 
@@ -162,13 +169,21 @@ class Annotations:
         target = self.every.get(op.target or "")
         return None if target is None else target.document_id
 
-    def last_undoable(self, author: str) -> str | None:
-        history = self.undo.get(author)
-        return history[-1] if history else None
+    def last_undoable(self, author: str, visible: Callable[[str], bool] = _ANY) -> str | None:
+        """One's own last annotation still there, on a document `visible` to one (what
+        lies on a document taken away stays, and does not block the undo of the rest;
+        the page predicts the same)."""
+        return self._last(self.undo.get(author), visible)
 
-    def last_redoable(self, author: str) -> str | None:
-        history = self.redo.get(author)
-        return history[-1] if history else None
+    def last_redoable(self, author: str, visible: Callable[[str], bool] = _ANY) -> str | None:
+        return self._last(self.redo.get(author), visible)
+
+    def _last(self, history: list[str] | None, visible: Callable[[str], bool]) -> str | None:
+        for op_id in reversed(history or ()):
+            target = self.every.get(op_id)
+            if target is None or visible(target.document_id):
+                return op_id
+        return None
 
     def event_of(self, op: LiveOp) -> tuple[bytes, frozenset[str] | None] | None:
         """The event that tells clients about a stored operation, encoded, and who may

@@ -30,7 +30,7 @@ from meetroom.sessions.live.meeting import (
 from meetroom.sessions.live.ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live.quota import Quotas, cost_of
 from meetroom.sessions.live.relay import Relay
-from meetroom.sessions.live.visibility import may_see, require_visible
+from meetroom.sessions.live.visibility import may_see
 
 logger = logging.getLogger(__name__)
 
@@ -96,17 +96,19 @@ class Writing:
                 return await self._store(meeting, connection_id, viewer, op_id, "erase",
                                          None, None, None, erased, {})  # fmt: skip
             case p.Undo(op_id=op_id):
-                undone = meeting.annotations.last_undoable(viewer.key)
+                undone = meeting.annotations.last_undoable(
+                    viewer.key, lambda d: may_see(meeting, viewer, d)
+                )
                 if undone is None:
                     raise Invalid("nothing_to_undo", N_("There is nothing to undo."))
-                self._require_visible(meeting, viewer, undone)
                 return await self._store(meeting, connection_id, viewer, op_id, "undo",
                                          None, None, None, undone, {})  # fmt: skip
             case p.Redo(op_id=op_id):
-                redone = meeting.annotations.last_redoable(viewer.key)
+                redone = meeting.annotations.last_redoable(
+                    viewer.key, lambda d: may_see(meeting, viewer, d)
+                )
                 if redone is None:
                     raise Invalid("nothing_to_redo", N_("There is nothing to redo."))
-                self._require_visible(meeting, viewer, redone)
                 # Bringing a shared annotation back is drawing on the shared layer
                 # (taking one's own back, as erasing it, needs no right).
                 check_layer(meeting, viewer, meeting.annotations.every[redone].layer)
@@ -120,12 +122,6 @@ class Writing:
                 return await self._store(meeting, connection_id, viewer, op_id, "chat",
                                          None, None, None, None, body)  # fmt: skip
         raise Invalid("unknown_type", N_("Unknown message type."))
-
-    @staticmethod
-    def _require_visible(meeting: LiveMeeting, viewer: Viewer, op_id: str) -> None:
-        """One's own annotation on a document taken away from one stays, untouchable."""
-        target = meeting.annotations.every.get(op_id)
-        require_visible(meeting.documents, viewer, target.document_id if target else None)
 
     async def _check_page(
         self, connection: Connection, meeting_id: MeetingId, document_id: str, page: int
