@@ -2,7 +2,8 @@
 compares their figures.
 
     .venv/bin/python bench/compare_trees.py --before ../wt-old --after . [--pairs 3]
-                     [--nice 5] [--log-dir DIR] BENCH [-- BENCH ARGUMENTS]
+                     [--nice 5] [--log-dir DIR [--reanalyse]] [--min-noise 0.02]
+                     BENCH [-- BENCH ARGUMENTS]
 
     # e.g. the restructuring of issue 15 (`git worktree add ../wt-old e374550` first):
     .venv/bin/python bench/compare_trees.py --before ../wt-old --after . --pairs 3 \\
@@ -20,17 +21,19 @@ load average is recorded before every run; `--nice` lowers the priority of the r
 (and of everything they start) where other jobs share the machine.
 
 Each run's stdout and stderr are kept in `--log-dir` (default: a fresh temporary
-directory, printed). The bench's JSON lines (one per configuration, as every bench
-here prints them) give the figures; a configuration is named from its keys
-(`nodes=1 n=1000` for fanout, `meetroom`/`pdftocairo` for ingest, `points=100` or
-`server` for live_memory).
+directory, printed), with the runs' loads in `runs.json`; `--reanalyse` compares
+what a log directory holds again without running anything. The bench's JSON lines
+(one per configuration, as every bench here prints them) give the figures; a
+configuration is named from its keys (`nodes=1 n=1000` for fanout,
+`meetroom`/`pdftocairo` for ingest, `points=100` or `server` for live_memory).
 
 Printed: the runs and their load, then per configuration and figure the median of
 each tree, the median of the ratios after/before over the pairs (and their range),
-the noise (the larger relative range, (max - min) / median, of one tree's own runs)
-and a verdict: `same` (identical), `within noise` (|median ratio - 1| <= noise),
-or `after better` / `after WORSE` (by how much) where the direction of the figure is
-known. Then one JSON object per line per tree and configuration (`tree`: `before`,
+in how many pairs after was worse, the noise (the larger relative range, (max - min) /
+median, of one tree's own runs; at least `--min-noise`, 2 %) and a verdict: `same`
+(identical), `within noise` (|median ratio - 1| <= noise), or `after better` / `after
+WORSE` (by how much) where the direction of the figure is known (`changed` where not).
+Then one JSON object per line per tree and configuration (`tree`: `before`,
 `after` or `after/before`; `bench`; `config`; the figures: medians over the runs, or
 for `after/before` the median ratio, with `ratio_min`, `ratio_max` and `noise` per
 figure under `detail`).
@@ -154,13 +157,15 @@ def run(
     if result.returncode != 0:
         tail = out.with_suffix(".err").read_text()[-3000:]
         raise SystemExit(f"{' '.join(command)} exited with {result.returncode}:\n{tail}")
-    rows = []
-    for line in out.with_suffix(".out").read_text().splitlines():
-        if line.startswith("{"):
-            rows.append(json.loads(line))
+    return parse(out.with_suffix(".out")), seconds
+
+
+def parse(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of a bench's output."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
     if not rows:
-        raise SystemExit(f"{out.with_suffix('.out')}: no JSON line")
-    return rows, seconds
+        raise SystemExit(f"{path}: no JSON line")
+    return rows
 
 
 def fmt(value: float | None) -> str:
@@ -189,7 +194,7 @@ def spread(values: list[float]) -> float:
 
 
 def compare(
-    bench: str, results: dict[str, list[dict[str, dict[str, Any]]]]
+    bench: str, results: dict[str, list[dict[str, dict[str, Any]]]], min_noise: float
 ) -> list[dict[str, Any]]:
     """Per configuration and figure: medians, the ratios of the pairs, noise, verdict."""
     shown = SHOWN.get(bench)
@@ -209,7 +214,10 @@ def compare(
                 continue
             pairs = zip(before, after, strict=False)
             ratios = [q for b, a in pairs if (q := ratio(a, b)) is not None]
-            noise = max(spread(before), spread(after)) if len(ratios) > 1 else None
+            positive = min(before + after) > 0
+            if not positive:  # a ratio of values around zero says nothing
+                ratios = []
+            noise = max(spread(before), spread(after), min_noise) if len(ratios) > 1 else None
             better = (shown or {}).get(key, "")
             median_ratio = statistics.median(ratios) if ratios else None
             worse_in = (
@@ -219,6 +227,8 @@ def compare(
             )
             if before == after and len(set(before)) == 1:
                 verdict = "same"
+            elif not positive:
+                verdict = "no ratio (values <= 0)"
             elif noise is None:
                 verdict = "one pair: no noise estimate"
             elif median_ratio is None:
@@ -279,6 +289,17 @@ def main() -> int:
     parser.add_argument("--nice", type=int, default=0, help="niceness of the runs (0)")
     parser.add_argument("--python", default=sys.executable, help="the interpreter (this one)")
     parser.add_argument("--log-dir", type=Path, help="keep each run's output there")
+    parser.add_argument(
+        "--min-noise",
+        type=float,
+        default=0.02,
+        help="the noise is at least this share (0.02): a few runs of a steady figure understate it",
+    )
+    parser.add_argument(
+        "--reanalyse",
+        action="store_true",
+        help="run nothing: compare the outputs kept in --log-dir by an earlier run",
+    )
     parser.add_argument("bench", help="a script of bench/, without .py (fanout, ingest, ...)")
     parser.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -294,7 +315,14 @@ def main() -> int:
 
     results: dict[str, list[dict[str, dict[str, Any]]]] = {tree: [] for tree in TREES}
     runs: list[dict[str, Any]] = []
-    for number in range(1, args.pairs + 1):
+    if args.reanalyse:
+        runs = json.loads((logs / "runs.json").read_text())
+        args.pairs = max(r["pair"] for r in runs)
+        for number in range(1, args.pairs + 1):
+            for name in TREES:
+                rows = parse(logs / f"{number:02d}-{name}.out")
+                results[name].append({config_name(args.bench, row): row for row in rows})
+    for number in range(1, 0 if args.reanalyse else args.pairs + 1):
         for name in TREES:
             load = loadavg()
             log(f"pair {number}/{args.pairs}, {name}: load {load} ...")
@@ -305,6 +333,7 @@ def main() -> int:
             results[name].append({config_name(args.bench, row): row for row in rows})
             runs.append({"pair": number, "tree": name, "load": load, "seconds": round(seconds, 1)})
             log(f"  done in {seconds:.0f} s")
+            (logs / "runs.json").write_text(json.dumps(runs, indent=1))
 
     print(f"{args.bench} {' '.join(bench_args)}: {args.pairs} pair(s), interleaved "
           f"before/after; nice {args.nice}; {os.cpu_count()} CPU(s)")  # fmt: skip
@@ -314,12 +343,13 @@ def main() -> int:
     for r in runs:
         print(f"  pair {r['pair']} {r['tree']:6}  load {r['load']:16}  {r['seconds']:6.0f} s")
     print()
-    lines = compare(args.bench, results)
+    lines = compare(args.bench, results, args.min_noise)
     print_table(lines)
     print()
     print("after/before: median over the pairs of after_i / before_i; pairs: their range;")
     print("worse in: the pairs in which after was worse than before (figures with a direction);")
-    print("noise: the larger (max - min) / median of one tree's own runs.")
+    print(f"noise: the larger (max - min) / median of one tree's own runs, at least "
+          f"{args.min_noise:.0%}.")  # fmt: skip
     print()
     for name in TREES:
         for config in results[name][0]:
