@@ -16,7 +16,9 @@ start (`python -m meetroom serve`, from the script's tree with that tree on
 PYTHONPATH) are that checkout's too; before the first run this checks which
 `meetroom` each tree imports and stops if it is not the tree's own. The runs
 alternate: before, after, before, after, ... (`--pairs` of each), so that what else
-happens on the machine meanwhile hits both alike; pair i is the i-th run of each. The
+happens on the machine meanwhile hits both alike; pair i is the i-th run of each
+(`--abba`: every second pair runs after first, so that a run slowed for coming second
+in its pair does not always count against the same tree). The
 load average is recorded before every run; `--nice` lowers the priority of the runs
 (and of everything they start) where other jobs share the machine.
 
@@ -296,6 +298,12 @@ def main() -> int:
         help="the noise is at least this share (0.02): a few runs of a steady figure understate it",
     )
     parser.add_argument(
+        "--abba",
+        action="store_true",
+        help="every second pair runs after first (before, after, after, before, ...): a "
+        "run that is slower for being second in its pair then hits both trees",
+    )
+    parser.add_argument(
         "--reanalyse",
         action="store_true",
         help="run nothing: compare the outputs kept in --log-dir by an earlier run",
@@ -323,7 +331,7 @@ def main() -> int:
                 rows = parse(logs / f"{number:02d}-{name}.out")
                 results[name].append({config_name(args.bench, row): row for row in rows})
     for number in range(1, 0 if args.reanalyse else args.pairs + 1):
-        for name in TREES:
+        for name in TREES[::-1] if args.abba and number % 2 == 0 else TREES:
             load = loadavg()
             log(f"pair {number}/{args.pairs}, {name}: load {load} ...")
             rows, seconds = run(
@@ -335,8 +343,9 @@ def main() -> int:
             log(f"  done in {seconds:.0f} s")
             (logs / "runs.json").write_text(json.dumps(runs, indent=1))
 
+    order = "before/after, after/before, ..." if args.abba else "before/after"
     print(f"{args.bench} {' '.join(bench_args)}: {args.pairs} pair(s), interleaved "
-          f"before/after; nice {args.nice}; {os.cpu_count()} CPU(s)")  # fmt: skip
+          f"{order}; nice {args.nice}; {os.cpu_count()} CPU(s)")  # fmt: skip
     for name, tree in trees.items():
         print(f"  {name}: {tree}")
     print("Runs (load average 1/5/15 min before each):")
