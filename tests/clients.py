@@ -1,18 +1,29 @@
-"""The clients the tests talk to a server with: the in-process server (`Site`) and
-signing in to it.
+"""The clients the tests talk to a server with: the in-process server (`Site`),
+signing in to it, a tablet's meeting socket (`Tablet`) and a participant's video side
+(`VideoClient`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp.test_utils import TestClient
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+from av import VideoFrame
 
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.server.context import SERVICES, Services
+from meetroom.sfu.aiortc_internals import host_addresses
+from tests.sfu.peers import read_counter
 
 ADMIN_PASSWORD = "admin-pass-1234"
 
@@ -69,3 +80,157 @@ async def login_page(client: TestClient, username: str, password: str) -> Any:
         data={"username": username, "password": password, "_csrf": token, "next": "/meetings"},
         allow_redirects=False,
     )
+
+
+def local_path(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+class Tablet:
+    """One WebSocket client, reading every message into a list as it comes."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self.read = 0  # messages before this index were looked at already
+
+    async def _read(self) -> None:
+        async for frame in self.ws:
+            if frame.type == aiohttp.WSMsgType.TEXT:
+                self.messages.append(json.loads(frame.data))
+                self._arrived.set()
+
+    async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
+        await self.ws.send_json({"type": type, **fields})
+
+    async def next(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
+        """The next message of this type not looked at yet."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for index in range(self.read, len(self.messages)):
+                if self.messages[index]["type"] == type:
+                    self.read = index + 1
+                    return self.messages[index]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                got = [m["type"] for m in self.messages[self.read :]]
+                raise AssertionError(f"no {type!r} within {timeout} s; got {got}")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def next_where(
+        self,
+        type: str,
+        check: Callable[[dict[str, Any]], bool],
+        timeout: float = 5.0,  # noqa: A002
+    ) -> dict[str, Any]:
+        """The next message of this type for which `check` holds (skipping others)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            message = await self.next(type, max(remaining, 0.01))
+            if check(message):
+                return message
+
+    async def none(self, type: str, within: float = 0.3) -> None:  # noqa: A002
+        await asyncio.sleep(within)
+        late = [m for m in self.messages[self.read :] if m["type"] == type]
+        assert not late, f"unexpected {type}: {late}"
+
+    def of_type(self, type: str) -> list[dict[str, Any]]:  # noqa: A002
+        return [m for m in self.messages if m["type"] == type]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+
+# The close codes of live_socket.py (and of the page, live/socket.js).
+SIGNED_OUT, REMOVED, LINK_REPLACED = 4401, 4403, 4410
+RIGHTS_BOUND = 2.0  # seconds within which an open socket must learn its rights changed
+
+
+async def ended(tablet: Tablet, within: float = RIGHTS_BOUND) -> int:
+    """The code the server closed the socket with, within `within` seconds."""
+    await asyncio.wait_for(asyncio.shield(tablet._reader), within)
+    assert tablet.ws.close_code is not None
+    return tablet.ws.close_code
+
+
+LOOPBACK = ("127.0.0.1",)
+
+
+class VideoClient:
+    """A participant's video side: its socket, a publish and a subscribe connection."""
+
+    def __init__(self, tablet: Any) -> None:
+        self.tablet = tablet  # the socket it signals through (see `say` and `hear`)
+        self.pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.peer = ""
+        self.tracks: dict[str, dict[str, Any]] = {}  # mid -> {peer, kind, source}
+        self.counters: dict[str, list[int]] = {}  # publisher peer -> counters received
+        self.audio: dict[str, int] = {}  # publisher peer -> audio frames received
+        self._tasks: list[asyncio.Task[None]] = []
+        self.sub.on("track", self._on_track)
+
+    async def say(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
+        await self.tablet.send(type, **fields)
+
+    async def hear(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
+        return await self.tablet.next(type, timeout)
+
+    async def join(self, **options: bool) -> dict[str, Any]:
+        await self.say("video_join", **options)
+        joined = await self.hear("video_joined")
+        self.peer = joined["peer"]
+        self._tasks.append(asyncio.create_task(self._answer_offers()))
+        return joined
+
+    async def publish(self, *tracks: MediaStreamTrack) -> None:
+        for track in tracks:
+            self.pub.addTransceiver(track, direction="sendonly")
+        offer = await self.pub.createOffer()
+        with host_addresses(LOOPBACK):
+            await self.pub.setLocalDescription(offer)
+        await self.say("rtc_offer", sdp=self.pub.localDescription.sdp)
+        answer = await self.hear("rtc_answer")
+        await self.pub.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+
+    async def _answer_offers(self) -> None:
+        while True:
+            offer = await self.hear("rtc_offer", timeout=3600)
+            self.tracks.update(offer["tracks"])
+            await self.sub.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+            answer = await self.sub.createAnswer()
+            with host_addresses(LOOPBACK):
+                await self.sub.setLocalDescription(answer)
+            await self.say("rtc_answer", sdp=self.sub.localDescription.sdp)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._tasks.append(asyncio.create_task(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        mid = next(t.mid for t in self.sub.getTransceivers() if t.receiver.track is track)
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                info = self.tracks.get(mid or "")
+                if info is None:
+                    continue
+                if isinstance(frame, VideoFrame):
+                    self.counters.setdefault(info["peer"], []).append(read_counter(frame))
+                else:
+                    self.audio[info["peer"]] = self.audio.get(info["peer"], 0) + 1
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pub.close()
+        await self.sub.close()

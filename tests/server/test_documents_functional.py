@@ -18,10 +18,11 @@ from aiohttp.test_utils import TestClient
 from PIL import Image, ImageChops
 
 from meetroom.records.accounts import AccountRole
+from tests.clients import local_path
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.pdf.pdfs import make_pdf
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf
-from tests.server.test_api_functional import create_meeting, local_path
+from tests.server.meetings import create_meeting, upload, wait_done
 
 WEBP = {"Accept": "image/avif,image/webp,image/apng,*/*"}
 
@@ -61,29 +62,6 @@ class Meeting:
 async def meeting(site: Site) -> Meeting:
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
     return Meeting(site, csrf, await create_meeting(site, csrf, "Council"))
-
-
-async def upload(
-    client: TestClient, csrf: str, meeting_id: str, data: bytes, name: str = "report.pdf",
-    **fields: str,
-) -> aiohttp.ClientResponse:  # fmt: skip
-    form = aiohttp.FormData()
-    for key, value in fields.items():
-        form.add_field(key, value)
-    form.add_field("file", data, filename=name, content_type="application/pdf")
-    return await client.post(
-        f"/api/meetings/{meeting_id}/documents", data=form, headers={"X-CSRF-Token": csrf}
-    )
-
-
-async def wait_done(client: TestClient, doc_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = await (await client.get(f"/api/documents/{doc_id}")).json()
-        if body["status"] != "processing":
-            return dict(body)
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"document {doc_id} still processing after {timeout} s")
 
 
 async def uploaded(m: Meeting, tmp_path: Path, pages: int = 3, **fields: str) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from meetroom.records.accounts import AccountRole, Principal
+from meetroom.records.accounts import AccountRole
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.dates import MONDAY, SATURDAY, TUESDAY, stamp, wall, week_ahead
+from tests.server.meetings import admin_principal
 
 pytestmark = pytest.mark.dates
 
@@ -314,10 +315,6 @@ async def test_rooms_page(site: Site) -> None:
     await login(other, "thu_ky", "pass-word-1234")
     assert (await other.get("/rooms")).status == 200
     assert (await other.get("/rooms/new")).status == 403
-
-
-async def admin_principal(site: Site) -> Principal:
-    return Principal(user=await site.services.accounts.get_by_username("admin"))
 
 
 async def test_booking_a_room_from_the_meeting_form(site: Site) -> None:
