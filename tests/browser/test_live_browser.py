@@ -10,124 +10,31 @@ no console errors, CSP violations, uncaught exceptions, failed requests or HTTP 
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import (
-    APIRequestContext,
     BrowserContext,
     Dialog,
     Locator,
     Page,
-    WebSocketRoute,
     expect,
 )
 
 from meetroom.server.pages.live_protocol import client_protocol
 from tests.browser.conftest import ADMIN_PASSWORD, Watch
-from tests.dates import days_ahead, local_stamp, system_now
+from tests.browser.live_page import (
+    LOADING,
+    annotation_count,
+    connected,
+    cuttable_sockets,
+    draw,
+    shows_page,
+)
+from tests.browser.scenario import CHAIR, DELEGATE, prepare_meeting
 from tests.ink import store_strokes_sync
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
-
-CHAIR = "Chủ tọa Nguyễn An"
-DELEGATE = "Đại biểu Trần Bình"
-LOADING = re.compile(r"\bis-loading\b")
-
-
-def prepare_meeting(
-    api: APIRequestContext,
-    base: str,
-    pdf: Path,
-    people: Sequence[tuple[str, str]] = ((CHAIR, "chair"), (DELEGATE, "delegate")),
-) -> tuple[str, str, dict[str, str]]:
-    """A meeting with a ready three-page document and `people` (name, role): returns
-    the meeting id, the document id and each role's join link."""
-    resp = api.post(
-        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    assert resp.ok, resp.text()
-    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
-    day = days_ahead(system_now(), 7)
-    resp = api.post(
-        f"{base}/api/meetings",
-        data={"title": "Phiên họp trực tiếp", "starts_at": local_stamp(day, 9),
-              "ends_at": local_stamp(day, 11)},
-        headers=headers,
-    )  # fmt: skip
-    assert resp.status == 201, resp.text()
-    meeting_id = resp.json()["id"]
-    resp = api.post(
-        f"{base}/api/meetings/{meeting_id}/documents",
-        multipart={"file": {"name": "ngan-sach.pdf", "mimeType": "application/pdf",
-                            "buffer": pdf.read_bytes()}},
-        headers=headers,
-    )  # fmt: skip
-    assert resp.status == 202, resp.text()
-    document_id = resp.json()["id"]
-    deadline = time.monotonic() + 30
-    while True:
-        doc = api.get(f"{base}/api/documents/{document_id}").json()
-        if doc["status"] != "processing":
-            break
-        assert time.monotonic() < deadline, doc
-        time.sleep(0.1)
-    assert doc["status"] == "ready" and doc["pages"] == 3, doc
-    links = {}
-    for name, role in people:
-        resp = api.post(
-            f"{base}/api/meetings/{meeting_id}/participants",
-            data={"name": name, "role": role},
-            headers=headers,
-        )
-        assert resp.ok, resp.text()
-        links[role] = resp.json()["join_url"]
-    return meeting_id, document_id, links
-
-
-def cuttable_sockets(context: BrowserContext) -> list[WebSocketRoute]:
-    """The context's meeting sockets pass through the test, which can then cut them
-    (`ws.close(...)`) as a lost Wi-Fi would."""
-    sockets: list[WebSocketRoute] = []
-
-    def through(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    context.route_web_socket(re.compile(r"/socket$"), through)
-    return sockets
-
-
-def connected(page: Page) -> None:
-    expect(page.locator("#live")).to_have_attribute("data-connection", "connected")
-
-
-def shows_page(page: Page, document_id: str, number: int) -> None:
-    """The page number shown, and the large image of that page."""
-    expect(page.locator(".live-pageno")).to_have_attribute("data-page", str(number))
-    expect(page.locator(".live-pageno")).to_have_text(f"Page {number} of 3")
-    expect(page.locator("img.live-page")).to_have_attribute(
-        "src", f"/api/documents/{document_id}/pages/{number}?w=1600"
-    )
-    expect(page.locator(".live-sheet")).not_to_have_class(LOADING)
-
-
-def annotation_count(page: Page, count: int) -> None:
-    expect(page.locator("#live")).to_have_attribute("data-annotations", str(count))
-
-
-def draw(page: Page, points: list[tuple[float, float]]) -> None:
-    """A mouse stroke through page-relative points of the large page."""
-    box = page.locator(".live-sheet").bounding_box()
-    assert box is not None
-    at = [(box["x"] + u * box["width"], box["y"] + v * box["height"]) for u, v in points]
-    page.mouse.move(*at[0])
-    page.mouse.down()
-    for x, y in at[1:]:
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
 
 
 def requested(page: Page, requests: list[str], url: str) -> None:

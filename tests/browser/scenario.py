@@ -1,0 +1,78 @@
+"""Where the browser tests start from: the admin signed in on a page, and a meeting
+with a ready three-page document and people (a chair and a delegate) with join links.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from playwright.sync_api import APIRequestContext, Page, expect
+
+from tests.browser.harness import ADMIN_PASSWORD
+from tests.dates import days_ahead, local_stamp, system_now
+
+CHAIR = "Chủ tọa Nguyễn An"
+DELEGATE = "Đại biểu Trần Bình"
+
+
+def prepare_meeting(
+    api: APIRequestContext,
+    base: str,
+    pdf: Path,
+    people: Sequence[tuple[str, str]] = ((CHAIR, "chair"), (DELEGATE, "delegate")),
+) -> tuple[str, str, dict[str, str]]:
+    """A meeting with a ready three-page document and `people` (name, role): returns
+    the meeting id, the document id and each role's join link."""
+    resp = api.post(
+        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert resp.ok, resp.text()
+    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
+    day = days_ahead(system_now(), 7)
+    resp = api.post(
+        f"{base}/api/meetings",
+        data={"title": "Phiên họp trực tiếp", "starts_at": local_stamp(day, 9),
+              "ends_at": local_stamp(day, 11)},
+        headers=headers,
+    )  # fmt: skip
+    assert resp.status == 201, resp.text()
+    meeting_id = resp.json()["id"]
+    resp = api.post(
+        f"{base}/api/meetings/{meeting_id}/documents",
+        multipart={"file": {"name": "ngan-sach.pdf", "mimeType": "application/pdf",
+                            "buffer": pdf.read_bytes()}},
+        headers=headers,
+    )  # fmt: skip
+    assert resp.status == 202, resp.text()
+    document_id = resp.json()["id"]
+    deadline = time.monotonic() + 30
+    while True:
+        doc = api.get(f"{base}/api/documents/{document_id}").json()
+        if doc["status"] != "processing":
+            break
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.1)
+    assert doc["status"] == "ready" and doc["pages"] == 3, doc
+    links = {}
+    for name, role in people:
+        resp = api.post(
+            f"{base}/api/meetings/{meeting_id}/participants",
+            data={"name": name, "role": role},
+            headers=headers,
+        )
+        assert resp.ok, resp.text()
+        links[role] = resp.json()["join_url"]
+    return meeting_id, document_id, links
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    expect(page).to_have_url(re.compile(re.escape(base_url) + r"/login(\?.*)?$"))
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(base_url + "/meetings")
+    expect(page.locator("header .who")).to_have_text("Administrator")
