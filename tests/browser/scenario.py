@@ -5,14 +5,15 @@ with a ready three-page document and people (a chair and a delegate) with join l
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import APIRequestContext, Page, expect
 
 from tests.browser.harness import ADMIN_PASSWORD
 from tests.dates import days_ahead, local_stamp, system_now
+from tests.waiting import until_sync
 
 CHAIR = "Chủ tọa Nguyễn An"
 DELEGATE = "Đại biểu Trần Bình"
@@ -48,13 +49,12 @@ def prepare_meeting(
     )  # fmt: skip
     assert resp.status == 202, resp.text()
     document_id = resp.json()["id"]
-    deadline = time.monotonic() + 30
-    while True:
+
+    def processed() -> dict[str, Any] | None:
         doc = api.get(f"{base}/api/documents/{document_id}").json()
-        if doc["status"] != "processing":
-            break
-        assert time.monotonic() < deadline, doc
-        time.sleep(0.1)
+        return dict(doc) if doc["status"] != "processing" else None
+
+    doc = until_sync(processed, 30, "the document still processing", interval=0.1)
     assert doc["status"] == "ready" and doc["pages"] == 3, doc
     links = {}
     for name, role in people:

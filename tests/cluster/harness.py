@@ -4,7 +4,6 @@ a meeting with a three-page document, and people whose sockets go to chosen node
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import signal
@@ -20,6 +19,7 @@ from tests.dates import days_ahead, stamp, system_now
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
 from tests.server.test_live_functional import Tablet
+from tests.waiting import until
 
 SECRET = "cluster-test-secret-key-0123456789abcdef"
 
@@ -122,13 +122,13 @@ class Cluster:
         )  # fmt: skip
         assert resp.status == 202, await resp.text()
         self.document_id = (await resp.json())["id"]
-        for _ in range(600):
+
+        async def processed() -> dict[str, Any] | None:
             body = await (await admin.get(f"{base}/api/documents/{self.document_id}")).json()
-            if body["status"] != "processing":
-                assert body["status"] == "ready", body
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError("the document did not get ready")
+            return dict(body) if body["status"] != "processing" else None
+
+        body = await until(processed, 60, "the document did not get ready", interval=0.1)
+        assert body["status"] == "ready", body
 
     async def person(
         self, name: str, role: str, node: str, added: dict[str, Any] | None = None

@@ -3,9 +3,7 @@ meeting, its documents, and a live room with people who joined by link."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
 from typing import Any
 
 import aiohttp
@@ -14,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from meetroom.records.accounts import Principal
 from tests.clients import Site, Tablet, local_path
 from tests.dates import days_ahead, stamp
+from tests.waiting import until
 
 
 async def create_meeting(site: Site, csrf: str, title: str = "Budget review") -> str:
@@ -47,13 +46,13 @@ async def upload(
 
 
 async def wait_done(client: TestClient, doc_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The document once it is no longer processing (ready, or failed)."""
+
+    async def done() -> dict[str, Any] | None:
         body = await (await client.get(f"/api/documents/{doc_id}")).json()
-        if body["status"] != "processing":
-            return dict(body)
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"document {doc_id} still processing after {timeout} s")
+        return dict(body) if body["status"] != "processing" else None
+
+    return await until(done, timeout, f"document {doc_id} still processing", interval=0.1)
 
 
 async def admin_principal(site: Site) -> Principal:

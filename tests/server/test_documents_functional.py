@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.pdf.pdfs import make_pdf
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf
 from tests.server.meetings import create_meeting, upload, wait_done
+from tests.waiting import until
 
 WEBP = {"Accept": "image/avif,image/webp,image/apng,*/*"}
 
@@ -171,18 +171,19 @@ async def test_page_images(meeting: Meeting, tmp_path: Path) -> None:
     m = meeting
     doc = await uploaded(m, tmp_path, pages=2)
     url = f"/api/documents/{doc['id']}/pages/1"
+
     # Ready means ready as JPEG; the WebP follows when the workers are otherwise idle,
     # and until then a WebP client gets the JPEG, to be asked for again soon.
-    deadline = time.monotonic() + 30
-    while True:
+    async def webp() -> aiohttp.ClientResponse | None:
         resp = await m.admin.get(url + "?w=1600", headers=WEBP)
         assert resp.status == 200
         if resp.content_type == "image/webp":
-            break
+            return resp
         assert resp.content_type == "image/jpeg"
         assert resp.headers["Cache-Control"] == "private, max-age=60"
-        assert time.monotonic() < deadline, "the WebP pass never came"
-        await asyncio.sleep(0.1)
+        return None
+
+    resp = await until(webp, 30, "the WebP pass never came", interval=0.1)
     image = Image.open(io.BytesIO(await resp.read()))
     assert image.format == "WEBP" and image.width == 1600
     assert "immutable" in resp.headers["Cache-Control"] and resp.headers["ETag"].startswith('"')
@@ -387,11 +388,7 @@ async def test_worker_killed_while_processing(meeting: Meeting, tmp_path: Path) 
     data = make_pdf(tmp_path / "long.pdf", pages=30, kinds=("text", "scan")).read_bytes()
     resp = await upload(m.admin, m.csrf, m.id, data)
     doc_id = (await resp.json())["id"]
-    for _ in range(200):
-        pids = pool.pids()
-        if pids:
-            break
-        await asyncio.sleep(0.02)
+    await until(pool.pids, 4, "no worker started")
     await asyncio.sleep(0.2)
     os.kill(pool.pids()[0], signal.SIGKILL)
     doc = await wait_done(m.admin, doc_id)
@@ -476,11 +473,12 @@ async def test_processing_resumes_after_a_restart(make_site: Any, tmp_path: Path
     data = make_pdf(tmp_path / "long.pdf", pages=40, kinds=("text", "scan")).read_bytes()
     resp = await upload(site.client, csrf, mid, data)
     doc_id = (await resp.json())["id"]
-    for _ in range(300):
+
+    async def two_pages_done() -> dict[str, Any] | None:
         body = await (await site.client.get(f"/api/documents/{doc_id}")).json()
-        if body["pages_done"] >= 2:
-            break
-        await asyncio.sleep(0.05)
+        return dict(body) if body["pages_done"] >= 2 else None
+
+    body = await until(two_pages_done, 15, "two pages done", interval=0.05)
     await site.client.close()  # stops the server, its pipeline and workers
     assert body["status"] == "processing", "finished before the restart: make the file longer"
     first_page = site.services.documents.renderer.blobs.page(body["sha256"], 1, 1600, "jpeg")

@@ -21,6 +21,7 @@ from meetroom.records.accounts import AccountRole
 from meetroom.server.i18n import format_when
 from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.mailserver import MailServer, attachment_named, free_port, html_body, text_body
+from tests.waiting import until
 
 pytestmark = pytest.mark.dates
 
@@ -254,12 +255,14 @@ async def test_an_smtp_outage_loses_nothing_and_sends_nothing_twice(
         return dict(d)
 
     async def attempts(n: int) -> dict[str, Any]:
-        for _ in range(500):
-            current = await state()
-            if current.get("attempts", 0) >= n:
-                return current
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no attempt {n}: {current}")
+        current: dict[str, Any] = {}
+
+        async def tried() -> dict[str, Any] | None:
+            current.clear()
+            current.update(await state())
+            return dict(current) if current.get("attempts", 0) >= n else None
+
+        return await until(tried, 10, lambda: f"no attempt {n}: {current}", interval=0.02)
 
     # The first try fails (the sender tried at once, in the background): still queued.
     first = await attempts(1)

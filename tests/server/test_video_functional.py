@@ -5,7 +5,6 @@ TURN credentials each client is given. Everything stays on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -19,15 +18,9 @@ from tests.clients import VideoClient
 from tests.conftest import ADMIN_PASSWORD, Site, login
 from tests.server.meetings import Room, create_meeting
 from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing
+from tests.waiting import until
 
 TURN_SECRET = "shared-with-coturn"
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def people(room_message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -72,7 +65,8 @@ async def test_publish_receive_and_leave(room: Room, clients: list[VideoClient])
     await chair.tablet.send("media_state", audio=True, video=True)
     # Hoa receives the chair's video, decoded in order, and audio.
     await until(
-        lambda: len(hoa.counters.get(chair.peer, [])) >= 15 and hoa.audio.get(chair.peer, 0) >= 10
+        lambda: len(hoa.counters.get(chair.peer, [])) >= 15 and hoa.audio.get(chair.peer, 0) >= 10,
+        timeout=10,
     )
     assert increasing(hoa.counters[chair.peer])
     kinds = {(t["peer"], t["kind"]) for t in hoa.tracks.values()}
