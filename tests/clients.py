@@ -86,6 +86,84 @@ def local_path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
+Status = int | tuple[int, ...]
+
+
+class Api:
+    """The JSON API as one person calls it: through an in-process server's TestClient
+    (paths), or through an aiohttp session and a `base` URL (a server process, a node of
+    a cluster). Every call asserts the status, with the body in the failure message, and
+    returns the decoded JSON (None for an empty body):
+
+        room = await api.post("/api/rooms", {"name": "Hall"}, status=201)
+        room = await api.get(f"/api/rooms/{room['id']}")  # status 200 unless told
+        error = await api.patch(f"/api/rooms/{room['id']}", {"seats": -1}, status=400)
+        await api.delete(f"/api/rooms/{room['id']}", status=204)  # returns None
+
+    `status` may be a tuple of the statuses allowed (two requests racing, say). Signed
+    in, it sends the CSRF token with each call."""
+
+    def __init__(
+        self, http: TestClient | aiohttp.ClientSession, csrf: str = "", base: str = ""
+    ) -> None:
+        self.http = http
+        self.csrf = csrf
+        self.base = base
+
+    @classmethod
+    async def sign_in(
+        cls, http: TestClient | aiohttp.ClientSession, username: str, password: str, base: str = ""
+    ) -> Api:
+        """Signed in through the JSON API, keeping the CSRF token for the calls."""
+        credentials = {"username": username, "password": password}
+        body = await cls(http, base=base).post("/api/auth/login", credentials, status=200)
+        return cls(http, str(body["csrf_token"]), base)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        status: Status = 200,
+        data: bytes | aiohttp.FormData | None = None,
+        content_type: str = "",
+    ) -> Any:
+        """`json` is the body, or `data` with its `content_type` (a form: none)."""
+        headers = {"X-CSRF-Token": self.csrf} if self.csrf else {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        body: dict[str, Any] = {"data": data} if data is not None else {"json": json}
+        resp = await self.http.request(method, self.base + path, headers=headers, **body)
+        text = await resp.text()
+        allowed = (status,) if isinstance(status, int) else status
+        assert resp.status in allowed, f"{method} {path}: {resp.status}, not {status}: {text}"
+        if not text:
+            return None
+        assert resp.content_type == "application/json", f"{method} {path}: {text[:500]}"
+        return await resp.json()
+
+    async def get(self, path: str, *, status: Status = 200) -> Any:
+        return await self.request("GET", path, status=status)
+
+    async def post(self, path: str, json: Any = None, *, status: Status = 200, **kw: Any) -> Any:
+        return await self.request("POST", path, json, status=status, **kw)
+
+    async def put(self, path: str, json: Any = None, *, status: Status = 200) -> Any:
+        return await self.request("PUT", path, json, status=status)
+
+    async def patch(self, path: str, json: Any = None, *, status: Status = 200) -> Any:
+        return await self.request("PATCH", path, json, status=status)
+
+    async def delete(self, path: str, *, status: Status = 200) -> Any:
+        return await self.request("DELETE", path, status=status)
+
+
+async def admin_api(site: Site) -> Api:
+    """The site's client, signed in as the administrator."""
+    return await Api.sign_in(site.client, "admin", ADMIN_PASSWORD)
+
+
 class Tablet:
     """One WebSocket client, reading every message into a list as it comes."""
 

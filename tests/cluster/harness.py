@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 
+from tests.clients import Api, local_path
 from tests.conftest import ADMIN_PASSWORD, pg_url
 from tests.dates import days_ahead, stamp, system_now
 from tests.pdf.pdfs import make_pdf
@@ -95,36 +96,27 @@ class Cluster:
         """Signed in as admin on `node`: a meeting with a ready three-page document
         (`document` False: without)."""
         admin = self.browser()
-        base = self.url(node)
-        resp = await admin.post(
-            f"{base}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-        )
-        assert resp.status == 200, await resp.text()
-        self.csrf = (await resp.json())["csrf_token"]
+        api = await Api.sign_in(admin, "admin", ADMIN_PASSWORD, base=self.url(node))
+        self.csrf = api.csrf
         self.admin = admin
         day = days_ahead(system_now(), 7)
-        resp = await admin.post(
-            f"{base}/api/meetings",
-            json={"title": "Cluster", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
-                  "location": "Hall"},
-            headers={"X-CSRF-Token": self.csrf},
+        meeting = await api.post(
+            "/api/meetings",
+            {"title": "Cluster", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
+             "location": "Hall"},
+            status=201,
         )  # fmt: skip
-        assert resp.status == 201, await resp.text()
-        self.meeting_id = (await resp.json())["id"]
+        self.meeting_id = meeting["id"]
         if not document:
             return
         pdf = make_pdf(self.tmp / "agenda.pdf", pages=3).read_bytes()
         form = aiohttp.FormData()
         form.add_field("file", pdf, filename="agenda.pdf", content_type="application/pdf")
-        resp = await admin.post(
-            f"{base}/api/meetings/{self.meeting_id}/documents", data=form,
-            headers={"X-CSRF-Token": self.csrf},
-        )  # fmt: skip
-        assert resp.status == 202, await resp.text()
-        self.document_id = (await resp.json())["id"]
+        path = f"/api/meetings/{self.meeting_id}/documents"
+        self.document_id = (await api.post(path, data=form, status=202))["id"]
 
         async def processed() -> dict[str, Any] | None:
-            body = await (await admin.get(f"{base}/api/documents/{self.document_id}")).json()
+            body = await api.get(f"/api/documents/{self.document_id}")
             return dict(body) if body["status"] != "processing" else None
 
         body = await until(processed, 60, "the document did not get ready", interval=0.1)
@@ -135,17 +127,15 @@ class Cluster:
     ) -> aiohttp.ClientSession:
         """Added to the meeting by the admin, then signed in by their join link on `node`
         (`added`: filled with the participant as the API answered)."""
-        resp = await self.admin.post(
-            f"{self.url(node)}/api/meetings/{self.meeting_id}/participants",
-            json={"name": name, "role": role}, headers={"X-CSRF-Token": self.csrf},
+        admin = Api(self.admin, self.csrf, base=self.url(node))
+        participant = await admin.post(
+            f"/api/meetings/{self.meeting_id}/participants", {"name": name, "role": role},
+            status=201,
         )  # fmt: skip
-        assert resp.status == 201, await resp.text()
-        participant = await resp.json()
         if added is not None:
             added.update(participant)
-        path = "/" + participant["join_url"].split("/", 3)[3]
         browser = self.browser()
-        resp = await browser.get(f"{self.url(node)}{path}")
+        resp = await browser.get(f"{self.url(node)}{local_path(participant['join_url'])}")
         assert resp.status == 200, await resp.text()
         return browser
 

@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import Principal
-from tests.clients import Site, Tablet, local_path
+from tests.clients import Api, Site, Tablet, local_path
 from tests.dates import days_ahead, stamp
 from tests.waiting import until
 
@@ -18,18 +18,9 @@ from tests.waiting import until
 async def create_meeting(site: Site, csrf: str, title: str = "Budget review") -> str:
     """A meeting a week ahead, 09:00-11:00 in the server's zone."""
     day = days_ahead(site.clock.now(), 7)
-    resp = await site.client.post(
-        "/api/meetings",
-        json={
-            "title": title,
-            "starts_at": stamp(day, 9),
-            "ends_at": stamp(day, 11),
-            "location": "Room 2",
-        },
-        headers={"X-CSRF-Token": csrf},
-    )
-    assert resp.status == 201, await resp.text()
-    return str((await resp.json())["id"])
+    body = {"title": title, "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
+            "location": "Room 2"}  # fmt: skip
+    return str((await Api(site.client, csrf).post("/api/meetings", body, status=201))["id"])
 
 
 async def upload(
@@ -55,6 +46,11 @@ async def wait_done(client: TestClient, doc_id: str, timeout: float = 60) -> dic
     return await until(done, timeout, f"document {doc_id} still processing", interval=0.1)
 
 
+async def add_room(api: Api, name: str, **fields: Any) -> str:
+    """A room (`fields`: its other settings) added by `api`, an administrator."""
+    return str((await api.post("/api/rooms", {"name": name, **fields}, status=201))["id"])
+
+
 async def admin_principal(site: Site) -> Principal:
     return Principal(user=await site.services.accounts.get_by_username("admin"))
 
@@ -71,12 +67,10 @@ class Room:
         self.tablets: list[Tablet] = []
 
     async def person(self, name: str, role: str) -> TestClient:
-        resp = await self.site.client.post(
-            f"/api/meetings/{self.id}/participants",
-            json={"name": name, "role": role},
-            headers={"X-CSRF-Token": self.csrf},
-        )
-        join_url = (await resp.json())["join_url"]
+        admin = Api(self.site.client, self.csrf)
+        body = {"name": name, "role": role}
+        added = await admin.post(f"/api/meetings/{self.id}/participants", body, status=201)
+        join_url = added["join_url"]
         browser = await self.site.new_client()
         assert (await browser.get(local_path(join_url))).status == 200
         self.browsers[name] = browser
