@@ -9,7 +9,7 @@ checked by `Watch.assert_clean()` (tests/browser/harness.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from tests.browser.harness import (
     Watch,
     require_chromium,
 )
+from tests.browser.scenario import CHAIR_AND_DELEGATE, Scenario
+from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
 
 
@@ -85,5 +87,22 @@ def new_page(new_context: Callable[[], BrowserContext]) -> Callable[[], Page]:
 
     def make() -> Page:
         return new_context().new_page()
+
+    return make
+
+
+@pytest.fixture
+def scenario(new_context: Callable[..., BrowserContext], tmp_path: Path) -> Callable[..., Scenario]:
+    """Makes the meeting most browser tests start from (tests/browser/scenario.py), on
+    the server at `base`, with a three-page document titled `title`."""
+
+    def make(
+        base: str,
+        title: str,
+        people: Sequence[tuple[str, str]] = CHAIR_AND_DELEGATE,
+        admin: BrowserContext | None = None,
+    ) -> Scenario:
+        pdf = make_pdf(tmp_path / "meeting.pdf", pages=3, title=title)
+        return Scenario.prepare(new_context, base, pdf, people, admin)
 
     return make

@@ -1,29 +1,41 @@
 """Where the browser tests start from: the admin signed in on a page, and a meeting
-with a ready three-page document and people (a chair and a delegate) with join links.
+with a ready three-page document and people with join links (by default a chair and
+a delegate), on their pages:
+
+    meeting = scenario(server.base_url, title="Budget 2030")  # the conftest fixture
+    chair, delegate = meeting.on_pages("chair", "delegate")  # opened, connected
+    shows_page(delegate, meeting.document_id, 1)
+
+A test that needs more of a page (its own context options, listeners before it
+loads, sockets it can cut) makes the page and has `meeting.open(role, page)` follow
+the join link on it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import APIRequestContext, Page, expect
+from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
 from tests.browser.harness import ADMIN_PASSWORD
+from tests.browser.live_page import connected
 from tests.dates import days_ahead, local_stamp, system_now
 from tests.waiting import until_sync
 
 CHAIR = "Chủ tọa Nguyễn An"
 DELEGATE = "Đại biểu Trần Bình"
+CHAIR_AND_DELEGATE = ((CHAIR, "chair"), (DELEGATE, "delegate"))
 
 
 def prepare_meeting(
     api: APIRequestContext,
     base: str,
     pdf: Path,
-    people: Sequence[tuple[str, str]] = ((CHAIR, "chair"), (DELEGATE, "delegate")),
+    people: Sequence[tuple[str, str]] = CHAIR_AND_DELEGATE,
 ) -> tuple[str, str, dict[str, str]]:
     """A meeting with a ready three-page document and `people` (name, role): returns
     the meeting id, the document id and each role's join link."""
@@ -66,6 +78,47 @@ def prepare_meeting(
         assert resp.ok, resp.text()
         links[role] = resp.json()["join_url"]
     return meeting_id, document_id, links
+
+
+@dataclass
+class Scenario:
+    """A meeting prepared by `prepare_meeting`, and the people's pages on it, each in
+    a browser context of its own (from the `new_context` fixture)."""
+
+    new_context: Callable[..., BrowserContext]
+    base: str
+    meeting_id: str
+    document_id: str
+    links: dict[str, str]  # role -> join link
+
+    @classmethod
+    def prepare(
+        cls,
+        new_context: Callable[..., BrowserContext],
+        base: str,
+        pdf: Path,
+        people: Sequence[tuple[str, str]] = CHAIR_AND_DELEGATE,
+        admin: BrowserContext | None = None,
+    ) -> Scenario:
+        """`admin`: the context to sign the admin in with (a context of its own unless
+        given, e.g. for the admin's own page on the meeting)."""
+        api = (admin or new_context()).request
+        meeting_id, document_id, links = prepare_meeting(api, base, pdf, people)
+        return cls(new_context, base, meeting_id, document_id, links)
+
+    def open(self, role: str, page: Page | None = None, base: str = "") -> Page:
+        """The page `role` opens with their join link: `page`, or a new one in a fresh
+        context; `base`: through another node (the same link on another server)."""
+        page = page or self.new_context().new_page()
+        page.goto(self.links[role].replace(self.base, base or self.base))
+        return page
+
+    def on_pages(self, *roles: str) -> list[Page]:
+        """Each role's page, opened in a fresh context, once all are connected."""
+        pages = [self.open(role) for role in roles]
+        for page in pages:
+            connected(page)
+        return pages
 
 
 def sign_in(page: Page, base_url: str) -> None:
