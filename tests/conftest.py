@@ -28,17 +28,7 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings, load_settings
 from meetroom.errors import Conflict
 from meetroom.records.accounts import AccountRole
-
-# CSRF_META, login, login_page, page_csrf: moved to tests/clients.py, re-exported here
-# until the modules that import them from this conftest are rewritten (next commit).
-from tests.clients import (  # noqa: F401
-    ADMIN_PASSWORD,
-    CSRF_META,
-    Site,
-    login,
-    login_page,
-    page_csrf,
-)
+from tests.clients import ADMIN_PASSWORD, Site
 from tests.dbtemplate import MigratedTemplates
 from tests.processes import ServerProcess
 from tests.real_services import pg_url, redis_test_url, service_missing

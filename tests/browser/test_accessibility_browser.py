@@ -31,7 +31,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from meetroom.server.edge import CONTENT_SECURITY_POLICY
 from tests.browser.accessibility import axe_run, describe
-from tests.browser.conftest import ADMIN_PASSWORD, REPORT_CSP_VIOLATIONS, TIMEOUT_MS, Watch
+from tests.browser.harness import ADMIN_PASSWORD, REPORT_CSP_VIOLATIONS, TIMEOUT_MS, Watch
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
 from tests.waiting import until_sync

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.conftest import Watch
+from tests.browser.harness import Watch
 from tests.browser.scenario import sign_in
 from tests.processes import ServerProcess
 

@@ -14,12 +14,11 @@ from typing import Any
 
 import aiohttp
 
-from tests.clients import Api, local_path
-from tests.conftest import ADMIN_PASSWORD, pg_url
+from tests.clients import ADMIN_PASSWORD, Api, Tablet, local_path
 from tests.dates import days_ahead, stamp, system_now
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
-from tests.server.test_live_functional import Tablet
+from tests.real_services import pg_url
 from tests.waiting import until
 
 SECRET = "cluster-test-secret-key-0123456789abcdef"

@@ -17,9 +17,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.clients import Tablet
 from tests.cluster.harness import Cluster, readyz
 from tests.processes import REPO, ServerProcess, clean_env
-from tests.server.test_live_functional import Tablet
 from tests.waiting import until
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.clients import VideoClient
 from tests.cluster.harness import Cluster, readyz
-from tests.server.test_video_functional import VideoClient
 from tests.sfu.peers import CounterVideoTrack
 from tests.waiting import until
 

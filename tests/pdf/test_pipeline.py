@@ -10,7 +10,7 @@ from typing import Any
 from meetroom.pdf.pipeline import LARGE, TABLET, THUMBNAIL
 from meetroom.pdf.worker import PageOutput, render_page
 from meetroom.records.documents import FileStatus
-from tests.pdf.conftest import Files
+from tests.pdf.files import Files
 from tests.pdf.pdfs import make_pdf, slow_pdf
 from tests.waiting import until
 

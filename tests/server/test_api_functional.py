@@ -18,8 +18,7 @@ from meetroom.records.accounts import AccountRole
 from meetroom.server import build_app
 from meetroom.server.context import Services
 from meetroom.store.database import Database
-from tests.clients import local_path
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, local_path, login
 from tests.dates import days_ahead, local_stamp, stamp, utc_stamp
 from tests.server.meetings import create_meeting
 

@@ -17,8 +17,7 @@ from aiohttp.test_utils import TestClient
 from PIL import Image, ImageChops
 
 from meetroom.records.accounts import AccountRole
-from tests.clients import local_path
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, local_path, login
 from tests.pdf.pdfs import make_pdf
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf
 from tests.server.meetings import create_meeting, upload, wait_done

@@ -17,12 +17,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.dates import days_ahead, stamp
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_documents_functional import upload, wait_done
-from tests.server.test_live_functional import Room, Tablet
+from tests.server.meetings import Room, create_meeting, upload, wait_done
 from tests.waiting import until
 
 

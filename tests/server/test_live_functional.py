@@ -19,8 +19,7 @@ from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 from yarl import URL
 
-from tests.clients import Tablet, local_path
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.pdf.pdfs import make_pdf
 from tests.server.meetings import Room, create_meeting, upload, wait_done
 

@@ -12,12 +12,10 @@ from typing import Any
 
 from meetroom.server.live_socket import QUEUE_SIZE
 from meetroom.sessions.live.snapshot import REPLAY_OPS
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.ink import store_strokes, stroke_points
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_documents_functional import upload, wait_done
-from tests.server.test_live_functional import Room, Tablet
+from tests.server.meetings import Room, create_meeting, upload, wait_done
 from tests.waiting import until
 
 STROKES = 2100  # of 20 points: about 2 MB of annotations, twice the socket queue's bound

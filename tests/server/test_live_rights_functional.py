@@ -12,15 +12,18 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from tests.clients import (
+    ADMIN_PASSWORD,
     LINK_REPLACED,
     REMOVED,
     RIGHTS_BOUND,
     SIGNED_OUT,
+    Site,
     Tablet,
     ended,
     local_path,
+    login,
+    page_csrf,
 )
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.server.meetings import create_meeting
 
 

@@ -25,7 +25,7 @@ import schemathesis
 from schemathesis.engine import Status, events, from_schema
 
 from meetroom.meetings.recurrence import rid_text
-from tests.conftest import Site
+from tests.clients import Site
 from tests.pdf.pdfs import make_pdf
 from tests.waiting import until
 

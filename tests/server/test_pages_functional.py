@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login_page, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, login_page, page_csrf
 from tests.dates import days_ahead, wall
 from tests.server.forms import meeting_form, post_form, signed_in
 

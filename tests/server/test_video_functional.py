@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients import VideoClient
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, VideoClient, login
 from tests.server.meetings import Room, create_meeting
 from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing
 from tests.waiting import until
