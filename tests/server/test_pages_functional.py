@@ -12,6 +12,7 @@ from meetroom.records.accounts import AccountRole
 from tests.clients import ADMIN_PASSWORD, Site, login_page, page_csrf
 from tests.dates import days_ahead, wall
 from tests.server.forms import meeting_form, post_form, signed_in
+from tests.server.meetings import admin_principal
 
 pytestmark = pytest.mark.dates
 
@@ -67,12 +68,6 @@ async def test_forms_without_csrf_token_are_refused(site: Site) -> None:
     )
     assert resp.status == 403
     assert (await site.services.meetings.list_for(await admin_principal(site))) == []
-
-
-async def admin_principal(site: Site) -> Any:
-    from meetroom.records.accounts import Principal
-
-    return Principal(user=await site.services.accounts.get_by_username("admin"))
 
 
 async def test_login_redirects_only_to_local_pages(site: Site) -> None:
