@@ -1,6 +1,7 @@
 """The clients the tests talk to a server with: the in-process server (`Site`),
-signing in to it, a tablet's meeting socket (`Tablet`) and a participant's video side
-(`VideoClient`).
+signing in to it, the JSON API (`Api`), a tablet's meeting socket (`Tablet`) and a
+participant's video side (`VideoClient`). What a test builds with them (meetings,
+documents, rooms) is in the helper module of its area, e.g. tests/server/meetings.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from meetroom.server.context import SERVICES, Services
 from meetroom.sfu.aiortc_internals import host_addresses
 from tests.sfu.peers import read_counter
 
-ADMIN_PASSWORD = "admin-pass-1234"
+ADMIN_PASSWORD = "admin-pass-1234"  # of the admin each in-process site starts with
 
 
 @dataclass
@@ -83,6 +84,7 @@ async def login_page(client: TestClient, username: str, password: str) -> Any:
 
 
 def local_path(url: str) -> str:
+    """The path of a full URL the server gave (a join link), for a TestClient."""
     return "/" + url.split("/", 3)[3]
 
 
