@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,24 +28,10 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings, load_settings
 from meetroom.errors import Conflict
 from meetroom.records.accounts import AccountRole
-from meetroom.server.context import SERVICES, Services
+from tests.clients import ADMIN_PASSWORD, Site
 from tests.dbtemplate import MigratedTemplates
 from tests.processes import ServerProcess
-
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-REQUIRE_SERVICES = os.environ.get("MEETROOM_REQUIRE_SERVICES") == "1"
-ADMIN_PASSWORD = "admin-pass-1234"
-
-
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def redis_test_url() -> str:
-    return os.environ.get("MEETROOM_TEST_REDIS_URL", DEFAULT_REDIS_URL)
-
-
-def pg_url() -> str:
-    return os.environ.get("MEETROOM_TEST_DATABASE_URL", DEFAULT_PG_URL)
+from tests.real_services import pg_url, redis_test_url, service_missing
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,13 +49,6 @@ def pytest_configure(config: pytest.Config) -> None:
                     f"MEETROOM_TEST_TODAY is {real_today} and the clock of {who} says "
                     f"{today}: faketime did not move it (by more than a year)"
                 )
-
-
-def service_missing(what: str, why: str) -> None:
-    message = f"{what} is not available ({why})"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{message}; MEETROOM_REQUIRE_SERVICES=1 makes this a failure")
-    pytest.skip(message)
 
 
 async def _pg_connect() -> asyncpg.Connection:
@@ -175,30 +152,6 @@ def clock() -> SettableClock:
     return SettableClock()
 
 
-@dataclass
-class Site:
-    """A running server and ways to talk to it."""
-
-    client: TestClient
-    settings: Settings
-    clock: SettableClock
-    extra_clients: list[TestClient] = field(default_factory=list)
-
-    @property
-    def services(self) -> Services:
-        return self.client.server.app[SERVICES]
-
-    async def new_client(self) -> TestClient:
-        """Another browser: its own cookie jar, the same server."""
-        client = TestClient(self.client.server)
-        await client.start_server()
-        self.extra_clients.append(client)
-        return client
-
-    def url(self, path: str) -> str:
-        return str(self.client.make_url(path))
-
-
 @pytest.fixture
 async def make_site(
     make_settings: Callable[..., Awaitable[Settings]], clock: SettableClock
@@ -238,36 +191,6 @@ async def site(make_site: Callable[..., Awaitable[Site]]) -> Site:
 async def any_site(make_site: Callable[..., Awaitable[Site]], backend: str) -> Site:
     """The same server on SQLite and on PostgreSQL."""
     return await make_site(backend)
-
-
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
-
-
-async def page_csrf(client: TestClient, path: str = "/login") -> str:
-    """Fetch a page the way a browser would and read its CSRF token."""
-    resp = await client.get(path)
-    text = await resp.text()
-    match = CSRF_META.search(text)
-    assert match, f"no CSRF token on {path} ({resp.status})"
-    return match.group(1)
-
-
-async def login(client: TestClient, username: str, password: str) -> str:
-    """Sign in through the JSON API; returns the CSRF token for later calls."""
-    resp = await client.post("/api/auth/login", json={"username": username, "password": password})
-    assert resp.status == 200, await resp.text()
-    body = await resp.json()
-    return str(body["csrf_token"])
-
-
-async def login_page(client: TestClient, username: str, password: str) -> Any:
-    """Sign in through the login form, as a person would."""
-    token = await page_csrf(client, "/login")
-    return await client.post(
-        "/login",
-        data={"username": username, "password": password, "_csrf": token, "next": "/meetings"},
-        allow_redirects=False,
-    )
 
 
 @pytest.fixture

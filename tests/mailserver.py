@@ -3,7 +3,6 @@ it receives."""
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import socket
@@ -12,6 +11,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.waiting import until
 
 
 def free_port() -> int:
@@ -53,11 +54,9 @@ class Inbox:
 
     async def wait_for(self, n: int, timeout: float = 10.0) -> list[EmailMessage]:
         """Until `n` messages have arrived (fails after `timeout` seconds)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.count() < n:
-            assert loop.time() < deadline, f"{self.count()} of {n} messages arrived"
-            await asyncio.sleep(0.02)
+        await until(
+            lambda: self.count() >= n, timeout, lambda: f"{self.count()} of {n} messages arrived"
+        )
         with self._lock:
             return list(self.messages)
 

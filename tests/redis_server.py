@@ -22,6 +22,7 @@ from types import TracebackType
 import pytest
 
 from tests.processes import free_port
+from tests.real_services import service_missing
 
 REDIS_SERVER = "/usr/bin/redis-server"
 START_TIMEOUT = 10.0
@@ -119,8 +120,6 @@ def redis_server() -> Iterator[RedisServer]:
     """A started private Redis (skips, or fails under CI, if redis-server is absent).
     Import it into a conftest.py: `from tests.redis_server import redis_server`."""
     if redis_server_binary() is None:
-        from tests.conftest import service_missing
-
         service_missing("redis-server", "no binary at /usr/bin/redis-server or on PATH")
     with RedisServer() as server:
         yield server

@@ -12,6 +12,7 @@ import stat
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from tests.dates import days_ahead, stamp, system_now
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
+from tests.waiting import until
 
 pytestmark = pytest.mark.dates
 
@@ -106,11 +108,12 @@ async def test_data_is_for_the_servers_user_only(
     )
     assert resp.status == 202, await resp.text()
     doc = (await resp.json())["id"]
-    deadline = time.monotonic() + 60
-    while (body := await (await admin.session.get(f"/api/documents/{doc}")).json())[
-        "status"
-    ] == "processing" and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
+
+    async def processed() -> dict[str, Any] | None:
+        body = await (await admin.session.get(f"/api/documents/{doc}")).json()
+        return dict(body) if body["status"] != "processing" else None
+
+    body = await until(processed, 60, "the document still processing", interval=0.1)
     assert body["status"] == "ready", body
     page = await admin.session.get(f"/api/documents/{doc}/pages/1")
     assert page.status == 200 and page.content_type.startswith("image/")
@@ -223,13 +226,12 @@ async def test_connections_past_the_cap_get_503(server: ServerProcess) -> None:
     error = json.loads(body)["error"]
     assert error["code"] == "too_many_connections" and "too many" in error["message"]
     # Once they are gone, the server serves again.
-    deadline = time.monotonic() + BOUND
     async with aiohttp.ClientSession(server.base_url) as session:
-        while True:
+
+        async def served() -> bool:
             try:
-                if (await session.get("/healthz")).status == 200:
-                    break
+                return (await session.get("/healthz")).status == 200
             except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, "no answer after the connections closed"
-            await asyncio.sleep(0.05)
+                return False
+
+        await until(served, BOUND, "no answer after the connections closed", interval=0.05)

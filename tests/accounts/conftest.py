@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 
 import pytest
 
@@ -16,19 +15,8 @@ from meetroom.auth.passwords import Argon2Passwords
 from meetroom.clock import SettableClock
 from meetroom.config import Settings
 from meetroom.records.accounts import AccountRole, Principal
-from meetroom.server.context import Services
+from tests.accounts.admin import Admin
 from tests.accounts.audit import RecordingAuditTrail
-
-
-@dataclass
-class Admin:
-    services: Services
-    audit: RecordingAuditTrail
-    users: UserAdmin
-    importer: UserImporter
-    groups: GroupService
-    # An administrator to act as.
-    actor: Principal
 
 
 @pytest.fixture

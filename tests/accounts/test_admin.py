@@ -10,7 +10,7 @@ from meetroom.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentica
 from meetroom.ids import UserId
 from meetroom.records.accounts import AccountRole, Principal
 from meetroom.records.audit import AuditAction
-from tests.accounts.conftest import Admin
+from tests.accounts.admin import Admin
 
 
 async def test_edit_user_and_audit(admin: Admin) -> None:

@@ -37,7 +37,7 @@ from meetroom.server.context import Services
 from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
 from meetroom.store.schema import metadata
-from tests.accounts.test_audit import admin, db_of, fill, tamper
+from tests.accounts.audit_chain import admin, db_of, fill, tamper
 
 
 @pytest.fixture

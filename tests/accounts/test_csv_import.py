@@ -12,7 +12,7 @@ from meetroom.errors import Conflict, Forbidden
 from meetroom.ids import UserId, new_id
 from meetroom.records.accounts import AccountRole, Principal
 from meetroom.records.audit import AuditAction
-from tests.accounts.conftest import Admin
+from tests.accounts.admin import Admin
 
 GOOD = (
     "username;display_name;role;email;locale;groups\n"

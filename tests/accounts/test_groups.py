@@ -8,7 +8,7 @@ from meetroom.errors import Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import GroupId, UserId
 from meetroom.records.accounts import AccountRole, Principal
 from meetroom.records.audit import AuditAction
-from tests.accounts.conftest import Admin
+from tests.accounts.admin import Admin
 
 
 async def test_group_lifecycle(admin: Admin) -> None:

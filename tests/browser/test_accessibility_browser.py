@@ -21,6 +21,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ from playwright.sync_api import Error as PlaywrightError
 
 from meetroom.server.edge import CONTENT_SECURITY_POLICY
 from tests.browser.accessibility import axe_run, describe
-from tests.browser.conftest import ADMIN_PASSWORD, REPORT_CSP_VIOLATIONS, TIMEOUT_MS, Watch
+from tests.browser.harness import ADMIN_PASSWORD, REPORT_CSP_VIOLATIONS, TIMEOUT_MS, Watch
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
+from tests.waiting import until_sync
 
 SERVER_ZONE = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # the default `timezone` setting
 DESKTOP = {"width": 1440, "height": 900}
@@ -153,11 +155,15 @@ def prepare(admin: Api, pdfs: list[Path]) -> dict[str, str]:
         "recurrence": {"freq": "weekly", "weekdays": ["MO"], "count": 10},
     })["id"]  # fmt: skip
 
-    deadline = time.monotonic() + 60
+    def processed(document: str) -> dict[str, Any] | None:
+        state = admin.get(f"/api/documents/{document}")
+        return dict(state) if state["status"] != "processing" else None
+
+    deadline = time.monotonic() + 60  # for all of them
     for document in documents:
-        while (state := admin.get(f"/api/documents/{document}"))["status"] == "processing":
-            assert time.monotonic() < deadline, state
-            time.sleep(0.1)
+        left = deadline - time.monotonic()
+        message = f"document {document} still processing"
+        state = until_sync(partial(processed, document), left, message, interval=0.1)
         assert state["status"] == "ready", state
     return ids
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
+from tests.browser.harness import ADMIN_PASSWORD, Watch
 from tests.processes import Http, ServerProcess, sign_in
 
 # The days are chosen from the clock (the server's, which is this machine's).

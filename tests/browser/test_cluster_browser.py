@@ -11,20 +11,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch, require_chromium
-from tests.browser.test_live_browser import (
-    DELEGATE,
-    annotation_count,
-    connected,
-    draw,
-    prepare_meeting,
-    shows_page,
-)
-from tests.conftest import pg_url, redis_test_url, service_missing
-from tests.pdf.pdfs import make_pdf
+from tests.browser.harness import ADMIN_PASSWORD, Watch, require_chromium
+from tests.browser.live_page import annotation_count, connected, draw, shows_page
+from tests.browser.scenario import DELEGATE, Scenario
 from tests.processes import ServerProcess, clean_env
+from tests.real_services import pg_url, redis_test_url, service_missing
 
 
 async def _services_answer(schema: str, drop: bool = False) -> None:
@@ -72,20 +65,15 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
 
 
 def test_a_tablet_on_another_node_follows_the_chair(
-    two_nodes: tuple[str, str],
-    new_context: Callable[[], BrowserContext],
-    watch: Watch,
-    tmp_path: Path,
+    two_nodes: tuple[str, str], scenario: Callable[..., Scenario], watch: Watch
 ) -> None:
     node_a, node_b = two_nodes
-    pdf = make_pdf(tmp_path / "to-trinh.pdf", pages=3, title="Proposal 2030")
-    meeting_id, document_id, links = prepare_meeting(new_context().request, node_a, pdf)
-    chair = new_context().new_page()
-    chair.goto(links["chair"])
+    meeting = scenario(node_a, "Proposal 2030")
+    meeting_id, document_id = meeting.meeting_id, meeting.document_id
+    chair = meeting.open("chair")
     expect(chair).to_have_url(f"{node_a}/m/{meeting_id}")
     # The same join link, opened through the other node (the proxy's choice, say).
-    delegate = new_context().new_page()
-    delegate.goto(links["delegate"].replace(node_a, node_b))
+    delegate = meeting.open("delegate", base=node_b)
     expect(delegate).to_have_url(f"{node_b}/m/{meeting_id}")
     for page in (chair, delegate):
         connected(page)

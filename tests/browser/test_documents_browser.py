@@ -10,8 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import Watch
-from tests.browser.test_foundation_browser import sign_in
+from tests.browser.harness import Watch
+from tests.browser.scenario import sign_in
 from tests.dates import days_ahead, system_now, wall
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess

@@ -12,24 +12,15 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
+from tests.browser.harness import Watch
+from tests.browser.scenario import sign_in
 from tests.processes import ServerProcess
 
 GUEST = "Phạm Quốc Dũng"
 TITLE = "Họp giao ban quý 3"
 SERVER_ZONE = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # the default `timezone` setting
-
-
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/")
-    expect(page).to_have_url(re.compile(re.escape(base_url) + r"/login(\?.*)?$"))
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(base_url + "/meetings")
-    expect(page.locator("header .who")).to_have_text("Administrator")
 
 
 def test_meeting_guest_and_join_link(

@@ -10,124 +10,29 @@ no console errors, CSP violations, uncaught exceptions, failed requests or HTTP 
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
 from playwright.sync_api import (
-    APIRequestContext,
     BrowserContext,
     Dialog,
     Locator,
     Page,
-    WebSocketRoute,
     expect,
 )
 
 from meetroom.server.pages.live_protocol import client_protocol
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
-from tests.dates import days_ahead, local_stamp, system_now
+from tests.browser.harness import ADMIN_PASSWORD, Watch
+from tests.browser.live_page import (
+    LOADING,
+    annotation_count,
+    connected,
+    cuttable_sockets,
+    draw,
+    shows_page,
+)
+from tests.browser.scenario import CHAIR, DELEGATE, Scenario
 from tests.ink import store_strokes_sync
-from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess
-
-CHAIR = "Chủ tọa Nguyễn An"
-DELEGATE = "Đại biểu Trần Bình"
-LOADING = re.compile(r"\bis-loading\b")
-
-
-def prepare_meeting(
-    api: APIRequestContext,
-    base: str,
-    pdf: Path,
-    people: Sequence[tuple[str, str]] = ((CHAIR, "chair"), (DELEGATE, "delegate")),
-) -> tuple[str, str, dict[str, str]]:
-    """A meeting with a ready three-page document and `people` (name, role): returns
-    the meeting id, the document id and each role's join link."""
-    resp = api.post(
-        f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    assert resp.ok, resp.text()
-    headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
-    day = days_ahead(system_now(), 7)
-    resp = api.post(
-        f"{base}/api/meetings",
-        data={"title": "Phiên họp trực tiếp", "starts_at": local_stamp(day, 9),
-              "ends_at": local_stamp(day, 11)},
-        headers=headers,
-    )  # fmt: skip
-    assert resp.status == 201, resp.text()
-    meeting_id = resp.json()["id"]
-    resp = api.post(
-        f"{base}/api/meetings/{meeting_id}/documents",
-        multipart={"file": {"name": "ngan-sach.pdf", "mimeType": "application/pdf",
-                            "buffer": pdf.read_bytes()}},
-        headers=headers,
-    )  # fmt: skip
-    assert resp.status == 202, resp.text()
-    document_id = resp.json()["id"]
-    deadline = time.monotonic() + 30
-    while True:
-        doc = api.get(f"{base}/api/documents/{document_id}").json()
-        if doc["status"] != "processing":
-            break
-        assert time.monotonic() < deadline, doc
-        time.sleep(0.1)
-    assert doc["status"] == "ready" and doc["pages"] == 3, doc
-    links = {}
-    for name, role in people:
-        resp = api.post(
-            f"{base}/api/meetings/{meeting_id}/participants",
-            data={"name": name, "role": role},
-            headers=headers,
-        )
-        assert resp.ok, resp.text()
-        links[role] = resp.json()["join_url"]
-    return meeting_id, document_id, links
-
-
-def cuttable_sockets(context: BrowserContext) -> list[WebSocketRoute]:
-    """The context's meeting sockets pass through the test, which can then cut them
-    (`ws.close(...)`) as a lost Wi-Fi would."""
-    sockets: list[WebSocketRoute] = []
-
-    def through(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    context.route_web_socket(re.compile(r"/socket$"), through)
-    return sockets
-
-
-def connected(page: Page) -> None:
-    expect(page.locator("#live")).to_have_attribute("data-connection", "connected")
-
-
-def shows_page(page: Page, document_id: str, number: int) -> None:
-    """The page number shown, and the large image of that page."""
-    expect(page.locator(".live-pageno")).to_have_attribute("data-page", str(number))
-    expect(page.locator(".live-pageno")).to_have_text(f"Page {number} of 3")
-    expect(page.locator("img.live-page")).to_have_attribute(
-        "src", f"/api/documents/{document_id}/pages/{number}?w=1600"
-    )
-    expect(page.locator(".live-sheet")).not_to_have_class(LOADING)
-
-
-def annotation_count(page: Page, count: int) -> None:
-    expect(page.locator("#live")).to_have_attribute("data-annotations", str(count))
-
-
-def draw(page: Page, points: list[tuple[float, float]]) -> None:
-    """A mouse stroke through page-relative points of the large page."""
-    box = page.locator(".live-sheet").bounding_box()
-    assert box is not None
-    at = [(box["x"] + u * box["width"], box["y"] + v * box["height"]) for u, v in points]
-    page.mouse.move(*at[0])
-    page.mouse.down()
-    for x, y in at[1:]:
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
 
 
 def requested(page: Page, requests: list[str], url: str) -> None:
@@ -166,21 +71,20 @@ def wet_pixels(page: Page) -> int:
 def test_follow_draw_browse_reload_projector(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     base = server.base_url
-    pdf = make_pdf(tmp_path / "ngan-sach.pdf", pages=3, title="Budget 2030")
-    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(base, "Budget 2030")
+    meeting_id, document_id = meeting.meeting_id, meeting.document_id
 
     chair_context = new_context()
-    chair = chair_context.new_page()
-    chair.goto(links["chair"])
+    chair = meeting.open("chair", chair_context.new_page())
     expect(chair).to_have_url(f"{base}/m/{meeting_id}")
     delegate = new_context().new_page()
     delegate_requests: list[str] = []
     delegate.on("request", lambda request: delegate_requests.append(request.url))
-    delegate.goto(links["delegate"])
+    meeting.open("delegate", delegate)
     expect(delegate).to_have_url(f"{base}/m/{meeting_id}")
     for page in (chair, delegate):
         connected(page)
@@ -302,18 +206,14 @@ def taken_away_then_given_back(
 def test_tools_hand_over_and_everyone_back(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     base = server.base_url
-    pdf = make_pdf(tmp_path / "ke-hoach.pdf", pages=3, title="Plan 2030")
-    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
-    chair = new_context().new_page()
-    chair.goto(links["chair"])
-    delegate = new_context().new_page()
-    delegate.goto(links["delegate"])
+    meeting = scenario(base, "Plan 2030")
+    meeting_id, document_id = meeting.meeting_id, meeting.document_id
+    chair, delegate = meeting.on_pages("chair", "delegate")
     for page in (chair, delegate):
-        connected(page)
         shows_page(page, document_id, 1)
 
     # A stroke being drawn shows on the other tablet before the pen lifts, and is
@@ -396,22 +296,20 @@ def test_tools_hand_over_and_everyone_back(
 def test_one_presenter_an_admin_takes_over(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     """The chair's page and an admin's page on the same meeting: only the chair presents
     until the admin takes over (after confirming); then the tablet follows the admin,
     and the chair's page says so."""
     base = server.base_url
-    pdf = make_pdf(tmp_path / "du-toan.pdf", pages=3, title="Estimate 2030")
-    admin_context = new_context()  # signed in by prepare_meeting, not a participant
-    meeting_id, document_id, links = prepare_meeting(admin_context.request, base, pdf)
-    chair = new_context().new_page()
-    chair.goto(links["chair"])
+    admin_context = new_context()  # signed in by the scenario, not a participant
+    meeting = scenario(base, "Estimate 2030", admin=admin_context)
+    meeting_id, document_id = meeting.meeting_id, meeting.document_id
+    chair = meeting.open("chair")
     admin = admin_context.new_page()
     admin.goto(f"{base}/m/{meeting_id}")
-    tablet = new_context().new_page()
-    tablet.goto(links["delegate"])
+    tablet = meeting.open("delegate")
     for page in (chair, admin, tablet):
         connected(page)
         shows_page(page, document_id, 1)
@@ -500,24 +398,18 @@ WAITS_AFTER_4008 = """async () => {
 
 
 def test_a_long_meeting_opens_and_a_dropped_page_backs_off(
-    server: ServerProcess,
-    new_context: Callable[[], BrowserContext],
-    watch: Watch,
-    tmp_path: Path,
+    server: ServerProcess, scenario: Callable[..., Scenario], watch: Watch
 ) -> None:
     """A meeting whose annotations are 2 MB (twice what the socket's queue holds) opens
     with all of them drawn; a page whose socket is closed before its welcome waits
     longer each time."""
-    base = server.base_url
-    pdf = make_pdf(tmp_path / "dai-hoi.pdf", pages=3, title="Long")
-    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(server.base_url, "Long")
+    document_id = meeting.document_id
     data_dir = server.command[server.command.index("--data-dir") + 1]
-    store_strokes_sync(f"sqlite:///{data_dir}/meetroom.db", meeting_id, "p:bulk",
+    store_strokes_sync(f"sqlite:///{data_dir}/meetroom.db", meeting.meeting_id, "p:bulk",
                        document_id, 2100, 20)  # fmt: skip
 
-    delegate = new_context().new_page()
-    delegate.goto(links["delegate"])
-    connected(delegate)
+    [delegate] = meeting.on_pages("delegate")
     shows_page(delegate, document_id, 1)
     annotation_count(delegate, 2100)
     assert inked_pixels(delegate) > 1000
@@ -536,19 +428,16 @@ def test_a_long_meeting_opens_and_a_dropped_page_backs_off(
 def test_strokes_drawn_offline_are_sent_when_back(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
-    base = server.base_url
-    pdf = make_pdf(tmp_path / "bao-cao.pdf", pages=3, title="Report 2030")
-    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(server.base_url, "Report 2030")
+    meeting_id, document_id = meeting.meeting_id, meeting.document_id
     chair_context = new_context()
     # The browser's offline mode alone leaves an open socket open: the test cuts it.
     sockets = cuttable_sockets(chair_context)
-    chair = chair_context.new_page()
-    chair.goto(links["chair"])
-    delegate = new_context().new_page()
-    delegate.goto(links["delegate"])
+    chair = meeting.open("chair", chair_context.new_page())
+    delegate = meeting.open("delegate")
     for page in (chair, delegate):
         connected(page)
         shows_page(page, document_id, 1)
@@ -640,17 +529,16 @@ class Fingers:
 def test_on_a_tablet_in_portrait_and_landscape(
     server: ServerProcess,
     new_context: Callable[..., BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
-    base = server.base_url
-    pdf = make_pdf(tmp_path / "to-trinh.pdf", pages=3, title="Proposal 2030")
-    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(server.base_url, "Proposal 2030")
+    document_id = meeting.document_id
     # A 10" tablet held upright (CSS pixels), with a touch screen.
     tablet = new_context(
         viewport={"width": 800, "height": 1280}, has_touch=True, is_mobile=True
     ).new_page()
-    tablet.goto(links["delegate"])
+    meeting.open("delegate", tablet)
     connected(tablet)
     shows_page(tablet, document_id, 1)
 

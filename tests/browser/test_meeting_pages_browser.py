@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
+from tests.browser.harness import ADMIN_PASSWORD, Watch
 from tests.processes import Http, ServerProcess, sign_in
 
 

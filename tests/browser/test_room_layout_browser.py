@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
-from tests.browser.test_live_browser import connected, prepare_meeting
-from tests.pdf.pdfs import make_pdf
+from tests.browser.harness import ADMIN_PASSWORD, Watch
+from tests.browser.live_page import connected
+from tests.browser.scenario import Scenario
 from tests.processes import ServerProcess
 
 LONG_TITLE = "Socio-economic report for the fourth quarter of 2030 and the plan for 2031"
@@ -173,6 +173,7 @@ def check_layout(
 def test_a_tablet_with_the_video_open(
     server: ServerProcess,
     new_context: Callable[..., BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
     tmp_path: Path,
     width: int,
@@ -183,13 +184,11 @@ def test_a_tablet_with_the_video_open(
     shots = screenshot_dir(tmp_path)
     name = f"room-{width}x{height}-{lang}"
     upright = height > width
-    pdf = make_pdf(tmp_path / "report.pdf", pages=3, title=LONG_TITLE)
-    meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
-    open_meeting(new_context().request, base, meeting_id)
+    meeting = scenario(base, LONG_TITLE)
+    open_meeting(new_context().request, base, meeting.meeting_id)
     context = new_context(viewport={"width": width, "height": height}, has_touch=True)
     context.add_cookies([{"name": "mr_lang", "value": lang, "url": base}])
-    page = context.new_page()
-    page.goto(links["chair"])
+    page = meeting.open("chair", context.new_page())
     connected(page)
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator(".live-sheet")).to_be_visible()
@@ -206,7 +205,7 @@ def test_a_tablet_with_the_video_open(
     else:
         # Upright, a second person's picture fits beside the first, not cut at the edge.
         other = new_context(viewport={"width": width, "height": height}).new_page()
-        other.goto(links["delegate"])
+        meeting.open("delegate", other)
         connected(other)
         join_video(other)
         tiles = page.locator(".vid-tile")
@@ -269,15 +268,14 @@ def test_a_tablet_with_the_video_open(
 def test_a_desktop_keeps_the_agenda_beside_the_video(
     server: ServerProcess,
     new_context: Callable[..., BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
     tmp_path: Path,
 ) -> None:
     base = server.base_url
-    pdf = make_pdf(tmp_path / "report.pdf", pages=3, title=LONG_TITLE)
-    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
-    open_meeting(new_context().request, base, meeting_id)
-    page = new_context(viewport={"width": 1920, "height": 1080}).new_page()
-    page.goto(links["chair"])
+    meeting = scenario(base, LONG_TITLE)
+    open_meeting(new_context().request, base, meeting.meeting_id)
+    page = meeting.open("chair", new_context(viewport={"width": 1920, "height": 1080}).new_page())
     connected(page)
     expect(page.locator(".live-sheet")).to_be_visible()
     before = boxes(page)
@@ -297,17 +295,16 @@ def test_a_desktop_keeps_the_agenda_beside_the_video(
 def test_the_not_opened_band_is_above_the_page_and_says_where_it_opens(
     server: ServerProcess,
     new_context: Callable[..., BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
     tmp_path: Path,
 ) -> None:
-    base = server.base_url
     shots = screenshot_dir(tmp_path)
-    pdf = make_pdf(tmp_path / "report.pdf", pages=3, title=LONG_TITLE)
-    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(server.base_url, LONG_TITLE)
     pages = {}
     for role, size in (("delegate", (1280, 800)), ("chair", (800, 1280))):
         page = new_context(viewport={"width": size[0], "height": size[1]}).new_page()
-        page.goto(links[role])
+        meeting.open(role, page)
         connected(page)
         expect(page.locator(".live-sheet")).to_be_visible()
         pages[role] = page

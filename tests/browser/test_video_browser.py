@@ -21,19 +21,12 @@ import re
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, Watch
-from tests.browser.test_live_browser import (
-    CHAIR,
-    DELEGATE,
-    connected,
-    cuttable_sockets,
-    prepare_meeting,
-)
-from tests.pdf.pdfs import make_pdf
+from tests.browser.harness import ADMIN_PASSWORD, Watch
+from tests.browser.live_page import connected, cuttable_sockets
+from tests.browser.scenario import CHAIR, DELEGATE, Scenario
 from tests.processes import ServerProcess
 
 MEDIA_TIMEOUT_MS = 20_000
@@ -149,21 +142,21 @@ def decoding(page: Page, name: str, offers: Offers) -> None:
 def test_two_people_chat_join_see_and_hear_moderate_reconnect_leave(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     base = server.base_url
-    pdf = make_pdf(tmp_path / "video.pdf", pages=3, title="Video 2030")
-    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(base, "Video 2030")
+    meeting_id = meeting.meeting_id
 
     chair = new_context().new_page()
     chair_offers = Offers(chair)
-    chair.goto(links["chair"])
+    meeting.open("chair", chair)
     delegate_context = new_context()
     sockets = cuttable_sockets(delegate_context)
     delegate = delegate_context.new_page()
     delegate_offers = Offers(delegate)
-    delegate.goto(links["delegate"])
+    meeting.open("delegate", delegate)
     for page in (chair, delegate):
         expect(page).to_have_url(f"{base}/m/{meeting_id}")
         connected(page)
@@ -278,21 +271,19 @@ def test_two_people_chat_join_see_and_hear_moderate_reconnect_leave(
 def test_listen_only(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     """A delegate who joins to listen only opens no camera or microphone and publishes
     nothing, and still sees and hears the chair; the chair sees the delegate's tile with
     the microphone and camera off. (Without a camera permission Chromium may name its
     own host candidates with mDNS `.local` names: the server has to cope.)"""
     base = server.base_url
-    pdf = make_pdf(tmp_path / "listen.pdf", pages=3, title="Listen 2030")
-    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
-    chair = new_context().new_page()
-    chair.goto(links["chair"])
+    meeting = scenario(base, "Listen 2030")
+    chair = meeting.open("chair")
     delegate = new_context().new_page()
     delegate_offers = Offers(delegate)
-    delegate.goto(links["delegate"])
+    meeting.open("delegate", delegate)
     for page in (chair, delegate):
         connected(page)
     join_video(chair)
@@ -327,19 +318,12 @@ def test_listen_only(
 def test_a_guest_waits_in_the_lobby_until_the_chair_lets_them_in(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     base = server.base_url
-    pdf = make_pdf(tmp_path / "lobby.pdf", pages=3, title="Lobby 2030")
-    people = ((CHAIR, "chair"), (GUEST, "guest"))
-    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf, people)
-    chair = new_context().new_page()
-    chair.goto(links["chair"])
-    guest = new_context().new_page()
-    guest.goto(links["guest"])
-    for page in (chair, guest):
-        connected(page)
+    meeting = scenario(base, "Lobby 2030", people=((CHAIR, "chair"), (GUEST, "guest")))
+    chair, guest = meeting.on_pages("chair", "guest")
 
     # The guest asks to join (listening) and waits; the chair, not in the video, is told.
     open_video(guest)
@@ -363,22 +347,21 @@ def test_a_guest_waits_in_the_lobby_until_the_chair_lets_them_in(
 def test_video_comes_back_after_the_media_path_stalls(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     """The server stops answering for a while (frozen, as an overloaded or paused
     machine would be): the sockets stay open, but the browsers' media connections go
     silent and then `disconnected`. Each page rejoins the video by itself, on the
     socket it has, and the pictures come back once the server answers again."""
     base = server.base_url
-    pdf = make_pdf(tmp_path / "stall.pdf", pages=3, title="Stall 2030")
-    _meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(base, "Stall 2030")
     chair = new_context().new_page()
     chair_offers = Offers(chair)
-    chair.goto(links["chair"])
+    meeting.open("chair", chair)
     delegate = new_context().new_page()
     delegate_offers = Offers(delegate)
-    delegate.goto(links["delegate"])
+    meeting.open("delegate", delegate)
     for page in (chair, delegate):
         connected(page)
         join_video(page)
@@ -407,21 +390,20 @@ def test_video_comes_back_after_the_media_path_stalls(
 def test_changing_the_language_keeps_the_call(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     """The delegate, in the video with the microphone muted and a hand raised, switches
     to Vietnamese: the page reloads in Vietnamese and comes back into the call by itself
     (no check before joining), with the same camera, still muted, the hand still up; the
     chair sees and hears them again, and the live session still follows the chair."""
     base = server.base_url
-    pdf = make_pdf(tmp_path / "lang.pdf", pages=3, title="Language 2030")
-    _meeting_id, document_id, links = prepare_meeting(new_context().request, base, pdf)
+    meeting = scenario(base, "Language 2030")
+    document_id = meeting.document_id
     chair = new_context().new_page()
     chair_offers = Offers(chair)
-    chair.goto(links["chair"])
-    delegate = new_context().new_page()
-    delegate.goto(links["delegate"])
+    meeting.open("chair", chair)
+    delegate = meeting.open("delegate")
     for page in (chair, delegate):
         connected(page)
         join_video(page)
@@ -469,20 +451,19 @@ def test_changing_the_language_keeps_the_call(
 def test_a_removed_delegate_is_told_and_leaves_the_chairs_video(
     server: ServerProcess,
     new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
     watch: Watch,
-    tmp_path: Path,
 ) -> None:
     """The delegate is removed from the meeting while both are in the video: their
     page says so at once and does not reconnect, and their tile leaves the chair's."""
     base = server.base_url
-    pdf = make_pdf(tmp_path / "removed.pdf", pages=3, title="Removed 2030")
-    meeting_id, _document_id, links = prepare_meeting(new_context().request, base, pdf)
-    chair = new_context().new_page()
-    chair.goto(links["chair"])
+    meeting = scenario(base, "Removed 2030")
+    meeting_id = meeting.meeting_id
+    chair = meeting.open("chair")
     delegate = new_context().new_page()
     sockets: list[str] = []
     delegate.on("websocket", lambda ws: sockets.append(ws.url))
-    delegate.goto(links["delegate"])
+    meeting.open("delegate", delegate)
     for page in (chair, delegate):
         connected(page)
         open_video(page)

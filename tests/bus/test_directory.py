@@ -12,6 +12,7 @@ from meetroom.bus import NodeInfo
 from meetroom.bus.directory import RedisDirectory
 from meetroom.errors import Unavailable
 from tests.redis_server import RedisServer
+from tests.waiting import until
 
 
 @asynccontextmanager
@@ -70,9 +71,10 @@ async def test_the_rooms_of_a_dead_node_go_to_a_live_one(redis_url: str, prefix:
             assert await a.owner("room") == "z"
             assert await a.alive("z")
 
-            async with asyncio.timeout(5):
-                while await a.alive("z"):
-                    await asyncio.sleep(0.05)
+            async def gone() -> bool:
+                return not await a.alive("z")
+
+            await until(gone, timeout=5)
             assert await a.owner("room") == "a"
             assert [n.id for n in await a.nodes()] == ["a"]  # and it left the set
         finally:
@@ -138,14 +140,14 @@ async def test_without_redis_owner_is_unavailable_and_heartbeat_recovers(
         await asyncio.sleep(0.3)  # the heartbeat fails a few times meanwhile
 
         redis_server.start()  # empty: every key is gone
-        async with asyncio.timeout(5):
-            while True:
-                try:
-                    if await a.alive("a"):
-                        break
-                except Unavailable:
-                    pass
-                await asyncio.sleep(0.05)
+
+        async def registered_again() -> bool:
+            try:
+                return await a.alive("a")
+            except Unavailable:
+                return False
+
+        await until(registered_again, timeout=5)
         # The room it held was claimed again when it registered again.
         async with directories(redis_server.url, prefix, "b") as (b,):
             assert await b.owner("room") == "a"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -14,6 +14,7 @@ from meetroom.bus.redis import RedisBus
 from meetroom.errors import Unavailable
 from tests.processes import free_port
 from tests.redis_server import RedisServer
+from tests.waiting import until
 
 
 @asynccontextmanager
@@ -32,12 +33,6 @@ async def buses(
             await bus.close()
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
-
-
 async def test_delivers_to_the_other_node_only(redis_url: str, prefix: str) -> None:
     async with buses(redis_url, prefix, "a", "b") as (a, b):
         got_a: list[Envelope] = []
@@ -49,7 +44,7 @@ async def test_delivers_to_the_other_node_only(redis_url: str, prefix: str) -> N
         await b.ready()
         a.publish("m1", Envelope(b"from a"))
         b.publish("m1", Envelope(b"from b"))
-        await eventually(lambda: len(got_a) == 1 and len(got_b) == 1)
+        await until(lambda: len(got_a) == 1 and len(got_b) == 1, timeout=10)
         await asyncio.sleep(0.1)  # nothing else comes: not its own, not another topic
         assert [e.data for e in got_a] == [b"from b"]
         assert [e.data for e in got_b] == [b"from a"]
@@ -76,7 +71,7 @@ async def test_every_field_round_trips(redis_url: str, prefix: str) -> None:
         ]
         for envelope in sent:
             a.publish("m", envelope)
-        await eventually(lambda: len(got) == 3)
+        await until(lambda: len(got) == 3, timeout=10)
         assert got[0] == Envelope(
             b"\x00binary\nwith newline\xff",
             seq=42,
@@ -98,7 +93,7 @@ async def test_two_thousand_envelopes_arrive_in_order(redis_url: str, prefix: st
         await b.ready()
         for seq in range(1, 2001):
             a.publish("m", Envelope(b"page", seq=seq))
-        await eventually(lambda: len(got) == 2000)
+        await until(lambda: len(got) == 2000, timeout=10)
         assert got == list(range(1, 2001))
         assert a.dropped == 0
 
@@ -111,13 +106,13 @@ async def test_unsubscribe_stops_delivery(redis_url: str, prefix: str) -> None:
         stop_second = b.subscribe("m", lambda e: second.append(e.data))
         await b.ready()
         a.publish("m", Envelope(b"1"))
-        await eventually(lambda: first == [b"1"] and second == [b"1"])
+        await until(lambda: first == [b"1"] and second == [b"1"], timeout=10)
 
         stop_first()
         stop_first()  # twice is harmless
         await b.ready()
         a.publish("m", Envelope(b"2"))
-        await eventually(lambda: second == [b"1", b"2"])
+        await until(lambda: second == [b"1", b"2"], timeout=10)
         assert first == [b"1"]
 
         stop_second()  # the last one: the channel is unsubscribed
@@ -126,7 +121,7 @@ async def test_unsubscribe_stops_delivery(redis_url: str, prefix: str) -> None:
         b.subscribe("probe", lambda e: second.append(e.data))
         await b.ready()
         a.publish("probe", Envelope(b"probe"))  # after "3" on a's one connection
-        await eventually(lambda: second[-1:] == [b"probe"])
+        await until(lambda: second[-1:] == [b"probe"], timeout=10)
         assert first == [b"1"] and second == [b"1", b"2", b"probe"]
 
 
@@ -145,7 +140,7 @@ async def test_a_failing_subscriber_does_not_stop_the_others(
         with caplog.at_level(logging.ERROR, logger="meetroom.bus.redis"):
             a.publish("m", Envelope(b"1"))
             a.publish("m", Envelope(b"2"))
-            await eventually(lambda: got == [b"1", b"2"])
+            await until(lambda: got == [b"1", b"2"], timeout=10)
         assert "a subscriber of m failed" in caplog.text
 
 
@@ -167,18 +162,18 @@ async def test_survives_a_redis_restart(redis_server: RedisServer, prefix: str) 
         b.on_resync(lambda: resynced.append("b"))
         await b.ready()
         a.publish("m", Envelope(b"before"))
-        await eventually(lambda: got == [b"before"])
+        await until(lambda: got == [b"before"], timeout=10)
 
         redis_server.stop()
-        await eventually(lambda: not a.connected and not b.connected)
+        await until(lambda: not a.connected and not b.connected, timeout=10)
         a.publish("m", Envelope(b"lost"))  # dropped, and nothing raises
         a.publish("m", Envelope(b"lost too"))
         assert a.dropped >= 2
         await asyncio.sleep(0.3)  # a few failed reconnections
 
         redis_server.start()
-        await eventually(lambda: sorted(resynced) == ["a", "b"])
+        await until(lambda: sorted(resynced) == ["a", "b"], timeout=10)
         assert a.connected and b.connected
         # The resync ran once the channels were subscribed again: delivery works.
         a.publish("m", Envelope(b"after"))
-        await eventually(lambda: got == [b"before", b"after"])
+        await until(lambda: got == [b"before", b"after"], timeout=10)

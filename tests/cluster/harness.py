@@ -4,7 +4,6 @@ a meeting with a three-page document, and people whose sockets go to chosen node
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import signal
@@ -15,11 +14,12 @@ from typing import Any
 
 import aiohttp
 
-from tests.conftest import ADMIN_PASSWORD, pg_url
+from tests.clients import ADMIN_PASSWORD, Api, Tablet, local_path
 from tests.dates import days_ahead, stamp, system_now
 from tests.pdf.pdfs import make_pdf
 from tests.processes import ServerProcess, clean_env
-from tests.server.test_live_functional import Tablet
+from tests.real_services import pg_url
+from tests.waiting import until
 
 SECRET = "cluster-test-secret-key-0123456789abcdef"
 
@@ -95,57 +95,46 @@ class Cluster:
         """Signed in as admin on `node`: a meeting with a ready three-page document
         (`document` False: without)."""
         admin = self.browser()
-        base = self.url(node)
-        resp = await admin.post(
-            f"{base}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-        )
-        assert resp.status == 200, await resp.text()
-        self.csrf = (await resp.json())["csrf_token"]
+        api = await Api.sign_in(admin, "admin", ADMIN_PASSWORD, base=self.url(node))
+        self.csrf = api.csrf
         self.admin = admin
         day = days_ahead(system_now(), 7)
-        resp = await admin.post(
-            f"{base}/api/meetings",
-            json={"title": "Cluster", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
-                  "location": "Hall"},
-            headers={"X-CSRF-Token": self.csrf},
+        meeting = await api.post(
+            "/api/meetings",
+            {"title": "Cluster", "starts_at": stamp(day, 9), "ends_at": stamp(day, 11),
+             "location": "Hall"},
+            status=201,
         )  # fmt: skip
-        assert resp.status == 201, await resp.text()
-        self.meeting_id = (await resp.json())["id"]
+        self.meeting_id = meeting["id"]
         if not document:
             return
         pdf = make_pdf(self.tmp / "agenda.pdf", pages=3).read_bytes()
         form = aiohttp.FormData()
         form.add_field("file", pdf, filename="agenda.pdf", content_type="application/pdf")
-        resp = await admin.post(
-            f"{base}/api/meetings/{self.meeting_id}/documents", data=form,
-            headers={"X-CSRF-Token": self.csrf},
-        )  # fmt: skip
-        assert resp.status == 202, await resp.text()
-        self.document_id = (await resp.json())["id"]
-        for _ in range(600):
-            body = await (await admin.get(f"{base}/api/documents/{self.document_id}")).json()
-            if body["status"] != "processing":
-                assert body["status"] == "ready", body
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError("the document did not get ready")
+        path = f"/api/meetings/{self.meeting_id}/documents"
+        self.document_id = (await api.post(path, data=form, status=202))["id"]
+
+        async def processed() -> dict[str, Any] | None:
+            body = await api.get(f"/api/documents/{self.document_id}")
+            return dict(body) if body["status"] != "processing" else None
+
+        body = await until(processed, 60, "the document did not get ready", interval=0.1)
+        assert body["status"] == "ready", body
 
     async def person(
         self, name: str, role: str, node: str, added: dict[str, Any] | None = None
     ) -> aiohttp.ClientSession:
         """Added to the meeting by the admin, then signed in by their join link on `node`
         (`added`: filled with the participant as the API answered)."""
-        resp = await self.admin.post(
-            f"{self.url(node)}/api/meetings/{self.meeting_id}/participants",
-            json={"name": name, "role": role}, headers={"X-CSRF-Token": self.csrf},
+        admin = Api(self.admin, self.csrf, base=self.url(node))
+        participant = await admin.post(
+            f"/api/meetings/{self.meeting_id}/participants", {"name": name, "role": role},
+            status=201,
         )  # fmt: skip
-        assert resp.status == 201, await resp.text()
-        participant = await resp.json()
         if added is not None:
             added.update(participant)
-        path = "/" + participant["join_url"].split("/", 3)[3]
         browser = self.browser()
-        resp = await browser.get(f"{self.url(node)}{path}")
+        resp = await browser.get(f"{self.url(node)}{local_path(participant['join_url'])}")
         assert resp.status == 200, await resp.text()
         return browser
 

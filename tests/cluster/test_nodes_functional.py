@@ -17,10 +17,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.clients import Tablet
 from tests.cluster.harness import Cluster, readyz
 from tests.processes import REPO, ServerProcess, clean_env
-from tests.server.test_live_functional import Tablet
-from tests.sessions.live.nodes import until
+from tests.waiting import until
 
 
 def seen(tablet: Tablet) -> list[tuple[int, str]]:
@@ -72,7 +72,7 @@ async def test_page_turns_strokes_chat_and_presence_cross_nodes(cluster: Cluster
     await asyncio.gather(strokes(), chat())
     # A sender gets an ack for its own operation, everyone else the event.
     await until(lambda: len(seen(chair)) >= 50 and len(seen(delegate)) >= 50,
-                what="50 stored operations on both nodes", timeout=10)  # fmt: skip
+                message="50 stored operations on both nodes", timeout=10)  # fmt: skip
     await asyncio.sleep(0.3)  # nothing more may come
     for tablet in (chair, delegate):
         # Each once, none missing; the others' events in increasing order.
@@ -96,7 +96,7 @@ async def test_resume_on_another_node_without_gap_or_duplicate(cluster: Cluster)
     delegate, _ = await cluster.tablet(delegate_browser, "a")
     for _ in range(5):
         await chair.send("stroke_end", **cluster.stroke())
-    await until(lambda: len(stored_seqs(delegate)) == 5, what="five strokes", timeout=10)
+    await until(lambda: len(stored_seqs(delegate)) == 5, message="five strokes", timeout=10)
     last = stored_seqs(delegate)[-1]
     await delegate.close()
     for _ in range(4):
@@ -107,7 +107,9 @@ async def test_resume_on_another_node_without_gap_or_duplicate(cluster: Cluster)
     again, welcome = await cluster.tablet(delegate_browser, "b", last_seq=last)
     assert welcome["resumed"] is True and welcome["seq"] == 9, welcome
     await chair.send("stroke_end", **cluster.stroke())
-    await until(lambda: len(stored_seqs(again)) == 5, what="four missed and one live", timeout=10)
+    await until(
+        lambda: len(stored_seqs(again)) == 5, message="four missed and one live", timeout=10
+    )
     await asyncio.sleep(0.3)
     assert stored_seqs(again) == [6, 7, 8, 9, 10]
 
@@ -141,7 +143,7 @@ async def test_node_killed_clients_move_to_a_survivor_and_nothing_acked_is_lost(
     await until(
         lambda: {m["seq"] for m in acked} <= {m["seq"] for m in delegate.messages
                                              if m["type"] == "added"},
-        what="every acknowledged stroke reached the delegate on node b", timeout=10)  # fmt: skip
+        message="every acknowledged stroke reached the delegate on node b", timeout=10)  # fmt: skip
     assert welcome["seq"] >= last
     await again.send("stroke_end", **cluster.stroke())
     ack = await again.next("ack")
@@ -207,7 +209,7 @@ async def test_sigterm_drains_the_node_and_hands_clients_over(cluster: Cluster) 
     node = cluster.nodes["a"]
     node.proc.send_signal(signal.SIGTERM)
     # Draining: not ready, no new sockets (a proxy sends newcomers elsewhere)...
-    await until(lambda: readyz(cluster.url("a"))[0] == 503, what="readyz 503", timeout=10)
+    await until(lambda: readyz(cluster.url("a"))[0] == 503, message="readyz 503", timeout=10)
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await cluster.tablet(delegate_browser, "a")
     assert refused.value.status == 503
@@ -215,7 +217,7 @@ async def test_sigterm_drains_the_node_and_hands_clients_over(cluster: Cluster) 
     await delegate.send("ping")
     await delegate.next("pong")
     # until the drain time is up: then they are told to go (1001) and the node exits.
-    await until(lambda: delegate.ws.closed, timeout=10, what="socket closed")
+    await until(lambda: delegate.ws.closed, timeout=10, message="socket closed")
     assert delegate.ws.close_code == 1001
     assert node.proc.wait(15) == 0, node.describe()
     again, welcome = await cluster.tablet(delegate_browser, "b", last_seq=0)
@@ -277,11 +279,13 @@ async def test_redis_restart_nodes_keep_serving_and_clients_resync(
             # Node a keeps serving its own clients: stored, acknowledged, delivered.
             for _ in range(3):
                 await chair.send("stroke_end", **cluster.stroke())
-            await until(lambda: stored_seqs(near) == [1, 2, 3, 4], what="near gets 2-4", timeout=10)
+            await until(
+                lambda: stored_seqs(near) == [1, 2, 3, 4], message="near gets 2-4", timeout=10
+            )
             # (The chair's acks come on its own socket: not necessarily before near's copy.)
             await until(
                 lambda: [m["seq"] for m in chair.messages if m["type"] == "ack"] == [1, 2, 3, 4],
-                what="the chair's acks 1-4", timeout=10,
+                message="the chair's acks 1-4", timeout=10,
             )  # fmt: skip
             status, body = await asyncio.to_thread(readyz, cluster.url("a"))
             assert status == 200 and body["bus"] == "down", body
@@ -290,7 +294,7 @@ async def test_redis_restart_nodes_keep_serving_and_clients_resync(
             # The nodes reconnect by themselves; the far client gets what it missed, from
             # the database, in order, once.
             await until(lambda: stored_seqs(far) == [1, 2, 3, 4], timeout=15,
-                           what="far resynced")  # fmt: skip
+                           message="far resynced")  # fmt: skip
             # Node a's own link may still be backing off (up to 5 s): what it publishes
             # meanwhile is lost, and b catches up at a's next heartbeat (5 s) at worst.
             await chair.send("stroke_end", **cluster.stroke())

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.clients import LINK_REPLACED, REMOVED, ended
 from tests.cluster.harness import Cluster
-from tests.server.test_live_rights_functional import LINK_REPLACED, REMOVED, ended
 
 
 async def test_removal_and_a_new_link_through_one_node_close_sockets_on_another(

@@ -12,9 +12,10 @@ from typing import Any
 
 import aiohttp
 
+from tests.clients import VideoClient
 from tests.cluster.harness import Cluster, readyz
-from tests.server.test_video_functional import VideoClient
 from tests.sfu.peers import CounterVideoTrack
+from tests.waiting import until
 
 REHOME_LIMIT = 30.0  # node key expiry (6 s), the client's rejoin, ICE and a keyframe
 
@@ -53,8 +54,7 @@ class Participant:
         return client
 
     async def _joined_or_error(self, tablet: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        def answer() -> dict[str, Any] | None:
             for index in range(tablet.read, len(tablet.messages)):
                 message = tablet.messages[index]
                 if message["type"] == "video_joined" or (
@@ -62,8 +62,11 @@ class Participant:
                 ):
                     tablet.read = index + 1
                     return dict(message)
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no answer to video_join: {[m['type'] for m in tablet.messages]}")
+            return None
+
+        return await until(
+            answer, 15, lambda: f"no answer to video_join: {[m['type'] for m in tablet.messages]}"
+        )
 
     async def close(self) -> None:
         if self.client is not None:
@@ -71,14 +74,10 @@ class Participant:
 
 
 async def frames_from(viewer: Participant, publisher: Participant, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert viewer.client is not None and publisher.client is not None
-        got = viewer.client.counters.get(publisher.client.peer, [])
-        if len(got) >= 5:
-            return
-        assert time.monotonic() < deadline, f"no media from {publisher.client.peer}"
-        await asyncio.sleep(0.1)
+    assert viewer.client is not None and publisher.client is not None
+    got = viewer.client.counters
+    peer = publisher.client.peer
+    await until(lambda: len(got.get(peer, [])) >= 5, timeout, f"no media from {peer}")
 
 
 async def both_again_on(node: str, speaker: Participant, viewer: Participant) -> None:
@@ -143,20 +142,14 @@ async def test_sigterm_hands_the_video_room_over_to_another_node(cluster: Cluste
         # ...then the viewer on "b" is told the room moved, the speaker's socket is
         # closed with "going away", and "a" exits.
         await viewer_client.tablet.next_where("video_left", lambda m: m["reason"] == "moved")
-        await until_closed(speaker_client.tablet.ws)
+        ws = speaker_client.tablet.ws
+        await until(lambda: ws.closed, 15, "the socket stayed open")
         assert speaker_client.tablet.ws.close_code == 1001
         assert cluster.nodes["a"].proc.wait(15) == 0
         await both_again_on("b", speaker, viewer)
     finally:
         await speaker.close()
         await viewer.close()
-
-
-async def until_closed(ws: aiohttp.ClientWebSocketResponse, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ws.closed:
-        assert time.monotonic() < deadline, "the socket stayed open"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_video_join_leaves_no_ice_chatter_in_the_log(cluster: Cluster) -> None:

@@ -18,7 +18,7 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings, bundled_path
 from meetroom.demo import DEMO_TEXTS, demo_start
 from meetroom.records.accounts import Principal
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, login
 
 # Meetings dated from the clock: run again 400 days ahead (make test-later).
 pytestmark = pytest.mark.dates

@@ -4,7 +4,6 @@ with the real file store, sample PDFs."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from meetroom.sessions.papers.ports import FileProgress
 from meetroom.store.database import Database
 from meetroom.store.files import SqlFileStore
 from tests.pdf import corpus
+from tests.pdf.files import Files
 from tests.pdf.pdfs import make_pdf
 
 
@@ -41,22 +41,6 @@ async def pool(limits: Limits) -> AsyncIterator[WorkerPool]:
 @pytest.fixture
 def sample_pdf(tmp_path: Path) -> Path:
     return make_pdf(tmp_path / "sample.pdf", pages=3)
-
-
-class Files:
-    """Stored files through the page pipeline (real workers) into the real file store."""
-
-    def __init__(self, pipeline: Pipeline, store: SqlFileStore) -> None:
-        self.pipeline = pipeline
-        self.store = store
-
-    async def add(self, path: Path) -> str:
-        async def chunks() -> AsyncIterator[bytes]:
-            yield path.read_bytes()
-
-        sha, size = await self.pipeline.blobs.receive(chunks(), 10**9)
-        await self.store.claim_file(sha, size, datetime.now(UTC))
-        return sha
 
 
 @pytest.fixture

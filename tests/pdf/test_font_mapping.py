@@ -15,7 +15,7 @@ from meetroom.pdf import font_mapping
 from meetroom.pdf.font_mapping import CARLITO, FAMILIES, FONT_DIR, MONO, SANS, SERIF
 from meetroom.pdf.pipeline import TABLET
 from meetroom.records.documents import FileStatus
-from tests.pdf.conftest import Files
+from tests.pdf.files import Files
 from tests.pdf.pdfs import A4
 from tests.pdf.truetype import VIETNAMESE_LETTERS, TrueType
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf

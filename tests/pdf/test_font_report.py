@@ -22,7 +22,7 @@ from meetroom.records.documents import (
     FontSubstitution,
     merge_fonts,
 )
-from tests.pdf.conftest import Files
+from tests.pdf.files import Files
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf
 
 REPO = Path(__file__).resolve().parents[2]

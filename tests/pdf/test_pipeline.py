@@ -4,23 +4,15 @@ come in, the JPEG-then-WebP passes, and the page counts it records."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from meetroom.pdf.pipeline import LARGE, TABLET, THUMBNAIL
 from meetroom.pdf.worker import PageOutput, render_page
 from meetroom.records.documents import FileStatus
-from tests.pdf.conftest import Files
+from tests.pdf.files import Files
 from tests.pdf.pdfs import make_pdf, slow_pdf
-
-
-async def until(check: Callable[[], bool], timeout: float = 30) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
+from tests.waiting import until
 
 
 async def test_ready_as_jpeg_then_webp(files: Files, tmp_path: Path) -> None:
@@ -36,7 +28,8 @@ async def test_ready_as_jpeg_then_webp(files: Files, tmp_path: Path) -> None:
     await until(
         lambda: all(
             blobs.page(sha, p, w, "webp").exists() for p in range(1, 6) for w in (TABLET, THUMBNAIL)
-        )
+        ),
+        timeout=30,
     )
     served = await files.pipeline.page_image(sha, 2, TABLET, "webp")
     assert (served.fmt, served.final) == ("webp", True)
@@ -48,7 +41,7 @@ async def test_ready_as_jpeg_then_webp(files: Files, tmp_path: Path) -> None:
     assert (served.path, served.fmt, served.final) == (
         blobs.page(sha, 2, TABLET, "jpeg"), "jpeg", False,
     )  # fmt: skip
-    await until(lambda: blobs.page(sha, 2, TABLET, "webp").exists())
+    await until(lambda: blobs.page(sha, 2, TABLET, "webp").exists(), timeout=30)
 
     # Large screens, and other formats of thumbnails: rendered when first asked for.
     large = await files.pipeline.page_image(sha, 4, LARGE, "webp")
@@ -109,7 +102,7 @@ async def test_first_pages_of_a_new_document_come_first(files: Files, tmp_path: 
     first = pipeline.ingest(long)
     second = pipeline.ingest(short)
     blobs = pipeline.blobs
-    await until(lambda: blobs.page(short, 2, TABLET, "jpeg").exists())
+    await until(lambda: blobs.page(short, 2, TABLET, "jpeg").exists(), timeout=30)
     assert not blobs.page(long, 40, TABLET, "jpeg").exists(), "page 2 of the new upload waited"
     await asyncio.gather(first, second, *busy)
 

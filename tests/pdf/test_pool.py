@@ -19,6 +19,7 @@ from meetroom.pdf.pool import PoolClosed, WorkerPool
 from meetroom.pdf.rejection import PdfRejected, WorkerCrashed, WorkerTimeout
 from meetroom.pdf.worker import PageOutput, PdfInfo, inspect_pdf, render_page
 from tests.pdf.pdfs import slow_pdf
+from tests.waiting import until
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -91,12 +92,11 @@ async def test_a_killed_worker_is_reported_and_replaced(
 async def _busy_worker(pids: set[int]) -> int:
     """The worker that starts burning CPU (the one that got the call)."""
     start = {pid: _cpu_seconds(pid) for pid in pids}
-    for _ in range(200):
-        await asyncio.sleep(0.02)
-        for pid in pids:
-            if _cpu_seconds(pid) - start[pid] >= 0.1:
-                return pid
-    raise AssertionError("no worker got busy")
+
+    def busy() -> int | None:
+        return next((pid for pid in pids if _cpu_seconds(pid) - start[pid] >= 0.1), None)
+
+    return await until(busy, 4, "no worker got busy", interval=0.02)
 
 
 async def test_the_memory_limit_makes_a_huge_render_fail_cleanly(
@@ -224,11 +224,7 @@ async def test_a_cancelled_call_frees_its_worker(
         await call
     # Its worker was killed and is replaced in the background: both are usable again.
     await asyncio.gather(*(_still_works(pool, sample_pdf, limits) for _ in range(2)))
-    for _ in range(100):
-        if len(pool.pids()) == 2:
-            break
-        await asyncio.sleep(0.05)
-    assert len(pool.pids()) == 2
+    await until(lambda: len(pool.pids()) == 2, 5, lambda: f"workers: {pool.pids()}")
 
 
 async def test_close_stops_busy_workers_and_waiting_calls(

@@ -18,27 +18,11 @@ from meetroom.records.accounts import AccountRole
 from meetroom.server import build_app
 from meetroom.server.context import Services
 from meetroom.store.database import Database
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, local_path, login
 from tests.dates import days_ahead, local_stamp, stamp, utc_stamp
+from tests.server.meetings import create_meeting
 
 pytestmark = pytest.mark.dates
-
-
-async def create_meeting(site: Site, csrf: str, title: str = "Budget review") -> str:
-    """A meeting a week ahead, 09:00-11:00 in the server's zone."""
-    day = days_ahead(site.clock.now(), 7)
-    resp = await site.client.post(
-        "/api/meetings",
-        json={
-            "title": title,
-            "starts_at": stamp(day, 9),
-            "ends_at": stamp(day, 11),
-            "location": "Room 2",
-        },
-        headers={"X-CSRF-Token": csrf},
-    )
-    assert resp.status == 201, await resp.text()
-    return str((await resp.json())["id"])
 
 
 async def test_create_meeting_add_participant_follow_join_link(any_site: Site) -> None:
@@ -80,10 +64,6 @@ async def add_guest(site: Site, csrf: str, meeting_id: str, name: str = "Guest")
     )
     assert resp.status == 201, await resp.text()
     return dict(await resp.json())
-
-
-def local_path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
 
 
 async def test_participant_of_meeting_a_is_refused_on_meeting_b(any_site: Site) -> None:

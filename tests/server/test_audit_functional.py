@@ -15,12 +15,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole
-from tests.accounts.test_audit import tamper
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.accounts.audit_chain import tamper
+from tests.clients import ADMIN_PASSWORD, Site, local_path, login
 from tests.dates import days_ahead, stamp
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import local_path
-from tests.server.test_documents_functional import upload, wait_done
+from tests.server.meetings import upload, wait_done
 
 pytestmark = pytest.mark.dates
 

@@ -8,20 +8,11 @@ from typing import Any
 
 import icalendar
 import pytest
-from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Api, Site, page_csrf
 
 pytestmark = pytest.mark.dates
-
-
-async def call(client: TestClient, csrf: str, method: str, path: str, body: Any = None,
-               expect: int = 200) -> Any:  # fmt: skip
-    resp = await client.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
-    data = await resp.json() if resp.status != 204 else None
-    assert resp.status == expect, data
-    return data
 
 
 def path_of(site: Site, url: str) -> str:
@@ -38,23 +29,21 @@ def events(raw: bytes) -> dict[str, icalendar.Component]:
 async def test_the_feed_holds_exactly_my_meetings(any_site: Site) -> None:
     site = any_site
     admin = site.client
-    csrf = await login(admin, "admin", ADMIN_PASSWORD)
+    api = await Api.sign_in(admin, "admin", ADMIN_PASSWORD)
     accounts = site.services.accounts
     lan, _ = await accounts.create_user("lan", "Lan", AccountRole.DELEGATE, password="lan-pass-123")
     bob, _ = await accounts.create_user("bob", "Bob", AccountRole.DELEGATE, password="bob-pass-123")
-    room = await call(admin, csrf, "POST", "/api/rooms",
-                      {"name": "Phòng 301", "location": "Nhà A"}, expect=201)  # fmt: skip
+    room = await api.post("/api/rooms", {"name": "Phòng 301", "location": "Nhà A"}, status=201)
     now = site.clock.now().replace(microsecond=0)
 
     async def meeting(title: str, days: float, **fields: Any) -> str:
         start = now + timedelta(days=days)
         body = {"title": title, "starts_at": start.isoformat(),
                 "ends_at": (start + timedelta(hours=1)).isoformat(), **fields}  # fmt: skip
-        return str((await call(admin, csrf, "POST", "/api/meetings", body, expect=201))["id"])
+        return str((await api.post("/api/meetings", body, status=201))["id"])
 
     async def add(mid: str, user_id: str) -> str:
-        p = await call(admin, csrf, "POST", f"/api/meetings/{mid}/participants",
-                       {"user_id": user_id}, expect=201)  # fmt: skip
+        p = await api.post(f"/api/meetings/{mid}/participants", {"user_id": user_id}, status=201)
         return str(p["id"])
 
     mine = await meeting("Giao ban; tuần 1", 3, room_id=room["id"], description="Ghi chú")
@@ -66,16 +55,14 @@ async def test_the_feed_holds_exactly_my_meetings(any_site: Site) -> None:
     others = await meeting("Của Bob", 3.5)
     for mid in (mine, removed_later, deleted_later, past, long_ago, far):
         await add(mid, lan.id)
-    removed_pid = (await call(admin, csrf, "GET", f"/api/meetings/{removed_later}/participants"))[
-        0
-    ]["id"]
+    removed_pid = (await api.get(f"/api/meetings/{removed_later}/participants"))[0]["id"]
     await add(others, bob.id)
 
     # Lan's address, from her account.
     browser = await site.new_client()
-    lan_csrf = await login(browser, "lan", "lan-pass-123")
-    url = (await call(browser, lan_csrf, "GET", "/api/me/calendar-feed"))["url"]
-    assert (await call(browser, lan_csrf, "GET", "/api/me/calendar-feed"))["url"] == url
+    lan_api = await Api.sign_in(browser, "lan", "lan-pass-123")
+    url = (await lan_api.get("/api/me/calendar-feed"))["url"]
+    assert (await lan_api.get("/api/me/calendar-feed"))["url"] == url
     page = await (await browser.get("/account")).text()
     assert url in page and "Reset link" in page
 
@@ -113,10 +100,9 @@ async def test_the_feed_holds_exactly_my_meetings(any_site: Site) -> None:
     # Changes: a new title (higher SEQUENCE), Lan removed from one meeting, another
     # deleted: both stay as cancelled events, so that her calendar drops them.
     site.clock.advance(timedelta(minutes=5))
-    await call(admin, csrf, "PATCH", f"/api/meetings/{mine}", {"title": "Giao ban (dời)"})
-    await call(admin, csrf, "DELETE",
-               f"/api/meetings/{removed_later}/participants/{removed_pid}", expect=204)  # fmt: skip
-    await call(admin, csrf, "DELETE", f"/api/meetings/{deleted_later}", expect=204)
+    await api.patch(f"/api/meetings/{mine}", {"title": "Giao ban (dời)"})
+    await api.delete(f"/api/meetings/{removed_later}/participants/{removed_pid}", status=204)
+    await api.delete(f"/api/meetings/{deleted_later}", status=204)
     resp = await app.get(path_of(site, url), headers={"If-None-Match": etag})
     assert resp.status == 200 and resp.headers["ETag"] != etag
     assert (await app.get(path_of(site, url),
@@ -131,13 +117,12 @@ async def test_the_feed_holds_exactly_my_meetings(any_site: Site) -> None:
     assert found[mine]["STATUS"] == "CONFIRMED"
     # Bob's feed has his meeting only.
     bob_client = await site.new_client()
-    bob_csrf = await login(bob_client, "bob", "bob-pass-123")
-    bob_url = (await call(bob_client, bob_csrf, "GET", "/api/me/calendar-feed"))["url"]
+    bob_api = await Api.sign_in(bob_client, "bob", "bob-pass-123")
+    bob_url = (await bob_api.get("/api/me/calendar-feed"))["url"]
     assert set(events(await (await app.get(path_of(site, bob_url))).read())) == {others}
 
     # Added again, the meeting is back as confirmed.
-    await call(admin, csrf, "POST", f"/api/meetings/{removed_later}/participants",
-               {"user_id": lan.id}, expect=201)  # fmt: skip
+    await api.post(f"/api/meetings/{removed_later}/participants", {"user_id": lan.id}, status=201)
     found = events(await (await app.get(path_of(site, url))).read())
     assert found[removed_later]["STATUS"] == "CONFIRMED"
 
@@ -153,12 +138,12 @@ async def test_a_reset_address_and_a_wrong_one_find_nothing(any_site: Site) -> N
         "lan", "Lan", AccountRole.DELEGATE, password="lan-pass-123"
     )
     browser = site.client
-    csrf = await login(browser, "lan", "lan-pass-123")
-    old = path_of(site, (await call(browser, csrf, "GET", "/api/me/calendar-feed"))["url"])
+    lan_api = await Api.sign_in(browser, "lan", "lan-pass-123")
+    old = path_of(site, (await lan_api.get("/api/me/calendar-feed"))["url"])
     app = await site.new_client()
     assert (await app.get(old)).status == 200
 
-    new = path_of(site, (await call(browser, csrf, "POST", "/api/me/calendar-feed"))["url"])
+    new = path_of(site, (await lan_api.post("/api/me/calendar-feed"))["url"])
     assert new != old
     assert (await app.get(old)).status == 404
     assert (await app.get(new)).status == 200
@@ -171,7 +156,7 @@ async def test_a_reset_address_and_a_wrong_one_find_nothing(any_site: Site) -> N
                               allow_redirects=False)  # fmt: skip
     assert resp.status == 303 and "notice=feed_reset" in resp.headers["Location"]
     assert (await app.get(new)).status == 404
-    newest = path_of(site, (await call(browser, csrf, "GET", "/api/me/calendar-feed"))["url"])
+    newest = path_of(site, (await lan_api.get("/api/me/calendar-feed"))["url"])
     assert (await app.get(newest)).status == 200
 
     # No address without an account.
@@ -187,36 +172,35 @@ async def test_a_series_in_the_feed_is_one_event_with_its_rule_and_exceptions(
     from dateutil.rrule import rrulestr
 
     admin = site.client
-    csrf = await login(admin, "admin", ADMIN_PASSWORD)
+    api = await Api.sign_in(admin, "admin", ADMIN_PASSWORD)
     lan, _ = await site.services.accounts.create_user(
         "lan", "Lan", AccountRole.DELEGATE, password="lan-pass-123"
     )
-    room = await call(admin, csrf, "POST", "/api/rooms", {"name": "Phòng 2"}, expect=201)
+    room = await api.post("/api/rooms", {"name": "Phòng 2"}, status=201)
     first = (site.clock.now() - timedelta(days=60)).replace(hour=2, minute=0, second=0,
                                                              microsecond=0)  # fmt: skip
     body = {"title": "Giao ban", "starts_at": first.isoformat(),
             "ends_at": (first + timedelta(hours=1)).isoformat(),
             "recurrence": {"freq": "weekly", "weekdays": [first.strftime("%a").upper()[:2]],
                            "count": 20}}  # fmt: skip
-    mid = (await call(admin, csrf, "POST", "/api/meetings", body, expect=201))["id"]
-    await call(admin, csrf, "POST", f"/api/meetings/{mid}/participants",
-               {"user_id": lan.id}, expect=201)  # fmt: skip
-    occurrences = await call(
-        admin, csrf, "GET", f"/api/meetings/{mid}/occurrences?from={first.date()}T00:00:00Z"
-        f"&to={(first + timedelta(days=200)).date()}T00:00:00Z",
-    )  # fmt: skip
+    mid = (await api.post("/api/meetings", body, status=201))["id"]
+    await api.post(f"/api/meetings/{mid}/participants", {"user_id": lan.id}, status=201)
+    occurrences = await api.get(
+        f"/api/meetings/{mid}/occurrences?from={first.date()}T00:00:00Z"
+        f"&to={(first + timedelta(days=200)).date()}T00:00:00Z"
+    )
     cancel, move = occurrences[10]["recurrence_id"], occurrences[11]["recurrence_id"]
-    await call(admin, csrf, "DELETE", f"/api/meetings/{mid}/occurrences/{cancel}?scope=this",
-               expect=204)  # fmt: skip
+    await api.delete(f"/api/meetings/{mid}/occurrences/{cancel}?scope=this", status=204)
     moved_start = first + timedelta(weeks=11, hours=5)
-    await call(admin, csrf, "PATCH", f"/api/meetings/{mid}/occurrences/{move}",
-               {"scope": "this", "starts_at": moved_start.isoformat(),
-                "ends_at": (moved_start + timedelta(hours=1)).isoformat(),
-                "title": "Giao ban (dời)", "room_id": room["id"]})  # fmt: skip
+    await api.patch(f"/api/meetings/{mid}/occurrences/{move}", {
+        "scope": "this", "starts_at": moved_start.isoformat(),
+        "ends_at": (moved_start + timedelta(hours=1)).isoformat(),
+        "title": "Giao ban (dời)", "room_id": room["id"],
+    })  # fmt: skip
 
     browser = await site.new_client()
-    lan_csrf = await login(browser, "lan", "lan-pass-123")
-    url = (await call(browser, lan_csrf, "GET", "/api/me/calendar-feed"))["url"]
+    lan_api = await Api.sign_in(browser, "lan", "lan-pass-123")
+    url = (await lan_api.get("/api/me/calendar-feed"))["url"]
     raw = await (await (await site.new_client()).get(path_of(site, url))).read()
     cal = icalendar.Calendar.from_ical(raw)
     assert [z["TZID"] for z in cal.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]

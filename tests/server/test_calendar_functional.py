@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 import icalendar
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, login
 from tests.dates import at, days_ahead, stamp
 
 pytestmark = pytest.mark.dates

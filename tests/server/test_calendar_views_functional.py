@@ -11,11 +11,11 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from meetroom.clock import SettableClock
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Api, Site, page_csrf
+from tests.server.meetings import add_room
 
 pytestmark = pytest.mark.dates
 
@@ -98,45 +98,31 @@ class Page(HTMLParser):
         return found[0]
 
 
-class Api:
-    def __init__(self, client: TestClient, csrf: str) -> None:
-        self.client = client
-        self.csrf = csrf
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        resp = await self.client.request(
-            method, path, json=body, headers={"X-CSRF-Token": self.csrf}
-        )
-        return resp.status, (await resp.json() if resp.status != 204 else None)
-
-    async def room(self, name: str, **fields: Any) -> str:
-        status, body = await self.call("POST", "/api/rooms", {"name": name, **fields})
-        assert status == 201, body
-        return str(body["id"])
+class Viewer(Api):
+    """A signed-in person who books meetings and looks at the calendar's pages."""
 
     async def meeting(self, title: str, start: str, end: str, room_id: str | None = None) -> str:
-        status, body = await self.call(
-            "POST",
+        body = await self.post(
             "/api/meetings",
             {"title": title, "starts_at": start, "ends_at": end, "room_id": room_id},
+            status=201,
         )
-        assert status == 201, body
         return str(body["id"])
 
     async def page(self, path: str, status: int = 200) -> Page:
-        resp = await self.client.get(path)
+        resp = await self.http.get(path)
         text = await resp.text()
         assert resp.status == status, text[:2000]
         return Page(text)
 
 
-async def admin_api(site: Site) -> Api:
-    return Api(site.client, await login(site.client, "admin", ADMIN_PASSWORD))
+async def admin_api(site: Site) -> Viewer:
+    return await Viewer.sign_in(site.client, "admin", ADMIN_PASSWORD)
 
 
 async def user_api(
     site: Site, username: str, role: AccountRole, time_zone: str | None = None
-) -> tuple[Api, str]:
+) -> tuple[Viewer, str]:
     user, _ = await site.services.accounts.create_user(
         username,
         username.title(),
@@ -145,21 +131,21 @@ async def user_api(
         must_change_password=False,
         time_zone=time_zone,
     )
-    client = await site.new_client()
-    return Api(client, await login(client, username, "pass-word-1234")), user.id
+    viewer = await Viewer.sign_in(await site.new_client(), username, "pass-word-1234")
+    return viewer, user.id
 
 
-async def december(site: Site) -> tuple[Api, dict[str, str]]:
+async def december(site: Site) -> tuple[Viewer, dict[str, str]]:
     """Two rooms and three meetings in the week of Monday 30 November 2026; the clock
     at Wednesday 2 December, 12:00 in Hanoi."""
     site.clock.advance(datetime(2026, 12, 2, 5, 0, tzinfo=UTC) - site.clock.now())
     admin = await admin_api(site)
     ids = {
-        "a": await admin.room(
-            "Phòng A", available_from="08:00", available_until="17:00",
+        "a": await add_room(
+            admin, "Phòng A", available_from="08:00", available_until="17:00",
             available_days=[1, 2, 3, 4, 5],
         ),
-        "b": await admin.room("Phòng B"),
+        "b": await add_room(admin, "Phòng B"),
     }  # fmt: skip
     ids["budget"] = await admin.meeting(
         "Budget", "2026-12-01T09:00:00+07:00", "2026-12-01T10:30:00+07:00", ids["a"]
@@ -307,10 +293,9 @@ async def test_a_week_with_the_clocks_going_forward(site: Site) -> None:
 async def test_delegates_see_their_meetings_and_cannot_book(site: Site) -> None:
     admin, ids = await december(site)
     delegate, delegate_id = await user_api(site, "dan", AccountRole.DELEGATE)
-    status, _ = await admin.call(
-        "POST", f"/api/meetings/{ids['staff']}/participants", {"user_id": delegate_id}
+    await admin.post(
+        f"/api/meetings/{ids['staff']}/participants", {"user_id": delegate_id}, status=201
     )
-    assert status == 201
     page = await delegate.page("/calendar/week?date=2026-12-02")
     assert page.block(ids["staff"])
     assert not page.find("block", **{"data-meeting": ids["budget"]})
@@ -319,16 +304,15 @@ async def test_delegates_see_their_meetings_and_cannot_book(site: Site) -> None:
     # Closed hours are still shaded for them.
     assert "closed" in page.slot(ids["a"], "2026-12-05T10:00").classes
     assert "view" in page.slot(ids["b"], "2026-12-05T10:00").classes
-    status, entries = await delegate.call("GET", "/api/calendar?from=2026-11-30&to=2026-12-06")
-    assert status == 200 and [e["meeting_id"] for e in entries] == [ids["staff"]]
+    entries = await delegate.get("/api/calendar?from=2026-11-30&to=2026-12-06")
+    assert [e["meeting_id"] for e in entries] == [ids["staff"]]
 
 
 async def test_a_secretary_books_only_rooms_she_may(site: Site) -> None:
     admin, ids = await december(site)
     secretary, secretary_id = await user_api(site, "sue", AccountRole.SECRETARY)
     other, _ = await user_api(site, "olga", AccountRole.SECRETARY)
-    status, _ = await admin.call("PATCH", f"/api/rooms/{ids['a']}", {"bookers": [secretary_id]})
-    assert status == 200
+    await admin.patch(f"/api/rooms/{ids['a']}", {"bookers": [secretary_id]})
     page = await other.page("/calendar/week?date=2026-12-02")
     assert "view" in page.slot(ids["a"], "2026-12-03T10:00").classes
     assert "free" in page.slot(ids["b"], "2026-12-03T10:00").classes
@@ -344,21 +328,20 @@ async def test_a_secretary_books_only_rooms_she_may(site: Site) -> None:
 
 async def test_calendar_api(site: Site) -> None:
     admin, ids = await december(site)
-    status, entries = await admin.call("GET", "/api/calendar?from=2026-12-01&to=2026-12-03")
-    assert status == 200
+    entries = await admin.get("/api/calendar?from=2026-12-01&to=2026-12-03")
     assert [e["meeting_id"] for e in entries] == [ids["budget"], ids["staff"]]
     assert entries[0]["starts_at"] == "2026-12-01T02:00:00Z"
     assert entries[0]["room_id"] == ids["a"] and entries[0]["url"] == f"/meetings/{ids['budget']}"
-    status, entries = await admin.call(
-        "GET", "/api/calendar?from=2026-12-03T15:00:00%2B07:00&to=2026-12-31&room=" + ids["b"]
+    entries = await admin.get(
+        "/api/calendar?from=2026-12-03T15:00:00%2B07:00&to=2026-12-31&room=" + ids["b"]
     )
-    assert status == 200 and entries == []
-    status, body = await admin.call("GET", "/api/calendar?from=2026-12-01")
-    assert status == 400 and body["error"]["code"] == "missing_field"
-    status, body = await admin.call("GET", "/api/calendar?from=yesterday&to=2026-12-01")
-    assert status == 400 and body["error"]["code"] == "bad_datetime"
-    status, body = await admin.call("GET", "/api/calendar?from=2026-01-01&to=2028-01-01")
-    assert status == 400 and body["error"]["code"] == "range_too_long"
+    assert entries == []
+    body = await admin.get("/api/calendar?from=2026-12-01", status=400)
+    assert body["error"]["code"] == "missing_field"
+    body = await admin.get("/api/calendar?from=yesterday&to=2026-12-01", status=400)
+    assert body["error"]["code"] == "bad_datetime"
+    body = await admin.get("/api/calendar?from=2026-01-01&to=2028-01-01", status=400)
+    assert body["error"]["code"] == "range_too_long"
     resp = await site.client.get("/api/openapi.json")
     assert "/api/calendar" in (await resp.json())["paths"]
 
@@ -383,16 +366,16 @@ async def test_account_time_zone(site: Site) -> None:
     user, _ = await user_api(site, "berta", AccountRole.SECRETARY)
     page = await user.page("/account")
     assert "Server default (Asia/Ho_Chi_Minh)" in page.html
-    csrf = await page_csrf(user.client, "/account")
+    csrf = await page_csrf(user.http, "/account")
 
     async def post(**form: str) -> Any:
-        return await user.client.post(
+        return await user.http.post(
             "/account/time-zone", data={"_csrf": csrf, **form}, allow_redirects=False
         )
 
     resp = await post(time_zone="Europe/Berlin", time_zone_other="")
     assert resp.status == 303 and resp.headers["Location"] == "/account?notice=saved#time-zone"
-    status, me = await user.call("GET", "/api/me")
+    me = await user.get("/api/me")
     assert me["user"]["time_zone"] == "Europe/Berlin"
     page = await user.page("/account")
     [chosen] = [e for e in page.elements if e.tag == "option" and "selected" in e.attrs
@@ -405,12 +388,12 @@ async def test_account_time_zone(site: Site) -> None:
     assert resp.status == 400
     assert "Unknown time zone Mars/Olympus_Mons" in text
     assert 'value="Mars/Olympus_Mons"' in text
-    status, me = await user.call("GET", "/api/me")
+    me = await user.get("/api/me")
     assert me["user"]["time_zone"] == "Europe/Berlin"
 
     resp = await post(time_zone="Asia/Ho_Chi_Minh", time_zone_other="America/Argentina/Salta")
     assert resp.status == 303
-    status, me = await user.call("GET", "/api/me")
+    me = await user.get("/api/me")
     assert me["user"]["time_zone"] == "America/Argentina/Salta"
     page = await user.page("/account")
     assert '<option value="America/Argentina/Salta" selected>' in page.html
@@ -418,22 +401,26 @@ async def test_account_time_zone(site: Site) -> None:
     # Nothing chosen: back to the server's zone.
     resp = await post(time_zone="", time_zone_other="")
     assert resp.status == 303
-    status, me = await user.call("GET", "/api/me")
+    me = await user.get("/api/me")
     assert me["user"].get("time_zone") is None
 
 
 async def test_a_series_shows_each_week_and_a_cancelled_occurrence_struck(site: Site) -> None:
     admin, ids = await december(site)
-    status, series = await admin.call("POST", "/api/meetings", {
-        "title": "Giao ban", "starts_at": "2026-12-01T14:00:00+07:00",
-        "ends_at": "2026-12-01T15:00:00+07:00", "room_id": ids["a"],
-        "recurrence": {"freq": "weekly", "weekdays": ["TU"], "count": 4},
-    })  # fmt: skip
-    assert status == 201, series
-    status, _ = await admin.call(
-        "DELETE", f"/api/meetings/{series['id']}/occurrences/20261215T070000Z?scope=this"
+    series = await admin.post(
+        "/api/meetings",
+        {
+            "title": "Giao ban",
+            "starts_at": "2026-12-01T14:00:00+07:00",
+            "ends_at": "2026-12-01T15:00:00+07:00",
+            "room_id": ids["a"],
+            "recurrence": {"freq": "weekly", "weekdays": ["TU"], "count": 4},
+        },
+        status=201,
     )
-    assert status in (200, 204)
+    await admin.delete(
+        f"/api/meetings/{series['id']}/occurrences/20261215T070000Z?scope=this", status=(200, 204)
+    )
     for day, cancelled in [("2026-12-08", False), ("2026-12-15", True), ("2026-12-22", False)]:
         block = (await admin.page(f"/calendar/week?date={day}")).block(series["id"])
         assert block.inherited("data-day") == day

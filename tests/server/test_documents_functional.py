@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,11 @@ from aiohttp.test_utils import TestClient
 from PIL import Image, ImageChops
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, local_path, login
 from tests.pdf.pdfs import make_pdf
 from tests.pdf.vietnamese_pdfs import vietnamese_pdf
-from tests.server.test_api_functional import create_meeting, local_path
+from tests.server.meetings import create_meeting, upload, wait_done
+from tests.waiting import until
 
 WEBP = {"Accept": "image/avif,image/webp,image/apng,*/*"}
 
@@ -61,29 +61,6 @@ class Meeting:
 async def meeting(site: Site) -> Meeting:
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
     return Meeting(site, csrf, await create_meeting(site, csrf, "Council"))
-
-
-async def upload(
-    client: TestClient, csrf: str, meeting_id: str, data: bytes, name: str = "report.pdf",
-    **fields: str,
-) -> aiohttp.ClientResponse:  # fmt: skip
-    form = aiohttp.FormData()
-    for key, value in fields.items():
-        form.add_field(key, value)
-    form.add_field("file", data, filename=name, content_type="application/pdf")
-    return await client.post(
-        f"/api/meetings/{meeting_id}/documents", data=form, headers={"X-CSRF-Token": csrf}
-    )
-
-
-async def wait_done(client: TestClient, doc_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = await (await client.get(f"/api/documents/{doc_id}")).json()
-        if body["status"] != "processing":
-            return dict(body)
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"document {doc_id} still processing after {timeout} s")
 
 
 async def uploaded(m: Meeting, tmp_path: Path, pages: int = 3, **fields: str) -> dict[str, Any]:
@@ -193,18 +170,19 @@ async def test_page_images(meeting: Meeting, tmp_path: Path) -> None:
     m = meeting
     doc = await uploaded(m, tmp_path, pages=2)
     url = f"/api/documents/{doc['id']}/pages/1"
+
     # Ready means ready as JPEG; the WebP follows when the workers are otherwise idle,
     # and until then a WebP client gets the JPEG, to be asked for again soon.
-    deadline = time.monotonic() + 30
-    while True:
+    async def webp() -> aiohttp.ClientResponse | None:
         resp = await m.admin.get(url + "?w=1600", headers=WEBP)
         assert resp.status == 200
         if resp.content_type == "image/webp":
-            break
+            return resp
         assert resp.content_type == "image/jpeg"
         assert resp.headers["Cache-Control"] == "private, max-age=60"
-        assert time.monotonic() < deadline, "the WebP pass never came"
-        await asyncio.sleep(0.1)
+        return None
+
+    resp = await until(webp, 30, "the WebP pass never came", interval=0.1)
     image = Image.open(io.BytesIO(await resp.read()))
     assert image.format == "WEBP" and image.width == 1600
     assert "immutable" in resp.headers["Cache-Control"] and resp.headers["ETag"].startswith('"')
@@ -409,11 +387,7 @@ async def test_worker_killed_while_processing(meeting: Meeting, tmp_path: Path) 
     data = make_pdf(tmp_path / "long.pdf", pages=30, kinds=("text", "scan")).read_bytes()
     resp = await upload(m.admin, m.csrf, m.id, data)
     doc_id = (await resp.json())["id"]
-    for _ in range(200):
-        pids = pool.pids()
-        if pids:
-            break
-        await asyncio.sleep(0.02)
+    await until(pool.pids, 4, "no worker started")
     await asyncio.sleep(0.2)
     os.kill(pool.pids()[0], signal.SIGKILL)
     doc = await wait_done(m.admin, doc_id)
@@ -498,11 +472,12 @@ async def test_processing_resumes_after_a_restart(make_site: Any, tmp_path: Path
     data = make_pdf(tmp_path / "long.pdf", pages=40, kinds=("text", "scan")).read_bytes()
     resp = await upload(site.client, csrf, mid, data)
     doc_id = (await resp.json())["id"]
-    for _ in range(300):
+
+    async def two_pages_done() -> dict[str, Any] | None:
         body = await (await site.client.get(f"/api/documents/{doc_id}")).json()
-        if body["pages_done"] >= 2:
-            break
-        await asyncio.sleep(0.05)
+        return dict(body) if body["pages_done"] >= 2 else None
+
+    body = await until(two_pages_done, 15, "two pages done", interval=0.05)
     await site.client.close()  # stops the server, its pipeline and workers
     assert body["status"] == "processing", "finished before the restart: make the file longer"
     first_page = site.services.documents.renderer.blobs.page(body["sha256"], 1, 1600, "jpeg")

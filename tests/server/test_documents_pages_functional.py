@@ -7,10 +7,10 @@ import re
 import aiohttp
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import Site, page_csrf
+from tests.clients import Site, page_csrf
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_documents_functional import wait_done
-from tests.server.test_pages_functional import meeting_form, post_form, signed_in
+from tests.server.forms import meeting_form, post_form, signed_in
+from tests.server.meetings import wait_done
 
 
 async def new_meeting(site: Site) -> tuple[TestClient, str]:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp.test_utils import TestClient
 
 from meetroom.server.i18n import LANG_COOKIE, Catalogs
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, login, page_csrf
 
 VI = Catalogs().get("vi")
 VI_SIGN_IN = "Đăng nhập"

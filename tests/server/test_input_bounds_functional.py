@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from meetroom.bounds import FIRST_YEAR, LAST_YEAR
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.dates import days_ahead, stamp
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_pages_functional import meeting_form, post_form, signed_in
+from tests.server.forms import meeting_form, post_form, signed_in
 
 pytestmark = pytest.mark.dates
 

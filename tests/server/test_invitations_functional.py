@@ -14,13 +14,13 @@ from typing import Any
 
 import icalendar
 import pytest
-from aiohttp.test_utils import TestClient
 
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.records.accounts import AccountRole
 from meetroom.server.i18n import format_when
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import Api, Site, admin_api, page_csrf
 from tests.mailserver import MailServer, attachment_named, free_port, html_body, text_body
+from tests.waiting import until
 
 pytestmark = pytest.mark.dates
 
@@ -32,24 +32,6 @@ def smtp() -> Iterator[MailServer]:
     server = MailServer().start()
     yield server
     server.stop()
-
-
-class Api:
-    def __init__(self, client: TestClient, csrf: str) -> None:
-        self.client = client
-        self.csrf = csrf
-
-    async def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-        resp = await self.client.request(
-            method, path, json=body, headers={"X-CSRF-Token": self.csrf}
-        )
-        data = await resp.json() if resp.status != 204 else None
-        assert resp.status == expect, data
-        return data
-
-
-async def admin(site: Site) -> Api:
-    return Api(site.client, await login(site.client, "admin", ADMIN_PASSWORD))
 
 
 async def user(site: Site, username: str, **fields: Any) -> str:
@@ -68,7 +50,7 @@ async def new_meeting(api: Api, site: Site, title: str = "Họp giao ban", **fie
     start = (site.clock.now() + timedelta(days=7)).replace(microsecond=0)
     body = {"title": title, "starts_at": iso(start), "ends_at": iso(start + timedelta(hours=2)),
             "location": "Phòng 301", **fields}  # fmt: skip
-    return await api.call("POST", "/api/meetings", body, expect=201)
+    return await api.post("/api/meetings", body, status=201)
 
 
 def calendar_of(message: EmailMessage) -> tuple[str, icalendar.Component, Any]:
@@ -95,17 +77,17 @@ async def mail_site(make_site: MakeSite, backend: str, smtp: MailServer) -> Asyn
 
 async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailServer) -> None:
     site = mail_site
-    api = await admin(site)
+    api = await admin_api(site)
     lan = await user(site, "lan", name="Nguyễn Thị Lan", email="lan@example.vn", locale="vi")
     bob = await user(site, "bob", email="bob@example.org", time_zone="Europe/Paris")
     await user(site, "minh", name="Minh")  # no e-mail address
     meeting = await new_meeting(api, site)
     mid = meeting["id"]
-    await api.call("POST", f"/api/meetings/{mid}/agenda", {"title": "Ngân sách 2027"}, 201)
+    await api.post(f"/api/meetings/{mid}/agenda", {"title": "Ngân sách 2027"}, status=201)
     starts = datetime.fromisoformat(meeting["starts_at"])
 
     # Adding a participant with an account and an e-mail address sends one invitation.
-    await api.call("POST", f"/api/meetings/{mid}/participants", {"user_id": lan}, expect=201)
+    await api.post(f"/api/meetings/{mid}/participants", {"user_id": lan}, status=201)
     [invitation] = await smtp.inbox.wait_for(1)
     assert to(invitation) == "lan@example.vn"
     assert smtp.inbox.envelopes[0][0] == "vanphong@example.gov.vn"
@@ -135,7 +117,7 @@ async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailSer
     assert me["meeting_id"] == mid and me["participant"]["name"] == "Nguyễn Thị Lan"
 
     # Bob has no language of his own (the server's default, English) and his own zone.
-    await api.call("POST", f"/api/meetings/{mid}/participants", {"user_id": bob}, expect=201)
+    await api.post(f"/api/meetings/{mid}/participants", {"user_id": bob}, status=201)
     messages = await smtp.inbox.wait_for(2)
     when_en = format_when(starts, "en", "Europe/Paris")
     assert to(messages[1]) == "bob@example.org"
@@ -144,11 +126,13 @@ async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailSer
 
     # A guest typed by name and a user without an address get nothing; the meeting page
     # says why.
-    await api.call("POST", f"/api/meetings/{mid}/participants", {"name": "Khách"}, expect=201)
-    minh_p = await api.call("POST", f"/api/meetings/{mid}/participants",
-                            {"user_id": (await site.services.accounts.get_by_username("minh")).id},
-                            expect=201)  # fmt: skip
-    states = {d["name"]: d for d in await api.call("GET", f"/api/meetings/{mid}/invitations")}
+    await api.post(f"/api/meetings/{mid}/participants", {"name": "Khách"}, status=201)
+    minh_p = await api.post(
+        f"/api/meetings/{mid}/participants",
+        {"user_id": (await site.services.accounts.get_by_username("minh")).id},
+        status=201,
+    )
+    states = {d["name"]: d for d in await api.get(f"/api/meetings/{mid}/invitations")}
     assert states["Nguyễn Thị Lan"]["status"] == "sent"
     assert states["Nguyễn Thị Lan"]["kind"] == "invitation"
     assert states["Khách"]["status"] == "guest" and states["Minh"]["status"] == "no_email"
@@ -159,10 +143,10 @@ async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailSer
     # A new description alone is not worth a mail; a new time is: an update (same UID,
     # higher SEQUENCE) to everyone invited.
     site.clock.advance(timedelta(minutes=2))
-    await api.call("PATCH", f"/api/meetings/{mid}", {"description": "Mang theo tài liệu"})
+    await api.patch(f"/api/meetings/{mid}", {"description": "Mang theo tài liệu"})
     later = starts + timedelta(hours=1)
     moved = {"starts_at": iso(later), "ends_at": iso(later + timedelta(hours=2))}
-    await api.call("PATCH", f"/api/meetings/{mid}", moved)
+    await api.patch(f"/api/meetings/{mid}", moved)
     messages = await smtp.inbox.wait_for(4)
     updates = {to(m): m for m in messages[2:]}
     assert set(updates) == {"lan@example.vn", "bob@example.org"}
@@ -174,10 +158,10 @@ async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailSer
 
     # Removing Bob cancels it for him; deleting the meeting cancels it for Lan.
     site.clock.advance(timedelta(minutes=2))
-    people = await api.call("GET", f"/api/meetings/{mid}/participants")
+    people = await api.get(f"/api/meetings/{mid}/participants")
     bob_p = next(p for p in people if p["user_id"] == bob)
-    await api.call("DELETE", f"/api/meetings/{mid}/participants/{bob_p['id']}", expect=204)
-    await api.call("DELETE", f"/api/meetings/{mid}/participants/{minh_p['id']}", expect=204)
+    await api.delete(f"/api/meetings/{mid}/participants/{bob_p['id']}", status=204)
+    await api.delete(f"/api/meetings/{mid}/participants/{minh_p['id']}", status=204)
     messages = await smtp.inbox.wait_for(5)
     assert to(messages[4]) == "bob@example.org"
     assert messages[4]["Subject"].startswith("Cancelled: Họp giao ban")
@@ -187,7 +171,7 @@ async def test_invitation_update_and_cancellation(mail_site: Site, smtp: MailSer
     assert cancel["STATUS"] == "CANCELLED" and cancel["UID"] == event["UID"]
 
     site.clock.advance(timedelta(minutes=2))
-    await api.call("DELETE", f"/api/meetings/{mid}", expect=204)
+    await api.delete(f"/api/meetings/{mid}", status=204)
     messages = await smtp.inbox.wait_for(6)
     assert to(messages[5]) == "lan@example.vn"
     assert messages[5]["Subject"].startswith("Đã hủy: Họp giao ban")
@@ -207,18 +191,18 @@ async def test_send_invitations_to_all_or_to_those_not_invited(
     mail_site: Site, smtp: MailServer
 ) -> None:
     site = mail_site
-    api = await admin(site)
+    api = await admin_api(site)
     lan = await user(site, "lan", email="lan@example.vn")
     minh = await user(site, "minh")
     mid = (await new_meeting(api, site))["id"]
     for body in ({"user_id": lan}, {"user_id": minh}, {"name": "Khách"}):
-        await api.call("POST", f"/api/meetings/{mid}/participants", body, expect=201)
+        await api.post(f"/api/meetings/{mid}/participants", body, status=201)
     await smtp.inbox.wait_for(1)
 
-    results = await api.call("POST", f"/api/meetings/{mid}/invitations", {})
+    results = await api.post(f"/api/meetings/{mid}/invitations", {})
     outcome = {r["name"]: r["result"] for r in results}
     assert outcome == {"Lan": "already_invited", "Minh": "no_email", "Khách": "guest"}
-    results = await api.call("POST", f"/api/meetings/{mid}/invitations", {"to": "all"})
+    results = await api.post(f"/api/meetings/{mid}/invitations", {"to": "all"})
     assert {r["name"]: r["result"] for r in results}["Lan"] == "queued"
     await smtp.inbox.wait_for(2)
 
@@ -231,8 +215,8 @@ async def test_send_invitations_to_all_or_to_those_not_invited(
 
     # Only those who manage meetings may send them.
     minh_client = await site.new_client()
-    minh_api = Api(minh_client, await login(minh_client, "minh", "delegate-pass-1"))
-    await minh_api.call("POST", f"/api/meetings/{mid}/invitations", {}, expect=403)
+    minh_api = await Api.sign_in(minh_client, "minh", "delegate-pass-1")
+    await minh_api.post(f"/api/meetings/{mid}/invitations", {}, status=403)
     await asyncio.sleep(0.1)
     assert smtp.inbox.count() == 3
 
@@ -242,24 +226,26 @@ async def test_an_smtp_outage_loses_nothing_and_sends_nothing_twice(
 ) -> None:
     port = free_port()  # nothing listens there yet
     site = await make_site(backend, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
-    api = await admin(site)
+    api = await admin_api(site)
     lan = await user(site, "lan", email="lan@example.vn")
     mid = (await new_meeting(api, site))["id"]
-    await api.call("POST", f"/api/meetings/{mid}/participants", {"user_id": lan}, expect=201)
+    await api.post(f"/api/meetings/{mid}/participants", {"user_id": lan}, status=201)
     delivery = site.services.mail
     assert isinstance(delivery, MailDelivery)
 
     async def state() -> dict[str, Any]:
-        [d] = await api.call("GET", f"/api/meetings/{mid}/invitations")
+        [d] = await api.get(f"/api/meetings/{mid}/invitations")
         return dict(d)
 
     async def attempts(n: int) -> dict[str, Any]:
-        for _ in range(500):
-            current = await state()
-            if current.get("attempts", 0) >= n:
-                return current
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no attempt {n}: {current}")
+        current: dict[str, Any] = {}
+
+        async def tried() -> dict[str, Any] | None:
+            current.clear()
+            current.update(await state())
+            return dict(current) if current.get("attempts", 0) >= n else None
+
+        return await until(tried, 10, lambda: f"no attempt {n}: {current}", interval=0.02)
 
     # The first try fails (the sender tried at once, in the background): still queued.
     first = await attempts(1)
@@ -287,7 +273,7 @@ async def test_an_smtp_outage_loses_nothing_and_sends_nothing_twice(
         server.stop()
 
     # Down for good: tried after 1, 5 and 30 minutes more, then marked failed.
-    await api.call("POST", f"/api/meetings/{mid}/invitations", {"to": "all"})
+    await api.post(f"/api/meetings/{mid}/invitations", {"to": "all"})
     await attempts(1)
     for number, wait in ((2, 1), (3, 5), (4, 30)):
         site.clock.advance(timedelta(minutes=wait, seconds=1))
@@ -303,14 +289,14 @@ async def test_an_smtp_outage_loses_nothing_and_sends_nothing_twice(
 
 
 async def test_without_an_smtp_server_nothing_is_queued(site: Site) -> None:
-    api = await admin(site)
+    api = await admin_api(site)
     lan = await user(site, "lan", email="lan@example.vn")
     mid = (await new_meeting(api, site))["id"]
-    await api.call("POST", f"/api/meetings/{mid}/participants", {"user_id": lan}, expect=201)
-    await api.call("PATCH", f"/api/meetings/{mid}", {"title": "Đổi tên"})
+    await api.post(f"/api/meetings/{mid}/participants", {"user_id": lan}, status=201)
+    await api.patch(f"/api/meetings/{mid}", {"title": "Đổi tên"})
     assert site.services.mail is None
     assert await site.services.invitations.outbox.states_for_meeting(mid) == []
-    error = await api.call("POST", f"/api/meetings/{mid}/invitations", {}, expect=409)
+    error = await api.post(f"/api/meetings/{mid}/invitations", {}, status=409)
     assert error["error"]["code"] == "mail_not_configured"
     page = await (await site.client.get(f"/meetings/{mid}")).text()
     assert "E-mail is not set up on this server" in page
@@ -321,17 +307,17 @@ async def test_a_draft_invites_nobody_until_it_is_published(
     mail_site: Site, smtp: MailServer
 ) -> None:
     site = mail_site
-    api = await admin(site)
+    api = await admin_api(site)
     lan = await user(site, "lan", email="lan@example.vn")
     mid = (await new_meeting(api, site, status="draft"))["id"]
-    await api.call("POST", f"/api/meetings/{mid}/participants", {"user_id": lan}, expect=201)
-    await api.call("POST", f"/api/meetings/{mid}/invitations", {}, expect=409)
+    await api.post(f"/api/meetings/{mid}/participants", {"user_id": lan}, status=201)
+    await api.post(f"/api/meetings/{mid}/invitations", {}, status=409)
     await asyncio.sleep(0.3)
     assert smtp.inbox.count() == 0
-    published = await api.call("POST", f"/api/meetings/{mid}/publish")
+    published = await api.post(f"/api/meetings/{mid}/publish")
     assert published["status"] == "scheduled"
     [message] = await smtp.inbox.wait_for(1)
     assert to(message) == "lan@example.vn" and LINK.search(text_body(message))
     # Published once: asking again sends nothing new.
-    results = await api.call("POST", f"/api/meetings/{mid}/invitations", {})
+    results = await api.post(f"/api/meetings/{mid}/invitations", {})
     assert [r["result"] for r in results] == ["already_invited"]

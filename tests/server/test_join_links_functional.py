@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, login, page_csrf
 
 # Meetings dated from the clock: run again 400 days ahead (make test-later).
 pytestmark = pytest.mark.dates

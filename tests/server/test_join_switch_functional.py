@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, CSRF_META, Site, login, login_page
-from tests.server.test_api_functional import create_meeting
+from tests.clients import ADMIN_PASSWORD, CSRF_META, Site, login, login_page
+from tests.server.meetings import create_meeting
 
 pytestmark = pytest.mark.dates
 

@@ -5,7 +5,6 @@ archived meetings over HTTP and over the live socket."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
@@ -18,12 +17,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.dates import days_ahead, stamp
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_documents_functional import upload, wait_done
-from tests.server.test_live_functional import Room, Tablet
+from tests.server.meetings import Room, create_meeting, upload, wait_done
+from tests.waiting import until
 
 
 async def _status(client: TestClient, meeting_id: str, transition: str, csrf: str = "") -> Any:
@@ -191,12 +189,14 @@ async def _attendance(room: Room) -> dict[str, dict[str, Any]]:
 
 
 async def _until_left(room: Room, name: str) -> dict[str, Any]:
-    for _ in range(100):
-        entry = (await _attendance(room)).get(name)
-        if entry is not None and not entry["present_now"]:
-            return entry
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{name} is still present: {await _attendance(room)}")
+    seen: dict[str, dict[str, Any]] = {}
+
+    async def left() -> dict[str, Any] | None:
+        seen.update(await _attendance(room))
+        entry = seen.get(name)
+        return entry if entry is not None and not entry["present_now"] else None
+
+    return await until(left, 5, lambda: f"{name} is still present: {seen}", interval=0.05)
 
 
 def _connections(people: list[dict[str, Any]], name: str) -> int:

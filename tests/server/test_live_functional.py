@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import os
-import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,120 +19,9 @@ from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 from yarl import URL
 
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_documents_functional import upload, wait_done
-
-
-class Tablet:
-    """One WebSocket client, reading every message into a list as it comes."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.messages: list[dict[str, Any]] = []
-        self._arrived = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
-        self.read = 0  # messages before this index were looked at already
-
-    async def _read(self) -> None:
-        async for frame in self.ws:
-            if frame.type == aiohttp.WSMsgType.TEXT:
-                self.messages.append(json.loads(frame.data))
-                self._arrived.set()
-
-    async def send(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
-        await self.ws.send_json({"type": type, **fields})
-
-    async def next(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
-        """The next message of this type not looked at yet."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            for index in range(self.read, len(self.messages)):
-                if self.messages[index]["type"] == type:
-                    self.read = index + 1
-                    return self.messages[index]
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                got = [m["type"] for m in self.messages[self.read :]]
-                raise AssertionError(f"no {type!r} within {timeout} s; got {got}")
-            self._arrived.clear()
-            try:
-                await asyncio.wait_for(self._arrived.wait(), remaining)
-            except TimeoutError:
-                pass
-
-    async def next_where(
-        self,
-        type: str,
-        check: Callable[[dict[str, Any]], bool],
-        timeout: float = 5.0,  # noqa: A002
-    ) -> dict[str, Any]:
-        """The next message of this type for which `check` holds (skipping others)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            remaining = deadline - asyncio.get_running_loop().time()
-            message = await self.next(type, max(remaining, 0.01))
-            if check(message):
-                return message
-
-    async def none(self, type: str, within: float = 0.3) -> None:  # noqa: A002
-        await asyncio.sleep(within)
-        late = [m for m in self.messages[self.read :] if m["type"] == type]
-        assert not late, f"unexpected {type}: {late}"
-
-    def of_type(self, type: str) -> list[dict[str, Any]]:  # noqa: A002
-        return [m for m in self.messages if m["type"] == type]
-
-    async def close(self) -> None:
-        await self.ws.close()
-        await asyncio.gather(self._reader, return_exceptions=True)
-
-
-class Room:
-    """A meeting with a ready three-page document and people who joined by link."""
-
-    def __init__(self, site: Site, meeting_id: str, document_id: str, csrf: str) -> None:
-        self.site = site
-        self.id = meeting_id
-        self.document_id = document_id
-        self.csrf = csrf
-        self.browsers: dict[str, TestClient] = {}
-        self.tablets: list[Tablet] = []
-
-    async def person(self, name: str, role: str) -> TestClient:
-        resp = await self.site.client.post(
-            f"/api/meetings/{self.id}/participants",
-            json={"name": name, "role": role},
-            headers={"X-CSRF-Token": self.csrf},
-        )
-        join_url = (await resp.json())["join_url"]
-        browser = await self.site.new_client()
-        assert (await browser.get(local_path(join_url))).status == 200
-        self.browsers[name] = browser
-        return browser
-
-    async def tablet(self, browser: TestClient, last_seq: int = 0) -> tuple[Tablet, dict[str, Any]]:
-        ws = await browser.ws_connect(
-            f"/m/{self.id}/socket", headers={"Origin": self.site.url("").rstrip("/")}
-        )
-        tablet = Tablet(ws)
-        self.tablets.append(tablet)
-        await tablet.send("hello", version=1, last_seq=last_seq)
-        return tablet, await tablet.next("welcome")
-
-    def stroke(self, layer: str = "shared", page: int = 1, **extra: Any) -> dict[str, Any]:
-        return {
-            "op_id": secrets.token_hex(8),
-            "document_id": self.document_id,
-            "page": page,
-            "layer": layer,
-            "tool": "pen",
-            "color": "#cc0000",
-            "width": 0.004,
-            "points": [[0.1, 0.1], [0.2, 0.25], [0.3, 0.3]],
-            **extra,
-        }
+from tests.server.meetings import Room, create_meeting, upload, wait_done
 
 
 @pytest.fixture

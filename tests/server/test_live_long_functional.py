@@ -12,12 +12,11 @@ from typing import Any
 
 from meetroom.server.live_socket import QUEUE_SIZE
 from meetroom.sessions.live.snapshot import REPLAY_OPS
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.ink import store_strokes, stroke_points
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_documents_functional import upload, wait_done
-from tests.server.test_live_functional import Room, Tablet
+from tests.server.meetings import Room, create_meeting, upload, wait_done
+from tests.waiting import until
 
 STROKES = 2100  # of 20 points: about 2 MB of annotations, twice the socket queue's bound
 POINTS = 20
@@ -116,14 +115,15 @@ async def test_a_long_meeting_is_joined_afresh_and_from_far_behind(
 async def answer(tablet: Tablet, op_id: str, start: int) -> dict[str, Any]:
     """The server's answer about one operation, among the messages from `start` on: its
     ack or its error."""
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while True:
+
+    def found() -> dict[str, Any] | None:
         for m in tablet.messages[start:]:
             if m.get("op_id" if m["type"] == "ack" else "ref") == op_id:
                 if m["type"] in ("ack", "error"):
                     return m
-        assert asyncio.get_running_loop().time() < deadline, f"no answer about {op_id}"
-        await asyncio.sleep(0.005)
+        return None
+
+    return await until(found, WAIT, f"no answer about {op_id}", interval=0.005)
 
 
 LONG = [[0.1 + i / 4000, 0.2 + i / 6000] for i in range(2000)]

@@ -7,25 +7,24 @@ new ones."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_live_functional import Tablet
-
-# The close codes of live_socket.py (and of the page, live/socket.js).
-SIGNED_OUT, REMOVED, LINK_REPLACED = 4401, 4403, 4410
-BOUND = 2.0  # seconds within which an open socket must learn it
-
-
-async def ended(tablet: Tablet, within: float = BOUND) -> int:
-    """The code the server closed the socket with, within `within` seconds."""
-    await asyncio.wait_for(asyncio.shield(tablet._reader), within)
-    assert tablet.ws.close_code is not None
-    return tablet.ws.close_code
+from tests.clients import (
+    ADMIN_PASSWORD,
+    LINK_REPLACED,
+    REMOVED,
+    RIGHTS_BOUND,
+    SIGNED_OUT,
+    Site,
+    Tablet,
+    ended,
+    local_path,
+    login,
+    page_csrf,
+)
+from tests.server.meetings import create_meeting
 
 
 class People:
@@ -194,7 +193,7 @@ async def test_a_demoted_chair_can_no_longer_lead(any_site: Site) -> None:
             json={"role": "observer"}, headers=people.h,
         )  # fmt: skip
         assert resp.status == 200, await resp.text()
-        rights = await chair_t.next("rights", timeout=BOUND)
+        rights = await chair_t.next("rights", timeout=RIGHTS_BOUND)
         assert (rights["role"], rights["grants"]) == ("observer", [])
         # Presenting went back to the default presenter (before or after `rights`).
         handed = [m["state"] for m in chair_t.of_type("presented")]

@@ -13,11 +13,9 @@ import pytest
 
 from meetroom.errors import Forbidden
 from meetroom.ids import MeetingId
-from tests.conftest import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Site, Tablet, local_path, login
 from tests.pdf.pdfs import make_pdf
-from tests.server.test_api_functional import create_meeting, local_path
-from tests.server.test_documents_functional import upload, wait_done
-from tests.server.test_live_functional import Room, Tablet
+from tests.server.meetings import Room, create_meeting, upload, wait_done
 
 ABOUT_DOCUMENTS = ("drawing", "added", "removed", "restored")
 

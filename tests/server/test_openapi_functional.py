@@ -25,8 +25,9 @@ import schemathesis
 from schemathesis.engine import Status, events, from_schema
 
 from meetroom.meetings.recurrence import rid_text
-from tests.conftest import Site
+from tests.clients import Site
 from tests.pdf.pdfs import make_pdf
+from tests.waiting import until
 
 # Every check schemathesis has for OpenAPI, each named so that a new release adding one
 # does not change the run silently.
@@ -82,12 +83,13 @@ async def seed(site: Site, token: str, tmp_path: Path) -> dict[str, str]:
     form.add_field("file", pdf, filename="budget.pdf", content_type="application/pdf")
     resp = await client.post(f"{m}/documents", data=form, headers=h)
     assert resp.status == 202, await resp.text()
-    document = await resp.json()
-    for _ in range(600):  # 60 s
-        if document["status"] != "processing":
-            break
-        await asyncio.sleep(0.1)
-        document = await (await client.get(f"/api/documents/{document['id']}", headers=h)).json()
+    document_id = (await resp.json())["id"]
+
+    async def processed() -> dict[str, Any] | None:
+        body = await (await client.get(f"/api/documents/{document_id}", headers=h)).json()
+        return dict(body) if body["status"] != "processing" else None
+
+    document = await until(processed, 60, "the document still processing", interval=0.1)
     assert document["status"] == "ready", document
     return {
         "user_id": user["id"], "room_id": room["id"], "group_id": group["id"],

@@ -9,9 +9,9 @@ import os
 import aiohttp
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, local_path, login, page_csrf
 from tests.dates import days_ahead, stamp
-from tests.server.test_api_functional import create_meeting, local_path
+from tests.server.meetings import create_meeting
 
 pytestmark = pytest.mark.dates
 

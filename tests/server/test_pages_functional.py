@@ -7,39 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole
-from tests.conftest import ADMIN_PASSWORD, Site, login_page, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, login_page, page_csrf
 from tests.dates import days_ahead, wall
+from tests.server.forms import meeting_form, post_form, signed_in
+from tests.server.meetings import admin_principal
 
 pytestmark = pytest.mark.dates
-
-
-async def signed_in(
-    site: Site, username: str = "admin", password: str = ADMIN_PASSWORD
-) -> TestClient:
-    client = await site.new_client()
-    resp = await login_page(client, username, password)
-    assert resp.status == 303, await resp.text()
-    return client
-
-
-async def post_form(client: TestClient, page: str, action: str, data: dict[str, str]) -> Any:
-    token = await page_csrf(client, page)
-    return await client.post(action, data={**data, "_csrf": token}, allow_redirects=False)
-
-
-def meeting_form(site: Site) -> dict[str, str]:
-    """The new-meeting form filled in for a meeting a week ahead, 08:30-10:00."""
-    day = days_ahead(site.clock.now(), 7)
-    return {
-        "title": "Weekly briefing",
-        "starts_at": wall(day, 8.5),
-        "ends_at": wall(day, 10),
-        "location": "Hall A",
-        "description": "Agenda to follow",
-    }
 
 
 async def test_anonymous_visitors_are_sent_to_login(site: Site) -> None:
@@ -93,12 +68,6 @@ async def test_forms_without_csrf_token_are_refused(site: Site) -> None:
     )
     assert resp.status == 403
     assert (await site.services.meetings.list_for(await admin_principal(site))) == []
-
-
-async def admin_principal(site: Site) -> Any:
-    from meetroom.records.accounts import Principal
-
-    return Principal(user=await site.services.accounts.get_by_username("admin"))
 
 
 async def test_login_redirects_only_to_local_pages(site: Site) -> None:

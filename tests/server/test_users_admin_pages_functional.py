@@ -14,7 +14,7 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
 from meetroom.records.accounts import AccountRole, Principal
-from tests.conftest import ADMIN_PASSWORD, Site, login, page_csrf
+from tests.clients import ADMIN_PASSWORD, Site, login, page_csrf
 from tests.dates import at, days_ahead
 
 

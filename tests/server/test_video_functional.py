@@ -5,9 +5,7 @@ TURN credentials each client is given. Everything stays on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import time
@@ -15,96 +13,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError
-from av import VideoFrame
 
-from meetroom.sfu.aiortc_internals import host_addresses
-from tests.conftest import ADMIN_PASSWORD, Site, login
-from tests.server.test_api_functional import create_meeting
-from tests.server.test_live_functional import Room
-from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing, read_counter
+from tests.clients import ADMIN_PASSWORD, Site, VideoClient, login
+from tests.server.meetings import Room, create_meeting
+from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing
+from tests.waiting import until
 
-LOOPBACK = ("127.0.0.1",)
 TURN_SECRET = "shared-with-coturn"
-
-
-class VideoClient:
-    """A participant's video side: its socket, a publish and a subscribe connection."""
-
-    def __init__(self, tablet: Any) -> None:
-        self.tablet = tablet  # the socket it signals through (see `say` and `hear`)
-        self.pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.peer = ""
-        self.tracks: dict[str, dict[str, Any]] = {}  # mid -> {peer, kind, source}
-        self.counters: dict[str, list[int]] = {}  # publisher peer -> counters received
-        self.audio: dict[str, int] = {}  # publisher peer -> audio frames received
-        self._tasks: list[asyncio.Task[None]] = []
-        self.sub.on("track", self._on_track)
-
-    async def say(self, type: str, **fields: Any) -> None:  # noqa: A002 - the protocol's name
-        await self.tablet.send(type, **fields)
-
-    async def hear(self, type: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: A002
-        return await self.tablet.next(type, timeout)
-
-    async def join(self, **options: bool) -> dict[str, Any]:
-        await self.say("video_join", **options)
-        joined = await self.hear("video_joined")
-        self.peer = joined["peer"]
-        self._tasks.append(asyncio.create_task(self._answer_offers()))
-        return joined
-
-    async def publish(self, *tracks: MediaStreamTrack) -> None:
-        for track in tracks:
-            self.pub.addTransceiver(track, direction="sendonly")
-        offer = await self.pub.createOffer()
-        with host_addresses(LOOPBACK):
-            await self.pub.setLocalDescription(offer)
-        await self.say("rtc_offer", sdp=self.pub.localDescription.sdp)
-        answer = await self.hear("rtc_answer")
-        await self.pub.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
-
-    async def _answer_offers(self) -> None:
-        while True:
-            offer = await self.hear("rtc_offer", timeout=3600)
-            self.tracks.update(offer["tracks"])
-            await self.sub.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
-            answer = await self.sub.createAnswer()
-            with host_addresses(LOOPBACK):
-                await self.sub.setLocalDescription(answer)
-            await self.say("rtc_answer", sdp=self.sub.localDescription.sdp)
-
-    def _on_track(self, track: MediaStreamTrack) -> None:
-        self._tasks.append(asyncio.create_task(self._read(track)))
-
-    async def _read(self, track: MediaStreamTrack) -> None:
-        mid = next(t.mid for t in self.sub.getTransceivers() if t.receiver.track is track)
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                info = self.tracks.get(mid or "")
-                if info is None:
-                    continue
-                if isinstance(frame, VideoFrame):
-                    self.counters.setdefault(info["peer"], []).append(read_counter(frame))
-                else:
-                    self.audio[info["peer"]] = self.audio.get(info["peer"], 0) + 1
-
-    async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.pub.close()
-        await self.sub.close()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def people(room_message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -149,7 +64,8 @@ async def test_publish_receive_and_leave(room: Room, clients: list[VideoClient])
     await chair.tablet.send("media_state", audio=True, video=True)
     # Hoa receives the chair's video, decoded in order, and audio.
     await until(
-        lambda: len(hoa.counters.get(chair.peer, [])) >= 15 and hoa.audio.get(chair.peer, 0) >= 10
+        lambda: len(hoa.counters.get(chair.peer, [])) >= 15 and hoa.audio.get(chair.peer, 0) >= 10,
+        timeout=10,
     )
     assert increasing(hoa.counters[chair.peer])
     kinds = {(t["peer"], t["kind"]) for t in hoa.tracks.values()}

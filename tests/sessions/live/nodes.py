@@ -4,9 +4,7 @@ sharing one database and a `LocalHub` (what Redis is to real nodes), with client
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,14 +87,6 @@ class Client:
     def seqs(self) -> list[int]:
         """Sequence numbers of the stored operations' events, in arrival order."""
         return [m["seq"] for m in self.messages if m["type"] != "welcome" and "seq" in m]
-
-
-async def until(check: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.005)
 
 
 @dataclass

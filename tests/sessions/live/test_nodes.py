@@ -26,7 +26,8 @@ from meetroom.server.context import Services
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
-from tests.sessions.live.nodes import DOC, START, Client, new_meeting, node, stroke, until
+from tests.sessions.live.nodes import DOC, START, Client, new_meeting, node, stroke
+from tests.waiting import until
 
 # The nodes' clock is set a day before START (see the fixture below).
 pytestmark = pytest.mark.dates
@@ -86,14 +87,14 @@ async def test_page_follow_across_nodes(cluster: Cluster) -> None:
     for client in (chair, d1, d2):
         await client.join()
     await chair.do(p.Present(where=p.Where(document_id=DOC, page=3)))
-    await until(lambda: page_of(d1) == 3 and page_of(d2) == 3, what="page 3 on b and c")
+    await until(lambda: page_of(d1) == 3 and page_of(d2) == 3, message="page 3 on b and c")
     # The chair hands over to a delegate on b, who turns pages for everyone.
     await chair.do(p.HandOver(participant_id=m.delegates[0].participant.id))  # type: ignore[union-attr]
     d1_key = d1.messages[0]["you"]
     await until(lambda: d1.of("presented")[-1]["state"].get("presenter") == d1_key)
     for page in (4, 5, 6):
         await d1.do(p.Present(where=p.Where(document_id=DOC, page=page)))
-    await until(lambda: page_of(chair) == 6 and page_of(d2) == 6, what="page 6 everywhere")
+    await until(lambda: page_of(chair) == 6 and page_of(d2) == 6, message="page 6 everywhere")
     # Every client saw the same page turns in the same order, none twice.
     assert [page_of_m(x) for x in chair.of("presented")] == [3, 3, 4, 5, 6]
     assert [page_of_m(x) for x in d2.of("presented")] == [3, 3, 4, 5, 6]
@@ -126,7 +127,7 @@ async def test_operations_from_two_nodes_in_one_order(cluster: Cluster) -> None:
 
     acks_a, acks_b = await asyncio.gather(write(writer_a, "a"), write(writer_b, "b"))
     assert sorted(acks_a + acks_b) == list(range(1, 201))
-    await until(lambda: all(len(r.seqs()) >= 200 for r in readers), what="200 events each")
+    await until(lambda: all(len(r.seqs()) >= 200 for r in readers), message="200 events each")
     await asyncio.sleep(0.05)  # nothing more (no duplicate) arrives later
     for reader in readers:
         assert reader.seqs() == list(range(1, 201))
@@ -177,7 +178,7 @@ async def test_resume_on_another_node(cluster: Cluster) -> None:
     welcome = await again.join(last_seq=5)
     assert welcome["resumed"] and welcome["seq"] >= 5
     await writer.do(stroke("s8"))
-    await until(lambda: again.seqs()[-1:] == [9], what="the live one after the replay")
+    await until(lambda: again.seqs()[-1:] == [9], message="the live one after the replay")
     assert again.seqs() == [6, 7, 8, 9]
 
     # c heard nothing of the last ones (lost), but the client saw them through a.
@@ -214,19 +215,19 @@ async def test_presence_across_nodes(cluster: Cluster) -> None:
         await client.join()
     await d2_c.do(p.Browse(following=False))
     expected = {"Chair": (1, True), "Delegate 1": (2, True), "Delegate 2": (1, False)}
-    await until(lambda: people(chair) == expected, what=f"merged presence: {people(chair)}")
+    await until(lambda: people(chair) == expected, message=f"merged presence: {people(chair)}")
     # A chair on another node sees the same.
     chair_b = Client(b, m.id, m.chair)
     await chair_b.join()
     expected["Chair"] = (2, True)
-    await until(lambda: people(chair_b) == expected, what=f"on b: {people(chair_b)}")
+    await until(lambda: people(chair_b) == expected, message=f"on b: {people(chair_b)}")
     # c dies: its part expires.
     cluster.hub.kill("c")
     expected = {"Chair": (2, True), "Delegate 1": (1, True)}
-    await until(lambda: people(chair) == expected, what=f"after the kill: {people(chair)}")
+    await until(lambda: people(chair) == expected, message=f"after the kill: {people(chair)}")
     # Someone leaving b is gone from a's list at once (no waiting for the expiry).
     await d1_b.leave()
-    await until(lambda: people(chair) == {"Chair": (2, True)}, what=f"{people(chair)}")
+    await until(lambda: people(chair) == {"Chair": (2, True)}, message=f"{people(chair)}")
 
 
 async def test_status_change_reaches_every_node(cluster: Cluster) -> None:
@@ -261,7 +262,7 @@ async def test_resync_after_lost_envelopes(cluster: Cluster) -> None:
     assert tablet.seqs() == [1] and page_of(tablet) == 0
     cluster.hub.down = False
     cluster.hub.restart_bus()
-    await until(lambda: tablet.seqs() == [1, 2, 3, 4] and page_of(tablet) == 7, what="resync")
+    await until(lambda: tablet.seqs() == [1, 2, 3, 4] and page_of(tablet) == 7, message="resync")
     await chair.do(stroke("after"))  # and on it goes live
     await until(lambda: tablet.seqs() == [1, 2, 3, 4, 5])
 
@@ -275,7 +276,7 @@ async def test_a_node_behind_catches_up_at_the_next_heartbeat(cluster: Cluster) 
     await chair.do(stroke("lost"))
     await chair.do(p.Present(where=p.Where(document_id=DOC, page=3)))
     cluster.hub.down = False  # no resync: nobody noticed
-    await until(lambda: tablet.seqs() == [1] and page_of(tablet) == 3, what="caught up")
+    await until(lambda: tablet.seqs() == [1] and page_of(tablet) == 3, message="caught up")
 
 
 def closed_port() -> int:

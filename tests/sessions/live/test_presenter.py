@@ -27,7 +27,8 @@ from meetroom.server.context import Services
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
-from tests.sessions.live.nodes import DOC, START, Client, new_meeting, node, until
+from tests.sessions.live.nodes import DOC, START, Client, new_meeting, node
+from tests.waiting import until
 
 GRACE = 1.0  # seconds a presenter who left has to come back (30 in production)
 
@@ -109,7 +110,7 @@ async def test_the_chair_presents_and_an_admin_viewing_does_not(nodes: Nodes) ->
     # Two moderators: only the presenter's page turn is applied.
     await refused(admin, turn(4), "not_presenter")
     await chair.do(turn(3))
-    await until(lambda: page(tablet) == 3 and page(admin) == 3, what="page 3")
+    await until(lambda: page(tablet) == 3 and page(admin) == 3, message="page 3")
     assert [m["state"]["where"]["page"] for m in tablet.of("presented")] == [3]
 
 
@@ -121,16 +122,16 @@ async def test_an_organiser_takes_over_and_everyone_sees_it(nodes: Nodes) -> Non
         await client.join()
     everyone = (chair, admin, tablet)
     await chair.do(turn(2))
-    await until(lambda: page(tablet) == 2, what="page 2 on c")
+    await until(lambda: page(tablet) == 2, message="page 2 on c")
 
     # The admin on node b takes over, from the page their own screen shows.
     await admin.do(p.TakeOver(where=p.Where(document_id=DOC, page=5)))
-    await until(lambda: all(presenter(x) == key(admin) for x in everyone), what="admin presents")
+    await until(lambda: all(presenter(x) == key(admin) for x in everyone), message="admin presents")
     for client in everyone:
         assert state(client)["presenter_name"] == "Admin" and page(client) == 5
     await refused(chair, turn(2), "not_presenter")
     await admin.do(turn(6))
-    await until(lambda: page(tablet) == 6 and page(chair) == 6, what="the admin's turn")
+    await until(lambda: page(tablet) == 6 and page(chair) == 6, message="the admin's turn")
     await refused(tablet, p.TakeOver(), "not_organiser")
     versions = {live._live[m.id].state_version for live in (nodes.a, nodes.b, nodes.c)}
     assert versions == {3}  # one state, one version, on every node
@@ -147,7 +148,7 @@ async def test_an_organiser_takes_over_and_everyone_sees_it(nodes: Nodes) -> Non
     chair = Client(later.live, m.id, m.chair)
     await chair.join()
     await chair.do(p.TakeOver())
-    await until(lambda: presenter(later) == key(chair), what="the chair presents again")
+    await until(lambda: presenter(later) == key(chair), message="the chair presents again")
     assert page(later) == 6
 
 
@@ -163,10 +164,10 @@ async def test_the_chair_hands_over_and_takes_back(nodes: Nodes) -> None:
     await refused(chair, turn(2), "not_presenter")
     await refused(admin, turn(2), "not_presenter")
     await delegate.do(turn(2))
-    await until(lambda: page(chair) == 2 and page(admin) == 2, what="the delegate's turn")
+    await until(lambda: page(chair) == 2 and page(admin) == 2, message="the delegate's turn")
     await refused(delegate, p.HandOver(participant_id=None), "not_moderator")
     await chair.do(p.HandOver(participant_id=None))  # back to the chair
-    await until(lambda: presenter(delegate) == key(chair), what="back to the chair on b")
+    await until(lambda: presenter(delegate) == key(chair), message="back to the chair on b")
     await refused(delegate, turn(3), "not_presenter")
 
 
@@ -194,7 +195,7 @@ async def test_a_presenter_who_leaves_hands_back_to_the_chair(nodes: Nodes, wher
     # Gone for good: the chair presents again, on every node, and it is stored.
     await admin.leave()
     await until(lambda: presenter(tablet) == key(chair) and presenter(chair) == key(chair),
-                timeout=GRACE + 5, what="the chair presents again")  # fmt: skip
+                timeout=GRACE + 5, message="the chair presents again")  # fmt: skip
     assert state(tablet)["presenter_name"] == "Chair" and page(tablet) == 4
     await chair.do(turn(5))
     db = nodes.services.database
@@ -219,14 +220,14 @@ async def test_a_presenter_removed_from_the_meeting_hands_back(
     for client in (chair, delegate):
         await client.join()
     await chair.do(p.HandOver(participant_id=pid(m.delegates[0])))
-    await until(lambda: presenter(chair) == key(delegate), what="the delegate presents")
+    await until(lambda: presenter(chair) == key(delegate), message="the delegate presents")
     # Removing someone else changes nothing.
     await svc.meetings.participants.remove(m.admin, m.id, ParticipantId(pid(m.delegates[1])))
     await asyncio.sleep(0.2)
     assert presenter(chair) == presenter(delegate) == key(delegate)
     await svc.meetings.participants.remove(m.admin, m.id, ParticipantId(pid(m.delegates[0])))
     await until(lambda: presenter(chair) == key(chair) and presenter(delegate) == key(chair),
-                what="the chair presents again")  # fmt: skip
+                message="the chair presents again")  # fmt: skip
     await refused(delegate, turn(2), "not_presenter")
 
 

@@ -25,7 +25,8 @@ from meetroom.sessions.live.rights import Hooks
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
 from meetroom.store.live import SqlLiveStore
-from tests.sessions.live.nodes import START, Client, new_meeting, node, until
+from tests.sessions.live.nodes import START, Client, new_meeting, node
+from tests.waiting import until
 
 pytestmark = pytest.mark.dates
 
@@ -80,7 +81,7 @@ async def test_removed_on_one_node_ended_on_another_and_refused(
     await services.meetings.participants.remove(
         meeting.admin, meeting.id, removed.principal.participant.id
     )
-    await until(lambda: bool(removed.ended), what="the removed connection ended")
+    await until(lambda: bool(removed.ended), message="the removed connection ended")
     assert removed.ended[0].code == "removed_from_meeting"
     with pytest.raises(Forbidden) as refused:
         await removed.do(p.ChatSend(op_id="late", text="still here?"))
@@ -97,7 +98,7 @@ async def test_removed_on_one_node_ended_on_another_and_refused(
     assert not demoted.viewers
     hub.down = False
     hub.restart_bus()
-    await until(lambda: bool(demoted.of("rights")), what="the new rights after the outage")
+    await until(lambda: bool(demoted.of("rights")), message="the new rights after the outage")
     assert demoted.of("rights")[-1]["role"] == "observer"
     assert demoted.viewers[-1].grants == frozenset() and not demoted.ended
 
@@ -116,7 +117,7 @@ async def test_a_socket_opened_while_its_rights_change_is_checked_once_joined(
         meeting.admin, meeting.id, late.principal.participant.id
     )
     await late.join_watched(viewer, since)
-    await until(lambda: bool(late.ended), what="the late connection ended")
+    await until(lambda: bool(late.ended), message="the late connection ended")
     assert late.ended[0].code == "removed_from_meeting"
 
 

@@ -22,7 +22,8 @@ from meetroom.server.context import Services
 from meetroom.sessions.papers.documents import StoredUpload
 from meetroom.store.database import Database
 from meetroom.store.files import SqlFileStore
-from tests.sessions.live.nodes import START, Client, Meeting, new_meeting, node, until
+from tests.sessions.live.nodes import START, Client, Meeting, new_meeting, node
+from tests.waiting import until
 
 # The clock is set a day before START (see the fixture below).
 pytestmark = pytest.mark.dates
@@ -78,7 +79,7 @@ async def test_a_restricted_document_across_nodes(services: Services) -> None:
         await chair.do(stroke_on(doc, "s1"))
         await chair.do(p.Present(where=p.Where(document_id=doc, page=3)))
         await chair.do(p.ChatSend(op_id="c1", text="Xin chào"))
-        await until(lambda: bool(allowed.of("chat") and other.of("chat")), what="chat on b")
+        await until(lambda: bool(allowed.of("chat") and other.of("chat")), message="chat on b")
         assert len(allowed.of("drawing", "added")) == 2
         assert allowed.of("presented")[-1]["state"]["where"]["page"] == 3
         assert other.of("drawing", "added") == []

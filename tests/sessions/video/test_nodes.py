@@ -29,13 +29,14 @@ from meetroom.sessions.live.meeting import Viewer
 from meetroom.sessions.video.relay import VideoGateway
 from meetroom.sessions.video.service import VideoService
 from meetroom.sfu import SFU
-from tests.server.test_video_functional import VideoClient, until
+from tests.clients import VideoClient
 from tests.sfu.peers import (
     CounterVideoTrack,
     ToneAudioTrack,
     increasing,
     loopback_settings,
 )
+from tests.waiting import until
 
 MEETING = "m1"
 CHAIR = frozenset({Grant.MODERATOR, Grant.CAN_PUBLISH})
@@ -155,7 +156,7 @@ class Media(VideoClient):
 
     async def receives(self, publisher: Socket, frames: int = 8) -> None:
         """Decoded video from `publisher`, in order."""
-        await until(lambda: len(self.counters.get(publisher.connection, [])) >= frames)
+        await until(lambda: len(self.counters.get(publisher.connection, [])) >= frames, timeout=10)
         assert increasing(self.counters[publisher.connection])
 
 
@@ -210,7 +211,7 @@ async def test_a_peer_on_another_node_sends_to_and_receives_from_the_owner(
 
     # Bình's page closes on b: Bình leaves a's room.
     await binh.close()
-    await until(lambda: not nodes.a.video.has_peer(MEETING, binh.connection))
+    await until(lambda: not nodes.a.video.has_peer(MEETING, binh.connection), timeout=10)
     assert names(hoa.messages_of("video_room")[-1]) == {"Hoa"}
 
 
@@ -259,7 +260,7 @@ async def test_the_meeting_page_on_another_node_shows_the_room_and_the_chair_act
     await nodes.b.gateway.status_changed(meeting, MeetingStatus.IN_PROGRESS)  # type: ignore[arg-type]
     assert (await guest.next("video_left"))["reason"] == "closed"
     await hoa.next_where("video_room", lambda m: not m["people"])
-    await until(lambda: MEETING not in nodes.hub.rooms)  # a released it
+    await until(lambda: MEETING not in nodes.hub.rooms, timeout=10)  # a released it
 
 
 async def test_the_room_moves_when_its_node_dies_and_media_comes_back(nodes: Cluster) -> None:
@@ -331,7 +332,7 @@ async def test_new_rooms_go_to_the_least_loaded_node_and_are_released(nodes: Clu
     assert nodes.hub.rooms["m2"] == "b" and nodes.b.video.has_peer("m2", other.connection)
     assert (nodes.hub.nodes["b"].load, nodes.hub.nodes["b"].rooms) == (1, 1)
     await nodes.a.gateway.leave("m2", other.connection)
-    await until(lambda: "m2" not in nodes.hub.rooms)
+    await until(lambda: "m2" not in nodes.hub.rooms, timeout=10)
     assert (nodes.hub.nodes["b"].load, nodes.hub.nodes["b"].rooms) == (0, 0)
 
 
@@ -342,5 +343,5 @@ async def test_the_owner_drops_the_peers_of_a_node_that_died(nodes: Cluster) -> 
     await Media(binh).join(audio=False, video=False)
     assert nodes.a.video.has_peer(MEETING, binh.connection)
     nodes.hub.kill("b")
-    await until(lambda: not nodes.a.video.has_peer(MEETING, binh.connection))
+    await until(lambda: not nodes.a.video.has_peer(MEETING, binh.connection), timeout=10)
     assert names(hoa.messages_of("video_room")[-1]) == {"Hoa"}
