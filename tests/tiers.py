@@ -25,6 +25,7 @@ from types import ModuleType
 import pytest
 
 TIERS = ("unit", "functional", "browser", "cluster")
+SLOW_FIRST = ("cluster", "browser", "functional", "unit")
 
 # The fixtures that serve the app in this process (tests/conftest.py, pytest-aiohttp),
 # and the one that keeps the server processes a test starts.
@@ -85,6 +86,7 @@ def _relative(path: Path) -> Path:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     uses: dict[str, set[str]] = {}
     wrong: list[str] = []
+    tiers: dict[pytest.Item, str] = {}
     for item in items:
         explicit = [m.name for m in item.iter_markers() if m.name in TIERS]
         module = getattr(item, "module", None)
@@ -100,5 +102,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if not explicit:
             item.add_marker(tier)
+        tiers[item] = tier
     if wrong:
         raise pytest.UsageError("tests in more than one tier:\n  " + "\n  ".join(wrong))
+    if hasattr(config, "workerinput"):
+        # On pytest-xdist's workers (`--dist loadfile --no-loadscope-reorder`, files
+        # handed out in this order): the slow tiers first, the many short unit tests
+        # last, where they fill the gaps while the other workers finish.
+        items.sort(key=lambda item: SLOW_FIRST.index(tiers[item]))
