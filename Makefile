@@ -1,5 +1,6 @@
-# The two commands: `make run` and `make test`. Everything they need is installed
-# into .venv from the package's own metadata (pyproject.toml).
+# The two commands: `make run` and `make test`, and `make test-fast` for the inner loop.
+# Everything they need is installed into .venv from the package's own metadata
+# (pyproject.toml).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,12 @@ PORT   ?= 8080
 LATER  ?= +400d
 FAKETIME ?= faketime
 
-.PHONY: run test test-later check install install-test i18n i18n-extract clean
+# The tests on every core (pytest-xdist): a worker takes a whole file at a time (its
+# module-scoped fixtures, a server or a browser, are made once), and the files come slow
+# tiers first (tests/tiers.py). `make test-fast PARALLEL=` runs them in one process.
+PARALLEL ?= -n auto --dist loadfile --no-loadscope-reorder
+
+.PHONY: run test test-fast test-later check install install-test i18n i18n-extract clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("MeetRoom needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -41,6 +47,11 @@ check: install-test
 test: check
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory test-later
+
+# The inner loop: the checks, then the tiers unit and functional (tests/tiers.py): the
+# whole suite but the browser and cluster tests.
+test-fast: check
+	$(BIN)/pytest -q $(PARALLEL) -m "not browser and not cluster"
 
 # The tests that date meetings (marked `dates`) once more with the system clock
 # $(LATER) (libfaketime; the processes they start inherit it), on SQLite: their PostgreSQL

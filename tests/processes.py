@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 ONE_TIME_PASSWORD = re.compile(r"one-time password: (\S+)")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+# What `meetroom serve` prints once it listens (alone, or as the supervisor of workers).
+READY_LINE = " serving on http://"
 
 
 def free_port() -> int:
@@ -127,20 +129,28 @@ class ServerProcess:
         )
 
     def wait_ready(self) -> ServerProcess:
-        """Wait until GET /healthz answers 200; fail with the output if it never does."""
+        """Wait until GET /healthz answers 200 and the "serving on" line has been read
+        (so that `stdout` holds all the server printed before it: the reader threads lag
+        behind the server on a busy machine); fail with the output if it never comes."""
         deadline = time.monotonic() + START_TIMEOUT
+        answered = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 pytest.fail(f"the server exited before it was ready\n{self.describe()}")
+            if answered and READY_LINE in self.stdout:
+                return self
             try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        return self
+                if not answered:
+                    with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as resp:
+                        answered = resp.status == 200
             except (OSError, urllib.error.URLError):
                 pass
             time.sleep(0.05)
         self.kill()
-        pytest.fail(f"the server did not answer /healthz in {START_TIMEOUT} s\n{self.describe()}")
+        pytest.fail(
+            f"the server did not answer /healthz (answered: {answered}) and print"
+            f" {READY_LINE.strip()!r} in {START_TIMEOUT} s\n{self.describe()}"
+        )
 
     def interrupt(self) -> int:
         """Ctrl-C; returns the exit code."""
