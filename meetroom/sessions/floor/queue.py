@@ -210,15 +210,17 @@ def set_list_closed(state: FloorState, closed: bool, now: datetime) -> Outcome:
     return _next(state, action, now, list_closed=closed)
 
 
+def _check_range(value: int | None, bounds: tuple[int, int], code: str, message: str) -> None:
+    low, high = bounds
+    if value is not None and not low <= value <= high:
+        raise Invalid(code, message, low=low, high=high)
+
+
 def _check_limit(seconds: int | None) -> None:
-    low, high = LIMIT_RANGE
-    if seconds is not None and not low <= seconds <= high:
-        raise Invalid(
-            "bad_speaking_time",
-            N_("Speaking time is between {low} and {high} seconds."),
-            low=low,
-            high=high,
-        )
+    _check_range(
+        seconds, LIMIT_RANGE, "bad_speaking_time",
+        N_("Speaking time is between {low} and {high} seconds."),
+    )  # fmt: skip
 
 
 def set_settings(
@@ -227,14 +229,10 @@ def set_settings(
     """The meeting's default speaking time and the per-item limit of requests per
     person (None: no limit); a speech under way keeps its time."""
     _check_limit(default_limit)
-    low, high = PER_PERSON_RANGE
-    if per_person_limit is not None and not low <= per_person_limit <= high:
-        raise Invalid(
-            "bad_request_limit",
-            N_("The limit of requests per person is between {low} and {high}."),
-            low=low,
-            high=high,
-        )
+    _check_range(
+        per_person_limit, PER_PERSON_RANGE, "bad_request_limit",
+        N_("The limit of requests per person is between {low} and {high}."),
+    )  # fmt: skip
     if (state.default_limit, state.per_person_limit) == (default_limit, per_person_limit):
         return _unchanged(state)
     return _next(

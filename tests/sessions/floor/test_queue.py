@@ -192,8 +192,13 @@ def test_closed_list_and_per_item_limit() -> None:
     assert chi.request is not None
     other = queue.withdraw(chi.state, chi.request.id, T0).state
     assert ask(other, "chi").changed
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as info:
         queue.set_settings(state, 180, 0, T0)
-    with pytest.raises(Invalid):
+    assert (info.value.code, info.value.params) == ("bad_request_limit", {"low": 1, "high": 100})
+    with pytest.raises(Invalid) as info:
         queue.set_settings(state, 5, None, T0)
+    assert (info.value.code, info.value.params) == (
+        "bad_speaking_time",
+        {"low": 10, "high": 4 * 3600},
+    )
     assert not queue.set_settings(state, 180, 2, T0).changed
