@@ -11,8 +11,9 @@ the lifecycle's errors (`meeting_ended`, `meeting_archived`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, NotFound
@@ -80,6 +81,18 @@ class FloorService:
     async def _in_progress(self, meeting_id: MeetingId) -> None:
         require_in_progress(await self.meetings.get_meeting(meeting_id))
 
+    async def _chair(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        step: Callable[[FloorState, datetime], Outcome],
+    ) -> Outcome:
+        """One of the chair's changes of the queue, in a meeting in progress."""
+        require_moderator(actor)
+        await self._in_progress(meeting_id)
+        now = self.clock.now()
+        return await self.store.change(meeting_id, lambda state: step(state, now))
+
     async def ask(
         self,
         actor: FloorActor,
@@ -128,18 +141,12 @@ class FloorService:
         return await self.store.change(meeting_id, step)
 
     async def remove(self, actor: FloorActor, meeting_id: MeetingId, request_id: str) -> Outcome:
-        require_moderator(actor)
-        await self._in_progress(meeting_id)
-        now = self.clock.now()
-        return await self.store.change(meeting_id, lambda s: queue.remove(s, request_id, now))
+        return await self._chair(actor, meeting_id, lambda s, now: queue.remove(s, request_id, now))
 
     async def reorder(
         self, actor: FloorActor, meeting_id: MeetingId, order: Sequence[str]
     ) -> Outcome:
-        require_moderator(actor)
-        await self._in_progress(meeting_id)
-        now = self.clock.now()
-        return await self.store.change(meeting_id, lambda s: queue.reorder(s, order, now))
+        return await self._chair(actor, meeting_id, lambda s, now: queue.reorder(s, order, now))
 
     async def give(
         self,
@@ -149,34 +156,26 @@ class FloorService:
         limit: int | None | Default = DEFAULT,
     ) -> Outcome:
         """Give the floor to `request_id` (None: the next in the queue)."""
-        require_moderator(actor)
-        await self._in_progress(meeting_id)
-        now = self.clock.now()
-        return await self.store.change(meeting_id, lambda s: queue.give(s, request_id, now, limit))
+        return await self._chair(
+            actor, meeting_id, lambda s, now: queue.give(s, request_id, now, limit)
+        )
 
     async def end(self, actor: FloorActor, meeting_id: MeetingId) -> Outcome:
-        require_moderator(actor)
-        await self._in_progress(meeting_id)
-        now = self.clock.now()
-        return await self.store.change(meeting_id, lambda s: queue.end(s, now))
+        return await self._chair(actor, meeting_id, lambda s, now: queue.end(s, now))
 
     async def set_speech_limit(
         self, actor: FloorActor, meeting_id: MeetingId, seconds: int | None
     ) -> Outcome:
-        require_moderator(actor)
-        await self._in_progress(meeting_id)
-        now = self.clock.now()
-        return await self.store.change(
-            meeting_id, lambda s: queue.set_speech_limit(s, seconds, now)
+        return await self._chair(
+            actor, meeting_id, lambda s, now: queue.set_speech_limit(s, seconds, now)
         )
 
     async def set_list_closed(
         self, actor: FloorActor, meeting_id: MeetingId, closed: bool
     ) -> Outcome:
-        require_moderator(actor)
-        await self._in_progress(meeting_id)
-        now = self.clock.now()
-        return await self.store.change(meeting_id, lambda s: queue.set_list_closed(s, closed, now))
+        return await self._chair(
+            actor, meeting_id, lambda s, now: queue.set_list_closed(s, closed, now)
+        )
 
     async def set_settings(
         self,
