@@ -19,11 +19,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from meetroom.bounds import in_range
 from meetroom.clock import Clock
 from meetroom.errors import N_, Invalid, NotFound
 from meetroom.ids import MeetingId, RoomId, new_id
 from meetroom.meetings.access import AccessCheck
+from meetroom.meetings.limits import check_times, check_title
 from meetroom.meetings.ports import MeetingStore
 from meetroom.meetings.recurrence import (
     WEEKDAYS,
@@ -43,10 +43,6 @@ from meetroom.records.accounts import Principal
 from meetroom.records.meetings import Meeting, MeetingOverride
 
 logger = logging.getLogger(__name__)
-
-# The limits of `service.py` (which uses this module, so cannot be imported here).
-MAX_TITLE = 300
-MAX_DURATION = timedelta(days=31)
 
 
 class Scope(enum.StrEnum):
@@ -303,15 +299,5 @@ def _changes(o: MeetingOverride) -> bool:
 
 
 def _check(starts: datetime, ends: datetime, title: str) -> None:
-    if starts.tzinfo is None or ends.tzinfo is None:
-        raise Invalid("time_zone_required", N_("Times must say their time zone."))
-    in_range(starts, "starts_at")
-    in_range(ends, "ends_at")
-    if ends <= starts:
-        raise Invalid("ends_before_start", N_("The meeting must end after it starts."))
-    if ends - starts > MAX_DURATION:
-        raise Invalid("too_long", N_("A meeting lasts 31 days at most."))
-    if not title:
-        raise Invalid("title_required", N_("The meeting needs a title."))
-    if len(title) > MAX_TITLE:
-        raise Invalid("title_too_long", N_("The title is too long (300 characters at most)."))
+    check_times(starts, ends)
+    check_title(title)

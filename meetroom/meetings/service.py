@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from meetroom.accounts.service import require_user
-from meetroom.bounds import in_range
 from meetroom.clock import Clock
 from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId, RoomId, new_id
@@ -36,6 +35,7 @@ from meetroom.meetings.audit import MeetingAudit, field_changes
 from meetroom.meetings.bookings import Bookings
 from meetroom.meetings.events import MeetingEvents
 from meetroom.meetings.join_links import JoinLinks
+from meetroom.meetings.limits import MAX_DESCRIPTION, MAX_LOCATION, check_times, check_title
 from meetroom.meetings.occurrence_edits import OccurrenceChange, OccurrenceEdits, Scope
 from meetroom.meetings.participants import Participants
 from meetroom.meetings.ports import (
@@ -63,11 +63,6 @@ from meetroom.records.audit import AuditAction, AuditTrail
 from meetroom.records.meetings import Meeting, MeetingOverride, MeetingStatus
 
 logger = logging.getLogger(__name__)
-
-MAX_TITLE = 300
-MAX_DESCRIPTION = 20_000
-MAX_LOCATION = 300
-MAX_DURATION = timedelta(days=31)
 
 
 class MeetingService:
@@ -284,20 +279,10 @@ class MeetingService:
 
 def _validated(meeting: Meeting) -> Meeting:
     title = meeting.title.strip()
-    if not title:
-        raise Invalid("title_required", N_("The meeting needs a title."))
-    if len(title) > MAX_TITLE:
-        raise Invalid("title_too_long", N_("The title is too long (300 characters at most)."))
+    check_title(title)
     if len(meeting.description) > MAX_DESCRIPTION:
         raise Invalid("description_too_long", N_("The description is too long."))
     if len(meeting.location) > MAX_LOCATION:
         raise Invalid("location_too_long", N_("The location is too long (300 characters at most)."))
-    if meeting.starts_at.tzinfo is None or meeting.ends_at.tzinfo is None:
-        raise Invalid("time_zone_required", N_("Times must say their time zone."))
-    in_range(meeting.starts_at, "starts_at")
-    in_range(meeting.ends_at, "ends_at")
-    if meeting.ends_at <= meeting.starts_at:
-        raise Invalid("ends_before_start", N_("The meeting must end after it starts."))
-    if meeting.ends_at - meeting.starts_at > MAX_DURATION:
-        raise Invalid("too_long", N_("A meeting lasts 31 days at most."))
+    check_times(meeting.starts_at, meeting.ends_at)
     return dataclasses.replace(meeting, title=title, location=meeting.location.strip())
