@@ -47,6 +47,9 @@ from meetroom.server.context import Services
 from meetroom.server.i18n import Catalogs
 from meetroom.server.mail_texts import CatalogMailTexts
 from meetroom.sessions.attendance import AttendanceRecorder
+from meetroom.sessions.floor.live import LiveFloor
+from meetroom.sessions.floor.roll import RollService
+from meetroom.sessions.floor.service import FloorService
 from meetroom.sessions.live.ports import LiveBus
 from meetroom.sessions.live.quota import Quotas
 from meetroom.sessions.live.service import LiveService
@@ -64,11 +67,13 @@ from meetroom.store.calendar import SqlCalendarStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.files import SqlFileStore
+from meetroom.store.floor import SqlFloorStore
 from meetroom.store.groups import SqlGroupStore
 from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
 from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
@@ -305,7 +310,8 @@ def compose(
         audit=audit,
     )
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
-    attendance = AttendanceRecorder(SqlAttendanceStore(db), meetings, clock)
+    attendance_store = SqlAttendanceStore(db)
+    attendance = AttendanceRecorder(attendance_store, meetings, clock)
     quotas = Quotas(
         per_page=settings.live_page_max_annotations,
         per_person=settings.live_person_max_operations,
@@ -326,6 +332,14 @@ def compose(
     lifecycle = LifecycleService(
         meetings, meeting_store, clock, audit, listeners=(live, video_gateway)
     )
+    roll = RollService(
+        SqlQuorumStore(db), SqlVotingMembers(db), attendance_store, meeting_store, clock
+    )
+    floor = LiveFloor(FloorService(SqlFloorStore(db), meeting_store, clock), roll, live, clock)
+    attendance.on_change.append(floor.quorum_changed)  # the quorum follows who is here
+    meetings.watch(floor)  # and who the voting members are
+    meetings.listen(floor)
+    lifecycle.add_listener(floor)  # after the live session: attendance counted first
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
     lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
@@ -347,6 +361,7 @@ def compose(
         groups=GroupService(group_store, users, clock, audit),
         lifecycle=lifecycle,
         attendance=attendance,
+        floor=floor,
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,

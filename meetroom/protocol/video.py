@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from meetroom.protocol.live import ClientMessage, ClientMessages, Id, ServerMessage
+from meetroom.protocol.live import ClientMessage, Id, ServerMessage
 
 Sdp = Annotated[str, msgspec.Meta(min_length=1, max_length=60_000)]
 ModerationAction = Literal["ask_unmute", "mute", "stop_video", "remove"]
@@ -83,7 +83,6 @@ VideoClientMessages = (
     VideoJoin | VideoLeave | RtcOffer | RtcAnswer | MediaState | RaiseHand
     | Moderate | LockRoom | Admit
 )  # fmt: skip
-AllClientMessages = ClientMessages | VideoClientMessages
 
 
 # -- server to client --------------------------------------------------------------------

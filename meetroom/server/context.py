@@ -26,6 +26,7 @@ from meetroom.records.accounts import Principal
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
 from meetroom.sessions.attendance import AttendanceRecorder
+from meetroom.sessions.floor.live import LiveFloor
 from meetroom.sessions.live.service import LiveService
 from meetroom.sessions.papers.agenda import AgendaService
 from meetroom.sessions.papers.documents import DocumentService
@@ -82,6 +83,7 @@ class Services:
     groups: GroupService
     lifecycle: LifecycleService
     attendance: AttendanceRecorder
+    floor: LiveFloor  # the speakers' queue and the quorum, told to every client
     invitations: InvitationService
     calendar_feed: CalendarFeedService
     # None: no SMTP server configured, no mail is sent.

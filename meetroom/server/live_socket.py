@@ -24,9 +24,11 @@ from meetroom.errors import (
     Unavailable,
 )  # fmt: skip
 from meetroom.ids import MeetingId, new_id
+from meetroom.protocol import floor as f
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
+from meetroom.protocol.socket import AllClientMessages
 from meetroom.server.context import is_draining, principal, services
 from meetroom.server.edge import WS_CLOSE_CODE, WS_CLOSE_CODE_OF_ERROR, ws_close_code
 from meetroom.server.middlewares import check_origin
@@ -62,6 +64,7 @@ CLOSE_TIMEOUT = 2.0  # seconds a dropped client has to take its close frame
 LIVE_SOCKETS = web.AppKey("live_sockets", weakref.WeakSet[web.WebSocketResponse])
 CLOSE_FLOODING = WS_CLOSE_CODE[Category.RATE_LIMITED]
 VIDEO_MESSAGES = typing.get_args(v.VideoClientMessages)
+FLOOR_MESSAGES = typing.get_args(f.FloorClientMessages)
 INTERNAL = MeetRoomError(
     "internal_error", N_("Something went wrong on the server. It has been logged.")
 )
@@ -121,6 +124,7 @@ class LiveConnection:
         self.viewer = viewer
         self.live = services(request).live
         self.video = services(request).video_gateway  # the video room, on whichever node
+        self.floor = services(request).floor
         self.translations = translations_for(request)
         self.connection_id = new_id()
         self.queue: asyncio.Queue[bytes | Iterator[bytes]] = asyncio.Queue(QUEUE_SIZE)
@@ -276,7 +280,11 @@ class LiveConnection:
             self.joined = True
             if self.ended is None:
                 self.video.watch(self.meeting_id, self.connection_id, self.viewer, self.send)
+                await self.floor.welcome(self.meeting_id, self.send)
             return None
+        if isinstance(message, FLOOR_MESSAGES):
+            self.live.rights.refuse_ended(self.connection_id)
+            return await self.floor.handle(self.viewer, self.meeting_id, message)
         if isinstance(message, VIDEO_MESSAGES):
             if isinstance(message, v.VideoJoin):
                 self.live.joining_video(self.connection_id)  # not once the meeting ended
@@ -334,7 +342,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
             if admission is Admission.REFUSED:
                 continue
             try:
-                message: p.ClientMessage = decode_json(data, v.AllClientMessages)  # type: ignore[arg-type]
+                message: p.ClientMessage = decode_json(data, AllClientMessages)  # type: ignore[arg-type]
             except MeetRoomError as exc:
                 conn.error(exc)
                 continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -62,6 +62,8 @@ class AttendanceRecorder:
         # Whether a person is connected to the meeting through another node (set by the
         # live session; one node alone: never).
         self.elsewhere: Callable[[MeetingId, str], bool] = lambda meeting_id, person: False
+        # Told once an arrival or departure is stored (the floor's quorum follows it).
+        self.on_change: list[Callable[[MeetingId], Awaitable[None]]] = []
 
     def _lock(self, meeting_id: MeetingId) -> asyncio.Lock:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
@@ -101,6 +103,7 @@ class AttendanceRecorder:
             if known is not None and await self._in_progress(meeting_id):
                 entry = self._entry(meeting_id, who, set(known.connections.values()))
                 await self.store.arrive(entry, at)
+                await self._changed(meeting_id)
 
     async def used(self, meeting_id: MeetingId, person: str, how: str) -> None:
         """The person also uses this (e.g. joined the video)."""
@@ -132,7 +135,15 @@ class AttendanceRecorder:
                 return  # back meanwhile
             if self.elsewhere(meeting_id, person):
                 return  # still there through another node: it says when they leave
-            await self.store.depart(meeting_id, person, at)
+            if await self.store.depart(meeting_id, person, at):
+                await self._changed(meeting_id)
+
+    async def _changed(self, meeting_id: MeetingId) -> None:
+        for listener in self.on_change:
+            try:
+                await listener(meeting_id)
+            except Exception:
+                logger.exception("telling of meeting %s's attendance failed", meeting_id)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

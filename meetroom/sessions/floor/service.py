@@ -19,7 +19,7 @@ from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, NotFound
 from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, new_id
 from meetroom.meetings.status import READ_ONLY, read_only_error
-from meetroom.records.floor import FloorState, Outcome, Speech, SpeechKind
+from meetroom.records.floor import FloorState, Outcome, RequestStatus, Speech, SpeechKind
 from meetroom.records.meetings import Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.floor import queue
 from meetroom.sessions.floor.ports import FloorMeetings, FloorStore
@@ -193,6 +193,24 @@ class FloorService:
         return await self.store.change(
             meeting_id, lambda s: queue.set_settings(s, default_limit, per_person_limit, now)
         )
+
+    async def participant_removed(
+        self, meeting_id: MeetingId, participant_id: ParticipantId
+    ) -> Outcome | None:
+        """Someone removed from the meeting leaves the queue at once (their speech
+        under way ends, into the log)."""
+        now = self.clock.now()
+
+        def step(state: FloorState) -> Outcome:
+            mine = [r for r in state.requests if r.is_open and r.participant_id == participant_id]
+            if not mine:
+                return Outcome(state, None)
+            if mine[0].status is RequestStatus.SPEAKING:
+                return queue.end(state, now)
+            return queue.remove(state, mine[0].id, now)
+
+        outcome = await self.store.change(meeting_id, step)
+        return outcome if outcome.changed else None
 
     async def status_changed(self, meeting: Meeting, before: MeetingStatus) -> Outcome | None:
         """A meeting that stops being in progress ends the speech under way (it goes

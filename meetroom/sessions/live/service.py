@@ -36,8 +36,10 @@ from meetroom.sessions.live.meeting import (
     Connection,
     LiveMeeting,
     Viewer,
+    deliver_local,
     participant_key,
     stored_state,
+    topic,
 )
 from meetroom.sessions.live.ports import DocumentPages, LiveBus, LiveStore
 from meetroom.sessions.live.presence import HEARTBEAT, PRESENCE_TTL, PresenceBoard
@@ -291,6 +293,17 @@ class LiveService:
         for meeting in list(self._live.values()):
             self.relay.resync(meeting)
         self.rights.resync()
+
+    def tell(
+        self, meeting_id: MeetingId, data: bytes, audience: frozenset[str] | None = None
+    ) -> None:
+        """An event that is not stored (the floor's, the quorum's), to the meeting's
+        clients here and on the other nodes: those in `audience` (viewer keys), or all."""
+        envelope = Envelope(data, audience=audience)
+        meeting = self._live.get(meeting_id)
+        if meeting is not None:
+            deliver_local(meeting, envelope)
+        self.bus.publish(topic(meeting_id), envelope)
 
     def viewer_of(self, connection_id: str) -> Viewer | None:
         """A joined connection's viewer as it is now (its rights may have changed)."""

@@ -23,6 +23,7 @@ from meetroom.ids import new_id
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
 from meetroom.protocol.codec import decode_json, encode_json
+from meetroom.protocol.socket import AllClientMessages
 from meetroom.records.accounts import Principal
 from meetroom.records.meetings import Grant, MeetingStatus
 from meetroom.sessions.live.meeting import Viewer
@@ -134,7 +135,7 @@ class Socket:
         await self.node.gateway.leave(MEETING, self.connection)
 
 
-CLIENT = v.AllClientMessages
+CLIENT = AllClientMessages
 
 
 class Media(VideoClient):

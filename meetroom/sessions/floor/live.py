@@ -1,0 +1,334 @@
+"""The floor as the server's channels use it (the meeting socket, the API, the meeting's
+lifecycle and attendance): each change applied by the services, then told to every
+client of the meeting on every node, with the whole floor (`FloorView`) or quorum
+(`QuorumView`) encoded once for all of them.
+
+The speaker's devices are also told what to do with their microphone: opened when
+they get the floor if they consented when asking, else asked to unmute; closed when
+their speech ends."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from meetroom.clock import Clock
+from meetroom.ids import AgendaItemId, MeetingId, ParticipantId
+from meetroom.protocol import floor as f
+from meetroom.protocol.codec import encode_json
+from meetroom.records.accounts import Principal
+from meetroom.records.floor import (
+    AttendanceMark,
+    FloorAction,
+    FloorState,
+    HandMark,
+    Outcome,
+    QuorumRule,
+    QuorumState,
+    RequestStatus,
+    SpeakerRequest,
+    SpeechKind,
+)
+from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus, Participant
+from meetroom.sessions.floor.queue import DEFAULT, Default
+from meetroom.sessions.floor.roll import RollService
+from meetroom.sessions.floor.service import FloorActor, FloorService
+from meetroom.sessions.floor.timer import WARNING_SECONDS
+
+logger = logging.getLogger(__name__)
+
+
+class Connected(Protocol):
+    """Someone connected to the meeting's socket (the live session's `Viewer`)."""
+
+    @property
+    def key(self) -> str: ...  # "p:<participant id>" or "u:<user id>"
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def grants(self) -> frozenset[Grant]: ...
+
+
+class Broadcast(Protocol):
+    """The meeting's clients on every node (the live session)."""
+
+    def tell(
+        self, meeting_id: MeetingId, data: bytes, audience: frozenset[str] | None = None
+    ) -> None:
+        """To this node's clients of the meeting (those in `audience`, or all), and to
+        the other nodes' clients of it."""
+        ...
+
+
+def actor_of(viewer: Connected) -> FloorActor:
+    """The floor's view of someone connected to the meeting."""
+    kind, _, ident = viewer.key.partition(":")
+    participant = ParticipantId(ident) if kind == "p" else None
+    role = None
+    if participant is not None and viewer.role in MeetingRole._value2member_map_:
+        role = MeetingRole(viewer.role)
+    return FloorActor(
+        person=viewer.key, name=viewer.name, participant_id=participant, role=role,
+        moderator=Grant.MODERATOR in viewer.grants,
+    )  # fmt: skip
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat().replace("+00:00", "Z") if at is not None else None
+
+
+def speaker_view(request: SpeakerRequest) -> f.SpeakerView:
+    return f.SpeakerView(
+        id=request.id, person=f"p:{request.participant_id}", name=request.name,
+        kind=request.kind.value, asked_at=_iso(request.asked_at) or "",
+        position=request.position if request.status is RequestStatus.WAITING else 0,
+        subject=request.subject, agenda_item_id=request.agenda_item_id,
+        mic_consent=request.mic_consent,
+    )  # fmt: skip
+
+
+def floor_view(state: FloorState, now: datetime, action: str = "") -> f.FloorView:
+    current = state.current
+    return f.FloorView(
+        version=state.version, now=_iso(now) or "",
+        queue=[speaker_view(r) for r in state.queue],
+        current=speaker_view(current) if current is not None else None,
+        started_at=_iso(state.speech_started_at) if current is not None else None,
+        limit=state.speech_limit if current is not None else None,
+        default_limit=state.default_limit, per_person_limit=state.per_person_limit,
+        list_closed=state.list_closed, warning_seconds=WARNING_SECONDS, action=action,
+    )  # fmt: skip
+
+
+def quorum_view(state: QuorumState) -> f.QuorumView:
+    return f.QuorumView(
+        rule=state.rule.kind.value, value=state.rule.value, members=state.members,
+        present=state.present, required=state.required, reached=state.reached,
+    )  # fmt: skip
+
+
+class LiveFloor:
+    def __init__(
+        self, floor: FloorService, roll: RollService, broadcast: Broadcast, clock: Clock
+    ) -> None:
+        self.floor = floor
+        self.roll = roll
+        self.broadcast = broadcast
+        self.clock = clock
+
+    # -- what a client is told -------------------------------------------------------
+
+    async def welcome(self, meeting_id: MeetingId, send: Callable[[bytes], None]) -> None:
+        """The floor and the quorum as they are, to a client that just joined."""
+        state = await self.floor.state(meeting_id)
+        send(encode_json(floor_view(state, self.clock.now())))
+        send(encode_json(quorum_view(await self.roll.quorum(meeting_id))))
+
+    def _told(self, meeting_id: MeetingId, outcome: Outcome) -> Outcome:
+        event = outcome.event
+        if event is None:
+            return outcome
+        state = outcome.state
+        view = floor_view(state, self.clock.now(), event.action.value)
+        self.broadcast.tell(meeting_id, encode_json(view))
+        request = event.request
+        if event.action is FloorAction.GIVEN and state.current is not None:
+            speaker = state.current
+            action = "open" if speaker.mic_consent else "ask"
+            self._mic(meeting_id, speaker, action)
+        if event.speech is not None:  # a speech ended (by "end", or the next one given)
+            ended = state.get(event.speech.request_id) or request
+            if ended is not None and ended.mic_consent:
+                self._mic(meeting_id, ended, "close")
+        return outcome
+
+    def _mic(self, meeting_id: MeetingId, request: SpeakerRequest, action: str) -> None:
+        data = encode_json(f.FloorMic(action=action))  # type: ignore[arg-type]
+        self.broadcast.tell(meeting_id, data, frozenset({f"p:{request.participant_id}"}))
+
+    async def quorum_changed(self, meeting_id: MeetingId) -> None:
+        """Someone joined or left, or a mark or rule changed: log the quorum's state if
+        it changed (for the minutes) and tell every client."""
+        await self.roll.refresh(meeting_id)
+        state = await self.roll.quorum(meeting_id)
+        self.broadcast.tell(meeting_id, encode_json(quorum_view(state)))
+
+    # -- changes ----------------------------------------------------------------------
+
+    async def ask(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        *,
+        client_id: str,
+        kind: SpeechKind = SpeechKind.ORDINARY,
+        subject: str = "",
+        agenda_item_id: AgendaItemId | None = None,
+        mic_consent: bool = False,
+    ) -> Outcome:
+        return self._told(meeting_id, await self.floor.ask(
+            actor, meeting_id, client_id=client_id, kind=kind, subject=subject,
+            agenda_item_id=agenda_item_id, mic_consent=mic_consent,
+        ))  # fmt: skip
+
+    async def withdraw(self, actor: FloorActor, meeting_id: MeetingId, request_id: str) -> Outcome:
+        return self._told(meeting_id, await self.floor.withdraw(actor, meeting_id, request_id))
+
+    async def withdraw_own(self, actor: FloorActor, meeting_id: MeetingId) -> Outcome | None:
+        """Take back the actor's open request, if any (a hand lowered in the video)."""
+        state = await self.floor.state(meeting_id)
+        mine = [r for r in state.queue if r.participant_id == actor.participant_id]
+        if not mine or actor.participant_id is None:
+            return None
+        return await self.withdraw(actor, meeting_id, mine[0].id)
+
+    async def remove(self, actor: FloorActor, meeting_id: MeetingId, request_id: str) -> Outcome:
+        return self._told(meeting_id, await self.floor.remove(actor, meeting_id, request_id))
+
+    async def reorder(self, actor: FloorActor, meeting_id: MeetingId, order: list[str]) -> Outcome:
+        return self._told(meeting_id, await self.floor.reorder(actor, meeting_id, order))
+
+    async def give(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        request_id: str | None = None,
+        limit: int | None | Default = DEFAULT,
+    ) -> Outcome:
+        return self._told(meeting_id, await self.floor.give(actor, meeting_id, request_id, limit))
+
+    async def end(self, actor: FloorActor, meeting_id: MeetingId) -> Outcome:
+        return self._told(meeting_id, await self.floor.end(actor, meeting_id))
+
+    async def set_speech_limit(
+        self, actor: FloorActor, meeting_id: MeetingId, seconds: int | None
+    ) -> Outcome:
+        return self._told(meeting_id, await self.floor.set_speech_limit(actor, meeting_id, seconds))
+
+    async def set_list_closed(
+        self, actor: FloorActor, meeting_id: MeetingId, closed: bool
+    ) -> Outcome:
+        return self._told(meeting_id, await self.floor.set_list_closed(actor, meeting_id, closed))
+
+    async def set_settings(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        *,
+        default_limit: int | None,
+        per_person_limit: int | None,
+    ) -> Outcome:
+        return self._told(meeting_id, await self.floor.set_settings(
+            actor, meeting_id, default_limit=default_limit, per_person_limit=per_person_limit,
+        ))  # fmt: skip
+
+    async def set_rule(self, actor: FloorActor, meeting_id: MeetingId, rule: QuorumRule) -> None:
+        await self.roll.set_rule(actor, meeting_id, rule)
+        await self.quorum_changed(meeting_id)
+
+    async def mark(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        participant_id: ParticipantId,
+        state: AttendanceMark,
+        reason: str = "",
+    ) -> HandMark:
+        mark, _ = await self.roll.mark(actor, meeting_id, participant_id, state, reason)
+        await self.quorum_changed(meeting_id)
+        return mark
+
+    # -- the socket's messages --------------------------------------------------------
+
+    async def handle(
+        self, viewer: Connected, meeting_id: MeetingId, message: object
+    ) -> f.FloorAsked | None:
+        actor = actor_of(viewer)
+        match message:
+            case f.FloorAsk():
+                outcome = await self.ask(
+                    actor, meeting_id, client_id=message.client_id,
+                    kind=SpeechKind(message.kind), subject=message.subject,
+                    agenda_item_id=AgendaItemId(message.agenda_item_id)
+                    if message.agenda_item_id else None,
+                    mic_consent=message.mic_consent,
+                )  # fmt: skip
+                asked = outcome.request
+                assert asked is not None
+                return f.FloorAsked(
+                    client_id=message.client_id, request_id=asked.id, position=asked.position
+                )
+            case f.FloorWithdraw(request_id=request_id):
+                await self.withdraw(actor, meeting_id, request_id)
+            case f.FloorGive(request_id=request_id, limit=limit):
+                await self.give(
+                    actor, meeting_id, request_id, DEFAULT if limit is f.UNSET else limit
+                )
+            case f.FloorEnd():
+                await self.end(actor, meeting_id)
+            case f.FloorRemove(request_id=request_id):
+                await self.remove(actor, meeting_id, request_id)
+            case f.FloorReorder(order=order):
+                await self.reorder(actor, meeting_id, order)
+            case f.FloorListClosed(closed=closed):
+                await self.set_list_closed(actor, meeting_id, closed)
+            case f.FloorTime(seconds=seconds):
+                await self.set_speech_limit(actor, meeting_id, seconds)
+            case f.FloorSettings(default_limit=default, per_person_limit=per_person):
+                await self.set_settings(
+                    actor, meeting_id, default_limit=default, per_person_limit=per_person
+                )
+        return None
+
+    # -- who the members are (the meetings' watcher and rights listener) ------------
+
+    async def participant_added(
+        self, actor: Principal, meeting: Meeting, participant: Participant
+    ) -> None:
+        if Grant.CAN_VOTE in participant.grants:
+            await self.quorum_changed(meeting.id)
+
+    async def participant_removed(
+        self, actor: Principal, meeting: Meeting, participant: Participant
+    ) -> None:
+        pass  # told as a change of rights, below
+
+    async def meeting_changed(self, actor: Principal, before: Meeting, after: Meeting) -> None:
+        pass
+
+    async def meeting_deleted(
+        self, actor: Principal, meeting: Meeting, participants: list[Participant]
+    ) -> None:
+        pass
+
+    async def participant_rights_changed(
+        self, meeting_id: MeetingId, before: Participant, after: Participant | None
+    ) -> None:
+        if after is None:
+            outcome = await self.floor.participant_removed(meeting_id, before.id)
+            if outcome is not None:
+                self._told(meeting_id, outcome)
+        voted = Grant.CAN_VOTE in before.grants
+        if (
+            after is None
+            and voted
+            or after is not None
+            and voted != (Grant.CAN_VOTE in after.grants)
+        ):
+            await self.quorum_changed(meeting_id)
+
+    async def meeting_access_changed(self, meeting_id: MeetingId) -> None:
+        pass
+
+    # -- the meeting's lifecycle ------------------------------------------------------
+
+    async def status_changed(self, meeting: Meeting, before: MeetingStatus) -> None:
+        """Closing ends the speech under way; opening and closing change who counts."""
+        outcome = await self.floor.status_changed(meeting, before)
+        if outcome is not None:
+            self._told(meeting.id, outcome)
+        await self.quorum_changed(meeting.id)
