@@ -338,6 +338,7 @@ def compose(
     floor = LiveFloor(FloorService(SqlFloorStore(db), meeting_store, clock), roll, live, clock)
     attendance.on_change.append(floor.quorum_changed)  # the quorum follows who is here
     meetings.watch(floor)  # and who the voting members are
+    bus.on_resync(lambda: floor.resync(live.held()))
     meetings.listen(floor)
     lifecycle.add_listener(floor)  # after the live session: attendance counted first
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)

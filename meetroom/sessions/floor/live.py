@@ -9,8 +9,9 @@ their speech ends."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
 
@@ -119,6 +120,7 @@ class LiveFloor:
         self.roll = roll
         self.broadcast = broadcast
         self.clock = clock
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- what a client is told -------------------------------------------------------
 
@@ -128,6 +130,24 @@ class LiveFloor:
         send(encode_json(floor_view(state, self.clock.now())))
         send(encode_json(quorum_view(await self.roll.quorum(meeting_id))))
 
+    def resync(self, meeting_ids: Iterable[MeetingId]) -> None:
+        """The bus is back after an outage: the floor's and quorum's events of the
+        meantime may be lost, so every client hears both again (a client keeps the
+        highest floor version it has, so a repeat changes nothing)."""
+        for meeting_id in meeting_ids:
+            task = asyncio.get_running_loop().create_task(self._retell(meeting_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _retell(self, meeting_id: MeetingId) -> None:
+        try:
+            state = await self.floor.state(meeting_id)
+            self.broadcast.tell(meeting_id, encode_json(floor_view(state, self.clock.now())))
+            quorum = await self.roll.quorum(meeting_id)
+            self.broadcast.tell(meeting_id, encode_json(quorum_view(quorum)))
+        except Exception:
+            logger.exception("meeting %s: telling the floor again failed", meeting_id)
+
     def _told(self, meeting_id: MeetingId, outcome: Outcome) -> Outcome:
         event = outcome.event
         if event is None:
@@ -135,15 +155,13 @@ class LiveFloor:
         state = outcome.state
         view = floor_view(state, self.clock.now(), event.action.value)
         self.broadcast.tell(meeting_id, encode_json(view))
-        request = event.request
-        if event.action is FloorAction.GIVEN and state.current is not None:
-            speaker = state.current
-            action = "open" if speaker.mic_consent else "ask"
-            self._mic(meeting_id, speaker, action)
         if event.speech is not None:  # a speech ended (by "end", or the next one given)
-            ended = state.get(event.speech.request_id) or request
+            ended = state.get(event.speech.request_id)
             if ended is not None and ended.mic_consent:
                 self._mic(meeting_id, ended, "close")
+        if event.action is FloorAction.GIVEN and state.current is not None:
+            speaker = state.current
+            self._mic(meeting_id, speaker, "open" if speaker.mic_consent else "ask")
         return outcome
 
     def _mic(self, meeting_id: MeetingId, request: SpeakerRequest, action: str) -> None:

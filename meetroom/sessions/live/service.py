@@ -294,6 +294,10 @@ class LiveService:
             self.relay.resync(meeting)
         self.rights.resync()
 
+    def held(self) -> list[MeetingId]:
+        """The meetings this node has clients of."""
+        return list(self._live)
+
     def tell(
         self, meeting_id: MeetingId, data: bytes, audience: frozenset[str] | None = None
     ) -> None:
