@@ -29,6 +29,7 @@ from meetroom.server.pages.forms import (
 from meetroom.server.pages.invitations import invitation_context
 from meetroom.server.pages.lifecycle import status_context
 from meetroom.server.pages.live_protocol import client_protocol
+from meetroom.server.pages.procedure import procedure_context
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
 from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
@@ -186,6 +187,7 @@ async def render_detail(
         **await agenda_context(request, access.meeting.id),
         **await series_context(request, access.meeting),
         **await status_context(request, access),
+        **await procedure_context(request, access),
     }
     if access.can_manage:
         context.update(await invitation_context(request, access.meeting.id))

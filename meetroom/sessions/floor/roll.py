@@ -40,6 +40,9 @@ class RollService:
         self.meetings = meetings
         self.clock = clock
 
+    async def rule(self, meeting_id: MeetingId) -> QuorumRule:
+        return await self.store.rule(meeting_id)
+
     async def quorum(self, meeting_id: MeetingId) -> QuorumState:
         """The quorum now."""
         rule = await self.store.rule(meeting_id)
