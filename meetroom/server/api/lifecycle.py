@@ -86,7 +86,7 @@ async def attendance_csv(request: web.Request) -> web.Response:
     for a in listed.attendees:
         writer.writerow(
             [
-                _cell(a.name), a.role, a.first_joined_at.isoformat(timespec="seconds"),
+                csv_cell(a.name), a.role, a.first_joined_at.isoformat(timespec="seconds"),
                 a.last_left_at.isoformat(timespec="seconds") if a.last_left_at else "",
                 round(a.seconds / 60, 1), a.joins, " ".join(a.how),
             ]
@@ -103,7 +103,7 @@ async def attendance_csv(request: web.Request) -> web.Response:
     )
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
     """No formula injection: a cell that a spreadsheet would evaluate is quoted."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
