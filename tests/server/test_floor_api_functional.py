@@ -228,6 +228,10 @@ async def test_the_quorum_rule_and_marks_by_hand(room: Room) -> None:
     rows = (await resp.read()).decode("utf-8-sig").splitlines()
     assert rows[0].endswith(",state,by_hand,reason")
     assert any(r.startswith("Binh,delegate,") and r.endswith(",excused,yes,Ốm") for r in rows)
+    page = await (await room.site.client.get(f"/meetings/{room.id}")).text()
+    table = page[page.index('id="attendance"') :]
+    assert 'data-state="excused">Excused: Ốm <small>(marked by hand)</small>' in table
+    assert f'data-person="p:{anna.id}" class="not-connected"' in table
     await room.site.services.attendance.settled()
 
 
