@@ -84,7 +84,7 @@ class SpeakerOut(msgspec.Struct):
     asked_at: Instant
     # waiting | speaking | done | withdrawn | removed
     status: str
-    position: int  # in the queue, 1 first, while waiting
+    position: int  # in the queue, 1 first, while waiting; 0 otherwise
     mic_consent: bool
     closed_at: Instant | None
 

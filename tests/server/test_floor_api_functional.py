@@ -104,6 +104,7 @@ async def test_asking_and_the_chairs_queue_reach_the_socket(any_room: Room) -> N
     assert [s["name"] for s in reordered["queue"]] == ["Anna Nguyễn", "Binh"]
     floor = await chair.api.post(f"{m}/floor/give", {"limit": 60})
     assert floor["current"]["name"] == "Anna Nguyễn" and floor["limit"] == 60
+    assert floor["current"]["status"] == "speaking" and floor["current"]["position"] == 0
     assert floor["started_at"] and floor["now"]
     given = await told(tablet, "given")
     assert given["current"]["id"] == asked["id"] and given["limit"] == 60

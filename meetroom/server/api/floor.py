@@ -23,7 +23,7 @@ from meetroom.protocol.floor_api import (
     SpeechLog,
     SpeechOut,
 )
-from meetroom.records.floor import FloorState, SpeakerRequest, SpeechKind
+from meetroom.records.floor import FloorState, RequestStatus, SpeakerRequest, SpeechKind
 from meetroom.server.api.lifecycle import csv_cell
 from meetroom.server.api.quorum import floor_actor
 from meetroom.server.api.registry import Endpoint, json_response
@@ -37,14 +37,15 @@ def speaker_out(r: SpeakerRequest) -> SpeakerOut:
     return SpeakerOut(
         id=r.id, participant_id=r.participant_id, name=r.name, kind=r.kind.value,
         subject=r.subject, agenda_item_id=r.agenda_item_id, asked_at=r.asked_at,
-        status=r.status.value, position=r.position if not r.closed_at else 0,
+        status=r.status.value, position=r.position if r.status is RequestStatus.WAITING else 0,
         mic_consent=r.mic_consent, closed_at=r.closed_at,
     )  # fmt: skip
 
 
 def floor_out(state: FloorState, request: web.Request) -> FloorOut:
     current = state.current
-    done = sorted((r for r in state.requests if not r.is_open), key=lambda r: (r.closed_at, r.id))
+    closed = (r for r in state.requests if not r.is_open)
+    done = sorted(closed, key=lambda r: (r.closed_at or r.asked_at, r.id))
     return FloorOut(
         meeting_id=state.meeting_id, version=state.version,
         now=services(request).meetings.clock.now(),
