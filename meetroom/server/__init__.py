@@ -20,10 +20,12 @@ from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
 from meetroom.server.api import calendar as api_calendar
 from meetroom.server.api import documents as api_documents
+from meetroom.server.api import floor as api_floor
 from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import occurrences as api_occurrences
+from meetroom.server.api import quorum as api_quorum
 from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api import users_admin as api_users_admin
 from meetroom.server.api.openapi import openapi_document
@@ -71,6 +73,8 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_calendar.ENDPOINTS,
     *api_lifecycle.ENDPOINTS,
     *api_invitations.ENDPOINTS,
+    *api_quorum.ENDPOINTS,
+    *api_floor.ENDPOINTS,
 ]
 # Connections the kernel accepts before the server takes them (as aiohttp's TCPSite).
 LISTEN_BACKLOG = 128

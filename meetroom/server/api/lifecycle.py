@@ -13,9 +13,10 @@ from meetroom.errors import N_, Invalid
 from meetroom.ids import MeetingId
 from meetroom.meetings.lifecycle import Transition
 from meetroom.protocol.api import MeetingOut
-from meetroom.protocol.lifecycle import AttendanceList, AttendanceOut
+from meetroom.protocol.lifecycle import AttendanceList, AttendanceOut, NotAttendedOut
 from meetroom.records.meetings import Attendance, MeetingStatus
 from meetroom.server.api.registry import Endpoint
+from meetroom.server.api.roll import roll_of
 from meetroom.server.api.views import meeting_out
 from meetroom.server.context import principal, services
 from meetroom.server.paths import path_id
@@ -45,7 +46,8 @@ def _transition(transition: Transition) -> Callable[[web.Request], Awaitable[Mee
     return handler
 
 
-def attendance_out(entry: Attendance, now: Any) -> AttendanceOut:
+def attendance_out(entry: Attendance, now: Any, **roll: Any) -> AttendanceOut:
+    """`roll`: the attendance state's fields (`roll.RollMark.fields`)."""
     return AttendanceOut(
         person=entry.person,
         participant_id=entry.participant_id,
@@ -58,6 +60,7 @@ def attendance_out(entry: Attendance, now: Any) -> AttendanceOut:
         joins=entry.joins,
         how=sorted(entry.how),
         present_now=entry.present_since is not None,
+        **roll,
     )
 
 
@@ -66,16 +69,27 @@ async def attendance(request: web.Request) -> AttendanceList:
     access, entries = await svc.attendance.list_for(principal(request), path_id(request, MeetingId))
     now = svc.meetings.clock.now()
     m = access.meeting
+    roll = await roll_of(svc, m)
+    attendees = [attendance_out(e, now, **roll.of_attendee(e).fields()) for e in entries]
+    attended = {e.participant_id for e in entries if e.participant_id is not None}
     return AttendanceList(
         meeting_id=m.id,
         status=m.status.value,
         opened_at=m.opened_at,
         closed_at=m.closed_at,
-        attendees=[attendance_out(e, now) for e in entries],
+        attendees=attendees,
+        not_connected=[
+            NotAttendedOut(
+                participant_id=p.id, name=p.name, role=p.role.value, **roll.of(p.id).fields()
+            )
+            for p in roll.participants
+            if p.id not in attended and roll.listed(p.id)
+        ],
     )
 
 
-CSV_HEADER = ["name", "role", "first_joined_at", "last_left_at", "minutes_present", "joins", "how"]
+CSV_HEADER = ["name", "role", "first_joined_at", "last_left_at", "minutes_present", "joins", "how",
+              "state", "by_hand", "reason"]  # fmt: skip
 
 
 async def attendance_csv(request: web.Request) -> web.Response:
@@ -86,10 +100,16 @@ async def attendance_csv(request: web.Request) -> web.Response:
     for a in listed.attendees:
         writer.writerow(
             [
-                _cell(a.name), a.role, a.first_joined_at.isoformat(timespec="seconds"),
+                csv_cell(a.name), a.role, a.first_joined_at.isoformat(timespec="seconds"),
                 a.last_left_at.isoformat(timespec="seconds") if a.last_left_at else "",
                 round(a.seconds / 60, 1), a.joins, " ".join(a.how),
+                a.state, "yes" if a.by_hand else "", csv_cell(a.reason),
             ]
+        )  # fmt: skip
+    for n in listed.not_connected:
+        writer.writerow(
+            [csv_cell(n.name), n.role, "", "", 0, 0, "", n.state, "yes" if n.by_hand else "",
+             csv_cell(n.reason)]
         )  # fmt: skip
     return web.Response(
         # A BOM, so that spreadsheet programs read the Vietnamese names as UTF-8.
@@ -103,7 +123,7 @@ async def attendance_csv(request: web.Request) -> web.Response:
     )
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
     """No formula injection: a cell that a spreadsheet would evaluate is quoted."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

@@ -12,6 +12,7 @@ from meetroom.ids import MeetingId
 from meetroom.meetings import lifecycle
 from meetroom.meetings.access import MeetingAccess
 from meetroom.meetings.lifecycle import Transition
+from meetroom.server.api.roll import roll_of
 from meetroom.server.context import principal, services
 from meetroom.server.pages.forms import form_fields, redirect
 from meetroom.server.paths import path_id
@@ -27,15 +28,25 @@ async def status_context(request: web.Request, access: MeetingAccess) -> dict[st
     meeting = access.meeting
     now = svc.meetings.clock.now()
     attendance: list[dict[str, Any]] | None = None
+    not_connected: list[dict[str, Any]] = []
     if access.can_prepare and meeting.opened_at is not None:
         _, entries = await svc.attendance.list_for(principal(request), meeting.id)
+        roll = await roll_of(svc, meeting)
         attendance = [
             {
                 "entry": e,
                 "minutes": round(e.seconds_at(now) / 60),
                 "present": e.present_since is not None,
+                "roll": roll.of_attendee(e),
             }
             for e in entries
+        ]
+        attended = {e.participant_id for e in entries}
+        # Voting members who never connected, and those marked by hand without a device.
+        not_connected = [
+            {"participant": p, "roll": roll.of(p.id)}
+            for p in roll.participants
+            if p.id not in attended and roll.listed(p.id)
         ]
     return {
         "transitions": [t.value for t in lifecycle.allowed(access)],
@@ -43,6 +54,7 @@ async def status_context(request: web.Request, access: MeetingAccess) -> dict[st
         # The start button asks first (a dialog with JS, else the confirmation page).
         "starts_early": lifecycle.starts_early(meeting, Transition.OPEN, now),
         "attendance": attendance,
+        "not_connected": not_connected,
     }
 
 

@@ -76,6 +76,10 @@ class RollService:
             )  # fmt: skip
         return change
 
+    async def marks(self, meeting_id: MeetingId) -> dict[ParticipantId, HandMark]:
+        """The hand marks, with their reasons (the attendance report shows them)."""
+        return await self.store.marks(meeting_id)
+
     async def changes(self, meeting_id: MeetingId) -> list[QuorumChange]:
         return await self.store.changes(meeting_id)
 
