@@ -58,6 +58,10 @@ class MediaState(ClientMessage, tag="media_state"):
 
 
 class RaiseHand(ClientMessage, tag="raise_hand"):
+    """Pages from before the floor: a raised hand asks to speak (the floor's
+    `floor_ask`, without consent to open the microphone), a lowered one withdraws it.
+    The server routes it to the floor; the video room keeps no hands of its own."""
+
     raised: bool
 
 
@@ -113,7 +117,6 @@ class VideoPerson(msgspec.Struct, frozen=True, omit_defaults=True):
     video: bool = False
     screen: bool = False
     screen_stream: str | None = None
-    hand: int = 0  # the order of a raised hand (1 = first), 0 if not raised
     moderator: bool = False
 
 

@@ -285,6 +285,11 @@ class LiveConnection:
         if isinstance(message, FLOOR_MESSAGES):
             self.live.rights.refuse_ended(self.connection_id)
             return await self.floor.handle(self.viewer, self.meeting_id, message)
+        if isinstance(message, v.RaiseHand):
+            # A hand raised in the video asks to speak: one queue, the floor's.
+            self.live.rights.refuse_ended(self.connection_id)
+            await self.floor.raise_hand(self.viewer, self.meeting_id, message.raised)
+            return None
         if isinstance(message, VIDEO_MESSAGES):
             if isinstance(message, v.VideoJoin):
                 self.live.joining_video(self.connection_id)  # not once the meeting ended

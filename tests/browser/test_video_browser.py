@@ -1,13 +1,13 @@
 """The meeting's video room in a real browser: a chair and a delegate open the meeting
 page, chat (the delegate sees the unread count), check their camera and microphone in
 the pre-join panel (Chromium's fake devices: a test pattern and a beep), and join the
-video. Each sees the other's picture being decoded and receives the other's sound
-(the tile's numbers come from getStats). The delegate raises a hand and the chair sees
-it in order; the chair mutes the delegate, whose microphone goes off, and asks them to
-unmute, which the delegate is asked about (never unmuted silently). The delegate's
-socket is cut: the page rejoins the video by itself within five seconds. The delegate
-leaves: the chair's grid has only the chair's own tile. The chair's shared screen is
-a second tile, shown large to the delegate.
+video. Each sees the other's picture being decoded and receives the other's sound (the
+tile's numbers come from getStats). The delegate raises a hand (asks to speak, in the
+floor's queue) and the chair sees it in order; the chair mutes the delegate, whose
+microphone goes off, and asks them to unmute, which the delegate is asked about (never
+unmuted silently). The delegate's socket is cut: the page rejoins the video by itself
+within five seconds. The delegate leaves: the chair's grid has only the chair's own
+tile. The chair's shared screen is a second tile, shown large to the delegate.
 
 Every context is watched (see conftest): nothing may leave 127.0.0.1, and there must be
 no console errors, CSP violations, uncaught exceptions, failed requests or HTTP errors.
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
 from tests.browser.harness import ADMIN_PASSWORD, Watch
-from tests.browser.live_page import connected, cuttable_sockets
+from tests.browser.live_page import connected, cuttable_sockets, sockets_to_server
 from tests.browser.scenario import CHAIR, DELEGATE, Scenario
 from tests.processes import ServerProcess
 
@@ -210,8 +210,13 @@ def test_two_people_chat_join_see_and_hear_moderate_reconnect_leave(
     chair.get_by_role("button", name="Stop sharing").click()
     expect(screen).to_have_count(0)
 
-    # -- a raised hand, seen by the chair in order -----------------------------------
+    # -- a raised hand asks to speak, seen by the chair in the floor's order ---------
+    meeting.start()
     delegate.get_by_role("button", name="Raise hand").click()
+    consent = delegate.get_by_role("alertdialog")
+    expect(consent).to_contain_text("may MeetRoom turn on your microphone?")
+    consent.get_by_role("button", name="No, I will unmute myself").click()
+    expect(consent).to_be_hidden()
     expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_have_text("1")
     chair.locator('.vid-controls [data-action="people"]').click()
     expect(chair.locator(".vid-hands-list li")).to_have_count(1)
@@ -404,12 +409,14 @@ def test_changing_the_language_keeps_the_call(
     chair_offers = Offers(chair)
     meeting.open("chair", chair)
     delegate = meeting.open("delegate")
+    meeting.start()
     for page in (chair, delegate):
         connected(page)
         join_video(page)
     decoding(chair, DELEGATE, chair_offers)
     delegate.get_by_role("button", name="Mute microphone").click()
     delegate.get_by_role("button", name="Raise hand").click()
+    delegate.get_by_role("button", name="No, I will unmute myself").click()
     expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
     expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_have_text("1")
     camera = "() => document.querySelector('.vid-tile[data-local=true] video').srcObject"
@@ -432,7 +439,8 @@ def test_changing_the_language_keeps_the_call(
     )
     assert delegate.evaluate(f"{camera}.getVideoTracks()[0].readyState") == "live"
     assert delegate.evaluate(f"{camera}.getVideoTracks()[0].getSettings().deviceId") == camera_id
-    # The server has them in the video room again, muted, hand up: the chair sees it.
+    # The server has them in the video room again, muted, and their request to speak
+    # (kept by the floor): the chair sees it.
     decoding(chair, DELEGATE, chair_offers)
     expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
     expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_be_visible()
@@ -445,6 +453,59 @@ def test_changing_the_language_keeps_the_call(
     expect(delegate.locator("img.live-page")).to_have_attribute(
         "src", f"/api/documents/{document_id}/pages/2?w=1600"
     )
+    watch.assert_clean()
+
+
+def test_the_microphone_follows_the_floor(
+    server: ServerProcess,
+    new_context: Callable[[], BrowserContext],
+    scenario: Callable[..., Scenario],
+    watch: Watch,
+) -> None:
+    """The delegate, muted in the video, raises a hand and lets MeetRoom open their
+    microphone: when the chair gives them the floor it turns on (everyone sees it on),
+    and when the chair ends the speech it turns off; the chair's own microphone stays
+    on throughout. The chair acts through its page's socket (the floor's own controls
+    are another page's)."""
+    meeting = scenario(server.base_url, "Floor 2030")
+    meeting.start()
+    chair_context = new_context()
+    chair_socket = sockets_to_server(chair_context)
+    chair = chair_context.new_page()
+    chair_offers = Offers(chair)
+    meeting.open("chair", chair)
+    delegate = meeting.open("delegate")
+    for page in (chair, delegate):
+        connected(page)
+        join_video(page)
+    decoding(chair, DELEGATE, chair_offers)
+    delegate_mic = delegate.locator('.vid-controls [data-action="mic"]')
+    chair_mic = chair.locator('.vid-controls [data-action="mic"]')
+    delegate.get_by_role("button", name="Mute microphone").click()
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
+
+    delegate.get_by_role("button", name="Raise hand").click()
+    delegate.get_by_role("button", name="Yes, turn it on").click()
+    expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_have_text("1")
+    expect(delegate.get_by_role("button", name="Lower hand")).to_be_visible()
+    # Asking is not unmuting.
+    expect(delegate_mic).to_have_attribute("data-state", "off")
+
+    chair_socket[-1].send(json.dumps({"type": "floor_give"}))
+    expect(delegate_mic).to_have_attribute("data-state", "on")
+    told = delegate.locator(".live-toast", has_text="You have the floor: your microphone is on.")
+    expect(told).to_have_count(1)
+    # The server's video room has their sound on: the chair's tile says so, and hears it.
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "on")
+    expect(other_tile(chair, DELEGATE).locator(".vid-hand")).to_be_hidden()
+    grows(chair, other_tile(chair, DELEGATE), "data-audio-packets", chair_offers, "speech")
+    expect(chair_mic).to_have_attribute("data-state", "on")
+
+    chair_socket[-1].send(json.dumps({"type": "floor_end"}))
+    expect(delegate_mic).to_have_attribute("data-state", "off")
+    expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
+    expect(chair_mic).to_have_attribute("data-state", "on")
+    expect(other_tile(delegate, CHAIR)).to_have_attribute("data-audio", "on")
     watch.assert_clean()
 
 

@@ -1,7 +1,8 @@
 """The meeting's video room through the meeting WebSocket, with real aiortc peers as
 the browsers' WebRTC side and the server's SFU: publishing, receiving the others'
-tracks, leaving, the lobby, the chair's moderation, raised hands, speakers and the
-TURN credentials each client is given. Everything stays on 127.0.0.1."""
+tracks, leaving, the lobby, the chair's moderation, a raised hand asking to speak (the
+floor's queue), speakers and the TURN credentials each client is given. Everything
+stays on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.clients import ADMIN_PASSWORD, Site, VideoClient, login
+from tests.clients import ADMIN_PASSWORD, Api, Site, VideoClient, login
 from tests.server.meetings import Room, create_meeting
 from tests.sfu.peers import CounterVideoTrack, ToneAudioTrack, increasing
 from tests.waiting import until
@@ -100,7 +101,7 @@ async def test_publish_receive_and_leave(room: Room, clients: list[VideoClient])
     assert set(people(gone)) == {"Hoa"}
 
 
-async def test_lobby_moderation_and_hands(room: Room, clients: list[VideoClient]) -> None:
+async def test_lobby_and_moderation(room: Room, clients: list[VideoClient]) -> None:
     chair = VideoClient((await room.tablet(await room.person("Chair", "chair")))[0])
     binh = VideoClient((await room.tablet(await room.person("Bình", "delegate")))[0])
     guest_browser = await room.person("Khách", "guest")
@@ -122,16 +123,6 @@ async def test_lobby_moderation_and_hands(room: Room, clients: list[VideoClient]
     await chair.tablet.send("admit", peer=guest.peer, admit=True)
     assert (await guest.tablet.next("lobby"))["admitted"] is True
     await guest.tablet.next_where("video_room", lambda m: "Khách" in people(m))
-
-    # Hands, in the order raised.
-    await guest.tablet.send("raise_hand", raised=True)
-    await binh.tablet.send("raise_hand", raised=True)
-    hands = await chair.tablet.next_where(
-        "video_room", lambda m: people(m)["Bình"].get("hand") and people(m)["Khách"].get("hand")
-    )
-    assert people(hands)["Khách"]["hand"] == 1 and people(hands)["Bình"]["hand"] == 2
-    await guest.tablet.send("raise_hand", raised=False)
-    await chair.tablet.next_where("video_room", lambda m: not people(m)["Khách"].get("hand"))
 
     # The chair mutes Bình, asks the guest to unmute, then removes the guest.
     await binh.tablet.send("media_state", audio=True, video=True)
@@ -156,6 +147,51 @@ async def test_lobby_moderation_and_hands(room: Room, clients: list[VideoClient]
     await late.tablet.send("video_leave")
     await chair.tablet.next_where("video_room", lambda m: "Muộn" not in people(m))
     assert not (await late.join()).get("waiting")
+
+
+async def test_a_raised_hand_asks_to_speak(room: Room, clients: list[VideoClient]) -> None:
+    """`raise_hand` (pages from before the floor) enters the floor's queue, the one the
+    chair sees for the room and remote participants alike; lowering withdraws it. The
+    floor's refusals come back as errors and the video goes on."""
+    chair_tablet, _ = await room.tablet(await room.person("Chair", "chair"))
+    binh_tablet, welcome = await room.tablet(await room.person("Bình", "delegate"))
+    binh = VideoClient(binh_tablet)
+    observer = VideoClient((await room.tablet(await room.person("Quan sát", "observer")))[0])
+    clients += [binh, observer]
+    await binh.join(audio=True, video=False)
+    await observer.join(audio=False, video=False)
+    await binh.publish(ToneAudioTrack())
+
+    # Not opened yet: refused by the floor, as a clear error; the video goes on.
+    await binh.tablet.send("raise_hand", raised=True)
+    refused = await binh.tablet.next("error")
+    assert (refused["code"], refused["ref"]) == ("meeting_not_open", "raise_hand")
+    await binh.tablet.send("media_state", audio=True, video=False)
+    await chair_tablet.next_where("video_room", lambda m: people(m).get("Bình", {}).get("audio"))
+    await until(lambda: observer.audio.get(binh.peer, 0) >= 10, timeout=10)
+    await Api(room.site.client, room.csrf).post(f"/api/meetings/{room.id}/open")
+
+    await binh.tablet.send("raise_hand", raised=True)
+    asked = await chair_tablet.next_where("floor", lambda m: m.get("action") == "asked")
+    assert [(s["name"], s["person"], s["position"]) for s in asked["queue"]] == [
+        ("Bình", welcome["you"], 1)
+    ]
+    assert asked["queue"][0]["kind"] == "ordinary" and not asked["queue"][0].get("mic_consent")
+    # Raised again (a second device, an old page resending): still one request.
+    await binh.tablet.send("raise_hand", raised=True)
+    await chair_tablet.send("floor_ask", client_id="chair-1")
+    both = await chair_tablet.next_where("floor", lambda m: len(m.get("queue", [])) == 2)
+    assert [s["name"] for s in both["queue"]] == ["Bình", "Chair"]
+    # The video room keeps no order of its own.
+    assert all("hand" not in p for m in chair_tablet.of_type("video_room") for p in m["people"])
+    # An observer may not ask: refused, still in the video.
+    await observer.tablet.send("raise_hand", raised=True)
+    assert (await observer.tablet.next("error"))["code"] == "may_not_speak"
+    assert room.site.services.video.has_peer(room.id, observer.peer)
+
+    await binh.tablet.send("raise_hand", raised=False)
+    lowered = await chair_tablet.next_where("floor", lambda m: m.get("action") == "withdrawn")
+    assert [s["name"] for s in lowered["queue"]] == ["Chair"]
 
 
 async def test_video_needs_hello_and_rejects_bad_messages(room: Room) -> None:

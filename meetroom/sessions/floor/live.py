@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from meetroom.clock import Clock
-from meetroom.ids import AgendaItemId, MeetingId, ParticipantId
+from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, new_id
 from meetroom.protocol import floor as f
 from meetroom.protocol.codec import encode_json
 from meetroom.records.accounts import Principal
@@ -203,6 +203,21 @@ class LiveFloor:
         if not mine or actor.participant_id is None:
             return None
         return await self.withdraw(actor, meeting_id, mine[0].id)
+
+    async def raise_hand(self, viewer: Connected, meeting_id: MeetingId, raised: bool) -> None:
+        """The video's `raise_hand`, from pages that predate the floor: the same queue.
+        Raised: an ordinary request without consent to open the microphone, unless the
+        person has an open one (waiting or speaking) already; lowered: their waiting
+        request withdrawn. The floor's refusals (the meeting not open, an observer)
+        reach the sender as errors."""
+        actor = actor_of(viewer)
+        if not raised:
+            await self.withdraw_own(actor, meeting_id)
+            return
+        state = await self.floor.state(meeting_id)
+        if any(r.is_open and r.participant_id == actor.participant_id for r in state.requests):
+            return
+        await self.ask(actor, meeting_id, client_id=new_id())
 
     async def remove(self, actor: FloorActor, meeting_id: MeetingId, request_id: str) -> Outcome:
         return self._told(meeting_id, await self.floor.remove(actor, meeting_id, request_id))

@@ -1,5 +1,6 @@
 """The meeting's video room: who is in it, who waits in the lobby, what each one
-sends, raised hands, the active speaker and the chair's moderation. Media goes
+sends, the active speaker and the chair's moderation (a raised hand is a request to
+speak, in the floor's queue: see `meetroom.sessions.floor`). Media goes
 through a `MediaRouter` (the SFU); this module decides who receives what.
 
 Peers are socket connections: a person in the video from two devices is two peers.
@@ -11,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import count
 
 from meetroom.errors import N_, Forbidden, Invalid, NotFound
 from meetroom.protocol import live as p
@@ -36,7 +36,6 @@ class _Peer:
     video: bool = False
     screen: bool = False
     screen_stream: str | None = None
-    hand: int = 0  # the raise order, 0 when lowered
 
 
 @dataclass
@@ -45,7 +44,6 @@ class _Room:
     peers: dict[str, _Peer] = field(default_factory=dict)
     locked: bool = False
     let_in: set[str] = field(default_factory=set)  # participants the chair admitted
-    hands: count[int] = field(default_factory=lambda: count(1))
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # subscription changes
     speaking: asyncio.Task[None] | None = None
     active: str | None = None
@@ -141,13 +139,6 @@ class VideoService:
             case v.MediaState(audio=audio, video=video, screen=screen, screen_stream=stream):
                 me.audio, me.video, me.screen = audio, video, screen
                 me.screen_stream = stream if screen else None
-                self._announce(room)
-                return None
-            case v.RaiseHand(raised=raised):
-                if raised and not me.hand:
-                    me.hand = next(room.hands)
-                elif not raised:
-                    me.hand = 0
                 self._announce(room)
                 return None
         raise Invalid("unknown_type", N_("Unknown message type."))
@@ -293,7 +284,7 @@ class VideoService:
             v.VideoPerson(
                 peer=key, participant=peer.viewer.key, name=peer.viewer.name,
                 role=peer.viewer.role, audio=peer.audio, video=peer.video, screen=peer.screen,
-                screen_stream=peer.screen_stream, hand=peer.hand,
+                screen_stream=peer.screen_stream,
                 moderator=self._moderates(peer.viewer),
             )
             for key, peer in room.peers.items()

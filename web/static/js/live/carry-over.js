@@ -1,9 +1,9 @@
 // Changing the language reloads the page (the server renders it in the other language).
 // What the reload would drop is kept for the next page of this tab (sessionStorage):
 // that the video call was on, with which camera and microphone and whether they were
-// on, a raised hand, and how the video panel was open. The next page joins again by
-// itself, without the check before joining. The live session needs nothing of this: it
-// resumes from its own sequence numbers.
+// on, and how the video panel was open. The next page joins again by itself, without
+// the check before joining. The live session needs nothing of this: it resumes from its
+// own sequence numbers, and a raised hand is a request to speak the server keeps.
 
 import { storage } from "./util.js";
 import { deviceErrorKey, openDevices } from "./video-devices.js";
@@ -37,7 +37,7 @@ export function callSnapshot(room) {
     mic: Boolean(room.mic), micOn: Boolean(room.mic && room.micOn), cam: Boolean(room.cam),
     micId: room.mic?.getSettings?.().deviceId || room.choice.micId,
     cameraId: room.cam?.getSettings?.().deviceId || room.choice.cameraId,
-    audio: room.choice.audio, video: room.choice.video, hand: room.hand, listenOnly: Boolean(room.noPublish),
+    audio: room.choice.audio, video: room.choice.video, listenOnly: Boolean(room.noPublish),
   };
 }
 
@@ -66,5 +66,5 @@ export async function resumeCall(room, saved) {
     mic: got.audio, cam: got.video,
     micId: got.audio?.getSettings?.().deviceId || saved.micId || "",
     cameraId: got.video?.getSettings?.().deviceId || saved.cameraId || "",
-  }, { micOn: saved.micOn !== false, hand: Boolean(saved.hand) });
+  }, { micOn: saved.micOn !== false });
 }

@@ -236,11 +236,13 @@ export class VideoView {
       h("span", { class: "vid-person-name" }, e.name),
       h("button", { type: "button", class: "live-mini primary", dataset: { admit: e.peer, value: "true" } }, t("admit")),
       h("button", { type: "button", class: "live-mini", dataset: { admit: e.peer, value: "false" } }, t("deny")))));
-    const hands = this.room.people.filter((p) => p.hand > 0).sort((a, b) => a.hand - b.hand);
-    els.hands.hidden = !hands.length;
-    els.handsList.replaceChildren(...hands.map((p, i) => h("li", { dataset: { peer: p.peer } },
-      h("span", { class: "num" }, String(i + 1)),
-      h("span", { class: "vid-person-name" }, p.peer === this.room.peer ? `${p.name} (${t("you")})` : p.name))));
+    // The floor's queue, all of it: those in the video and those on a tablet in the room.
+    const queue = this.room.hands.queue;
+    const you = this.room.session.you();
+    els.hands.hidden = !queue.length;
+    els.handsList.replaceChildren(...queue.map((s) => h("li", { dataset: { request: s.id } },
+      h("span", { class: "num" }, String(s.position)),
+      h("span", { class: "vid-person-name" }, s.person === you ? `${s.name} (${t("you")})` : s.name))));
     els.peopleList.replaceChildren(...this.room.people.map((p) => h("li", { dataset: { peer: p.peer } },
       h("span", { class: "vid-person-name" }, p.peer === this.room.peer ? `${p.name} (${t("you")})` : p.name),
       h("span", { class: "vid-person-flags" },

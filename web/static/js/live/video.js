@@ -1,7 +1,8 @@
 // The meeting's video room, over the page's live socket (see meetroom/protocol/video.py):
 // joining and leaving, the lobby, devices, moderation. The connections themselves
 // (publish and subscribe, no UI) are in video-peers.js, what the panel shows in
-// video-view.js; a listener publishes nothing.
+// video-view.js, raised hands (the floor's queue) and the microphone that follows the
+// floor in video-hand.js; a listener publishes nothing.
 //
 // If the socket drops, or a connection fails or stays disconnected for a few seconds,
 // or the server says the room moved (`video_left`, reason "moved": the server holding
@@ -13,6 +14,7 @@ import { deviceErrorKey, openTrack } from "./video-devices.js";
 import { PreJoin } from "./video-prejoin.js";
 import { VideoPeers } from "./video-peers.js";
 import { VideoView } from "./video-view.js";
+import { VideoHand } from "./video-hand.js";
 
 const JOIN_LIMIT = 6000; // ms for video_joined
 const STATS_EVERY = 2000;
@@ -36,8 +38,6 @@ export class VideoRoom {
     this.screen = null;
     this.screenStream = null;
     this.micOn = false;
-    this.hand = false;
-    this.handOnceIn = false; // raise the hand once in (the call coming back after a reload)
     this.resuming = false; // opening the devices to come back into the call (carry-over.js)
     this.peer = null;
     this.people = [];
@@ -55,12 +55,12 @@ export class VideoRoom {
     this.joinTimer = null;
     this.rejoins = 0;
     this.knownLobby = new Set();
-    this.knownHands = new Set();
     this.stats = new StatsSampler();
     this.statsTimer = null;
     this.over = false; // this person may no longer be in the meeting (see `end`)
 
     this.view = new VideoView(panel, t, this);
+    this.hands = new VideoHand(this);
     this.prejoin = new PreJoin(this.view.els.prejoin, t, (choice) => this.join(choice));
     this.view.listen();
     window.addEventListener("pagehide", () => {
@@ -102,15 +102,24 @@ export class VideoRoom {
     return this.session.isModerator();
   }
 
+  /** Whether this person has asked to speak (their request waits in the floor's queue). */
+  get hand() {
+    return this.hands.raised();
+  }
+
+  /** The people in the video, each with their place in the floor's queue (`hand`). */
+  withHands(people) {
+    return people.map((p) => ({ ...p, hand: this.hands.position(p.participant) }));
+  }
+
   // -- joining and leaving -------------------------------------------------------------------
 
-  /** `micOn` false: joins with the microphone open but muted; `hand`: raises it once in. */
-  join(choice, { micOn = true, hand = false } = {}) {
+  /** `micOn` false: joins with the microphone open but muted. */
+  join(choice, { micOn = true } = {}) {
     this.choice = { audio: choice.audio, video: choice.video, micId: choice.micId, cameraId: choice.cameraId };
     this.mic = choice.mic;
     this.cam = choice.cam;
     this.micOn = Boolean(this.mic) && micOn;
-    this.handOnceIn = hand;
     this.rejoins = 0;
     this.groupLocal();
     this.setPhase("joining");
@@ -146,8 +155,6 @@ export class VideoRoom {
     this.screenStream = null;
     this.camStream = new MediaStream();
     this.micOn = false;
-    this.hand = false;
-    this.handOnceIn = false;
     this.noPublish = false;
     this.peer = null;
     this.people = [];
@@ -155,6 +162,7 @@ export class VideoRoom {
     this.active = null;
     this.levels = {};
     this.view.els.ask.hidden = true;
+    this.hands.reset();
     this.view.els.people.hidden = true;
     this.view.grid.clear();
     this.view.closeMenu();
@@ -240,6 +248,12 @@ export class VideoRoom {
       case "moderated":
         this.moderated(msg);
         break;
+      case "floor":
+        if (this.hands.floor(msg)) this.handsChanged();
+        break;
+      case "floor_mic":
+        this.hands.mic(msg.action);
+        break;
       case "video_left":
         this.left(msg.reason);
         break;
@@ -270,11 +284,6 @@ export class VideoRoom {
     this.setPhase("in");
     this.startPublish();
     this.sendState();
-    if (this.handOnceIn) {
-      this.handOnceIn = false;
-      this.hand = true;
-      this.send({ type: "raise_hand", raised: true });
-    }
     this.view.renderTiles();
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => this.sampleStats(), STATS_EVERY);
@@ -319,26 +328,28 @@ export class VideoRoom {
   }
 
   room(msg) {
-    this.people = msg.people || [];
+    this.people = this.withHands(msg.people || []);
     this.lobby = msg.lobby || [];
     const wasLocked = this.locked;
     this.locked = Boolean(msg.locked);
-    const me = this.people.find((p) => p.peer === this.peer);
-    if (me) this.hand = me.hand > 0;
     if (this.isModerator()) {
       for (const entry of this.lobby) {
         if (!this.knownLobby.has(entry.peer)) this.toasts.show(this.t("lobby_new", { name: entry.name }));
       }
-      for (const p of this.people) {
-        if (p.hand && !this.knownHands.has(p.peer) && p.peer !== this.peer) this.toasts.show(this.t("hand_raised_by", { name: p.name }));
-      }
     }
     this.knownLobby = new Set(this.lobby.map((e) => e.peer));
-    this.knownHands = new Set(this.people.filter((p) => p.hand).map((p) => p.peer));
     // Tracks of someone who left: gone from the tiles now (the server re-offers soon).
     this.peers.dropGone(this.people);
     if (wasLocked !== this.locked) this.render();
     this.peers.mapRemote(); // what someone sends may tell their camera from their screen now
+    this.view.renderTiles();
+    this.view.renderPeople();
+    this.view.renderControls();
+  }
+
+  /** The floor's queue changed: the badges, the list of hands and the hand button. */
+  handsChanged() {
+    this.people = this.withHands(this.people);
     this.view.renderTiles();
     this.view.renderPeople();
     this.view.renderControls();
@@ -479,12 +490,7 @@ export class VideoRoom {
   moderated(msg) {
     const by = msg.by || "";
     if (msg.action === "ask_unmute") {
-      // Never unmuted silently: the person decides.
-      if (this.mic && this.micOn) return;
-      this.view.els.askText.textContent = this.t("asked_unmute", { name: by });
-      this.view.els.ask.hidden = false;
-      this.shell.open("video");
-      this.view.els.ask.querySelector(".vid-ask-yes").focus();
+      this.askUnmute(this.t("asked_unmute", { name: by }));
     } else if (msg.action === "mute") {
       this.setMic(false);
       this.toasts.show(this.t("muted_by", { name: by }));
@@ -492,6 +498,15 @@ export class VideoRoom {
       this.setCamera(false);
       this.toasts.show(this.t("video_stopped_by", { name: by }));
     }
+  }
+
+  /** Asks to turn the microphone on: never unmuted silently, the person decides. */
+  askUnmute(text) {
+    if (this.mic && this.micOn) return;
+    this.view.els.askText.textContent = text;
+    this.view.els.ask.hidden = false;
+    this.shell.open("video");
+    this.view.els.ask.querySelector(".vid-ask-yes").focus();
   }
 
   moderate(peer, action) {
@@ -519,9 +534,7 @@ export class VideoRoom {
         this.toggleScreen();
         break;
       case "hand":
-        this.hand = !this.hand;
-        this.send({ type: "raise_hand", raised: this.hand });
-        this.view.renderControls();
+        this.hands.toggle();
         break;
       case "people":
         this.view.els.people.hidden = !this.view.els.people.hidden;
