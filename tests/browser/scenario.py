@@ -113,6 +113,17 @@ class Scenario:
         page.goto(self.links[role].replace(self.base, base or self.base))
         return page
 
+    def open_meeting(self) -> None:
+        """The admin opens the meeting (in progress: the floor takes requests)."""
+        api = self.new_context().request
+        resp = api.post(
+            f"{self.base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert resp.ok, resp.text()
+        headers = {"X-CSRF-Token": resp.json()["csrf_token"]}
+        resp = api.post(f"{self.base}/api/meetings/{self.meeting_id}/open", headers=headers)
+        assert resp.ok, resp.text()
+
     def on_pages(self, *roles: str) -> list[Page]:
         """Each role's page, opened in a fresh context, once all are connected."""
         pages = [self.open(role) for role in roles]
