@@ -374,6 +374,28 @@ def english(server: Server, shots: Shots, new_context: Callable[..., BrowserCont
     if shots.wanted("live-take-over"):
         shots.save("live-take-over", admin)
 
+    # The floor: the delegate asks (a point of order), the chair asks too, then gives
+    # the delegate the floor; the chair's Speakers tab and the delegate's tablet.
+    tablet.locator(".floor-ask-button").click()
+    dialog = tablet.locator(".floor-dialog")
+    dialog.get_by_label("Point of order", exact=True).check()
+    dialog.get_by_label("Subject of the point of order").fill("Order of the agenda")
+    dialog.get_by_label("MeetRoom may open my microphone when I get the floor").check()
+    if shots.wanted("floor-ask"):
+        shots.save("floor-ask", tablet)
+    dialog.get_by_role("button", name="Ask to speak").click()
+    expect(tablet.locator(".floor-mine")).to_have_text("You are number 1")
+    chair.locator(".floor-ask-button").click()
+    chair.locator(".floor-dialog").get_by_role("button", name="Ask to speak").click()
+    expect(chair.locator(".floor-mine")).to_have_text("You are number 2")
+    chair.get_by_role("tab", name="Speakers").click()
+    chair.locator(".floor-give").first.click()
+    expect(tablet.locator(".floor-mine")).to_have_text("You have the floor")
+    if shots.wanted("floor-chair"):
+        shots.save("floor-chair", chair)
+    if shots.wanted("floor-tablet"):
+        shots.save("floor-tablet", tablet)
+
 
 def vietnamese(server: Server, shots: Shots, new_context: Callable[..., BrowserContext]) -> None:
     """The top navigation, and a delegate's tablet with the video strip, in Vietnamese."""

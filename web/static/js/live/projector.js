@@ -8,6 +8,8 @@ import { PageView } from "./viewer.js";
 import { InkLayers } from "./ink.js";
 import { ConnectionBadge } from "./ui.js";
 import { track } from "./loads.js";
+import { Floor } from "./floor.js";
+import { FloorBoard, showQuorum } from "./floor-view.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -36,7 +38,20 @@ function start() {
     status: (state, socket) => badge.update(state, socket, 0),
     change: renderInk,
     live: renderWet,
+    other: (msg) => floor.message(msg),
   }, { readOnly: true });
+
+  // The floor over the page: who speaks with the countdown, the next three, the quorum.
+  const floor = new Floor();
+  const floorPanel = root.querySelector(".floor-projector");
+  const ft = translator(readJson("floor-text"));
+  new FloorBoard(floorPanel.querySelector(".floor-board"), floor, ft);
+  floor.listen((what) => {
+    if (what === "tick") return;
+    const quorum = floor.quorum?.rule === "none" ? null : floor.quorum;
+    showQuorum(floorPanel.querySelector(".floor-quorum"), quorum, ft);
+    floorPanel.dataset.empty = String(!floor.view.current && !floor.view.queue.length && !quorum);
+  });
 
   async function follow() {
     const where = session.state.where;

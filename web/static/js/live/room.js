@@ -16,6 +16,7 @@ import { track, isLeaving } from "./loads.js";
 import { VideoPanel } from "./video-panel.js";
 import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
+import { mountFloor } from "./floor-room.js";
 import { LifecycleView } from "./lifecycle.js";
 import { TakeOver } from "./takeover.js";
 import { callSnapshot, keepOnLanguageChange, resumeCall, takeKept } from "./carry-over.js";
@@ -77,6 +78,7 @@ function start() {
       video.message(msg);
       chat.message(msg);
       lifecycle.message(msg);
+      floor.message(msg);
     },
   });
   // The video room and the chat, in a panel beside (or over) the document.
@@ -100,6 +102,7 @@ function start() {
     session.isModerator(),
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
+  const floor = mountFloor(root, session, toasts);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
   const pages = new PageFollow(root, {
     session, documents, view, toasts, t,
@@ -149,6 +152,7 @@ function start() {
     tools.update();
     updateFollowUi();
     chair.update();
+    floor.welcome();
   }
 
   /** Removed, the link replaced, signed out: the page says so and leaves the video
@@ -171,6 +175,7 @@ function start() {
     tools.update();
     updateFollowUi();
     chair.update();
+    floor.update();
   }
 
   function onPresented(state, old) {

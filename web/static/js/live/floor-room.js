@@ -1,0 +1,38 @@
+// The floor on the meeting page: the band under the bar for everyone, the delegate's
+// request to speak, and the chair's queue in its tab.
+
+import { readJson, translator } from "./util.js";
+import { Floor } from "./floor.js";
+import { FloorBoard, AskControl } from "./floor-view.js";
+import { FloorChair } from "./floor-chair.js";
+
+/** Returns what room.js feeds: the socket's messages, its welcomes, new rights. */
+export function mountFloor(root, session, toasts) {
+  const t = translator(readJson("floor-text"));
+  const floor = new Floor();
+  const board = new FloorBoard(root.querySelector(".floor-board"), floor, t);
+  const ask = new AskControl(root.querySelector(".floor-ask"), root.querySelector(".floor-dialog"), floor, session, t);
+  const chair = new FloorChair(root.querySelector(".floor-chair"), floor, session, t, toasts);
+  const band = root.querySelector(".floor-band");
+  const update = () => {
+    ask.render();
+    chair.update();
+  };
+  return {
+    floor,
+    board,
+    welcome() {
+      ask.welcome();
+      chair.update();
+    },
+    update,
+    message(msg) {
+      if (floor.message(msg)) {
+        band.dataset.busy = String(Boolean(floor.view.current) || floor.view.queue.length > 0);
+        return;
+      }
+      ask.message(msg);
+      if (msg.type === "meeting_status") update();
+    },
+  };
+}
