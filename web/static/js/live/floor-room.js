@@ -14,6 +14,18 @@ export function mountFloor(root, session, toasts) {
   const ask = new AskControl(root.querySelector(".floor-ask"), root.querySelector(".floor-dialog"), floor, session, t);
   const chair = new FloorChair(root.querySelector(".floor-chair"), floor, session, t, toasts);
   const band = root.querySelector(".floor-band");
+  const askEl = root.querySelector(".floor-ask");
+  const view = root.querySelector(".live-view");
+  // Nobody speaks or waits: no band (the document keeps its height), and "Ask to
+  // speak" floats over the document's corner; else it sits in the band.
+  const place = () => {
+    const busy = Boolean(floor.view.current) || (floor.view.queue || []).length > 0;
+    band.dataset.busy = String(busy);
+    const home = busy || !view ? band : view;
+    if (askEl.parentElement !== home) home.append(askEl);
+    askEl.classList.toggle("floor-floating", home === view);
+  };
+  place();
   const update = () => {
     ask.render();
     chair.update();
@@ -28,7 +40,7 @@ export function mountFloor(root, session, toasts) {
     update,
     message(msg) {
       if (floor.message(msg)) {
-        band.dataset.busy = String(Boolean(floor.view.current) || floor.view.queue.length > 0);
+        place();
         return;
       }
       ask.message(msg);
