@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clients import ADMIN_PASSWORD, Site, login
+from tests.clients import ADMIN_PASSWORD, Api, Site, login
 from tests.server.forms import post_form, signed_in
 from tests.server.meetings import Room, create_meeting
 
@@ -89,3 +89,48 @@ async def test_a_delegate_sees_the_procedure_but_cannot_change_it(room: Room) ->
     assert resp.status == 403
     rule = await room.site.services.floor.roll.rule(room.id)  # type: ignore[arg-type]
     assert rule.kind.value == "majority"
+
+
+async def test_attendance_marked_by_hand_on_the_page(room: Room) -> None:
+    chair, _ = await room.tablet(await room.person("Chair", "chair"))
+    await room.person("Anna", "delegate")
+    await room.person("Guest", "guest")
+    participants = await Api(room.site.client, room.csrf).get(
+        f"/api/meetings/{room.id}/participants"
+    )
+    anna = next(p for p in participants if p["name"] == "Anna")
+    guest = next(p for p in participants if p["name"] == "Guest")
+    admin = await signed_in(room.site)
+    page = f"/meetings/{room.id}"
+    text = await (await admin.get(page)).text()
+    assert 'id="roll"' in text and f'data-roll="{anna["id"]}"' in text
+    assert f'data-roll="{guest["id"]}"' not in text  # neither votes nor is marked
+
+    # An excuse before the meeting, with its reason.
+    action = f"{page}/attendance/{anna['id']}"
+    resp = await post_form(admin, page, action, {"state": "excused", "reason": "Công tác"})
+    assert resp.status == 303 and resp.headers["Location"].endswith("#roll")
+    text = await (await admin.get(page)).text()
+    assert "Excused (by hand): Công tác" in text
+
+    await Api(room.site.client, room.csrf).post(f"/api/meetings/{room.id}/open")
+    await chair.next_where("quorum", lambda m: m["present"] == 1)
+    resp = await post_form(admin, page, action, {"state": "present", "reason": ""})
+    assert resp.status == 303
+    reached = await chair.next_where("quorum", lambda m: m["present"] == 2)
+    assert reached["members"] == 2 and reached["reached"] is True
+
+    for form, status, message in (
+        ({"state": "maybe"}, 400, "Choose present, excused or absent."),
+        ({"state": "excused", "reason": "x" * 501}, 400, "at most 500 characters"),
+    ):
+        resp = await post_form(admin, page, action, form)
+        assert resp.status == status and message in await resp.text()
+    resp = await post_form(admin, page, f"{page}/attendance/nobody", {"state": "absent"})
+    assert resp.status == 404
+    delegate = room.browsers["Anna"]
+    resp = await post_form(delegate, f"/m/{room.id}", action, {"state": "absent"})
+    assert resp.status == 403
+    marks = await room.site.services.floor.roll.marks(room.id)  # type: ignore[arg-type]
+    assert [m.state.value for m in marks.values()] == ["present"]
+    await chair.close()

@@ -12,6 +12,7 @@ from aiohttp import web
 from meetroom.meetings.access import MeetingAccess
 from meetroom.meetings.status import READ_ONLY
 from meetroom.records.floor import QuorumKind
+from meetroom.server.api.roll import roll_of
 from meetroom.server.context import principal, services
 from meetroom.server.floor_access import floor_actor
 
@@ -26,7 +27,16 @@ async def procedure_context(request: web.Request, access: MeetingAccess) -> dict
     may_change = (
         floor_actor(principal(request), access).moderator and access.meeting.status not in READ_ONLY
     )
+    roll = None
+    if may_change:
+        found = await roll_of(services(request), access.meeting)
+        roll = [
+            {"participant": p, "mark": found.of(p.id), "hand": found.marks.get(p.id)}
+            for p in found.participants
+            if found.listed(p.id) or p.id in found.presences
+        ]
     return {
+        "roll": roll,
         "procedure": {
             "rule": rule.kind.value,
             "value": rule.value,
@@ -34,7 +44,7 @@ async def procedure_context(request: web.Request, access: MeetingAccess) -> dict
             "per_person_limit": state.per_person_limit,
             "may_change": may_change,
             "rules": [k.value for k in QuorumKind],
-        }
+        },
     }
 
 

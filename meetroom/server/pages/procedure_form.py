@@ -8,8 +8,8 @@ import math
 from aiohttp import web
 
 from meetroom.errors import N_, Category, Invalid, MeetRoomError
-from meetroom.ids import MeetingId
-from meetroom.records.floor import QuorumKind, QuorumRule
+from meetroom.ids import MeetingId, ParticipantId
+from meetroom.records.floor import AttendanceMark, QuorumKind, QuorumRule
 from meetroom.server.context import principal, services
 from meetroom.server.floor_access import floor_actor
 from meetroom.server.pages.forms import form_fields, redirect, refusal
@@ -73,3 +73,28 @@ async def save_procedure(request: web.Request) -> web.StreamResponse:
             request, meeting_id, status=refused.status, procedure_error=refused.message
         )
     raise redirect(f"/meetings/{meeting_id}?notice=procedure_saved#procedure")
+
+
+@routes.post("/meetings/{meeting_id}/attendance/{participant_id}")
+async def mark_attendance(request: web.Request) -> web.StreamResponse:
+    """The secretary or chair marks someone present, excused (with a reason) or absent."""
+    meeting_id = path_id(request, MeetingId)
+    participant_id = path_id(request, ParticipantId)
+    svc = services(request)
+    form = await form_fields(request)
+    access = await svc.meetings.open(principal(request), meeting_id)
+    try:
+        try:
+            state = AttendanceMark(form.get("state", ""))
+        except ValueError:
+            raise Invalid("bad_attendance", N_("Choose present, excused or absent.")) from None
+        await svc.floor.mark(
+            floor_actor(principal(request), access), meeting_id, participant_id, state,
+            form.get("reason", ""),
+        )  # fmt: skip
+    except MeetRoomError as exc:
+        refused = refusal(request, exc, (Category.INVALID, Category.CONFLICT), status=400)
+        return await render_detail(
+            request, meeting_id, status=refused.status, roll_error=refused.message
+        )
+    raise redirect(f"/meetings/{meeting_id}?notice=attendance_marked#roll")
