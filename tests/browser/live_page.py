@@ -24,16 +24,6 @@ def cuttable_sockets(context: BrowserContext) -> list[WebSocketRoute]:
     return sockets
 
 
-def sockets_to_server(context: BrowserContext) -> list[WebSocketRoute]:
-    """The context's meeting sockets pass through the test, which can also send to the
-    server as the page would (`send(json)`), for a control the page does not show."""
-    servers: list[WebSocketRoute] = []
-    context.route_web_socket(
-        re.compile(r"/socket$"), lambda ws: servers.append(ws.connect_to_server())
-    )
-    return servers
-
-
 def connected(page: Page) -> None:
     expect(page.locator("#live")).to_have_attribute("data-connection", "connected")
 

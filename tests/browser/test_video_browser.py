@@ -25,7 +25,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
 from tests.browser.harness import ADMIN_PASSWORD, Watch
-from tests.browser.live_page import connected, cuttable_sockets, sockets_to_server
+from tests.browser.live_page import connected, cuttable_sockets
 from tests.browser.scenario import CHAIR, DELEGATE, Scenario
 from tests.processes import ServerProcess
 
@@ -463,15 +463,12 @@ def test_the_microphone_follows_the_floor(
     watch: Watch,
 ) -> None:
     """The delegate, muted in the video, raises a hand and lets MeetRoom open their
-    microphone: when the chair gives them the floor it turns on (everyone sees it on),
-    and when the chair ends the speech it turns off; the chair's own microphone stays
-    on throughout. The chair acts through its page's socket (the floor's own controls
-    are another page's)."""
+    microphone: when the chair gives them the floor in the Speakers tab it turns on
+    (everyone sees it on) and the delegate's countdown runs, and when the chair ends
+    the speech it turns off; the chair's own microphone stays on throughout."""
     meeting = scenario(server.base_url, "Floor 2030")
     meeting.start()
-    chair_context = new_context()
-    chair_socket = sockets_to_server(chair_context)
-    chair = chair_context.new_page()
+    chair = new_context().new_page()
     chair_offers = Offers(chair)
     meeting.open("chair", chair)
     delegate = meeting.open("delegate")
@@ -491,8 +488,13 @@ def test_the_microphone_follows_the_floor(
     # Asking is not unmuting.
     expect(delegate_mic).to_have_attribute("data-state", "off")
 
-    chair_socket[-1].send(json.dumps({"type": "floor_give"}))
+    chair.locator(".live-menu").click()  # the side panel, closed beside the docked video
+    chair.get_by_role("tab", name="Speakers").click()
+    chair.get_by_role("button", name=f"Give the floor to {DELEGATE}").click()
     expect(delegate_mic).to_have_attribute("data-state", "on")
+    clock = delegate.locator(".floor-board .floor-clock")
+    expect(clock).to_have_attribute("data-state", "running")
+    expect(clock).to_have_text(re.compile(r"^[23]:\d\d$"))  # the default: 3 minutes
     told = delegate.locator(".live-toast", has_text="You have the floor: your microphone is on.")
     expect(told).to_have_count(1)
     # The server's video room has their sound on: the chair's tile says so, and hears it.
@@ -501,7 +503,7 @@ def test_the_microphone_follows_the_floor(
     grows(chair, other_tile(chair, DELEGATE), "data-audio-packets", chair_offers, "speech")
     expect(chair_mic).to_have_attribute("data-state", "on")
 
-    chair_socket[-1].send(json.dumps({"type": "floor_end"}))
+    chair.get_by_role("button", name="End speech").click()
     expect(delegate_mic).to_have_attribute("data-state", "off")
     expect(other_tile(chair, DELEGATE)).to_have_attribute("data-audio", "off")
     expect(chair_mic).to_have_attribute("data-state", "on")
