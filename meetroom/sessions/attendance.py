@@ -7,15 +7,18 @@ is present from then, and everyone's interval ends when it is closed.
 
 Several nodes: each counts its own connections; a person who leaves one node while
 still connected through another (as that node's presence says) has not left. A node
-told that a person is connected nowhere any more (`gone`) closes their interval."""
+told that a person is connected nowhere any more (`gone`) closes their interval. A node
+that dies may not have said who it had (its last presence can be lost with it): every
+node holding the meeting reconciles the store with who is connected on each presence
+heartbeat (`reconcile`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from meetroom.clock import Clock
@@ -34,6 +37,7 @@ class AttendanceStore(Protocol):
     async def add_how(self, meeting_id: MeetingId, person: str, how: str) -> None: ...
     async def depart(self, meeting_id: MeetingId, person: str | None, now: datetime) -> int: ...
     async def list_attendance(self, meeting_id: MeetingId) -> list[Attendance]: ...
+    async def open_intervals(self, meeting_id: MeetingId) -> dict[str, datetime]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,40 @@ class AttendanceRecorder:
                 await listener(meeting_id)
             except Exception:
                 logger.exception("telling of meeting %s's attendance failed", meeting_id)
+
+    def reconcile(
+        self, meeting_id: MeetingId, elsewhere: Collection[str], settled: timedelta
+    ) -> None:
+        """Make the store agree with who is connected (this node's people, and
+        `elsewhere`: those the other live nodes last said they have), for what a node
+        that died never said: someone connected only to it stays open otherwise. An
+        interval opened less than `settled` ago is left alone (its node may not have
+        been heard from yet); one of this node's people without an open interval (closed
+        by such a reconciliation) is opened again."""
+        self._spawn(self._reconcile(meeting_id, frozenset(elsewhere), settled))
+
+    async def _reconcile(
+        self, meeting_id: MeetingId, elsewhere: frozenset[str], settled: timedelta
+    ) -> None:
+        async with self._lock(meeting_id):
+            if not await self._in_progress(meeting_id):
+                return
+            now = self.clock.now()
+            here = self._present.get(meeting_id, {})
+            intervals = await self.store.open_intervals(meeting_id)
+            changed = False
+            for person, since in intervals.items():
+                if person in here or person in elsewhere or since > now - settled:
+                    continue
+                logger.info("meeting %s: %s is connected nowhere any more", meeting_id, person)
+                changed |= bool(await self.store.depart(meeting_id, person, now))
+            for known in here.values():
+                if known.attendee.person not in intervals:
+                    how = set(known.connections.values())
+                    await self.store.arrive(self._entry(meeting_id, known.attendee, how), now)
+                    changed = True
+            if changed:
+                await self._changed(meeting_id)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -126,6 +126,16 @@ class SqlAttendanceStore:
             )
         return [_attendance(r) for r in rows]
 
+    async def open_intervals(self, meeting_id: MeetingId) -> dict[str, datetime]:
+        """Everyone with an open interval (participants and accounts), since when."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(attendance.c.person, attendance.c.present_since).where(
+                    attendance.c.meeting_id == meeting_id, attendance.c.present_since.is_not(None)
+                )
+            )
+        return {r.person: r.present_since for r in rows}
+
     async def connected_since(self, meeting_id: MeetingId) -> dict[ParticipantId, datetime]:
         """Participants with an open interval (connected now, on any node), since when:
         the floor's live presence for the quorum."""

@@ -75,6 +75,7 @@ class LiveMeeting:
     presence_due: asyncio.TimerHandle | None = None
     presence_changed: bool = True  # this node's part changed since it was published
     remote: dict[str, RemotePart] = field(default_factory=dict)  # node -> its part
+    held_since: float = 0.0  # loop time this node loaded it
     # Other nodes: what they published, applied in order by one task under the lock.
     inbox: asyncio.Queue[Envelope | None] = field(default_factory=asyncio.Queue)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)

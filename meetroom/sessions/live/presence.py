@@ -68,11 +68,13 @@ class PresenceBoard:
         heartbeat: float = HEARTBEAT,
         ttl: float = PRESENCE_TTL,
         gone: Callable[[MeetingId, str], None] | None = None,
+        beaten: Callable[[LiveMeeting], None] | None = None,
     ) -> None:
         self.bus = bus
         self.heartbeat = heartbeat
         self.ttl = ttl
         self.gone = gone  # a person connected nowhere any more, last seen on another node
+        self.beaten = beaten  # after each heartbeat: the parts of the live nodes are known
 
     def changed(self, meeting: LiveMeeting) -> None:
         """This node's part changed: publish it, and tell the chair."""
@@ -138,6 +140,10 @@ class PresenceBoard:
             self._check_gone(meeting, before)
         self.schedule(meeting)
 
+    def others(self, meeting: LiveMeeting) -> set[str]:
+        """Everyone connected through the other live nodes (as far as we heard)."""
+        return {entry.participant for part in meeting.remote.values() for entry in part.people}
+
     def elsewhere(self, meeting: LiveMeeting, person: str) -> bool:
         """Whether `person` is connected through another node (as far as we heard)."""
         return any(
@@ -167,3 +173,5 @@ class PresenceBoard:
                 self._check_gone(meeting, meeting.remote.pop(node))
             if stale:
                 self.schedule(meeting)
+            if self.beaten is not None:
+                self.beaten(meeting)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 from meetroom.bus import Envelope
@@ -93,7 +94,9 @@ class LiveService:
         self.bus = bus
         self.documents = documents
         self.clock = clock
-        self.presence = PresenceBoard(bus, heartbeat, presence_ttl, gone=self._gone)
+        self.presence = PresenceBoard(
+            bus, heartbeat, presence_ttl, gone=self._gone, beaten=self._beaten
+        )
         self.relay = Relay(bus, store, meetings, self.presence, clock, attendance)
         self.writing = Writing(store, bus, self.relay, documents, clock, quotas)
         self._live: dict[MeetingId, LiveMeeting] = {}
@@ -256,6 +259,7 @@ class LiveService:
                     self.relay.stop(meeting)
                     raise
                 self._live[meeting_id] = meeting
+                meeting.held_since = asyncio.get_running_loop().time()
                 self.visibility.loaded(meeting)
                 self.relay.start(meeting)
                 self.presenting.watch(meeting)  # the presenter may have left meanwhile
@@ -318,6 +322,15 @@ class LiveService:
     def _elsewhere(self, meeting_id: MeetingId, person: str) -> bool:
         meeting = self._live.get(meeting_id)
         return meeting is not None and self.presence.elsewhere(meeting, person)
+
+    def _beaten(self, meeting: LiveMeeting) -> None:
+        """Once this node has held the meeting long enough to have heard every live
+        node's part, the attendance store is made to agree with who is connected."""
+        loop_time = asyncio.get_running_loop().time()
+        if self.attendance is None or loop_time - meeting.held_since < self.presence.ttl:
+            return
+        settled = timedelta(seconds=self.presence.ttl)
+        self.attendance.reconcile(meeting.id, self.presence.others(meeting), settled)
 
     def _gone(self, meeting_id: MeetingId, person: str) -> None:
         if self.attendance is not None:

@@ -22,6 +22,7 @@ from meetroom.errors import Conflict, Unavailable
 from meetroom.meetings.lifecycle import LifecycleService, Transition
 from meetroom.protocol import live as p
 from meetroom.records.live import LiveOp
+from meetroom.records.meetings import Attendance
 from meetroom.server.context import Services
 from meetroom.sessions.live.service import LiveService
 from meetroom.store.database import Database
@@ -348,6 +349,48 @@ async def test_attendance_across_nodes(cluster: Cluster) -> None:
     await until(lambda: "Delegate 1" not in people(chair))
     await asyncio.sleep(0.1)
     assert (await rows())["Delegate 1"] is False
+
+
+async def test_attendance_of_a_node_that_died_unheard(cluster: Cluster) -> None:
+    """A node that dies before its presence said who joined it leaves their intervals
+    open: the nodes still holding the meeting close them (once older than the presence
+    bound), and open again their own people's if such a closing was wrong."""
+    a, _, _ = cluster.nodes
+    svc = cluster.services
+    lifecycle = lifecycle_on(cluster, a)
+    m = await new_meeting(svc)
+    chair = Client(a, m.id, m.chair)
+    await chair.join()
+    await lifecycle.change(m.admin, m.id, Transition.OPEN)
+    assert a.attendance is not None
+    await a.attendance.settled()
+    # Delegate 1 joined a node that died at once: its arrival is stored, nothing else.
+    lost = m.delegates[0].participant
+    assert lost is not None
+    store = svc.attendance.store
+    await store.arrive(Attendance(
+        meeting_id=m.id, person=f"p:{lost.id}", participant_id=lost.id, user_id=None,
+        name=lost.name, role="delegate", first_joined_at=cluster.clock.now(),
+        last_left_at=None, seconds=0, joins=1, how=frozenset({"tablet"}),
+        present_since=cluster.clock.now(),
+    ), cluster.clock.now())  # fmt: skip
+
+    async def open_now() -> set[str]:
+        await a.attendance.settled()  # type: ignore[union-attr]
+        return {r.name for r in await store.list_attendance(m.id) if r.present_since is not None}
+
+    async def open_are(names: set[str]) -> bool:
+        return await open_now() == names
+
+    await asyncio.sleep(0.3)  # heartbeats: too fresh to be taken for gone
+    assert await open_now() == {"Chair", "Delegate 1"}
+    cluster.clock.advance(timedelta(seconds=2))  # older than the presence bound (1 s)
+    await until(lambda: open_are({"Chair"}), 5, "Delegate 1 closed by node a")
+    # The chair's interval closed by mistake (as another node may do): opened again.
+    assert chair.principal.participant is not None
+    await store.depart(m.id, f"p:{chair.principal.participant.id}", cluster.clock.now())
+    assert await open_now() == set()
+    await until(lambda: open_are({"Chair"}), 5, "the chair's interval opened again")
 
 
 async def test_store_numbers_atomically(cluster: Cluster) -> None:
