@@ -12,6 +12,13 @@ PORT   ?= 8080
 LATER  ?= +400d
 FAKETIME ?= faketime
 
+# Python keeps its compiled modules, whatever the environment says: with
+# PYTHONDONTWRITEBYTECODE set, each of the hundred-odd Python processes of a test run
+# (pytest and its workers, `meetroom` commands, servers) compiles MeetRoom again, and
+# pytest rewrites the test modules and its plugins' again (7 s before the first test
+# instead of 3). The caches are in __pycache__/, ignored by git and by the image.
+unexport PYTHONDONTWRITEBYTECODE
+
 # The tests on every core (pytest-xdist): a worker takes a whole file at a time (its
 # module-scoped fixtures, a server or a browser, are made once), and the files come slow
 # tiers first (tests/tiers.py). `make test-fast PARALLEL=` runs them in one process.
@@ -49,9 +56,10 @@ test: check
 	$(MAKE) --no-print-directory test-later
 
 # The inner loop: the checks, then the tiers unit and functional (tests/tiers.py): the
-# whole suite but the browser and cluster tests.
+# whole suite but the browser and cluster tests, with schemathesis generating one example
+# per operation instead of three (tests/server/test_openapi_functional.py).
 test-fast: check
-	$(BIN)/pytest -q $(PARALLEL) -m "not browser and not cluster"
+	MEETROOM_TEST_OPENAPI_EXAMPLES=1 $(BIN)/pytest -q $(PARALLEL) -m "not browser and not cluster"
 
 # The tests that date meetings (marked `dates`) once more with the system clock
 # $(LATER) (libfaketime; the processes they start inherit it), on SQLite: their PostgreSQL

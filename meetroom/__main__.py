@@ -12,20 +12,22 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meetroom import __version__
-from meetroom.app import create_app, migrate, open_services
 from meetroom.config import Settings, bundled_path, load_settings
-from meetroom.demo import load_demo
 from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.private_files import restrict_umask
 from meetroom.records.accounts import AccountRole, Principal
-from meetroom.records.meetings import Meeting
-from meetroom.server import serve
-from meetroom.server.api.audit import csv_chunks, parse_filter
-from meetroom.server.context import Services
-from meetroom.workers import Supervisor
+
+# Each command imports what it runs on when it runs: `user`, `token`, `audit` and
+# `migrate` need the database and the accounts (admin_services), not the server, the SFU
+# or the PDF pipeline (app), whose imports would take most of their second; `--help`
+# and a bad setting need neither.
+if TYPE_CHECKING:
+    from meetroom.admin_services import AdminServices
+    from meetroom.records.meetings import Meeting
+    from meetroom.server.context import Services
 
 logger = logging.getLogger("meetroom")
 
@@ -121,7 +123,17 @@ async def _with_services(
     settings: Settings, work: Callable[[Services], Awaitable[int]], documents: bool = False
 ) -> int:
     """A command's services; `documents`: with the document workers (the demo uploads)."""
+    from meetroom.app import open_services
+
     async with open_services(settings, documents=documents) as services:
+        return await work(services)
+
+
+async def _with_admin(settings: Settings, work: Callable[[AdminServices], Awaitable[int]]) -> int:
+    """The database and the accounts alone (`user`, `token`, `audit`)."""
+    from meetroom.admin_services import open_admin_services
+
+    async with open_admin_services(settings) as services:
         return await work(services)
 
 
@@ -144,6 +156,8 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
             print(f"Admin account {user.username!r} created with MEETROOM_ADMIN_PASSWORD.")
     if not demo:
         return None
+    from meetroom.demo import load_demo
+
     admin = await services.accounts.get_by_username("admin")
     meeting = await load_demo(
         services.meetings,
@@ -163,6 +177,10 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
 
 
 def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
+    from meetroom.app import create_app
+    from meetroom.server import serve
+    from meetroom.workers import Supervisor
+
     async def work(services: Services) -> int:
         await prepare(services, demo=settings.demo)
         return 0
@@ -205,7 +223,7 @@ def _cmd_serve(settings: Settings, argv: Sequence[str], worker: bool) -> int:
     return 0
 
 
-async def _cmd_user(args: argparse.Namespace, services: Services) -> int:
+async def _cmd_user(args: argparse.Namespace, services: AdminServices) -> int:
     accounts = services.accounts
     if args.user_command == "add":
         password = _read_password(True) if args.password_stdin else None
@@ -235,6 +253,8 @@ async def _cmd_demo(args: argparse.Namespace, services: Services) -> int:
 
 
 async def _cmd_migrate(settings: Settings) -> int:
+    from meetroom.admin_services import migrate
+
     applied, revision = await migrate(settings)
     print(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
     print(f"database is at revision {revision}")
@@ -280,11 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _with_services(settings, lambda s: _cmd_demo(args, s), documents=True)
             )
         if args.command == "user":
-            return asyncio.run(_with_services(settings, lambda s: _cmd_user(args, s)))
+            return asyncio.run(_with_admin(settings, lambda s: _cmd_user(args, s)))
         if args.command == "audit":
-            return asyncio.run(_with_services(settings, lambda s: _cmd_audit(args, s)))
+            return asyncio.run(_with_admin(settings, lambda s: _cmd_audit(args, s)))
         if args.command == "token":
-            return asyncio.run(_with_services(settings, lambda s: _cmd_token(args, s)))
+            return asyncio.run(_with_admin(settings, lambda s: _cmd_token(args, s)))
     except (MeetRoomError, ConfigError) as exc:
         print(f"meetroom: {exc}", file=sys.stderr)
         return 1
@@ -293,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-async def _cmd_audit(args: argparse.Namespace, services: Services) -> int:
+async def _cmd_audit(args: argparse.Namespace, services: AdminServices) -> int:
     if args.audit_command == "verify":
         check = await services.audit.verify(anchor=args.expect)
         if check.ok:
@@ -305,6 +325,8 @@ async def _cmd_audit(args: argparse.Namespace, services: Services) -> int:
         print(f"audit log BROKEN: {check.message}", file=sys.stderr)
         print(f"{check.count} entries verified before it; last good hash {check.last_hash}")
         return 1
+    from meetroom.accounts.audit_export import csv_chunks, parse_filter
+
     query = {"from": args.since, "to": args.until}
     flt = parse_filter(query, args.action, services.settings.timezone)
     out = sys.stdout
@@ -314,7 +336,7 @@ async def _cmd_audit(args: argparse.Namespace, services: Services) -> int:
     return 0
 
 
-async def _cmd_token(args: argparse.Namespace, services: Services) -> int:
+async def _cmd_token(args: argparse.Namespace, services: AdminServices) -> int:
     token = await services.accounts.create_api_token(args.username, args.name)
     print(token)
     return 0

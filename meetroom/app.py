@@ -13,14 +13,11 @@ from datetime import timedelta
 from typing import Protocol
 
 from meetroom.accounts.admin import UserAdmin
-from meetroom.accounts.audit import AuditLog
 from meetroom.accounts.csv_import import UserImporter
 from meetroom.accounts.groups import GroupService
-from meetroom.accounts.service import AccountService, LoginPolicy
-from meetroom.auth.audit_files import AuditFiles
+from meetroom.admin_services import compose_accounts, prepare_data_dir
 from meetroom.auth.feeds import FeedTokenSigner
-from meetroom.auth.passwords import Argon2Passwords
-from meetroom.auth.tokens import JoinLinkSigner, JoinLinkTokens, load_or_create_secret
+from meetroom.auth.tokens import JoinLinkSigner, JoinLinkTokens
 from meetroom.auth.turn import turn_credentials
 from meetroom.bus.directory import RedisDirectory
 from meetroom.bus.local import LocalBus, LocalDirectory
@@ -39,7 +36,6 @@ from meetroom.pdf.limits import Limits
 from meetroom.pdf.pipeline import Pipeline
 from meetroom.pdf.pool import WorkerPool
 from meetroom.pdf.storage import BlobStore
-from meetroom.private_files import private_dir, tighten
 from meetroom.protocol.video import IceServerInfo
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
@@ -62,7 +58,6 @@ from meetroom.sessions.video.service import VideoService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
-from meetroom.store.audit import SqlAuditStore
 from meetroom.store.calendar import SqlCalendarStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
@@ -72,11 +67,11 @@ from meetroom.store.groups import SqlGroupStore
 from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
-from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.meetings import SqlAppState
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
-from meetroom.store.users import SqlSessionStore, SqlUserStore
+from meetroom.store.users import SqlUserStore
 from meetroom.workers import base_node_name
 
 logger = logging.getLogger(__name__)
@@ -172,13 +167,6 @@ class NodeDirectory(RoomDirectory, Protocol):
     async def close(self) -> None: ...
 
 
-def prepare_data_dir(settings: Settings) -> None:
-    """The data directory, for the server's user only: made 0700, or made so if an
-    earlier version created it open to others (what is inside is then out of reach)."""
-    private_dir(settings.data_path)
-    tighten(settings.data_path)
-
-
 def open_cluster(settings: Settings, scale_out: bool) -> tuple[NodeBus, NodeDirectory]:
     """The in-process bus and room directory for one node; Redis when several nodes
     share the database (`redis_url`)."""
@@ -253,36 +241,17 @@ def _pipeline(settings: Settings, db: Database, clock: Clock) -> Pipeline:
     )
 
 
-async def migrate(settings: Settings) -> tuple[list[str], str | None]:
-    """Apply pending migrations; returns those applied and the revision now current."""
-    prepare_data_dir(settings)
-    db = Database.open(settings.effective_database_url, settings.database_schema)
-    try:
-        applied = await db.migrate()
-        return applied, await db.current_revision()
-    finally:
-        await db.close()
-
-
 def compose(
     settings: Settings, db: Database, clock: Clock, pipeline: Pipeline, bus: LiveBus,
     directory: RoomDirectory,
 ) -> Services:  # fmt: skip
-    secret = load_or_create_secret(settings.secret_key, settings.data_path)
-    users = SqlUserStore(db)
-    sessions = SqlSessionStore(db)
-    meeting_store = SqlMeetingStore(db)
+    admin = compose_accounts(settings, db, clock)
+    secret, users, sessions = admin.secret, admin.users, admin.sessions
+    meeting_store, passwords, audit = admin.meeting_store, admin.passwords, admin.audit
+    accounts = admin.accounts
     agenda_store = SqlAgendaStore(db)
-    audit = AuditLog(SqlAuditStore(db), clock, AuditFiles(settings.audit_path))
-    policy = LoginPolicy(
-        max_failures=settings.login_max_failures,
-        failure_window=timedelta(seconds=settings.login_failure_window_seconds),
-        lockout=timedelta(seconds=settings.login_lockout_seconds),
-        session_lifetime=timedelta(hours=settings.session_hours),
-    )
     rooms = RoomService(SqlRoomStore(db), users, clock, settings.timezone, audit=audit)
     group_store = SqlGroupStore(db)
-    passwords = Argon2Passwords(settings.password_time_cost, settings.password_memory_kib)
     meetings = MeetingService(
         meeting_store,
         users,
@@ -309,7 +278,6 @@ def compose(
         settings.upload_max_mb * 1024 * 1024,
         audit=audit,
     )
-    accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     attendance_store = SqlAttendanceStore(db)
     attendance = AttendanceRecorder(attendance_store, meetings, clock)
     quotas = Quotas(

@@ -298,6 +298,37 @@ def test_audit_verify_and_export(tmp_path: Path) -> None:
     assert "1 entries verified" in broken.stdout
 
 
+# What the administration commands and `--help` run without: the server, the SFU and
+# the PDF pipeline (and their libraries), whose imports took most of a command's second.
+NOT_LOADED = ("aiohttp", "aiortc", "av", "pypdfium2", "meetroom.app", "meetroom.server",
+              "meetroom.sfu", "meetroom.pdf", "meetroom.demo")  # fmt: skip
+LOADED_BY = """
+import sys
+from meetroom.__main__ import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+for command in sys.argv[1:]:
+    assert main(command.split()) == 0, command
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_administration_commands_load_no_server(tmp_path: Path) -> None:
+    commands = ["migrate", "user add alice", "user passwd alice --generate", "user list",
+                "token create alice", "audit verify", "audit export"]  # fmt: skip
+    out = ok(subprocess.run(
+        [sys.executable, "-c", LOADED_BY, *commands], capture_output=True, text=True,
+        encoding="utf-8", env=clean_env(MEETROOM_DATA_DIR=str(tmp_path / "data")), cwd=REPO,
+        timeout=60,
+    ))  # fmt: skip
+    modules = out.splitlines()[-1].split()
+    assert "meetroom.store.database" in modules and "meetroom.accounts.service" in modules
+    loaded = [m for m in modules if any(m == n or m.startswith(f"{n}.") for n in NOT_LOADED)]
+    assert not loaded, loaded
+
+
 def test_log_level_debug_turns_the_media_libraries_up() -> None:
     """ICE and WebRTC libraries log warnings only, unless the operator asks for DEBUG
     (MEETROOM_LOG_LEVEL); a higher level quiets them further."""

@@ -15,7 +15,7 @@ LAYER = {
     "store": 1, "bus": 1, "sfu": 1, "auth": 1, "pdf": 1, "mail": 1,
     "accounts": 2, "meetings": 2, "sessions": 2, "scheduling": 2,
     "server": 3,
-    "app": 4, "__main__": 4, "workers": 4, "demo": 4,
+    "app": 4, "admin_services": 4, "__main__": 4, "workers": 4, "demo": 4,
 }  # fmt: skip
 
 # Third-party library -> the only packages allowed to import it.

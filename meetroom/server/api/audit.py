@@ -3,80 +3,19 @@ Nothing here changes or removes an entry: the log has no such route."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import zoneinfo
-from collections.abc import AsyncIterator, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
-
 from aiohttp import web
 
 from meetroom.accounts.audit import ChainCheck
-from meetroom.bounds import in_range, whole_number
-from meetroom.errors import N_, Invalid
+from meetroom.accounts.audit_export import csv_chunks, parse_filter
+from meetroom.bounds import whole_number
 from meetroom.protocol.audit import AuditCheckOut, AuditEntryOut, AuditPageOut
 from meetroom.protocol.formats import DAY_OR_ZONED_TIME_PATTERN, INT64
 from meetroom.records.audit import AuditAction, AuditFilter, AuditRecord
 from meetroom.server.api.registry import Endpoint, Query, integer, text
 from meetroom.server.context import SETTINGS, principal, services
 
-CSV_COLUMNS = [
-    "seq", "at", "action", "actor_user_id", "actor_name", "target_type", "target_id",
-    "address", "details", "prev_hash", "hash",
-]  # fmt: skip
-# Cells a spreadsheet would take for a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FLUSH_ROWS = 200
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-
-
-def _when(value: str, zone: zoneinfo.ZoneInfo, end: bool, field: str) -> datetime | None:
-    """A date (a whole day in the server's zone; `end`: up to the end of that day) or
-    an ISO time with its zone."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = in_range(date.fromisoformat(value), field)
-            start = datetime(day.year, day.month, day.day, tzinfo=zone)
-            return (start + timedelta(days=1) if end else start).astimezone(UTC)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is not None:
-        in_range(moment, field)
-    if moment is None or moment.tzinfo is None:
-        raise Invalid(
-            "bad_date",
-            N_("{field}: give a date (2026-12-01) or a time with its zone."),
-            field=field,
-        )
-    return moment.astimezone(UTC)
-
-
-def parse_filter(query: Mapping[str, str], actions: Iterable[str], timezone: str) -> AuditFilter:
-    """The filter of the page's form and of the API's query string (the same names)."""
-    zone = zoneinfo.ZoneInfo(timezone)
-    chosen = set()
-    for name in actions:
-        if not name:
-            continue
-        try:
-            chosen.add(AuditAction(name))
-        except ValueError:
-            raise Invalid("bad_action", N_("Unknown action {action}."), action=name) from None
-    return AuditFilter(
-        since=_when(query.get("from", ""), zone, False, "from"),
-        until=_when(query.get("to", ""), zone, True, "to"),
-        actions=frozenset(chosen),
-        actor=query.get("actor", "").strip()[:200],
-        target_type=query.get("target_type", "").strip()[:20],
-        target_id=query.get("target_id", "").strip()[:64],
-        address=query.get("address", "").strip()[:64],
-    )
 
 
 def request_filter(request: web.Request) -> AuditFilter:
@@ -104,38 +43,6 @@ def check_out(check: ChainCheck) -> AuditCheckOut:
         ok=check.ok, count=check.count, last_hash=check.last_hash,
         broken_seq=check.broken_seq, problem=check.problem, message=check.message,
     )  # fmt: skip
-
-
-def safe_cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def csv_row(entry: AuditRecord) -> list[str]:
-    at = entry.at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    details = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
-    cells = [
-        str(entry.seq), at, str(entry.action), entry.actor_user_id or "", entry.actor_name,
-        entry.target_type, entry.target_id, entry.address, details, entry.prev_hash, entry.hash,
-    ]  # fmt: skip
-    return [safe_cell(c) for c in cells]
-
-
-async def csv_chunks(rows: AsyncIterator[AuditRecord]) -> AsyncIterator[str]:
-    """The CSV text in pieces: a BOM (spreadsheets then read UTF-8), the header row,
-    then the entries."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    async for entry in rows:
-        writer.writerow(csv_row(entry))
-        count += 1
-        if count % _FLUSH_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 async def stream_csv(request: web.Request) -> web.StreamResponse:

@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from meetroom.accounts.audit import AuditPage, ChainCheck, ChainProblem
+from meetroom.accounts.audit_export import parse_filter
 from meetroom.accounts.service import require_account_role
 from meetroom.errors import N_, Category, MeetRoomError
 from meetroom.records.accounts import AccountRole
 from meetroom.records.audit import AuditAction
-from meetroom.server.api.audit import before_cursor, parse_filter, stream_csv
+from meetroom.server.api.audit import before_cursor, stream_csv
 from meetroom.server.context import SETTINGS, principal, services
 from meetroom.server.pages.forms import refusal
 from meetroom.server.render import gettext_for, render

@@ -1,0 +1,100 @@
+"""What the administration commands (`meetroom user`, `token`, `audit`, `migrate`) work
+on: the data directory, the database brought up to date, the secret, the audit log and
+the account service on their SQL stores.
+
+`app.py` composes the server's accounts with `compose_accounts` too, then the rest on
+them. This part stands apart so that such a command loads neither the server (aiohttp),
+nor the SFU (aiortc), nor the PDF pipeline: importing those took most of the second a
+command ran for."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from meetroom.accounts.audit import AuditLog
+from meetroom.accounts.service import AccountService, LoginPolicy
+from meetroom.auth.audit_files import AuditFiles
+from meetroom.auth.passwords import Argon2Passwords
+from meetroom.auth.tokens import load_or_create_secret
+from meetroom.clock import Clock, SystemClock
+from meetroom.config import Settings
+from meetroom.private_files import private_dir, tighten
+from meetroom.store.audit import SqlAuditStore
+from meetroom.store.database import Database
+from meetroom.store.meetings import SqlMeetingStore
+from meetroom.store.users import SqlSessionStore, SqlUserStore
+
+
+@dataclass(frozen=True, slots=True)
+class AdminServices:
+    settings: Settings
+    secret: bytes
+    users: SqlUserStore
+    sessions: SqlSessionStore
+    meeting_store: SqlMeetingStore
+    passwords: Argon2Passwords
+    audit: AuditLog
+    accounts: AccountService
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """The data directory, for the server's user only: made 0700, or made so if an
+    earlier version created it open to others (what is inside is then out of reach)."""
+    private_dir(settings.data_path)
+    tighten(settings.data_path)
+
+
+async def migrate(settings: Settings) -> tuple[list[str], str | None]:
+    """Apply pending migrations; returns those applied and the revision now current."""
+    prepare_data_dir(settings)
+    db = Database.open(settings.effective_database_url, settings.database_schema)
+    try:
+        applied = await db.migrate()
+        return applied, await db.current_revision()
+    finally:
+        await db.close()
+
+
+def compose_accounts(settings: Settings, db: Database, clock: Clock) -> AdminServices:
+    """The secret (created in the data directory the first time), the audit log and
+    the account service."""
+    secret = load_or_create_secret(settings.secret_key, settings.data_path)
+    users = SqlUserStore(db)
+    sessions = SqlSessionStore(db)
+    meeting_store = SqlMeetingStore(db)
+    audit = AuditLog(SqlAuditStore(db), clock, AuditFiles(settings.audit_path))
+    policy = LoginPolicy(
+        max_failures=settings.login_max_failures,
+        failure_window=timedelta(seconds=settings.login_failure_window_seconds),
+        lockout=timedelta(seconds=settings.login_lockout_seconds),
+        session_lifetime=timedelta(hours=settings.session_hours),
+    )
+    passwords = Argon2Passwords(settings.password_time_cost, settings.password_memory_kib)
+    accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
+    return AdminServices(
+        settings, secret, users, sessions, meeting_store, passwords, audit, accounts
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_admin_services(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[AdminServices]:
+    """The database (migrated) and the accounts on it, as `app.open_services` opens
+    them for the server: the audit log's head is checked at the start and written at
+    the end."""
+    prepare_data_dir(settings)
+    db = Database.open(settings.effective_database_url, settings.database_schema)
+    opened: AdminServices | None = None
+    try:
+        await db.migrate()
+        opened = compose_accounts(settings, db, clock or SystemClock())
+        await opened.audit.open()
+        yield opened
+    finally:
+        if opened is not None:
+            await opened.audit.close()
+        await db.close()
