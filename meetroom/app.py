@@ -148,6 +148,7 @@ async def open_services(
         if services is not None:
             await services.live.close()
             await services.attendance.settled()
+            await services.floor.close()  # after attendance: it may tell the quorum
             await services.video_gateway.close()  # and the video service
             await services.audit.close()  # the last head written
         if pipeline is not None:

@@ -123,13 +123,16 @@ class FloorView(ServerMessage, tag="floor"):
 
 
 class QuorumView(ServerMessage, tag="quorum"):
-    """The live quorum: voting members present of all, and how many are required."""
+    """The live quorum: voting members present of all, and how many are required.
+    `at`: when the server computed it (ISO 8601 UTC, to the microsecond): a client keeps
+    the latest, as one computed earlier may arrive later (through another node)."""
 
     rule: str
     members: int
     present: int
     required: int
     reached: bool
+    at: str = ""
     value: int | None = None  # N, for the rule "at_least"
 
 

@@ -280,7 +280,7 @@ class LiveConnection:
             self.joined = True
             if self.ended is None:
                 self.video.watch(self.meeting_id, self.connection_id, self.viewer, self.send)
-                await self.floor.welcome(self.meeting_id, self.send)
+                self.floor.welcome(self.meeting_id, self.send)
             return None
         if isinstance(message, FLOOR_MESSAGES):
             self.live.rights.refuse_ended(self.connection_id)

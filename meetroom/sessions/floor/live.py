@@ -9,10 +9,8 @@ their speech ends."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Protocol
 
 from meetroom.clock import Clock
@@ -23,12 +21,9 @@ from meetroom.records.accounts import Principal
 from meetroom.records.floor import (
     AttendanceMark,
     FloorAction,
-    FloorState,
     HandMark,
     Outcome,
     QuorumRule,
-    QuorumState,
-    RequestStatus,
     SpeakerRequest,
     SpeechKind,
 )
@@ -36,7 +31,8 @@ from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus
 from meetroom.sessions.floor.queue import DEFAULT, Default
 from meetroom.sessions.floor.roll import RollService
 from meetroom.sessions.floor.service import FloorActor, FloorService
-from meetroom.sessions.floor.timer import WARNING_SECONDS
+from meetroom.sessions.floor.telling import Broadcast, Teller
+from meetroom.sessions.floor.views import floor_view
 
 logger = logging.getLogger(__name__)
 
@@ -54,17 +50,6 @@ class Connected(Protocol):
     def grants(self) -> frozenset[Grant]: ...
 
 
-class Broadcast(Protocol):
-    """The meeting's clients on every node (the live session)."""
-
-    def tell(
-        self, meeting_id: MeetingId, data: bytes, audience: frozenset[str] | None = None
-    ) -> None:
-        """To this node's clients of the meeting (those in `audience`, or all), and to
-        the other nodes' clients of it."""
-        ...
-
-
 def actor_of(viewer: Connected) -> FloorActor:
     """The floor's view of someone connected to the meeting."""
     kind, _, ident = viewer.key.partition(":")
@@ -78,40 +63,6 @@ def actor_of(viewer: Connected) -> FloorActor:
     )  # fmt: skip
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat().replace("+00:00", "Z") if at is not None else None
-
-
-def speaker_view(request: SpeakerRequest) -> f.SpeakerView:
-    return f.SpeakerView(
-        id=request.id, person=f"p:{request.participant_id}", name=request.name,
-        kind=request.kind.value, asked_at=_iso(request.asked_at) or "",
-        position=request.position if request.status is RequestStatus.WAITING else 0,
-        subject=request.subject, agenda_item_id=request.agenda_item_id,
-        mic_consent=request.mic_consent,
-    )  # fmt: skip
-
-
-def floor_view(state: FloorState, now: datetime, action: str = "") -> f.FloorView:
-    current = state.current
-    return f.FloorView(
-        version=state.version, now=_iso(now) or "",
-        queue=[speaker_view(r) for r in state.queue],
-        current=speaker_view(current) if current is not None else None,
-        started_at=_iso(state.speech_started_at) if current is not None else None,
-        limit=state.speech_limit if current is not None else None,
-        default_limit=state.default_limit, per_person_limit=state.per_person_limit,
-        list_closed=state.list_closed, warning_seconds=WARNING_SECONDS, action=action,
-    )  # fmt: skip
-
-
-def quorum_view(state: QuorumState) -> f.QuorumView:
-    return f.QuorumView(
-        rule=state.rule.kind.value, value=state.rule.value, members=state.members,
-        present=state.present, required=state.required, reached=state.reached,
-    )  # fmt: skip
-
-
 class LiveFloor:
     def __init__(
         self, floor: FloorService, roll: RollService, broadcast: Broadcast, clock: Clock
@@ -120,33 +71,19 @@ class LiveFloor:
         self.roll = roll
         self.broadcast = broadcast
         self.clock = clock
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.teller = Teller(floor, roll, broadcast, clock)
 
     # -- what a client is told -------------------------------------------------------
 
-    async def welcome(self, meeting_id: MeetingId, send: Callable[[bytes], None]) -> None:
+    def welcome(self, meeting_id: MeetingId, send: Callable[[bytes], None]) -> None:
         """The floor and the quorum as they are, to a client that just joined."""
-        state = await self.floor.state(meeting_id)
-        send(encode_json(floor_view(state, self.clock.now())))
-        send(encode_json(quorum_view(await self.roll.quorum(meeting_id))))
+        self.teller.welcome(meeting_id, send)
 
     def resync(self, meeting_ids: Iterable[MeetingId]) -> None:
-        """The bus is back after an outage: the floor's and quorum's events of the
-        meantime may be lost, so every client hears both again (a client keeps the
-        highest floor version it has, so a repeat changes nothing)."""
-        for meeting_id in meeting_ids:
-            task = asyncio.get_running_loop().create_task(self._retell(meeting_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self.teller.resync(meeting_ids)
 
-    async def _retell(self, meeting_id: MeetingId) -> None:
-        try:
-            state = await self.floor.state(meeting_id)
-            self.broadcast.tell(meeting_id, encode_json(floor_view(state, self.clock.now())))
-            quorum = await self.roll.quorum(meeting_id)
-            self.broadcast.tell(meeting_id, encode_json(quorum_view(quorum)))
-        except Exception:
-            logger.exception("meeting %s: telling the floor again failed", meeting_id)
+    async def close(self) -> None:
+        await self.teller.close()
 
     def _told(self, meeting_id: MeetingId, outcome: Outcome) -> Outcome:
         event = outcome.event
@@ -169,11 +106,9 @@ class LiveFloor:
         self.broadcast.tell(meeting_id, data, frozenset({f"p:{request.participant_id}"}))
 
     async def quorum_changed(self, meeting_id: MeetingId) -> None:
-        """Someone joined or left, or a mark or rule changed: log the quorum's state if
-        it changed (for the minutes) and tell every client."""
-        await self.roll.refresh(meeting_id)
-        state = await self.roll.quorum(meeting_id)
-        self.broadcast.tell(meeting_id, encode_json(quorum_view(state)))
+        """Someone joined or left (attendance's listener), or who votes changed: the
+        quorum is told soon."""
+        self.teller.quorum_changed(meeting_id)
 
     # -- changes ----------------------------------------------------------------------
 
@@ -261,7 +196,7 @@ class LiveFloor:
 
     async def set_rule(self, actor: FloorActor, meeting_id: MeetingId, rule: QuorumRule) -> None:
         await self.roll.set_rule(actor, meeting_id, rule)
-        await self.quorum_changed(meeting_id)
+        self.teller.quorum_changed(meeting_id)
 
     async def mark(
         self,
@@ -272,7 +207,7 @@ class LiveFloor:
         reason: str = "",
     ) -> HandMark:
         mark, _ = await self.roll.mark(actor, meeting_id, participant_id, state, reason)
-        await self.quorum_changed(meeting_id)
+        self.teller.quorum_changed(meeting_id)
         return mark
 
     # -- the socket's messages --------------------------------------------------------

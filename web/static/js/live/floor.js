@@ -52,6 +52,8 @@ export class Floor {
       return true;
     }
     if (msg.type === "quorum") {
+      // One computed earlier may arrive later (through another node): the latest wins.
+      if (this.quorum?.at && msg.at && msg.at < this.quorum.at) return true;
       this.quorum = msg;
       this.emit("quorum");
       return true;
