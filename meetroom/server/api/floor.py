@@ -24,10 +24,10 @@ from meetroom.protocol.floor_api import (
     SpeechOut,
 )
 from meetroom.records.floor import FloorState, RequestStatus, SpeakerRequest, SpeechKind
-from meetroom.server.api.lifecycle import csv_cell
-from meetroom.server.api.quorum import floor_actor
 from meetroom.server.api.registry import Endpoint, json_response
 from meetroom.server.context import principal, services
+from meetroom.server.csv_files import csv_attachment, csv_cell
+from meetroom.server.floor_access import floor_actor
 from meetroom.server.paths import path_id
 from meetroom.sessions.floor.queue import DEFAULT
 from meetroom.sessions.floor.timer import WARNING_SECONDS
@@ -171,16 +171,7 @@ async def speeches_csv(request: web.Request) -> web.Response:
                 "" if s.limit is None else s.limit, s.overrun,
             ]
         )  # fmt: skip
-    return web.Response(
-        # A BOM, so that spreadsheet programs read the Vietnamese names as UTF-8.
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="speeches-{log.meeting_id}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_attachment(out.getvalue(), f"speeches-{log.meeting_id}.csv")
 
 
 M = "/api/meetings/{meeting_id}"

@@ -19,6 +19,7 @@ from meetroom.server.api.registry import Endpoint
 from meetroom.server.api.roll import roll_of
 from meetroom.server.api.views import meeting_out
 from meetroom.server.context import principal, services
+from meetroom.server.csv_files import csv_attachment, csv_cell
 from meetroom.server.paths import path_id
 
 
@@ -111,21 +112,7 @@ async def attendance_csv(request: web.Request) -> web.Response:
             [csv_cell(n.name), n.role, "", "", 0, 0, "", n.state, "yes" if n.by_hand else "",
              csv_cell(n.reason)]
         )  # fmt: skip
-    return web.Response(
-        # A BOM, so that spreadsheet programs read the Vietnamese names as UTF-8.
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="attendance-{listed.meeting_id}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def csv_cell(text: str) -> str:
-    """No formula injection: a cell that a spreadsheet would evaluate is quoted."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_attachment(out.getvalue(), f"attendance-{listed.meeting_id}.csv")
 
 
 M = "/api/meetings/{meeting_id}"

@@ -18,16 +18,8 @@ from meetroom.protocol.floor_api import (
 from meetroom.records.floor import AttendanceMark, HandMark, QuorumKind, QuorumRule, QuorumState
 from meetroom.server.api.registry import Endpoint
 from meetroom.server.context import principal, services
+from meetroom.server.floor_access import floor_actor
 from meetroom.server.paths import path_id
-from meetroom.sessions.floor.live import actor_of
-from meetroom.sessions.floor.service import FloorActor
-
-
-async def floor_actor(request: web.Request, meeting_id: MeetingId) -> FloorActor:
-    """Who acts on the floor, as the meeting socket sees them (live `viewer`): NotFound
-    or Forbidden for someone who may not open the meeting."""
-    viewer = await services(request).live.viewer(principal(request), meeting_id)
-    return actor_of(viewer)
 
 
 def quorum_out(state: QuorumState) -> QuorumOut:

@@ -13,7 +13,7 @@ from meetroom.meetings.access import MeetingAccess
 from meetroom.meetings.status import READ_ONLY
 from meetroom.records.floor import QuorumKind
 from meetroom.server.api.roll import roll_of
-from meetroom.server.context import principal, services
+from meetroom.server.context import services
 from meetroom.server.floor_access import floor_actor
 
 
@@ -24,9 +24,8 @@ async def procedure_context(request: web.Request, access: MeetingAccess) -> dict
     floor = services(request).floor
     rule = await floor.roll.rule(access.meeting.id)
     state = await floor.floor.state(access.meeting.id)
-    may_change = (
-        floor_actor(principal(request), access).moderator and access.meeting.status not in READ_ONLY
-    )
+    moderator = (await floor_actor(request, access.meeting.id)).moderator
+    may_change = moderator and access.meeting.status not in READ_ONLY
     roll = None
     if may_change:
         found = await roll_of(services(request), access.meeting)

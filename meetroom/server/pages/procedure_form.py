@@ -10,7 +10,7 @@ from aiohttp import web
 from meetroom.errors import N_, Category, Invalid, MeetRoomError
 from meetroom.ids import MeetingId, ParticipantId
 from meetroom.records.floor import AttendanceMark, QuorumKind, QuorumRule
-from meetroom.server.context import principal, services
+from meetroom.server.context import services
 from meetroom.server.floor_access import floor_actor
 from meetroom.server.pages.forms import form_fields, redirect, refusal
 from meetroom.server.pages.meetings import render_detail
@@ -52,8 +52,7 @@ async def save_procedure(request: web.Request) -> web.StreamResponse:
     meeting_id = path_id(request, MeetingId)
     svc = services(request)
     form = await form_fields(request)
-    access = await svc.meetings.open(principal(request), meeting_id)
-    actor = floor_actor(principal(request), access)
+    actor = await floor_actor(request, meeting_id)
     try:
         try:
             kind = QuorumKind(form.get("rule", ""))
@@ -82,14 +81,14 @@ async def mark_attendance(request: web.Request) -> web.StreamResponse:
     participant_id = path_id(request, ParticipantId)
     svc = services(request)
     form = await form_fields(request)
-    access = await svc.meetings.open(principal(request), meeting_id)
+    actor = await floor_actor(request, meeting_id)
     try:
         try:
             state = AttendanceMark(form.get("state", ""))
         except ValueError:
             raise Invalid("bad_attendance", N_("Choose present, excused or absent.")) from None
         await svc.floor.mark(
-            floor_actor(principal(request), access), meeting_id, participant_id, state,
+            actor, meeting_id, participant_id, state,
             form.get("reason", ""),
         )  # fmt: skip
     except MeetRoomError as exc:
