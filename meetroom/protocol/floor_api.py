@@ -108,9 +108,11 @@ class FloorOut(msgspec.Struct):
 
 
 class AskIn(Request):
-    """`client_id`: chosen by the client; asking again with it is the same request."""
+    """`client_id`: chosen by the client; asking again with it is the same request
+    (left out: the server chooses one, and a repeated call is a second request, refused
+    while the first is open)."""
 
-    client_id: Id
+    client_id: Id | None = None
     kind: Kind = "ordinary"
     subject: Annotated[str, msgspec.Meta(max_length=200)] = ""  # a point of order's
     agenda_item_id: Id | None = None

@@ -150,6 +150,11 @@ async def test_withdrawing_and_removing_requests(room: Room) -> None:
     done = (await chair.api.get(f"{m}/speakers"))["done"]
     assert [(s["name"], s["status"]) for s in done] == [("Anna", "withdrawn"), ("Binh", "removed")]
     assert code(await chair.api.delete("/api/speakers/nope", status=404)) == "request_not_found"
+    # Without a client id: the server chooses one, and asking again is refused meanwhile.
+    plain = await anna.api.post(f"{m}/speakers", {"kind": "ordinary"}, status=201)
+    assert plain["id"] and plain["position"] == 1
+    again = await anna.api.post(f"{m}/speakers", {"kind": "ordinary"}, status=409)
+    assert code(again) == "already_asked"
 
 
 async def test_bad_floor_input_is_refused(room: Room) -> None:

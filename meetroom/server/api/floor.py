@@ -11,7 +11,7 @@ import io
 from aiohttp import web
 
 from meetroom.errors import N_, NotFound
-from meetroom.ids import AgendaItemId, MeetingId
+from meetroom.ids import AgendaItemId, MeetingId, new_id
 from meetroom.protocol.codec import UNSET
 from meetroom.protocol.floor_api import (
     AskIn,
@@ -69,7 +69,7 @@ async def ask(request: web.Request, body: AskIn) -> web.Response:
     meeting_id = path_id(request, MeetingId)
     actor = await floor_actor(request, meeting_id)
     outcome = await services(request).floor.ask(
-        actor, meeting_id, client_id=body.client_id, kind=SpeechKind(body.kind),
+        actor, meeting_id, client_id=body.client_id or new_id(), kind=SpeechKind(body.kind),
         subject=body.subject, mic_consent=body.mic_consent,
         agenda_item_id=AgendaItemId(body.agenda_item_id) if body.agenda_item_id else None,
     )  # fmt: skip
