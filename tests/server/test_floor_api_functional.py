@@ -162,7 +162,6 @@ async def test_bad_floor_input_is_refused(room: Room) -> None:
     chair = await join(room, "Chair", "chair")
     await admin(room).post(f"{m}/open")
     for body in (
-        {},  # no client_id
         {"client_id": ""},
         {"client_id": "x", "kind": "shout"},
         {"client_id": "x", "subject": "s" * 201},
