@@ -17,6 +17,7 @@ from meetroom.server.live_socket import (
     CLOSE_TOO_SLOW,
     MAX_MESSAGE,
 )
+from meetroom.sessions.floor.queue import LIMIT_RANGE
 
 
 def client_protocol() -> dict[str, Any]:
@@ -27,6 +28,8 @@ def client_protocol() -> dict[str, Any]:
         "max_points": p.MAX_POINTS,
         "max_text": p.MAX_TEXT,
         "close": {"too_slow": CLOSE_TOO_SLOW, "flooding": CLOSE_FLOODING},
+        # The shortest and longest speaking time the floor takes, in seconds.
+        "speech_seconds": list(LIMIT_RANGE),
         # Closed because this person's rights in the meeting ended: the page says why
         # and never reconnects. 4404: the meeting is gone (deleted), as good as removed.
         "ended": {

@@ -16,8 +16,8 @@ export function parseTime(text) {
 }
 
 export class FloorChair {
-  constructor(el, floor, session, t, toasts) {
-    Object.assign(this, { el, floor, session, t, toasts });
+  constructor(el, floor, session, t, toasts, bounds = [10, 4 * 3600]) {
+    Object.assign(this, { el, floor, session, t, toasts, bounds });
     this.dragging = null;
     this.refocus = null;
     this.quorum = el.querySelector(".floor-quorum");
@@ -38,8 +38,10 @@ export class FloorChair {
     this.timeForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const seconds = parseTime(this.timeInput.value);
-      if (seconds === null) {
+      const [low, high] = this.bounds;
+      if (seconds === null || seconds < low || seconds > high) {
         this.timeInput.setAttribute("aria-invalid", "true");
+        if (seconds !== null) this.toasts.show(t("time_range", { low: clock(low), high: clock(high) }), "error");
         return;
       }
       this.timeInput.removeAttribute("aria-invalid");

@@ -7,12 +7,12 @@ import { FloorBoard, AskControl } from "./floor-view.js";
 import { FloorChair } from "./floor-chair.js";
 
 /** Returns what room.js feeds: the socket's messages, its welcomes, new rights. */
-export function mountFloor(root, session, toasts) {
+export function mountFloor(root, session, toasts, protocol) {
   const t = translator(readJson("floor-text"));
   const floor = new Floor();
   const board = new FloorBoard(root.querySelector(".floor-board"), floor, t);
   const ask = new AskControl(root.querySelector(".floor-ask"), root.querySelector(".floor-dialog"), floor, session, t);
-  const chair = new FloorChair(root.querySelector(".floor-chair"), floor, session, t, toasts);
+  const chair = new FloorChair(root.querySelector(".floor-chair"), floor, session, t, toasts, protocol?.speech_seconds);
   const band = root.querySelector(".floor-band");
   const askEl = root.querySelector(".floor-ask");
   const view = root.querySelector(".live-view");

@@ -102,7 +102,7 @@ function start() {
     session.isModerator(),
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
-  const floor = mountFloor(root, session, toasts);
+  const floor = mountFloor(root, session, toasts, data.protocol);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
   const pages = new PageFollow(root, {
     session, documents, view, toasts, t,
