@@ -160,7 +160,26 @@ async def test_withdrawing_and_removing_requests(room: Room) -> None:
 async def test_bad_floor_input_is_refused(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
     chair = await join(room, "Chair", "chair")
+    # Several settings at once are all or nothing: one refused, none is changed.
+    both = {"default_limit": 120, "list_closed": True}
+    assert code(await chair.api.put(f"{m}/floor", both, status=409)) == "meeting_not_open"
+    await chair.api.put(f"{m}/floor", {"per_person_limit": 2})  # may be prepared before
     await admin(room).post(f"{m}/open")
+    both = {"default_limit": 120, "per_person_limit": None, "speech_limit": 60}
+    assert code(await chair.api.put(f"{m}/floor", both, status=409)) == "nobody_speaking"
+    floor = await chair.api.get(f"{m}/speakers")
+    assert (floor["default_limit"], floor["per_person_limit"], floor["list_closed"]) == (
+        180,
+        2,
+        False,
+    )
+    together = {"default_limit": 120, "list_closed": True}
+    floor = await chair.api.put(f"{m}/floor", together)
+    assert (floor["default_limit"], floor["per_person_limit"], floor["list_closed"]) == (
+        120,
+        2,
+        True,
+    )
     for body in (
         {"client_id": ""},
         {"client_id": "x", "kind": "shout"},

@@ -110,23 +110,19 @@ async def reorder(request: web.Request, body: OrderIn) -> FloorOut:
 
 
 async def settings(request: web.Request, body: FloorSettingsIn) -> FloorOut:
-    """Each field given, in turn: the settings, the list, the current speech's time."""
+    """The fields given, all or nothing: the settings, the list, the current speech's
+    time (one refused: none is changed)."""
     svc = services(request)
     meeting_id = path_id(request, MeetingId)
     actor = await floor_actor(request, meeting_id)
-    state = await svc.floor.floor.state(meeting_id)
-    default, per_person = body.default_limit, body.per_person_limit
-    if default is not UNSET or per_person is not UNSET:
-        state = (await svc.floor.set_settings(
-            actor, meeting_id,
-            default_limit=state.default_limit if default is UNSET else default,
-            per_person_limit=state.per_person_limit if per_person is UNSET else per_person,
-        )).state  # fmt: skip
-    if body.list_closed is not UNSET:
-        state = (await svc.floor.set_list_closed(actor, meeting_id, body.list_closed)).state
-    if body.speech_limit is not UNSET:
-        state = (await svc.floor.set_speech_limit(actor, meeting_id, body.speech_limit)).state
-    return floor_out(state, request)
+    outcome = await svc.floor.adjust(
+        actor, meeting_id,
+        default_limit=DEFAULT if body.default_limit is UNSET else body.default_limit,
+        per_person_limit=DEFAULT if body.per_person_limit is UNSET else body.per_person_limit,
+        list_closed=None if body.list_closed is UNSET else body.list_closed,
+        speech_limit=DEFAULT if body.speech_limit is UNSET else body.speech_limit,
+    )  # fmt: skip
+    return floor_out(outcome.state, request)
 
 
 async def speeches(request: web.Request) -> SpeechLog:

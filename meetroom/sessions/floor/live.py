@@ -194,6 +194,21 @@ class LiveFloor:
             actor, meeting_id, default_limit=default_limit, per_person_limit=per_person_limit,
         ))  # fmt: skip
 
+    async def adjust(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        *,
+        default_limit: int | None | Default = DEFAULT,
+        per_person_limit: int | None | Default = DEFAULT,
+        list_closed: bool | None = None,
+        speech_limit: int | None | Default = DEFAULT,
+    ) -> Outcome:
+        return self._told(meeting_id, await self.floor.adjust(
+            actor, meeting_id, default_limit=default_limit, per_person_limit=per_person_limit,
+            list_closed=list_closed, speech_limit=speech_limit,
+        ))  # fmt: skip
+
     async def set_rule(self, actor: FloorActor, meeting_id: MeetingId, rule: QuorumRule) -> None:
         await self.roll.set_rule(actor, meeting_id, rule)
         self.teller.quorum_changed(meeting_id)

@@ -58,6 +58,11 @@ def require_in_progress(meeting: Meeting | None) -> Meeting:
     return meeting
 
 
+def _then(first: Outcome, second: Outcome) -> Outcome:
+    """Two steps in one change: the second's state, the last event there was."""
+    return second if second.changed or not first.changed else Outcome(second.state, first.event)
+
+
 def require_not_read_only(meeting: Meeting | None) -> Meeting:
     if meeting is None:
         raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
@@ -193,6 +198,46 @@ class FloorService:
         return await self.store.change(
             meeting_id, lambda s: queue.set_settings(s, default_limit, per_person_limit, now)
         )
+
+    async def adjust(
+        self,
+        actor: FloorActor,
+        meeting_id: MeetingId,
+        *,
+        default_limit: int | None | Default = DEFAULT,
+        per_person_limit: int | None | Default = DEFAULT,
+        list_closed: bool | None = None,
+        speech_limit: int | None | Default = DEFAULT,
+    ) -> Outcome:
+        """Several of the chair's settings at once, all or nothing: the default time,
+        the per-item limit, the list closed or open, the current speech's time (DEFAULT,
+        or None for the list: unchanged). The list and the speech need the meeting
+        in progress; the settings alone may be prepared before."""
+        require_moderator(actor)
+        meeting = require_not_read_only(await self.meetings.get_meeting(meeting_id))
+        if list_closed is not None or not isinstance(speech_limit, Default):
+            require_in_progress(meeting)
+        now = self.clock.now()
+
+        def step(state: FloorState) -> Outcome:
+            outcome = Outcome(state, None)
+            if not (isinstance(default_limit, Default) and isinstance(per_person_limit, Default)):
+                default = (
+                    state.default_limit if isinstance(default_limit, Default) else default_limit
+                )
+                per_person = (
+                    state.per_person_limit
+                    if isinstance(per_person_limit, Default)
+                    else per_person_limit
+                )
+                outcome = queue.set_settings(state, default, per_person, now)
+            if list_closed is not None:
+                outcome = _then(outcome, queue.set_list_closed(outcome.state, list_closed, now))
+            if not isinstance(speech_limit, Default):
+                outcome = _then(outcome, queue.set_speech_limit(outcome.state, speech_limit, now))
+            return outcome
+
+        return await self.store.change(meeting_id, step)
 
     async def participant_removed(
         self, meeting_id: MeetingId, participant_id: ParticipantId
