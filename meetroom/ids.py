@@ -18,6 +18,7 @@ AgendaItemId = NewType("AgendaItemId", str)
 DocumentId = NewType("DocumentId", str)
 RoomId = NewType("RoomId", str)
 GroupId = NewType("GroupId", str)
+VoteId = NewType("VoteId", str)
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
 

@@ -244,3 +244,27 @@ def test_the_floor_depends_on_ports_only() -> None:
                     problems.append(f"{module} imports {target}")
     assert graph.get("meetroom.sessions.floor.service"), "the floor package moved?"
     assert not problems, "\n".join(problems)
+
+
+# The votes' domain is pure for now: no store, bus, server or other domain package, and
+# of the standard library only what counts, hashes and encodes (no I/O, no time).
+VOTES_MEETROOM = {"records", "errors", "ids", "clock", "protocol", "sessions"}
+VOTES_STDLIB = {
+    "__future__", "base64", "collections", "dataclasses", "enum", "hashlib", "hmac",
+    "json", "secrets", "typing", "uuid",
+}  # fmt: skip
+
+
+def test_the_votes_domain_is_pure() -> None:
+    problems = []
+    for path in (PACKAGE / "sessions" / "votes").rglob("*.py"):
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] == "meetroom":
+                inside = name.startswith("meetroom.sessions.votes")
+                if parts[1] not in VOTES_MEETROOM or (parts[1] == "sessions" and not inside):
+                    problems.append(f"{path.relative_to(PACKAGE)} imports {name}")
+            elif parts[0] not in VOTES_STDLIB:
+                problems.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert (PACKAGE / "sessions" / "votes" / "board.py").exists(), "the votes package moved?"
+    assert not problems, "\n".join(problems)
