@@ -634,3 +634,76 @@ attendance_marks = sa.Table(
     sa.Column("set_by_name", sa.String(200), nullable=False),
     sa.Column("set_at", UtcDateTime, nullable=False),
 )
+
+# Votes (migration 0016). The vote's row is also its lock: a ballot is stored under it
+# (shared on PostgreSQL), opening and closing take it alone.
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column(
+        "meeting_id",
+        ID,
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    sa.Column("agenda_item_id", ID, nullable=True),
+    sa.Column("document_id", ID, nullable=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    # yes_no_abstain | yes_no | choice
+    sa.Column("kind", sa.String(16), nullable=False),
+    # JSON: [{"id", "label"}, ...] (choice votes only)
+    sa.Column("options", sa.Text, nullable=False),
+    sa.Column("max_choices", sa.Integer, nullable=False),
+    sa.Column("secret", sa.Boolean, nullable=False),
+    sa.Column("rule", sa.String(24), nullable=False),
+    sa.Column("tie", sa.String(8), nullable=False),
+    sa.Column("duration_seconds", sa.Integer, nullable=True),
+    sa.Column("require_quorum", sa.Boolean, nullable=False),
+    # draft | open | closed | cancelled
+    sa.Column("status", sa.String(10), nullable=False),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("created_by", sa.String(40), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("opened_at", UtcDateTime, nullable=True),
+    sa.Column("closes_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    # JSON quorum states at the open and the close
+    sa.Column("quorum_open", sa.Text, nullable=True),
+    sa.Column("quorum_close", sa.Text, nullable=True),
+    sa.Column("override_reason", sa.String(500), nullable=False),
+    sa.Column("board_head", sa.String(64), nullable=True),
+    sa.Column("rerun_of", ID, nullable=True),
+    # JSON result, written at the close
+    sa.Column("result", sa.Text, nullable=True),
+)
+
+# Who voted (the principal, and who cast it: themselves or their proxy). The key is
+# what makes one ballot per voter, whatever the code or the number of nodes. No time,
+# nothing of the ballot: only a keyed hash of the client's ballot id, to know a resend.
+# Without rowid on SQLite: stored in key order, not in the order people voted.
+vote_voters = sa.Table(
+    "vote_voters",
+    metadata,
+    sa.Column("vote_id", ID, sa.ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("participant_id", ID, primary_key=True),
+    sa.Column("cast_by", ID, nullable=False),
+    sa.Column("voter_token", sa.String(64), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# The ballots: the board's entries. No time, no orderable id; for a secret vote no
+# participant either (for an open one, who cast it and for whom, shown after the close).
+vote_ballots = sa.Table(
+    "vote_ballots",
+    metadata,
+    sa.Column("vote_id", ID, sa.ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ballot_hash", sa.String(64), primary_key=True),
+    # JSON array of the choice, canonical (the domain's order)
+    sa.Column("choice", sa.Text, nullable=False),
+    sa.Column("receipt_hash", sa.String(64), nullable=False),
+    sa.Column("participant_id", ID, nullable=True),
+    sa.Column("for_participant_id", ID, nullable=True),
+    sqlite_with_rowid=False,
+)

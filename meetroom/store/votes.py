@@ -1,0 +1,303 @@
+"""Votes in SQL: the votes, who voted, and the ballots, kept apart.
+
+One ballot per voter is the primary key of `vote_voters` (vote, principal): two
+devices, two nodes or a resend after a lost answer all meet there, and the database
+lets one through. A ballot is stored in one transaction with its voter row, under the
+vote's row (shared on PostgreSQL, so that ballots are stored side by side; SQLite has
+one writer anyway, taken by a write first): the close takes that row alone, so once
+it is closed nothing more is stored, and nothing stored before it is missed.
+
+Secret means unlinkable at rest. The voter rows hold no ballot and no time; the ballot
+rows no participant (for secret votes), no time and no orderable id, and their key is
+the ballot's hash. Storage order is the other link, and these guard it:
+- SQLite: both tables are WITHOUT ROWID (rows in key order); at the close the vote's
+  rows are written again in key order, then `VACUUM` rebuilds the file's pages (cells
+  inside a page would otherwise be placed in the order they came) and the WAL is
+  checkpointed and truncated (it held each cast's pages in turn).
+- PostgreSQL: a row's `xmin` is the transaction that wrote it, and a voter and their
+  ballot were written by the same one; its place (`ctid`) follows time. So at the close,
+  in the closing transaction, the vote's rows of both tables are deleted and written
+  again in key order (one `xmin` for all, places in key order), and after it both
+  tables are vacuumed, so that the dead rows' versions go.
+What remains: while a vote is open all of this is live (an operator reading the
+database or its WAL then, or watching statements as they run, or the server's memory,
+can tie a voter to a ballot); PostgreSQL's WAL files and archives, and replicas, keep
+the history until recycled; `VACUUM` cannot remove row versions an older transaction
+still sees, and leaves the bytes of removed rows in the pages' free space until they
+are reused (`VACUUM FULL` rewrites the tables); backups taken during a vote hold its
+state then."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from meetroom.errors import N_, Conflict, NotFound
+from meetroom.ids import MeetingId, ParticipantId, VoteId
+from meetroom.records.votes import BoardEntry, Choice, Result, Vote, VoteStatus
+from meetroom.store.database import Database
+from meetroom.store.schema import vote_ballots, vote_voters, votes
+from meetroom.store.vote_rows import (
+    decode_choice,
+    decode_result,
+    encode_choice,
+    encode_result,
+    vote,
+    vote_values,
+)
+
+logger = logging.getLogger(__name__)
+
+# A step decides a change of status from the vote and (while it is open) its board:
+# the vote as it becomes, and the result when it closes.
+Step = Callable[[Vote, Sequence[BoardEntry]], tuple[Vote, Result | None]]
+
+
+def _not_found() -> NotFound:
+    return NotFound("vote_not_found", N_("No such vote."))
+
+
+def _not_open() -> Conflict:
+    return Conflict("vote_not_open", N_("The vote is not open: the ballot was not taken."))
+
+
+async def _locked(conn: Any, vote_id: VoteId, *, alone: bool) -> Any:
+    """The vote's row, held until the transaction ends: `alone` for a change of its
+    status, shared for a ballot (PostgreSQL; SQLite has one writer at a time)."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(
+            votes.update().where(votes.c.id == vote_id).values(status=votes.c.status)
+        )
+        query = votes.select().where(votes.c.id == vote_id)
+    elif alone:
+        query = votes.select().where(votes.c.id == vote_id).with_for_update()
+    else:
+        query = votes.select().where(votes.c.id == vote_id).with_for_update(read=True)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise _not_found()
+    return row
+
+
+def _entry(row: Any) -> BoardEntry:
+    return BoardEntry(
+        ballot_hash=row.ballot_hash, choice=decode_choice(row.choice),
+        receipt_hash=row.receipt_hash,
+    )  # fmt: skip
+
+
+async def _board(conn: Any, vote_id: VoteId) -> list[BoardEntry]:
+    rows = await conn.execute(
+        vote_ballots.select()
+        .where(vote_ballots.c.vote_id == vote_id)
+        .order_by(vote_ballots.c.ballot_hash)
+    )
+    return [_entry(r) for r in rows]
+
+
+async def _rewrite_in_key_order(conn: Any, vote_id: VoteId) -> None:
+    """Write the vote's voter and ballot rows again, in key order, in this transaction:
+    nothing about them (place, writing transaction) follows the order of the casts."""
+    for table, key in ((vote_voters, "participant_id"), (vote_ballots, "ballot_hash")):
+        rows = [
+            dict(r._mapping)
+            for r in await conn.execute(table.select().where(table.c.vote_id == vote_id))
+        ]
+        rows.sort(key=lambda r: r[key])  # noqa: B023 - used at once
+        await conn.execute(table.delete().where(table.c.vote_id == vote_id))
+        for row in rows:  # one by one: the order of a multi-row insert is the driver's
+            await conn.execute(table.insert().values(row))
+
+
+class SqlVoteStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, v: Vote) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(votes.insert().values(vote_values(v)))
+
+    async def get(self, vote_id: VoteId) -> Vote:
+        async with self.db.connect() as conn:
+            row = (await conn.execute(votes.select().where(votes.c.id == vote_id))).first()
+        if row is None:
+            raise _not_found()
+        return vote(row)
+
+    async def of_meeting(self, meeting_id: MeetingId) -> list[Vote]:
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                votes.select()
+                .where(votes.c.meeting_id == meeting_id)
+                .order_by(votes.c.created_at, votes.c.id)
+            )
+        return [vote(r) for r in rows]
+
+    async def update_draft(self, v: Vote) -> None:
+        """Replace a vote still in draft (its status and key stay)."""
+        values = vote_values(v)
+        for fixed in ("id", "meeting_id", "status", "created_by", "created_at"):
+            del values[fixed]
+        async with self.db.begin() as conn:
+            done = await conn.execute(
+                votes.update()
+                .where(votes.c.id == v.id, votes.c.status == VoteStatus.DRAFT.value)
+                .values(values)
+            )
+            if done.rowcount:
+                return
+            found = await conn.scalar(sa.select(votes.c.id).where(votes.c.id == v.id))
+        if found is None:
+            raise _not_found()
+        raise Conflict("vote_not_draft", N_("The vote is no longer a draft: it cannot be edited."))
+
+    async def change_status(self, vote_id: VoteId, step: Step) -> Vote:
+        """Apply `step` under the vote's lock; on the close, store its result and fix
+        the board (see the module's docstring). Returns the vote as it now is."""
+        closed = False
+        async with self.db.begin() as conn:
+            row = await _locked(conn, vote_id, alone=True)
+            before = vote(row)
+            board = await _board(conn, vote_id) if before.status is VoteStatus.OPEN else []
+            after, result = step(before, board)
+            if after == before:
+                return before
+            values = vote_values(after)
+            values["result"] = encode_result(result) if result is not None else row.result
+            await conn.execute(votes.update().where(votes.c.id == vote_id).values(values))
+            if before.status is VoteStatus.OPEN and after.status is not VoteStatus.OPEN:
+                await _rewrite_in_key_order(conn, vote_id)
+                closed = True
+        if closed:
+            await self._scrub()
+        return after
+
+    async def _scrub(self) -> None:
+        """Outside any transaction: drop the dead row versions (PostgreSQL), or
+        rebuild the file and empty the WAL (SQLite). The close stands if this fails."""
+        try:
+            async with self.db.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                if conn.dialect.name == "postgresql":
+                    await auto.exec_driver_sql("VACUUM vote_voters, vote_ballots")
+                else:
+                    await auto.exec_driver_sql("VACUUM")
+                    await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except SQLAlchemyError:
+            logger.warning("vacuum after a vote's close failed", exc_info=True)
+
+    async def result(self, vote_id: VoteId) -> Result | None:
+        async with self.db.connect() as conn:
+            text = await conn.scalar(sa.select(votes.c.result).where(votes.c.id == vote_id))
+        return decode_result(text) if text else None
+
+    async def cast(
+        self,
+        vote_id: VoteId,
+        principal_id: ParticipantId,
+        cast_by: ParticipantId,
+        voter_token: str,
+        ballot_hash: str,
+        choice: Choice,
+        receipt_hash: str,
+        now: datetime,
+    ) -> bool:
+        """Store a ballot for `principal_id` (cast by them or their proxy `cast_by`).
+        True: stored now; False: the same ballot (same `voter_token`) was stored
+        before. Conflict `already_voted` for another ballot of the same voter,
+        `vote_not_open` when the vote is not open or its time is up."""
+        async with self.db.begin() as conn:
+            row = await _locked(conn, vote_id, alone=False)
+            if row.status != VoteStatus.OPEN.value or (
+                row.closes_at is not None and now >= row.closes_at
+            ):
+                raise _not_open()
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(
+                        vote_voters.insert().values(
+                            vote_id=vote_id,
+                            participant_id=principal_id,
+                            cast_by=cast_by,
+                            voter_token=voter_token,
+                        )  # fmt: skip
+                    )
+            except IntegrityError:
+                stored = await conn.scalar(
+                    sa.select(vote_voters.c.voter_token).where(
+                        vote_voters.c.vote_id == vote_id,
+                        vote_voters.c.participant_id == principal_id,
+                    )
+                )
+                if stored == voter_token:
+                    return False
+                raise Conflict(
+                    "already_voted", N_("A ballot was already cast for this voter in this vote.")
+                ) from None
+            named = not row.secret
+            await conn.execute(
+                vote_ballots.insert().values(
+                    vote_id=vote_id,
+                    ballot_hash=ballot_hash,
+                    choice=encode_choice(choice),
+                    receipt_hash=receipt_hash,
+                    participant_id=cast_by if named else None,
+                    for_participant_id=principal_id if named else None,
+                )  # fmt: skip
+            )
+        return True
+
+    async def voters(self, vote_id: VoteId) -> dict[ParticipantId, ParticipantId]:
+        """Who voted: each principal, with who cast their ballot (them or their proxy)."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(vote_voters.c.participant_id, vote_voters.c.cast_by).where(
+                    vote_voters.c.vote_id == vote_id
+                )
+            )
+        return {ParticipantId(r.participant_id): ParticipantId(r.cast_by) for r in rows}
+
+    async def ballots(self, vote_id: VoteId) -> list[BoardEntry]:
+        """The board's entries, in ballot hash order."""
+        async with self.db.connect() as conn:
+            return await _board(conn, vote_id)
+
+    async def named_ballots(
+        self, vote_id: VoteId
+    ) -> list[tuple[ParticipantId, ParticipantId, Choice]]:
+        """For an open vote: (principal, cast by, choice) of each ballot; none for a
+        secret vote, which stores no names."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                vote_ballots.select()
+                .where(
+                    vote_ballots.c.vote_id == vote_id,
+                    vote_ballots.c.for_participant_id.is_not(None),
+                )
+                .order_by(vote_ballots.c.for_participant_id)
+            )
+        return [
+            (ParticipantId(r.for_participant_id), ParticipantId(r.participant_id),
+             decode_choice(r.choice))
+            for r in rows
+        ]  # fmt: skip
+
+    async def counts(self, vote_id: VoteId) -> dict[str, int]:
+        """How many ballots name each choice (an option named by a multi-choice ballot
+        counts once for it); choices no ballot names are absent."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(vote_ballots.c.choice, sa.func.count())
+                .where(vote_ballots.c.vote_id == vote_id)
+                .group_by(vote_ballots.c.choice)
+            )
+            totals: dict[str, int] = {}
+            for text, n in rows:
+                for c in decode_choice(text):
+                    totals[c] = totals.get(c, 0) + int(n)
+        return totals
