@@ -28,6 +28,7 @@ from meetroom.clock import SettableClock
 from meetroom.config import Settings, load_settings
 from meetroom.errors import Conflict
 from meetroom.records.accounts import AccountRole
+from meetroom.store.database import Database
 from tests.clients import ADMIN_PASSWORD, Site
 from tests.dbtemplate import MigratedTemplates
 from tests.processes import ServerProcess
@@ -145,6 +146,18 @@ def make_settings(
         return settings
 
     return make
+
+
+@pytest.fixture
+async def db(
+    make_settings: Callable[..., Awaitable[Settings]], backend: str
+) -> AsyncIterator[Database]:
+    """A migrated database on each backend, for the stores' and services' tests."""
+    settings = await make_settings(backend)
+    database = Database.open(settings.effective_database_url, settings.database_schema)
+    await database.migrate()
+    yield database
+    await database.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +11,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from meetroom.config import Settings
 from meetroom.errors import Conflict, Unavailable
 from meetroom.ids import MeetingId, ParticipantId, UserId, new_id
 from meetroom.records.accounts import AccountRole, User, WebSession
@@ -23,17 +21,6 @@ from meetroom.store.schema import metadata
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(
-    make_settings: Callable[..., Awaitable[Settings]], backend: str
-) -> AsyncIterator[Database]:
-    settings = await make_settings(backend)
-    database = Database.open(settings.effective_database_url, settings.database_schema)
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 def _user(name: str = "alice") -> User:

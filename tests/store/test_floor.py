@@ -5,14 +5,13 @@ one database) ending in one defined order with no duplicate."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from meetroom.config import Settings
 from meetroom.errors import Conflict
 from meetroom.ids import MeetingId, ParticipantId, new_id
 from meetroom.records.floor import FloorState, Outcome, RequestStatus, SpeechKind
@@ -21,19 +20,10 @@ from meetroom.sessions.floor import queue
 from meetroom.store.database import Database
 from meetroom.store.floor import SqlFloorStore
 from meetroom.store.schema import speaker_requests
-from tests.sessions.floor.world import add_meeting, open_db
+from tests.sessions.floor.world import add_meeting
 
 T0 = datetime.now(UTC).replace(microsecond=0)
 S = timedelta(seconds=1)
-
-
-@pytest.fixture
-async def db(
-    make_settings: Callable[..., Awaitable[Settings]], backend: str
-) -> AsyncIterator[Database]:
-    database = await open_db(await make_settings(backend))
-    yield database
-    await database.close()
 
 
 def asking(who: str, client_id: str, at: datetime = T0) -> Callable[[FloorState], Outcome]:

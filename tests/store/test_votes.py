@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from meetroom.config import Settings
 from meetroom.errors import Conflict, NotFound
 from meetroom.ids import MeetingId, ParticipantId, VoteId, new_id
 from meetroom.records.votes import (
@@ -30,19 +29,10 @@ from meetroom.records.votes import (
 )
 from meetroom.store.database import Database
 from meetroom.store.votes import SqlVoteStore
-from tests.sessions.floor.world import add_meeting, open_db
+from tests.sessions.floor.world import add_meeting
 
 T0 = datetime.now(UTC).replace(microsecond=0)
 S = timedelta(seconds=1)
-
-
-@pytest.fixture
-async def db(
-    make_settings: Callable[..., Awaitable[Settings]], backend: str
-) -> AsyncIterator[Database]:
-    database = await open_db(await make_settings(backend))
-    yield database
-    await database.close()
 
 
 def draft(meeting_id: MeetingId, secret: bool = True) -> Vote:

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from meetroom.clock import SettableClock
-from meetroom.config import Settings
 from meetroom.ids import MeetingId
 from meetroom.records.meetings import MeetingRole, Participant
 from meetroom.sessions.floor.live import LiveFloor
@@ -24,7 +20,7 @@ from meetroom.store.database import Database
 from meetroom.store.floor import SqlFloorStore
 from meetroom.store.meetings import SqlMeetingStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
-from tests.sessions.floor.world import add_meeting, add_participant, open_db
+from tests.sessions.floor.world import add_meeting, add_participant
 from tests.waiting import until
 
 
@@ -43,13 +39,6 @@ class Told:
 
     def of(self, kind: str) -> list[tuple[dict[str, Any], frozenset[str] | None]]:
         return [(m, audience) for _, m, audience in self.messages if m["type"] == kind]
-
-
-@pytest.fixture
-async def db(make_settings: Callable[..., Awaitable[Settings]]) -> AsyncIterator[Database]:
-    database = await open_db(await make_settings("sqlite"))
-    yield database
-    await database.close()
 
 
 def _live(db: Database, clock: SettableClock, told: Told) -> LiveFloor:

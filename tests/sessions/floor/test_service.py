@@ -4,13 +4,11 @@ the refusals of meetings not in progress, the quorum's log and hand marks."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import pytest
 
 from meetroom.clock import SettableClock
-from meetroom.config import Settings
 from meetroom.errors import Conflict, Forbidden, NotFound
 from meetroom.ids import ParticipantId
 from meetroom.records.floor import AttendanceMark, QuorumKind, QuorumRule, RequestStatus
@@ -22,18 +20,9 @@ from meetroom.store.database import Database
 from meetroom.store.floor import SqlFloorStore
 from meetroom.store.meetings import SqlMeetingStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
-from tests.sessions.floor.world import add_meeting, add_participant, open_db
+from tests.sessions.floor.world import add_meeting, add_participant
 
 S = timedelta(seconds=1)
-
-
-@pytest.fixture
-async def db(
-    make_settings: Callable[..., Awaitable[Settings]], backend: str
-) -> AsyncIterator[Database]:
-    database = await open_db(await make_settings(backend))
-    yield database
-    await database.close()
 
 
 def actor(p: Participant) -> FloorActor:

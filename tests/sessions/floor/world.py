@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from meetroom.config import Settings
 from meetroom.ids import MeetingId, ParticipantId, new_id
 from meetroom.meetings.roles import default_grants
 from meetroom.records.meetings import Meeting, MeetingRole, MeetingStatus, Participant
 from meetroom.store.database import Database
 from meetroom.store.meetings import SqlMeetingStore
-
-
-async def open_db(settings: Settings) -> Database:
-    db = Database.open(settings.effective_database_url, settings.database_schema)
-    await db.migrate()
-    return db
 
 
 async def add_meeting(
