@@ -94,7 +94,8 @@ def test_upload_with_progress_and_view_pages(
     delegate.goto(link)
     expect(delegate).to_have_url(f"{base}/m/{meeting_id}")
     delegate.get_by_role("link", name="Budget report").click()
-    expect(delegate.locator(".hint")).to_contain_text("carries your name")
+    # The document's page (not the room's, which has hints of its own).
+    expect(delegate.locator("p.hint", has_text="carries your name")).to_be_visible()
     all_pages_load(delegate, 4)
     # Viewing only: no download button for the delegate.
     expect(delegate.get_by_role("link", name="Download PDF")).to_have_count(0)
