@@ -64,17 +64,21 @@ class RollService:
         """Log the quorum's state if it changed (only while the meeting is in progress:
         before, nobody's presence counts; after, nothing changes). Returns the new
         entry, for the clients to be told."""
-        meeting = await self.meetings.get_meeting(meeting_id)
-        if meeting is None or meeting.status is not MeetingStatus.IN_PROGRESS:
-            return None
+        return (await self.now_logged(meeting_id))[1]
+
+    async def now_logged(self, meeting_id: MeetingId) -> tuple[QuorumState, QuorumChange | None]:
+        """The quorum now, logged as `refresh` does (one computation for both)."""
+        meeting = await self.meetings.get_meeting(meeting_id)  # first, as before
         state = await self.quorum(meeting_id)
+        if meeting is None or meeting.status is not MeetingStatus.IN_PROGRESS:
+            return state, None
         change = await self.store.log(meeting_id, state, self.clock.now())
         if change is not None:
             logger.info(
                 "meeting %s: quorum %d/%d, %d required, %s", meeting_id, state.present,
                 state.members, state.required, "reached" if state.reached else "not reached",
             )  # fmt: skip
-        return change
+        return state, change
 
     async def marks(self, meeting_id: MeetingId) -> dict[ParticipantId, HandMark]:
         """The hand marks, with their reasons (the attendance report shows them)."""

@@ -106,8 +106,7 @@ class Teller:
             while meeting_id in self._quorum_due:
                 self._quorum_due.discard(meeting_id)
                 try:
-                    await self.roll.refresh(meeting_id)
-                    state = await self.roll.quorum(meeting_id)
+                    state, _ = await self.roll.now_logged(meeting_id)
                     view = quorum_view(state, self.clock.now())
                     self.broadcast.tell(meeting_id, encode_json(view))
                 except Exception:
