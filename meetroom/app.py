@@ -55,6 +55,8 @@ from meetroom.sessions.papers.ports import FileProgress
 from meetroom.sessions.video.ports import RoomDirectory
 from meetroom.sessions.video.relay import VideoGateway
 from meetroom.sessions.video.service import VideoService
+from meetroom.sessions.votes.live import LiveVotes
+from meetroom.sessions.votes.service import VoteService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
@@ -67,11 +69,13 @@ from meetroom.store.groups import SqlGroupStore
 from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
-from meetroom.store.meetings import SqlAppState
+from meetroom.store.meetings import SqlAppState, SqlMeetingStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlUserStore
+from meetroom.store.vote_proxies import SqlProxyStore
+from meetroom.store.votes import SqlVoteStore
 from meetroom.workers import base_node_name
 
 logger = logging.getLogger(__name__)
@@ -136,6 +140,7 @@ async def open_services(
             logger.info("resumed processing %d document file(s)", resumed)
         if housekeeping:
             task = asyncio.create_task(_housekeeping(services), name="housekeeping")
+            services.votes.start()  # countdowns that ran out, on any node
             if services.mail is not None:
                 mail_task = asyncio.create_task(services.mail.run(), name="mail-sender")
         yield services
@@ -149,6 +154,7 @@ async def open_services(
             await services.live.close()
             await services.attendance.settled()
             await services.floor.close()  # after attendance: it may tell the quorum
+            await services.votes.close_all()
             await services.video_gateway.close()  # and the video service
             await services.audit.close()  # the last head written
         if pipeline is not None:
@@ -156,6 +162,16 @@ async def open_services(
         for part in reversed(started):
             await part.close()
         await db.close()
+
+
+class VoteMeetingsView:
+    """The meeting store and the agenda store, as votes read them."""
+
+    def __init__(self, meetings: SqlMeetingStore, agenda: SqlAgendaStore) -> None:
+        self.get_meeting = meetings.get_meeting
+        self.get_participant = meetings.get_participant
+        self.list_participants = meetings.list_participants
+        self.get_item = agenda.get_item
 
 
 class NodeBus(LiveBus, Protocol):
@@ -310,6 +326,16 @@ def compose(
     bus.on_resync(lambda: floor.resync(live.held()))
     meetings.listen(floor)
     lifecycle.add_listener(floor)  # after the live session: attendance counted first
+    votes = LiveVotes(
+        VoteService(
+            SqlVoteStore(db), SqlProxyStore(db), VoteMeetingsView(meeting_store, agenda_store),
+            roll, audit, clock, secret,
+        ),
+        live,
+        clock,
+    )  # fmt: skip
+    floor.teller.more_views.append(votes.current)  # told with the floor on joining
+    lifecycle.add_listener(votes)  # a meeting closed closes its open vote
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
     lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
@@ -332,6 +358,7 @@ def compose(
         lifecycle=lifecycle,
         attendance=attendance,
         floor=floor,
+        votes=votes,
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,

@@ -6,5 +6,6 @@ from __future__ import annotations
 from meetroom.protocol.floor import FloorClientMessages
 from meetroom.protocol.live import ClientMessages
 from meetroom.protocol.video import VideoClientMessages
+from meetroom.protocol.votes import VoteClientMessages
 
-AllClientMessages = ClientMessages | VideoClientMessages | FloorClientMessages
+AllClientMessages = ClientMessages | VideoClientMessages | FloorClientMessages | VoteClientMessages

@@ -50,6 +50,12 @@ class AuditAction(enum.StrEnum):
     # The log's hashes are keyed from this entry on (the first start after an upgrade).
     AUDIT_KEYED = "audit_keyed"
     SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+    VOTE_OPENED = "vote_opened"
+    VOTE_QUORUM_OVERRIDDEN = "vote_quorum_overridden"
+    VOTE_CLOSED = "vote_closed"  # with the board's head hash and the counts
+    VOTE_CANCELLED = "vote_cancelled"
+    PROXY_SET = "proxy_set"
+    PROXY_REMOVED = "proxy_removed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,11 @@ board, and its result (see `meetroom.sessions.votes`)."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from meetroom.ids import AgendaItemId, DocumentId, MeetingId, VoteId
+from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, VoteId
 from meetroom.records.floor import QuorumState
 
 # The choices of the yes/no kinds, as they appear in a ballot's `choice`.
@@ -117,3 +118,30 @@ class Result:
     def percent(self, choice: str) -> float:
         """The share of the base, in percent (0 when the base is 0)."""
         return 100 * self.count(choice) / self.base if self.base else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """The principal votes through the proxy in this meeting (one proxy per principal;
+    a proxy may hold several; a proxy holds no one's vote through someone else)."""
+
+    meeting_id: MeetingId
+    principal_id: ParticipantId
+    proxy_id: ParticipantId
+    set_by: str  # "p:<participant id>" or "u:<user id>"
+    set_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VoteDefaults:
+    """A meeting's default for its new votes."""
+
+    rule: VoteRule = VoteRule.CAST_MAJORITY
+    tie: TieRule = TieRule.FAILS
+    require_quorum: bool = False
+
+
+# A change of a vote's status, decided under its lock from the vote, its board (while
+# open) and the chair's ballot's choice (an open vote's, if any): the vote as it
+# becomes, and its result when it closes (see `SqlVoteStore.change_status`).
+Step = Callable[[Vote, Sequence[BoardEntry], Choice | None], tuple[Vote, Result | None]]

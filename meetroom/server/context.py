@@ -32,6 +32,7 @@ from meetroom.sessions.papers.agenda import AgendaService
 from meetroom.sessions.papers.documents import DocumentService
 from meetroom.sessions.video.relay import VideoGateway
 from meetroom.sessions.video.service import VideoService
+from meetroom.sessions.votes.live import LiveVotes
 
 
 class HealthCheck(Protocol):
@@ -84,6 +85,7 @@ class Services:
     lifecycle: LifecycleService
     attendance: AttendanceRecorder
     floor: LiveFloor  # the speakers' queue and the quorum, told to every client
+    votes: LiveVotes  # the meeting's votes, their ballots and results
     invitations: InvitationService
     calendar_feed: CalendarFeedService
     # None: no SMTP server configured, no mail is sent.

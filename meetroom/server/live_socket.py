@@ -27,6 +27,7 @@ from meetroom.ids import MeetingId, new_id
 from meetroom.protocol import floor as f
 from meetroom.protocol import live as p
 from meetroom.protocol import video as v
+from meetroom.protocol import votes as pv
 from meetroom.protocol.codec import decode_json, encode_json
 from meetroom.protocol.socket import AllClientMessages
 from meetroom.server.context import is_draining, principal, services
@@ -125,6 +126,7 @@ class LiveConnection:
         self.live = services(request).live
         self.video = services(request).video_gateway  # the video room, on whichever node
         self.floor = services(request).floor
+        self.votes = services(request).votes
         self.translations = translations_for(request)
         self.connection_id = new_id()
         self.queue: asyncio.Queue[bytes | Iterator[bytes]] = asyncio.Queue(QUEUE_SIZE)
@@ -285,6 +287,9 @@ class LiveConnection:
         if isinstance(message, FLOOR_MESSAGES):
             self.live.rights.refuse_ended(self.connection_id)
             return await self.floor.handle(self.viewer, self.meeting_id, message)
+        if isinstance(message, pv.VoteCast):
+            self.live.rights.refuse_ended(self.connection_id)
+            return await self.votes.handle(self.viewer, self.meeting_id, message)
         if isinstance(message, v.RaiseHand):
             # A hand raised in the video asks to speak: one queue, the floor's.
             self.live.rights.refuse_ended(self.connection_id)

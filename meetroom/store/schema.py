@@ -677,6 +677,14 @@ votes = sa.Table(
     sa.Column("rerun_of", ID, nullable=True),
     # JSON result, written at the close
     sa.Column("result", sa.Text, nullable=True),
+    # One open vote per meeting (migration 0017): a tablet shows the one open vote.
+    sa.Index(
+        "uq_votes_one_open",
+        "meeting_id",
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    ),
 )
 
 # Who voted (the principal, and who cast it: themselves or their proxy). The key is
@@ -706,4 +714,27 @@ vote_ballots = sa.Table(
     sa.Column("participant_id", ID, nullable=True),
     sa.Column("for_participant_id", ID, nullable=True),
     sqlite_with_rowid=False,
+)
+
+# Proxies (migration 0017): the principal votes through the proxy for this meeting. One
+# proxy per principal (the key); a proxy may hold several.
+vote_proxies = sa.Table(
+    "vote_proxies",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("principal_id", ID, primary_key=True),
+    sa.Column("proxy_id", ID, nullable=False),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("set_by", sa.String(40), nullable=False),
+    sa.Column("set_at", UtcDateTime, nullable=False),
+)
+
+# A meeting's default rule for its votes (migration 0017); none: cast majority, ties fail.
+vote_defaults = sa.Table(
+    "vote_defaults",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("rule", sa.String(24), nullable=False),
+    sa.Column("tie", sa.String(8), nullable=False),
+    sa.Column("require_quorum", sa.Boolean, nullable=False),
 )

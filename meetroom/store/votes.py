@@ -30,7 +30,7 @@ state then."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from meetroom.errors import N_, Conflict, NotFound
 from meetroom.ids import MeetingId, ParticipantId, VoteId
-from meetroom.records.votes import BoardEntry, Choice, Result, Vote, VoteStatus
+from meetroom.records.votes import BoardEntry, Choice, Result, Step, Vote, VoteStatus
 from meetroom.store.database import Database
 from meetroom.store.schema import vote_ballots, vote_voters, votes
 from meetroom.store.vote_rows import (
@@ -52,10 +52,6 @@ from meetroom.store.vote_rows import (
 )
 
 logger = logging.getLogger(__name__)
-
-# A step decides a change of status from the vote and (while it is open) its board:
-# the vote as it becomes, and the result when it closes.
-Step = Callable[[Vote, Sequence[BoardEntry]], tuple[Vote, Result | None]]
 
 
 def _not_found() -> NotFound:
@@ -100,6 +96,23 @@ async def _board(conn: Any, vote_id: VoteId) -> list[BoardEntry]:
     return [_entry(r) for r in rows]
 
 
+async def _chair_choice(
+    conn: Any, vote_id: VoteId, chairs: Collection[ParticipantId]
+) -> Choice | None:
+    if not chairs:
+        return None
+    text = await conn.scalar(
+        sa.select(vote_ballots.c.choice)
+        .where(
+            vote_ballots.c.vote_id == vote_id,
+            vote_ballots.c.for_participant_id.in_(sorted(chairs)),
+        )
+        .order_by(vote_ballots.c.for_participant_id)
+        .limit(1)
+    )
+    return decode_choice(text) if text is not None else None
+
+
 async def _rewrite_in_key_order(conn: Any, vote_id: VoteId) -> None:
     """Write the vote's voter and ballot rows again, in key order, in this transaction:
     nothing about them (place, writing transaction) follows the order of the casts."""
@@ -138,6 +151,55 @@ class SqlVoteStore:
             )
         return [vote(r) for r in rows]
 
+    async def due(self, now: datetime) -> list[Vote]:
+        """Open votes whose countdown is over (any meeting): for the closing sweep."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                votes.select().where(
+                    votes.c.status == VoteStatus.OPEN.value,
+                    votes.c.closes_at.is_not(None),
+                    votes.c.closes_at <= now,
+                )
+            )
+        return [vote(r) for r in rows]
+
+    async def open_in(self, meeting_id: MeetingId) -> Vote | None:
+        """The meeting's open vote, if any."""
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    votes.select().where(
+                        votes.c.meeting_id == meeting_id,
+                        votes.c.status == VoteStatus.OPEN.value,
+                    )
+                )
+            ).first()
+        return vote(row) if row is not None else None
+
+    async def voted_count(self, vote_id: VoteId) -> int:
+        async with self.db.connect() as conn:
+            n = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(vote_voters)
+                .where(vote_voters.c.vote_id == vote_id)
+            )
+        return int(n or 0)
+
+    async def voted_among(
+        self, vote_id: VoteId, principals: Sequence[ParticipantId]
+    ) -> set[ParticipantId]:
+        """Which of `principals` have a ballot in the vote."""
+        if not principals:
+            return set()
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(vote_voters.c.participant_id).where(
+                    vote_voters.c.vote_id == vote_id,
+                    vote_voters.c.participant_id.in_(list(principals)),
+                )
+            )
+        return {ParticipantId(r.participant_id) for r in rows}
+
     async def update_draft(self, v: Vote) -> None:
         """Replace a vote still in draft (its status and key stay)."""
         values = vote_values(v)
@@ -156,20 +218,36 @@ class SqlVoteStore:
             raise _not_found()
         raise Conflict("vote_not_draft", N_("The vote is no longer a draft: it cannot be edited."))
 
-    async def change_status(self, vote_id: VoteId, step: Step) -> Vote:
+    async def change_status(
+        self, vote_id: VoteId, step: Step, chairs: Collection[ParticipantId] = ()
+    ) -> Vote:
         """Apply `step` under the vote's lock; on the close, store its result and fix
-        the board (see the module's docstring). Returns the vote as it now is."""
+        the board (see the module's docstring). The step is given the choice of the
+        ballot cast for one of `chairs` in an open (not secret) vote, if any, read
+        under the same lock. Returns the vote as it now is. Conflict `another_vote_open`
+        when the step would open a second vote in the meeting."""
         closed = False
         async with self.db.begin() as conn:
             row = await _locked(conn, vote_id, alone=True)
             before = vote(row)
-            board = await _board(conn, vote_id) if before.status is VoteStatus.OPEN else []
-            after, result = step(before, board)
+            is_open = before.status is VoteStatus.OPEN
+            board = await _board(conn, vote_id) if is_open else []
+            chair = (
+                await _chair_choice(conn, vote_id, chairs) if is_open and not row.secret else None
+            )
+            after, result = step(before, board, chair)
             if after == before:
                 return before
             values = vote_values(after)
             values["result"] = encode_result(result) if result is not None else row.result
-            await conn.execute(votes.update().where(votes.c.id == vote_id).values(values))
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(votes.update().where(votes.c.id == vote_id).values(values))
+            except IntegrityError:
+                raise Conflict(
+                    "another_vote_open",
+                    N_("Another vote of this meeting is open: close it first."),
+                ) from None
             if before.status is VoteStatus.OPEN and after.status is not VoteStatus.OPEN:
                 await _rewrite_in_key_order(conn, vote_id)
                 closed = True

@@ -20,6 +20,7 @@ from meetroom.errors import Conflict, NotFound
 from meetroom.ids import MeetingId, ParticipantId, VoteId, new_id
 from meetroom.records.votes import (
     BoardEntry,
+    Choice,
     Result,
     TieRule,
     Vote,
@@ -49,11 +50,15 @@ def h(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def opening(v: Vote, _board: Sequence[BoardEntry]) -> tuple[Vote, Result | None]:
+def opening(
+    v: Vote, _board: Sequence[BoardEntry], _chair: Choice | None
+) -> tuple[Vote, Result | None]:
     return replace(v, status=VoteStatus.OPEN, opened_at=T0), None
 
 
-def closing(v: Vote, board: Sequence[BoardEntry]) -> tuple[Vote, Result | None]:
+def closing(
+    v: Vote, board: Sequence[BoardEntry], _chair: Choice | None
+) -> tuple[Vote, Result | None]:
     yes = sum(e.choice == ("yes",) for e in board)
     no = sum(e.choice == ("no",) for e in board)
     result = Result(
@@ -130,7 +135,7 @@ async def test_nothing_is_taken_after_the_close_or_its_time(db: Database) -> Non
         await Ballot(v.id, "an", "yes").cast(store, v.id)
     assert late.value.code == "vote_not_open"
     timed = await open_vote(store, db)
-    await store.change_status(timed.id, lambda v, _b: (replace(v, closes_at=T0), None))
+    await store.change_status(timed.id, lambda v, _b, _c: (replace(v, closes_at=T0), None))
     with pytest.raises(Conflict) as past:
         await Ballot(timed.id, "an", "yes").cast(store, timed.id)  # now == closes_at
     assert past.value.code == "vote_not_open"

@@ -26,7 +26,7 @@ routes = web.RouteTableDef()
 
 PAGE_SIZE = 50
 FIELDS = ("from", "to", "actor", "target_type", "target_id", "address")
-TARGET_TYPES = ("user", "meeting", "document", "room", "group")
+TARGET_TYPES = ("user", "meeting", "document", "room", "group", "vote")
 
 ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.LOGIN: N_("Signed in"),
@@ -61,6 +61,12 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.DOCUMENT_CHANGED: N_("Document changed"),
     AuditAction.DOCUMENT_DELETED: N_("Document deleted"),
     AuditAction.AUDIT_KEYED: N_("Audit log keyed"),
+    AuditAction.VOTE_OPENED: N_("Vote opened"),
+    AuditAction.VOTE_QUORUM_OVERRIDDEN: N_("Vote opened without quorum"),
+    AuditAction.VOTE_CLOSED: N_("Vote closed"),
+    AuditAction.VOTE_CANCELLED: N_("Vote cancelled"),
+    AuditAction.PROXY_SET: N_("Proxy recorded"),
+    AuditAction.PROXY_REMOVED: N_("Proxy removed"),
 }
 
 PROBLEMS = {

@@ -9,6 +9,9 @@ thousand tablets can bear:
   thousand quorum computations, each sent to up to a thousand clients;
 - after a bus outage every client hears both again.
 
+Other parts of the session add what a joining client needs with the floor
+(`more_views`: the meeting's vote), read in the same shared read.
+
 The floor's changes themselves are told at once by `LiveFloor`, each with its version;
 a quorum carries the time it was computed. A client keeps the newest of each."""
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from meetroom.clock import Clock
@@ -61,6 +64,9 @@ class Teller:
         self._quorum_due: set[MeetingId] = set()
         self._quorum_tasks: dict[MeetingId, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # What else a client is told on joining and after a bus outage, read with the
+        # floor (the meeting's vote: `LiveVotes.current`); None: nothing.
+        self.more_views: list[Callable[[MeetingId], Awaitable[bytes | None]]] = []
 
     # -- joining ---------------------------------------------------------------------
 
@@ -75,21 +81,26 @@ class Teller:
         try:
             while joiners := self._joining.pop(meeting_id, None):
                 try:
-                    floor, quorum = await self._views(meeting_id)
+                    views = await self._views(meeting_id)
                 except Exception:
                     logger.exception("meeting %s: reading the floor for a join failed", meeting_id)
                     continue  # they hear the next change
                 for send in joiners:
-                    send(floor)
-                    send(quorum)
+                    for view in views:
+                        send(view)
         finally:
             del self._reading[meeting_id]
 
-    async def _views(self, meeting_id: MeetingId) -> tuple[bytes, bytes]:
+    async def _views(self, meeting_id: MeetingId) -> list[bytes]:
         state = await self.floor.state(meeting_id)
         quorum = await self.roll.quorum(meeting_id)
         now = self.clock.now()
-        return encode_json(floor_view(state, now)), encode_json(quorum_view(quorum, now))
+        views = [encode_json(floor_view(state, now)), encode_json(quorum_view(quorum, now))]
+        for more in self.more_views:
+            view = await more(meeting_id)
+            if view is not None:
+                views.append(view)
+        return views
 
     # -- the quorum --------------------------------------------------------------------
 
@@ -126,12 +137,12 @@ class Teller:
 
     async def _retell(self, meeting_id: MeetingId) -> None:
         try:
-            floor, quorum = await self._views(meeting_id)
+            views = await self._views(meeting_id)
         except Exception:
             logger.exception("meeting %s: telling the floor again failed", meeting_id)
             return
-        self.broadcast.tell(meeting_id, floor)
-        self.broadcast.tell(meeting_id, quorum)
+        for view in views:
+            self.broadcast.tell(meeting_id, view)
 
     # -- tasks -------------------------------------------------------------------------
 
