@@ -461,6 +461,13 @@ async def test_who_may_do_what(room: Room) -> None:
     await stranger.api.post(f"{v}/close", status=403)
     for path in ("/votes", "/votes.csv", "/proxies"):
         await stranger.api.get(m + path, status=403)
+    account = {"username": "outsider", "role": "delegate", "password": "outsider-pass-1234"}
+    await admin(room).post("/api/users", account, status=201)
+    outsider = await Api.sign_in(await room.site.new_client(), "outsider", account["password"])
+    assert code(await outsider.get(v, status=403)) == "not_a_participant"
+    assert code(await outsider.post(f"{v}/ballots", ballot("yes"), status=403)) == (
+        "not_a_participant"
+    )
     assert code(await chair.api.get("/api/votes/nope", status=404)) == "vote_not_found"
     await Api(await room.site.new_client()).get(v, status=401)
     await Api(room.browsers["Chair"]).post(f"{v}/close", status=403)  # no CSRF token
