@@ -417,6 +417,13 @@ def _stats(values: list[float], prefix: str) -> dict[str, float | None]:
     }
 
 
+def _behind_ballot(r: dict[str, Any]) -> bool:
+    for sent, answered in ((r["cast_t"], r["receipt_t"]), (r["resend_t"], r["resend_receipt_t"])):
+        if sent and sent <= r["ping_t"] and (answered <= 0 or r["ping_t"] < answered):
+            return True
+    return False
+
+
 def analyse(
     voters: int, args: argparse.Namespace, cluster: Cluster, reports: list[dict[str, Any]],
     vote: dict[str, Any], board: dict[str, Any], times: dict[str, float],
@@ -428,7 +435,11 @@ def analyse(
     refused = [r for r in cast if r["receipt_t"] < 0]
     resent = [r for r in acked if r["resend_t"]]
     resend_answered = [r for r in resent if r["resend_receipt_t"] > 0]
+    # The server answers one socket's messages in turn: a ping sent while the same
+    # socket's ballot waits is answered after it. Those are left out of the baseline.
     pinged = [r for r in reports if r["pong_t"]]
+    behind = [r for r in pinged if _behind_ballot(r)]
+    pinged = [r for r in pinged if not _behind_ballot(r)]
     told = [r for r in reports if r["closed_t"]]
 
     # Lost: every acknowledged receipt must be on the board, with the choice sent.
@@ -448,8 +459,14 @@ def analyse(
             if named.get(r["you"].removeprefix("p:")) != [r["choice"]]:
                 named_missing += 1
     acked_voters = len({r["you"] for r in acked})
+    senders = len({r["you"] for r in cast})
     voted = int(vote["voted"])
-    duplicates = max(0, voted - acked_voters, len(board["entries"]) - acked_voters)
+    # More stored than voters who sent a ballot (acknowledged or not); with open
+    # ballots also a voter named twice.
+    duplicates = max(0, voted - senders, len(board["entries"]) - senders)
+    if not args.secret:
+        named_twice = Counter(b["participant_id"] for b in vote.get("ballots") or [])
+        duplicates = max(duplicates, sum(n - 1 for n in named_twice.values()))
     sent_counts = Counter(r["choice"] for r in acked)
     stored_counts = {k: v for k, v in (vote.get("counts") or {}).items() if v}
     told_ballots = Counter(r["closed_ballots"] for r in told)
@@ -494,6 +511,7 @@ def analyse(
         "acked_voters": acked_voters,
         "refused": len(refused),
         "voted": voted,
+        "stored_unacknowledged": max(0, voted - acked_voters),
         "eligible": vote.get("eligible"),
         "board_entries": len(board["entries"]),
         "altered": altered,
@@ -503,6 +521,8 @@ def analyse(
         "result_ballots_told": {str(k): v for k, v in sorted(told_ballots.items())},
         "passed": vote.get("passed"),
         "told_result": len(told),
+        "pings": len(pinged),
+        "pings_behind_ballot": len(behind),
         "resends": len(resent),
         "resends_same_receipt": sum(1 for r in resend_answered
                                     if r["resend_receipt"] == r["receipt"]),
@@ -545,7 +565,7 @@ def print_table(row: dict[str, Any]) -> None:
     print("  " + _row(["-" * w for w in widths], widths))
     for label, count, key in (
         ("ballot -> vote_receipt", row["acked"], "ack"),
-        ("ping -> pong (baseline: same sockets, load)", None, "ping"),
+        ("ping -> pong (baseline: same sockets, load)", row["pings"], "ping"),
         ("same ballot again -> same receipt", row["resends"], "resend"),
         ("open request -> vote open on each tablet", row["seen_open"], "open_reach"),
     ):
@@ -574,7 +594,9 @@ def print_table(row: dict[str, Any]) -> None:
     print(
         f"  resends: {row['resends']}, same receipt {row['resends_same_receipt']}, marked resent "
         f"{row['resends_marked']}; refused ballots {row['refused']}, unanswered "
-        f"{row['unanswered']}, errors {row['errors'] or 'none'}; sockets dropped "
+        f"{row['unanswered']}, errors {row['errors'] or 'none'}; pings left out of the "
+        f"baseline (sent while the socket's ballot waited) {row['pings_behind_ballot']}; "
+        f"sockets dropped "
         f"{row['dropped']}; vote_count messages per tablet {row['vote_counts_per_tablet']}"
     )
     print(

@@ -55,6 +55,8 @@ CHOICES = ("yes", "no", "abstain")
 WEIGHTS = (0.5, 0.35, 0.15)
 # A ballot, resend or ping unanswered this long after it was sent counts as unanswered.
 ANSWER_TIMEOUT = 60.0
+# The parent opens the meeting, waits for the attendance, then opens the vote.
+OPEN_TIMEOUT = 900.0
 
 
 # Only the fields the benchmark reads; msgspec skips the rest of each message.
@@ -296,9 +298,11 @@ async def _main(
 
     # Every voter sees the vote open, then everything it sends is answered. A voter
     # that never sees it open (or is dropped) is reported as such by the parent.
-    deadline = time.monotonic() + window + ANSWER_TIMEOUT
+    deadline = time.monotonic() + OPEN_TIMEOUT
     while time.monotonic() < deadline:
         seen = [v for v in connected if v.open_t]
+        if seen:
+            deadline = min(v.open_t for v in seen) + window + ANSWER_TIMEOUT
         if len(seen) == len(connected) and run.pending <= 0:
             break
         if seen and len(seen) == len(connected):

@@ -21,7 +21,6 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol
 
 from meetroom.clock import Clock
-from meetroom.errors import N_, NotFound
 from meetroom.ids import MeetingId, ParticipantId, VoteId
 from meetroom.protocol import votes as pv
 from meetroom.protocol.codec import encode_json
@@ -155,8 +154,12 @@ class LiveVotes:
         ballot_id: str,
         choice: str | Sequence[str],
         for_participant_id: ParticipantId | None = None,
+        *,
+        meeting_id: MeetingId | None = None,
     ) -> pv.VoteReceipt:
-        cast = await self.votes.cast(actor, vote_id, ballot_id, choice, for_participant_id)
+        cast = await self.votes.cast(
+            actor, vote_id, ballot_id, choice, for_participant_id, meeting_id=meeting_id
+        )
         if cast.stored:
             self._count_soon(cast.vote)
         return pv.VoteReceipt(
@@ -169,13 +172,10 @@ class LiveVotes:
     ) -> pv.VoteReceipt | None:
         match message:
             case pv.VoteCast():
-                vote = await self.votes.get(VoteId(message.vote_id))
-                if vote.meeting_id != meeting_id:
-                    raise NotFound("vote_not_found", N_("No such vote."))
                 return await self.cast(
-                    vote_actor(viewer), vote.id, message.ballot_id, message.choice,
-                    ParticipantId(message.for_participant_id)
-                    if message.for_participant_id else None,
+                    vote_actor(viewer), VoteId(message.vote_id), message.ballot_id,
+                    message.choice, ParticipantId(message.for_participant_id)
+                    if message.for_participant_id else None, meeting_id=meeting_id,
                 )  # fmt: skip
         return None
 

@@ -440,11 +440,16 @@ class VoteService:
         ballot_id: str,
         choice: str | Sequence[str],
         for_participant_id: ParticipantId | None = None,
+        *,
+        meeting_id: MeetingId | None = None,
     ) -> Cast:
         """Store a ballot, then answer its receipt; the same ballot again (same
-        `ballot_id`) answers the same receipt, stored once."""
+        `ballot_id`) answers the same receipt, stored once. `meeting_id`: the vote must
+        be that meeting's (the meeting's socket), or it is not found."""
         ballot_id = receipts.check_ballot_id(ballot_id)
         vote = await self.store.get(vote_id)
+        if meeting_id is not None and vote.meeting_id != meeting_id:
+            raise _not_found()
         choice_made = counting.check_choice(vote, choice)
         mine = actor.participant_id
         if mine is None:
