@@ -4,8 +4,9 @@ One ballot per voter is the primary key of `vote_voters` (vote, principal): two
 devices, two nodes or a resend after a lost answer all meet there, and the database
 lets one through. A ballot is stored in one transaction with its voter row, under the
 vote's row (shared on PostgreSQL, so that ballots are stored side by side; SQLite has
-one writer anyway, taken by a write first): the close takes that row alone, so once
-it is closed nothing more is stored, and nothing stored before it is missed.
+one writer anyway, taken by a write first, and the ballots that come together share a
+transaction: `store/vote_casts.py`): the close takes that row alone, so once it is
+closed nothing more is stored, and nothing stored before it is missed.
 
 Secret means unlinkable at rest. The voter rows hold no ballot and no time; the ballot
 rows no participant (for secret votes), no time and no orderable id, and their key is
@@ -37,8 +38,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from meetroom.errors import N_, Conflict, NotFound
@@ -46,10 +45,10 @@ from meetroom.ids import MeetingId, ParticipantId, VoteId
 from meetroom.records.votes import BoardEntry, Choice, Result, Step, Vote, VoteStatus
 from meetroom.store.database import Database
 from meetroom.store.schema import vote_ballots, vote_voters, votes
+from meetroom.store.vote_casts import Ballot, SqliteBallots, store_ballot
 from meetroom.store.vote_rows import (
     decode_choice,
     decode_result,
-    encode_choice,
     encode_result,
     vote,
     vote_values,
@@ -58,18 +57,8 @@ from meetroom.store.vote_rows import (
 logger = logging.getLogger(__name__)
 
 
-# INSERT ... ON CONFLICT DO NOTHING of each dialect: a voter already stored is seen in
-# the insert's row count, where a savepoint around a failing insert took two more
-# statements per ballot.
-_upsert: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-
-
 def _not_found() -> NotFound:
     return NotFound("vote_not_found", N_("No such vote."))
-
-
-def _not_open() -> Conflict:
-    return Conflict("vote_not_open", N_("The vote is not open: the ballot was not taken."))
 
 
 async def _locked(conn: Any, vote_id: VoteId, *, alone: bool) -> Any:
@@ -147,12 +136,17 @@ async def _rewrite_in_key_order(conn: Any, vote_id: VoteId) -> None:
 class SqlVoteStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        # SQLite has one writer. Ballots waiting for it in SQLite's busy handler sleep
+        # SQLite has one writer. Writers waiting for it in SQLite's busy handler sleep
         # up to 100 ms between tries, each holding a pooled connection: 200 ballots a
         # second starved the pool (reads timed out) and the acknowledgement's p99 went
-        # to seconds (bench/votes.py). Queued here they write in turn, in the order
-        # they came, holding a connection only while writing.
+        # to seconds (bench/votes.py). Queued here they write in turn, holding a
+        # connection only while writing; ballots in groups (store/vote_casts.py).
         self._sqlite_writes = asyncio.Lock() if db.dialect == "sqlite" else None
+        self._sqlite_ballots = (
+            SqliteBallots(db, self._sqlite_writes, lambda c, v: _locked(c, v, alone=False))
+            if self._sqlite_writes is not None
+            else None
+        )
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[None]:
@@ -321,43 +315,13 @@ class SqlVoteStore:
         True: stored now; False: the same ballot (same `voter_token`) was stored
         before. Conflict `already_voted` for another ballot of the same voter,
         `vote_not_open` when the vote is not open or its time is up."""
-        async with self._write(), self.db.begin() as conn:
-            row = await _locked(conn, vote_id, alone=False)
-            if row.status != VoteStatus.OPEN.value or (
-                row.closes_at is not None and now >= row.closes_at
-            ):
-                raise _not_open()
-            insert = _upsert[conn.dialect.name](vote_voters)
-            added = await conn.execute(
-                insert.values(
-                    vote_id=vote_id, participant_id=principal_id, cast_by=cast_by,
-                    voter_token=voter_token,
-                ).on_conflict_do_nothing(index_elements=["vote_id", "participant_id"])
-            )  # fmt: skip
-            if not added.rowcount:  # this voter's ballot is stored: a resend, or another
-                stored = await conn.scalar(
-                    sa.select(vote_voters.c.voter_token).where(
-                        vote_voters.c.vote_id == vote_id,
-                        vote_voters.c.participant_id == principal_id,
-                    )
-                )
-                if stored == voter_token:
-                    return False
-                raise Conflict(
-                    "already_voted", N_("A ballot was already cast for this voter in this vote.")
-                )
-            named = not row.secret
-            await conn.execute(
-                vote_ballots.insert().values(
-                    vote_id=vote_id,
-                    ballot_hash=ballot_hash,
-                    choice=encode_choice(choice),
-                    receipt_hash=receipt_hash,
-                    participant_id=cast_by if named else None,
-                    for_participant_id=principal_id if named else None,
-                )  # fmt: skip
-            )
-        return True
+        ballot = Ballot(
+            vote_id, principal_id, cast_by, voter_token, ballot_hash, choice, receipt_hash, now
+        )
+        if self._sqlite_ballots is not None:
+            return await self._sqlite_ballots.cast(ballot)
+        async with self.db.begin() as conn:
+            return await store_ballot(conn, await _locked(conn, vote_id, alone=False), ballot)
 
     async def voters(self, vote_id: VoteId) -> dict[ParticipantId, ParticipantId]:
         """Who voted: each principal, with who cast their ballot (them or their proxy)."""

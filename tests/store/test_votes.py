@@ -210,6 +210,51 @@ async def test_fifty_voters_at_once_none_lost(db: Database) -> None:
     assert await store.counts(v.id) == {"yes": 17, "no": 17, "abstain": 16}
 
 
+async def test_ballots_that_come_together_are_each_answered(db: Database) -> None:
+    """Thirty ballots at once through one store (on SQLite, stored together in one
+    transaction): each answered as if alone, a resend and a second ballot among them
+    included; a ballot for a closed vote refused without costing the others."""
+    store = SqlVoteStore(db)
+    v = await open_vote(store, db)
+    closed = await open_vote(store, db)
+    await store.change_status(closed.id, closing)
+    firsts = [Ballot(v.id, f"p{n:02d}", ("yes", "no")[n % 2], f"b-{n}") for n in range(30)]
+    again = [Ballot(v.id, f"p{n:02d}", ("yes", "no")[n % 2], f"b-{n}") for n in range(5)]
+    others = [Ballot(v.id, f"p{n:02d}", "abstain", f"c-{n}") for n in range(5, 10)]
+    late = Ballot(closed.id, "p00", "yes")
+    results = await asyncio.gather(
+        *(b.cast(store, v.id) for b in firsts), *(b.cast(store, v.id) for b in again),
+        *(b.cast(store, v.id) for b in others), late.cast(store, closed.id),
+        return_exceptions=True,
+    )  # fmt: skip
+    assert results[:30] == [True] * 30
+    assert results[30:35] == [False] * 5  # the same ballots again
+    codes = [r.code if isinstance(r, Conflict) else r for r in results[35:]]
+    assert codes == ["already_voted"] * 5 + ["vote_not_open"]
+    assert await store.counts(v.id) == {"yes": 15, "no": 15}
+    assert {e.ballot_hash for e in await store.ballots(v.id)} == {b.hash for b in firsts}
+    assert await store.voters(closed.id) == {}
+
+
+async def test_ballots_whose_transaction_fails_are_none_stored(db: Database) -> None:
+    """A ballot whose row cannot be written (its hash already on the board) fails the
+    ballots stored with it, and none of them is stored: nothing acknowledged is lost,
+    and a client sends its ballot again."""
+    store = SqlVoteStore(db)
+    v = await open_vote(store, db)
+    first = Ballot(v.id, "an", "yes")
+    assert await first.cast(store, v.id)
+    clash = Ballot(v.id, "binh", "yes")
+    clash.hash = first.hash  # the board's key: the insert fails
+    together = [Ballot(v.id, "chi", "no"), clash]
+    results = await asyncio.gather(*(b.cast(store, v.id) for b in together), return_exceptions=True)
+    assert isinstance(results[1], Exception) and not isinstance(results[1], Conflict)
+    if db.dialect == "sqlite":  # stored together: failed together
+        assert isinstance(results[0], Exception)
+        assert list(await store.voters(v.id)) == ["an"]
+    assert await Ballot(v.id, "dung", "no").cast(store, v.id)  # the store goes on
+
+
 async def _every_row(db: Database) -> dict[str, list[dict[str, object]]]:
     """Every row of every table, in the order the database stores them."""
     out: dict[str, list[dict[str, object]]] = {}
