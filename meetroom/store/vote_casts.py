@@ -1,19 +1,22 @@
-"""Storing ballots (see `meetroom.store.votes`): one ballot's rows, and on SQLite the
-ballots that come together stored together.
+"""Storing ballots (see `meetroom.store.votes`): one ballot's rows, and the ballots
+that come together stored together.
 
-SQLite has one writer. A ballot in a transaction of its own held that writer for a
-dozen round trips to SQLite's thread; at 200 ballots a second (2000 voters within 10 s,
-bench/votes.py) the ballots queued behind it and waited seconds for their receipt. So on
-SQLite the ballots that arrive while one transaction is writing are stored in the next
-one, together (a group commit): one lock, one read of the vote, one commit, and two
-inserts a ballot. Each is acknowledged only once its transaction has committed; a
-failure of the transaction fails all of its ballots (none is stored), a refused ballot
-(`already_voted`, `vote_not_open`) only itself, as it writes nothing. PostgreSQL stores
-ballots side by side (the vote's row shared) and needs none of this."""
+A ballot in a transaction of its own took a dozen round trips to the database (the
+pool's check, begin, the vote's row, two inserts, commit, the pool's reset). SQLite has
+one writer, so at 200 ballots a second (2000 voters within 10 s, bench/votes.py) the
+ballots queued behind each other and waited seconds for their receipt; on PostgreSQL
+the round trips and transactions cost the nodes and the database as much. So the
+ballots that arrive at a node while one transaction is writing are stored in the next
+one, together (a group commit): one read of the vote (SQLite: one lock), one commit,
+and two inserts a ballot. Each is acknowledged only once its transaction has committed;
+a failure of the transaction fails all of its ballots (none is stored), a refused
+ballot (`already_voted`, `vote_not_open`) only itself, as it writes nothing. Nodes
+store their groups side by side (PostgreSQL: the vote's row shared)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,7 +53,7 @@ class Ballot:
     now: datetime
 
 
-def not_open() -> Conflict:
+def _not_open() -> Conflict:
     return Conflict("vote_not_open", N_("The vote is not open: the ballot was not taken."))
 
 
@@ -60,7 +63,7 @@ async def store_ballot(conn: Any, vote: Any, b: Ballot) -> bool:
     if vote.status != VoteStatus.OPEN.value or (
         vote.closes_at is not None and b.now >= vote.closes_at
     ):
-        raise not_open()
+        raise _not_open()
     added = await conn.execute(
         _UPSERT[conn.dialect.name](vote_voters).values(
             vote_id=b.vote_id, participant_id=b.principal_id, cast_by=b.cast_by,
@@ -93,17 +96,18 @@ async def store_ballot(conn: Any, vote: Any, b: Ballot) -> bool:
     return True
 
 
-class SqliteBallots:
-    """The ballots waiting for SQLite's writer, stored a transaction at a time."""
+class BallotGroups:
+    """The ballots waiting to be stored, a transaction at a time."""
 
     def __init__(
         self,
         db: Database,
-        lock: asyncio.Lock,
+        lock: asyncio.Lock | None,
         locked: Callable[[Any, VoteId], Awaitable[Any]],
     ) -> None:
         self.db = db
-        self.lock = lock  # the store's SQLite writer, shared with the votes' changes
+        # SQLite: the store's writer, shared with the votes' changes (PostgreSQL: rows).
+        self.lock: Any = lock if lock is not None else contextlib.nullcontext()
         self.locked = locked  # the vote's row, its write lock taken
         self._waiting: list[tuple[Ballot, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None

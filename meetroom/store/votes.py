@@ -4,8 +4,8 @@ One ballot per voter is the primary key of `vote_voters` (vote, principal): two
 devices, two nodes or a resend after a lost answer all meet there, and the database
 lets one through. A ballot is stored in one transaction with its voter row, under the
 vote's row (shared on PostgreSQL, so that ballots are stored side by side; SQLite has
-one writer anyway, taken by a write first, and the ballots that come together share a
-transaction: `store/vote_casts.py`): the close takes that row alone, so once it is
+one writer anyway, taken by a write first; the ballots that come to a node together
+share a transaction: `store/vote_casts.py`): the close takes that row alone, so once it is
 closed nothing more is stored, and nothing stored before it is missed.
 
 Secret means unlinkable at rest. The voter rows hold no ballot and no time; the ballot
@@ -45,7 +45,7 @@ from meetroom.ids import MeetingId, ParticipantId, VoteId
 from meetroom.records.votes import BoardEntry, Choice, Result, Step, Vote, VoteStatus
 from meetroom.store.database import Database
 from meetroom.store.schema import vote_ballots, vote_voters, votes
-from meetroom.store.vote_casts import Ballot, SqliteBallots, store_ballot
+from meetroom.store.vote_casts import Ballot, BallotGroups
 from meetroom.store.vote_rows import (
     decode_choice,
     decode_result,
@@ -140,12 +140,11 @@ class SqlVoteStore:
         # up to 100 ms between tries, each holding a pooled connection: 200 ballots a
         # second starved the pool (reads timed out) and the acknowledgement's p99 went
         # to seconds (bench/votes.py). Queued here they write in turn, holding a
-        # connection only while writing; ballots in groups (store/vote_casts.py).
+        # connection only while writing.
         self._sqlite_writes = asyncio.Lock() if db.dialect == "sqlite" else None
-        self._sqlite_ballots = (
-            SqliteBallots(db, self._sqlite_writes, lambda c, v: _locked(c, v, alone=False))
-            if self._sqlite_writes is not None
-            else None
+        # Ballots are stored in groups (store/vote_casts.py).
+        self._ballots = BallotGroups(
+            db, self._sqlite_writes, lambda c, v: _locked(c, v, alone=False)
         )
 
     @contextlib.asynccontextmanager
@@ -318,10 +317,7 @@ class SqlVoteStore:
         ballot = Ballot(
             vote_id, principal_id, cast_by, voter_token, ballot_hash, choice, receipt_hash, now
         )
-        if self._sqlite_ballots is not None:
-            return await self._sqlite_ballots.cast(ballot)
-        async with self.db.begin() as conn:
-            return await store_ballot(conn, await _locked(conn, vote_id, alone=False), ballot)
+        return await self._ballots.cast(ballot)
 
     async def voters(self, vote_id: VoteId) -> dict[ParticipantId, ParticipantId]:
         """Who voted: each principal, with who cast their ballot (them or their proxy)."""

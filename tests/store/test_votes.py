@@ -211,8 +211,8 @@ async def test_fifty_voters_at_once_none_lost(db: Database) -> None:
 
 
 async def test_ballots_that_come_together_are_each_answered(db: Database) -> None:
-    """Thirty ballots at once through one store (on SQLite, stored together in one
-    transaction): each answered as if alone, a resend and a second ballot among them
+    """Thirty ballots at once through one store (stored together in one transaction):
+    each answered as if alone, a resend and a second ballot among them
     included; a ballot for a closed vote refused without costing the others."""
     store = SqlVoteStore(db)
     v = await open_vote(store, db)
@@ -249,9 +249,8 @@ async def test_ballots_whose_transaction_fails_are_none_stored(db: Database) -> 
     together = [Ballot(v.id, "chi", "no"), clash]
     results = await asyncio.gather(*(b.cast(store, v.id) for b in together), return_exceptions=True)
     assert isinstance(results[1], Exception) and not isinstance(results[1], Conflict)
-    if db.dialect == "sqlite":  # stored together: failed together
-        assert isinstance(results[0], Exception)
-        assert list(await store.voters(v.id)) == ["an"]
+    assert isinstance(results[0], Exception)  # stored together: failed together
+    assert list(await store.voters(v.id)) == ["an"]
     assert await Ballot(v.id, "dung", "no").cast(store, v.id)  # the store goes on
 
 
