@@ -18,22 +18,25 @@ schema (dropped after the configuration), Redis, a data directory and a secret k
 Everything is stopped and dropped after each configuration, also on an error, Ctrl-C
 or SIGTERM.
 
-For each configuration, through node 0's API with an administrator's token (the
-chair: it has the chair's powers in every meeting): a meeting with N delegates (each
-has `can_vote`), every join link followed for its session cookie, the meeting opened
-(in progress) and a draft vote prepared ("yes_no_abstain", open ballots, or secret
-with `--secret`, the meeting's default rule and quorum). Then `--procs` load-generator
+For each configuration, through node 0's API with an administrator's token (acting
+as the chair: it has the chair's powers in every meeting): a meeting with a chair (not
+connected; a meeting without one makes every joining tablet look through everyone for
+a default presenter) and N delegates (each has `can_vote`), every join link followed for
+its session cookie, and a draft vote ("yes_no_abstain", open ballots, or secret with
+`--secret`, the meeting's default rule and quorum). Then `--procs` load-generator
 processes (`bench/votes_voters.py`) connect N real WebSocket clients, voter i to node
-i % K, each saying hello and waiting for the vote to open. Once every voter is in (and
-a second has passed, for the quorum to be told), the chair opens the vote (POST
-/api/votes/{id}/open) and each voter, from the moment it sees the vote open:
+i % K, each saying hello and waiting for the vote to open. Once every voter is in, the
+chair opens the meeting (in progress) and waits until its quorum counts every voter
+present, then a second more; it opens the vote (POST /api/votes/{id}/open) and each
+voter, from the moment it sees the vote open:
 
 - casts its ballot (`vote_cast`: a fresh uuid4 as `ballot_id`, yes / no / abstain at
   random, weighted 50/35/15) after a random delay in [0, window) and measures until its
   `vote_receipt` (the acknowledgement latency);
 - sends a `ping` after another random delay in [0, window) and measures until its
   `pong`: the round trip of the same sockets at the same load, in the same run (the
-  baseline the acknowledgement is compared to: what the ballot's storing adds);
+  baseline the acknowledgement is compared to: what the ballot's storing adds; a ping
+  sent while its socket's own ballot waits is answered after it, and left out);
 - with probability `--resend` (5 %), sends the same ballot again once it has the
   receipt: the server must answer the same receipt, marked `resent`, and count it once.
 

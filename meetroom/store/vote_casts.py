@@ -1,7 +1,7 @@
 """Storing ballots (see `meetroom.store.votes`): one ballot's rows, and the ballots
 that come together stored together.
 
-A ballot in a transaction of its own took a dozen round trips to the database (the
+A ballot in a transaction of its own took about ten round trips to the database (the
 pool's check, begin, the vote's row, two inserts, commit, the pool's reset). SQLite has
 one writer, so at 200 ballots a second (2000 voters within 10 s, bench/votes.py) the
 ballots queued behind each other and waited seconds for their receipt; on PostgreSQL
