@@ -81,6 +81,8 @@ class LiveVotes:
         self._timers: dict[VoteId, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._scrubbing = asyncio.Lock()
+        self._scrubs: set[asyncio.Task[None]] = set()
 
     # -- what clients are told --------------------------------------------------------
 
@@ -111,7 +113,18 @@ class LiveVotes:
 
     async def tell(self, vote: Vote) -> Vote:
         self.broadcast.tell(vote.meeting_id, encode_json(await self.view(vote)))
+        if vote.status in (VoteStatus.CLOSED, VoteStatus.CANCELLED):
+            scrub = self._spawn(self._scrub())  # after the result is told: it may take a while
+            self._scrubs.add(scrub)
+            scrub.add_done_callback(self._scrubs.discard)
         return vote
+
+    async def _scrub(self) -> None:
+        async with self._scrubbing:  # one vacuum at a time
+            try:
+                await self.votes.scrub()
+            except Exception:
+                logger.exception("vacuuming after a vote's close failed")
 
     def _count_soon(self, vote: Vote) -> None:
         self._count_due.add(vote.id)
@@ -243,9 +256,9 @@ class LiveVotes:
         return task
 
     async def settled(self) -> None:
-        """Wait until every count due is told (tests)."""
-        while self._counting:
-            await asyncio.gather(*list(self._counting.values()), return_exceptions=True)
+        """Wait until every count due is told and every vacuum done (tests)."""
+        while waiting := [*self._counting.values(), *self._scrubs]:
+            await asyncio.gather(*waiting, return_exceptions=True)
 
     async def close_all(self) -> None:
         tasks = list(self._tasks) + ([self._sweeper] if self._sweeper else [])
