@@ -29,10 +29,10 @@ class BallotCard {
     this.selected = [];
     this.confirming = false;
     this.key = "";
-    this.headingId = `vote-ballot-${voter.principal}`;
-    this.body = h("div", { class: "vote-ballot-body" });
-    this.el = h("section", { class: "vote-ballot", "aria-labelledby": this.headingId, dataset: { principal: voter.principal, proxy: String(voter.proxy) } },
-      h("h3", { id: this.headingId, class: "vote-ballot-head" }, voter.proxy ? this.t("vote_for", { name: voter.name }) : this.t("your_vote")),
+    this.headingId = `ballot-card-${voter.principal}`;
+    this.body = h("div", { class: "ballot-card-body" });
+    this.el = h("section", { class: "ballot-card", "aria-labelledby": this.headingId, dataset: { principal: voter.principal, proxy: String(voter.proxy) } },
+      h("h3", { id: this.headingId, class: "ballot-card-head" }, voter.proxy ? this.t("vote_for", { name: voter.name }) : this.t("your_vote")),
       this.body);
   }
 
@@ -80,16 +80,16 @@ class BallotCard {
 
   failureLine() {
     const failure = this.failure();
-    return failure ? h("p", { class: "vote-error", role: "alert" }, failureText(failure, this.t)) : null;
+    return failure ? h("p", { class: "ballot-error", role: "alert" }, failureText(failure, this.t)) : null;
   }
 
   view_choose() {
     const { t, state } = this;
     const v = state.vote;
     if (!state.isChoice()) {
-      return [this.failureLine(), h("div", { class: "vote-choices" }, state.choices().map((c, i) =>
+      return [this.failureLine(), h("div", { class: "ballot-choices" }, state.choices().map((c, i) =>
         h("button", {
-          type: "button", class: "vote-choice", dataset: i === 0 ? { choice: c, focus: "" } : { choice: c },
+          type: "button", class: "ballot-choice", dataset: i === 0 ? { choice: c, focus: "" } : { choice: c },
           onclick: () => {
             this.selected = [c];
             this.confirming = true;
@@ -99,17 +99,17 @@ class BallotCard {
     }
     const many = v.max_choices > 1;
     const name = `vote-${v.id}-${this.voter.principal}`;
-    const next = h("button", { type: "button", class: "primary vote-continue", disabled: !this.selected.length,
+    const next = h("button", { type: "button", class: "primary ballot-continue", disabled: !this.selected.length,
       onclick: () => {
         if (!this.selected.length) return;
         this.confirming = true;
         this.moved();
       } }, t("continue"));
-    const tally = h("span", { class: "vote-chosen", "aria-live": "polite" });
-    const boxes = v.options.map((o) => h("label", { class: "vote-option" },
+    const tally = h("span", { class: "ballot-chosen", "aria-live": "polite" });
+    const boxes = v.options.map((o) => h("label", { class: "ballot-option" },
       h("input", { type: many ? "checkbox" : "radio", name, value: o.id, checked: this.selected.includes(o.id) }),
       h("span", {}, o.label)));
-    const fieldset = h("fieldset", { class: "vote-options" },
+    const fieldset = h("fieldset", { class: "ballot-options" },
       h("legend", {}, many ? t("choose_up_to", { n: v.max_choices }) : t("choose_one")), boxes);
     const sync = () => {
       const inputs = [...fieldset.querySelectorAll("input")];
@@ -122,7 +122,7 @@ class BallotCard {
     fieldset.addEventListener("change", sync);
     fieldset.querySelector("input")?.setAttribute("data-focus", "");
     queueMicrotask(sync);
-    return [this.failureLine(), fieldset, h("div", { class: "vote-actions" }, tally, next)];
+    return [this.failureLine(), fieldset, h("div", { class: "ballot-actions" }, tally, next)];
   }
 
   view_confirm() {
@@ -133,13 +133,13 @@ class BallotCard {
     // The choice in bold inside the translated sentence, wherever the language puts it.
     const [before, after = ""] = text.split("\u0000");
     return [
-      h("p", { class: "vote-confirm-text" }, before, h("strong", { class: "vote-confirm-choice" }, this.choiceText()), after),
-      h("div", { class: "vote-actions" },
-        h("button", { type: "button", class: "vote-change", onclick: () => {
+      h("p", { class: "ballot-confirm-text" }, before, h("strong", { class: "ballot-confirm-choice" }, this.choiceText()), after),
+      h("div", { class: "ballot-actions" },
+        h("button", { type: "button", class: "ballot-change", onclick: () => {
           this.confirming = false;
           this.moved();
         } }, t("change")),
-        h("button", { type: "button", class: "primary vote-confirm", dataset: { focus: "" }, onclick: () => {
+        h("button", { type: "button", class: "primary ballot-confirm", dataset: { focus: "" }, onclick: () => {
           this.confirming = false;
           this.book.cast(this.state.vote.id, this.voter.principal, this.state.isChoice() ? [...this.selected] : this.selected[0]);
         } }, t("confirm"))),
@@ -147,11 +147,11 @@ class BallotCard {
   }
 
   view_sending() {
-    return [h("p", { class: "vote-status", role: "status", tabindex: "-1", dataset: { focus: "" } }, this.t("sending"))];
+    return [h("p", { class: "ballot-status", role: "status", tabindex: "-1", dataset: { focus: "" } }, this.t("sending"))];
   }
 
   view_waiting() {
-    return [h("p", { class: "vote-status", role: "status", tabindex: "-1", dataset: { focus: "" } }, this.t("waiting"))];
+    return [h("p", { class: "ballot-status", role: "status", tabindex: "-1", dataset: { focus: "" } }, this.t("waiting"))];
   }
 
   view_stored() {
@@ -163,12 +163,12 @@ class BallotCard {
       : t(fresh ? "stored_now" : "stored_before");
     const closed = this.state.vote.status === "closed";
     return [
-      h("p", { class: "vote-status vote-stored", role: "status", tabindex: "-1", dataset: { focus: "" } }, said),
-      h("p", { class: "vote-receipt-line" }, h("span", { class: "vote-receipt-label" }, `${t("receipt")}: `),
-        h("strong", { class: "vote-receipt", translate: "no" }, record.receipt)),
+      h("p", { class: "ballot-status ballot-stored", role: "status", tabindex: "-1", dataset: { focus: "" } }, said),
+      h("p", { class: "ballot-receipt-line" }, h("span", { class: "ballot-receipt-label" }, `${t("receipt")}: `),
+        h("strong", { class: "ballot-receipt", translate: "no" }, record.receipt)),
       closed
-        ? h("button", { type: "button", class: "vote-check-this", onclick: () => this.checkReceipt(record.receipt) }, t("check"))
-        : h("p", { class: "hint vote-receipt-note" }, t("receipt_note")),
+        ? h("button", { type: "button", class: "ballot-check-this", onclick: () => this.checkReceipt(record.receipt) }, t("check"))
+        : h("p", { class: "hint ballot-receipt-note" }, t("receipt_note")),
     ];
   }
 
@@ -176,11 +176,11 @@ class BallotCard {
     const failure = this.failure();
     const text = failure ? failureText(failure, this.t)
       : this.voter.proxy ? this.t("voted_elsewhere_for", { name: this.voter.name }) : this.t("voted_elsewhere");
-    return [h("p", { class: "vote-status", role: "status", tabindex: "-1", dataset: { focus: "" } }, text)];
+    return [h("p", { class: "ballot-status", role: "status", tabindex: "-1", dataset: { focus: "" } }, text)];
   }
 
   view_none() {
-    return [h("p", { class: "vote-status" }, this.t("not_voted"))];
+    return [h("p", { class: "ballot-status" }, this.t("not_voted"))];
   }
 }
 
@@ -188,14 +188,14 @@ class BallotCard {
 export class BallotDialog {
   constructor(dialog, ctx) {
     Object.assign(this, { dialog, ...ctx });
-    this.title = dialog.querySelector(".vote-title");
-    this.kicker = dialog.querySelector(".vote-kicker");
-    this.count = dialog.querySelector(".vote-count");
-    this.clock = dialog.querySelector(".vote-dialog-clock");
-    this.ballots = dialog.querySelector(".vote-ballots");
-    this.results = dialog.querySelector(".vote-results");
-    this.checkButton = dialog.querySelector(".vote-check-open");
-    this.hideButton = dialog.querySelector(".vote-hide");
+    this.title = dialog.querySelector(".ballot-title");
+    this.kicker = dialog.querySelector(".ballot-kicker");
+    this.count = dialog.querySelector(".ballot-count");
+    this.clock = dialog.querySelector(".ballot-dialog-clock");
+    this.ballots = dialog.querySelector(".ballot-cards");
+    this.results = dialog.querySelector(".ballot-results");
+    this.checkButton = dialog.querySelector(".ballot-check-open");
+    this.hideButton = dialog.querySelector(".ballot-hide");
     this.cards = new Map(); // principal -> BallotCard, for the vote `cardsFor`
     this.cardsFor = null;
     this.resultKey = "";

@@ -10,17 +10,17 @@ export class CheckDialog {
   constructor(dialog, state, t) {
     Object.assign(this, { dialog, state, t });
     this.form = dialog.querySelector("form");
-    this.input = dialog.querySelector(".vote-check-input");
-    this.answer = dialog.querySelector(".vote-check-answer");
-    this.submitButton = dialog.querySelector(".vote-check-submit");
-    this.voteLine = dialog.querySelector(".vote-check-vote");
+    this.input = dialog.querySelector(".ballot-check-input");
+    this.answer = dialog.querySelector(".ballot-check-answer");
+    this.submitButton = dialog.querySelector(".ballot-check-submit");
+    this.voteLine = dialog.querySelector(".ballot-check-vote");
     this.voteId = null;
     this.busy = false;
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.check();
     });
-    dialog.querySelector(".vote-check-close").addEventListener("click", () => dialog.close());
+    dialog.querySelector(".ballot-check-close").addEventListener("click", () => dialog.close());
     this.input.addEventListener("input", () => this.answer.replaceChildren());
   }
 
@@ -59,7 +59,7 @@ export class CheckDialog {
       const body = await resp.json().catch(() => ({}));
       if (resp.ok && body.found) {
         this.show("true", t("check_found"), t("check_says", { choice: this.state.labels(body.choice || [], t) }),
-          body.ballot_hash ? h("code", { class: "vote-check-hash" }, body.ballot_hash) : null);
+          body.ballot_hash ? h("code", { class: "ballot-check-hash" }, body.ballot_hash) : null);
       } else if (resp.status === 404 && body.error?.code === "receipt_not_found") {
         this.show("false", t("check_not_found"));
       } else {

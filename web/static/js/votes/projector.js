@@ -12,16 +12,16 @@ const placeOf = (where) => (where?.document_id ? `${where.document_id}#${where.p
 
 /** `where()`: where the presenter is now (the session's state). */
 export function mountProjectorVotes(root, where) {
-  const panel = root.querySelector(".vote-projector");
+  const panel = root.querySelector(".ballot-projector");
   if (!panel) return { message: () => false, presented() {} };
-  const t = translator(readJson("vote-text"));
+  const t = translator(readJson("ballot-text"));
   const state = new VoteState();
-  const kicker = panel.querySelector(".vote-kicker");
-  const title = panel.querySelector(".vote-title");
-  const openPart = panel.querySelector(".vote-projector-open");
-  const count = panel.querySelector(".vote-projector-count");
-  const clock = panel.querySelector(".vote-projector-clock");
-  const results = panel.querySelector(".vote-results");
+  const kicker = panel.querySelector(".ballot-kicker");
+  const title = panel.querySelector(".ballot-title");
+  const openPart = panel.querySelector(".ballot-projector-open");
+  const count = panel.querySelector(".ballot-projector-count");
+  const clock = panel.querySelector(".ballot-projector-clock");
+  const results = panel.querySelector(".ballot-results");
   const done = new Set(); // closed votes whose result the presenter has moved on from
   let closedAt = null; // where the presenter was when the result came up
   let resultFor = "";

@@ -53,19 +53,19 @@ function ruleText(v, choice, t) {
 function quorumText(q, key, t) {
   if (!q) return null;
   const state = q.reached ? t("quorum_reached") : t("quorum_missing");
-  return h("li", { class: "vote-quorum", dataset: { reached: String(q.reached) } },
+  return h("li", { class: "ballot-quorum", dataset: { reached: String(q.reached) } },
     `${t(key, q)} (${state})`);
 }
 
 /** The bar of one choice: its votes over the scale, the votes needed marked. */
 function bar(count, scale, need, elected) {
-  const el = svg("svg", { class: "vote-bar", viewBox: "0 0 100 10", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
-  el.append(svg("rect", { class: "vote-bar-track", x: 0, y: 0, width: 100, height: 10 }));
+  const el = svg("svg", { class: "ballot-bar", viewBox: "0 0 100 10", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
+  el.append(svg("rect", { class: "ballot-bar-track", x: 0, y: 0, width: 100, height: 10 }));
   const width = scale ? Math.min(100, (100 * count) / scale) : 0;
-  el.append(svg("rect", { class: `vote-bar-fill${elected ? " is-elected" : ""}`, x: 0, y: 0, width: width.toFixed(2), height: 10 }));
+  el.append(svg("rect", { class: `ballot-bar-fill${elected ? " is-elected" : ""}`, x: 0, y: 0, width: width.toFixed(2), height: 10 }));
   if (need !== null) {
     const x = Math.min(100, (100 * need) / scale).toFixed(2);
-    el.append(svg("line", { class: "vote-bar-need", x1: x, x2: x, y1: 0, y2: 10, "vector-effect": "non-scaling-stroke" }));
+    el.append(svg("line", { class: "ballot-bar-need", x1: x, x2: x, y1: 0, y2: 10, "vector-effect": "non-scaling-stroke" }));
   }
   return el;
 }
@@ -75,8 +75,8 @@ export function resultView(state, t) {
   const v = state.vote;
   const said = verdict(state, t);
   if (!said) return null;
-  const root = h("div", { class: "vote-result", dataset: { verdict: said.key, kind: v.kind } },
-    h("p", { class: "vote-verdict" }, h("span", { class: "vote-verdict-mark", "aria-hidden": "true" }, said.mark), h("span", { class: "vote-verdict-text" }, said.text)));
+  const root = h("div", { class: "ballot-result", dataset: { verdict: said.key, kind: v.kind } },
+    h("p", { class: "ballot-verdict" }, h("span", { class: "ballot-verdict-mark", "aria-hidden": "true" }, said.mark), h("span", { class: "ballot-verdict-text" }, said.text)));
   const r = v.result;
   if (v.status !== "closed" || !r) return root;
   const choice = state.isChoice();
@@ -90,29 +90,29 @@ export function resultView(state, t) {
     const isElected = choice && elected.has(c.choice);
     const data = choice ? { choice: c.choice, elected: String(isElected) } : { choice: c.choice };
     return h("tr", { dataset: data },
-      h("th", { scope: "row", class: "vote-chart-label" }, state.label(c.choice, t),
-        isElected ? h("span", { class: "vote-elected" }, ` ✓ ${t("elected_mark")}`) : null),
-      h("td", { class: "vote-chart-bar" }, bar(c.count, scale, counted ? need : null, isElected)),
-      h("td", { class: "vote-chart-count" }, String(c.count)),
-      h("td", { class: "vote-chart-percent" }, counted ? `${pct.format(c.percent)} %` : t("not_counted")));
+      h("th", { scope: "row", class: "ballot-chart-label" }, state.label(c.choice, t),
+        isElected ? h("span", { class: "ballot-elected" }, ` ✓ ${t("elected_mark")}`) : null),
+      h("td", { class: "ballot-chart-bar" }, bar(c.count, scale, counted ? need : null, isElected)),
+      h("td", { class: "ballot-chart-count" }, String(c.count)),
+      h("td", { class: "ballot-chart-percent" }, counted ? `${pct.format(c.percent)} %` : t("not_counted")));
   });
-  root.append(h("table", { class: "vote-chart" },
+  root.append(h("table", { class: "ballot-chart" },
     h("caption", { class: "visually-hidden" }, t("results")),
     h("thead", {}, h("tr", {},
       h("th", { scope: "col" }, t("choice")),
       h("td", { "aria-hidden": "true" }),
-      h("th", { scope: "col", class: "vote-chart-count" }, t("votes")),
-      h("th", { scope: "col", class: "vote-chart-percent" }, t("percent")))),
+      h("th", { scope: "col", class: "ballot-chart-count" }, t("votes")),
+      h("th", { scope: "col", class: "ballot-chart-percent" }, t("percent")))),
     h("tbody", {}, rows)));
   const notes = [
     h("li", {}, t("ballots_cast", { n: r.ballots })),
-    h("li", { class: "vote-need" }, needText(v, choice, t)),
+    h("li", { class: "ballot-need" }, needText(v, choice, t)),
     h("li", {}, ruleText(v, choice, t)),
   ];
-  if (r.tie === "chair") notes.push(h("li", { class: "vote-tie" }, t("tie_chair")));
-  if (r.tie === "failed") notes.push(h("li", { class: "vote-tie" }, t(choice ? "tie_failed_choice" : "tie_failed")));
+  if (r.tie === "chair") notes.push(h("li", { class: "ballot-tie" }, t("tie_chair")));
+  if (r.tie === "failed") notes.push(h("li", { class: "ballot-tie" }, t(choice ? "tie_failed_choice" : "tie_failed")));
   notes.push(quorumText(v.quorum_at_open, "quorum_open", t), quorumText(v.quorum_at_close, "quorum_close", t));
   if (v.override_reason) notes.push(h("li", {}, t("override", { reason: v.override_reason })));
-  root.append(h("ul", { class: "vote-notes" }, notes));
+  root.append(h("ul", { class: "ballot-notes" }, notes));
   return root;
 }

@@ -12,11 +12,11 @@ import { CheckDialog } from "./check.js";
 import { countsLine, verdict } from "./results.js";
 
 /** Returns what the page's script feeds: the socket's messages, its welcomes, new rights. */
-export function mountVotes(root, session, meetingId) {
-  const t = translator(readJson("vote-text"));
-  const band = root.querySelector(".vote-band");
-  const dialogEl = document.querySelector(".vote-dialog");
-  const checkEl = document.querySelector(".vote-check");
+export function mountBallots(root, session, meetingId) {
+  const t = translator(readJson("ballot-text"));
+  const band = root.querySelector(".ballot-band");
+  const dialogEl = document.querySelector(".ballot-dialog");
+  const checkEl = document.querySelector(".ballot-check");
   if (!band || !dialogEl || !checkEl) return { welcome() {}, update() {}, message: () => false };
   const state = new VoteState();
   const book = new BallotBook(meetingId, session, () => render());
@@ -39,14 +39,14 @@ export function mountVotes(root, session, meetingId) {
   const dialog = new BallotDialog(dialogEl, { state, book, t, session, voters, checkReceipt });
   dialog.onHidden = () => renderBand();
   const el = {
-    state: band.querySelector(".vote-band-state"),
-    title: band.querySelector(".vote-band-title"),
-    summary: band.querySelector(".vote-band-summary"),
-    clock: band.querySelector(".vote-band-clock"),
-    open: band.querySelector(".vote-band-open"),
-    results: band.querySelector(".vote-band-results"),
-    check: band.querySelector(".vote-band-check"),
-    hide: band.querySelector(".vote-band-hide"),
+    state: band.querySelector(".ballot-band-state"),
+    title: band.querySelector(".ballot-band-title"),
+    summary: band.querySelector(".ballot-band-summary"),
+    clock: band.querySelector(".ballot-band-clock"),
+    open: band.querySelector(".ballot-band-open"),
+    results: band.querySelector(".ballot-band-results"),
+    check: band.querySelector(".ballot-band-check"),
+    hide: band.querySelector(".ballot-band-hide"),
   };
   const dismissed = new Set(); // votes whose band was closed (after their close)
   const shownOnce = new Set(); // open votes whose ballot came up by itself once
