@@ -59,7 +59,7 @@ export class CheckDialog {
       const body = await resp.json().catch(() => ({}));
       if (resp.ok && body.found) {
         this.show("true", t("check_found"), t("check_says", { choice: this.state.labels(body.choice || [], t) }),
-          body.ballot_hash ? h("code", { class: "ballot-check-hash" }, body.ballot_hash) : null);
+          body.ballot_hash ? h("span", { class: "ballot-check-hash" }, t("check_entry", { hash: body.ballot_hash })) : null);
       } else if (resp.status === 404 && body.error?.code === "receipt_not_found") {
         this.show("false", t("check_not_found"));
       } else {
