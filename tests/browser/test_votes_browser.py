@@ -7,7 +7,8 @@ its random v4 ballot id and goes when the tablet is back. Each gets a receipt. A
 during the vote shows "already voted" with the same receipt (from localStorage), no
 buttons; an observer sees the count and no ballot. The projector shows the count and
 countdown, then, closed, the chart with the right counts and percentages; the tablets
-show the result, and one delegate checks their receipt on the board."""
+show the result; one delegate checks their receipt on the board, and the observer
+checks it too."""
 
 from __future__ import annotations
 
@@ -246,7 +247,7 @@ def test_a_secret_vote_on_tablets(
     no_axe_violations(first, "the result on a tablet")
 
     # The first checks their receipt on the board.
-    ballot(first).get_by_role("button", name="Check my ballot").click()
+    ballot(first).get_by_role("button", name="Check this receipt").click()
     check = first.get_by_role("dialog", name="Check a ballot on the board")
     expect(check).to_be_visible()
     field = check.get_by_label("Receipt code")
@@ -258,4 +259,15 @@ def test_a_secret_vote_on_tablets(
     expect(answer).to_contain_text("This ballot is on the board.")
     expect(answer).to_contain_text("It says: Yes")
     no_axe_violations(first, "Check my ballot")
+
+    # Anyone in the meeting may check a receipt: the observer, from the band's result.
+    watcher.locator(".ballot-band").get_by_role("button", name="Results").click()
+    shown = watcher.get_by_role("dialog", name=QUESTION)
+    expect(shown.locator(".ballot-verdict")).to_have_text("✓Passed")
+    expect(shown.locator(".ballot-card")).to_have_count(0)
+    shown.get_by_role("button", name="Check my ballot").click()
+    check = watcher.get_by_role("dialog", name="Check a ballot on the board")
+    check.get_by_label("Receipt code").fill(first_receipt)
+    check.get_by_role("button", name="Check", exact=True).click()
+    expect(check.locator(".ballot-check-answer")).to_contain_text("It says: Yes")
     watch.assert_clean()

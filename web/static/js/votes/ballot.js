@@ -167,7 +167,7 @@ class BallotCard {
       h("p", { class: "ballot-receipt-line" }, h("span", { class: "ballot-receipt-label" }, `${t("receipt")}: `),
         h("strong", { class: "ballot-receipt", translate: "no" }, record.receipt)),
       closed
-        ? h("button", { type: "button", class: "ballot-check-this", onclick: () => this.checkReceipt(record.receipt) }, t("check"))
+        ? h("button", { type: "button", class: "ballot-check-this", onclick: () => this.checkReceipt(record.receipt) }, t("check_this"))
         : h("p", { class: "hint ballot-receipt-note" }, t("receipt_note")),
     ];
   }
