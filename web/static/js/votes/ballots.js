@@ -37,6 +37,12 @@ export class BallotBook {
     const cutoff = Date.now() - KEEP_DAYS * 86400_000;
     this.records = (storage.get("localStorage", this.key) || []).filter((r) => r && r.at > cutoff);
     this.save();
+    // A ballot cast in another tab of this browser: its receipt shows here too.
+    window.addEventListener("storage", (e) => {
+      if (e.key !== this.key) return;
+      this.records = storage.get("localStorage", this.key) || [];
+      this.onChange();
+    });
   }
 
   save() {
@@ -96,6 +102,7 @@ export class BallotBook {
   /** A new socket: what was in flight on the old one may be lost, so it goes again. */
   welcome() {
     this.inFlight = null;
+    this.pump();
   }
 
   waiting() {
@@ -141,7 +148,7 @@ export class BallotBook {
       }
       // Refused: this ballot was not taken; the voter may choose again (or not, if the
       // vote is closed or someone voted for them already).
-      this.records = this.records.filter((r) => r !== record);
+      this.records = this.records.filter((r) => r.ballot_id !== record.ballot_id);
       this.save();
       const key = `${record.vote_id}/${record.principal}`;
       this.failures.set(key, { code: msg.code, message: msg.message || "" });

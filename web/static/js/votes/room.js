@@ -28,7 +28,8 @@ export function mountBallots(root, session, meetingId) {
   function voters() {
     const mine = book.castBy();
     const v = state.vote;
-    if (!mine || !v || session.locked) return [];
+    // Nothing to cast once the meeting is read-only; a closed vote's receipts still show.
+    if (!mine || !v || (session.locked && v.status === "open")) return [];
     const list = session.hasGrant("can_vote") ? [{ principal: mine, name: session.me?.name || "", proxy: false }] : [];
     for (const p of v.proxies || []) {
       if (p.proxy_id === mine && p.principal_id !== mine) list.push({ principal: p.principal_id, name: p.principal_name, proxy: true });
