@@ -145,6 +145,7 @@ def test_a_secret_vote_on_tablets(
             re.compile(r"^(10:00|9:[0-5]\d)$")
         )
         fits(page)
+    expect(first.locator(".ballot-dialog .ballot-title")).to_be_focused()  # read first
     expect(ballot(first).get_by_role("button")).to_have_text(["Yes", "No", "Abstain"])
     expect(ballot(third, f"Vote for {CHAIR}")).to_be_visible()
     no_axe_violations(second, "the ballot on an upright tablet")
@@ -173,7 +174,9 @@ def test_a_secret_vote_on_tablets(
     card = ballot(second)
     card.get_by_role("button", name="Abstain", exact=True).click()
     expect(card.locator(".ballot-confirm-text")).to_have_text("You vote: Abstain")
+    expect(card.get_by_role("button", name="Confirm")).to_be_focused()
     card.get_by_role("button", name="Change").click()
+    expect(card.get_by_role("button", name="Yes", exact=True)).to_be_focused()
     vote(card, "Yes")
     receipt_of(card)
 
