@@ -165,13 +165,16 @@ async def open_services(
 
 
 class VoteMeetingsView:
-    """The meeting store and the agenda store, as votes read them."""
+    """The meeting, agenda and document stores, as votes read them."""
 
-    def __init__(self, meetings: SqlMeetingStore, agenda: SqlAgendaStore) -> None:
+    def __init__(
+        self, meetings: SqlMeetingStore, agenda: SqlAgendaStore, documents: SqlDocumentStore
+    ) -> None:
         self.get_meeting = meetings.get_meeting
         self.get_participant = meetings.get_participant
         self.list_participants = meetings.list_participants
         self.get_item = agenda.get_item
+        self.get_document = documents.get_document
 
 
 class NodeBus(LiveBus, Protocol):
@@ -326,10 +329,10 @@ def compose(
     bus.on_resync(lambda: floor.resync(live.held()))
     meetings.listen(floor)
     lifecycle.add_listener(floor)  # after the live session: attendance counted first
+    vote_meetings = VoteMeetingsView(meeting_store, agenda_store, SqlDocumentStore(db))
     votes = LiveVotes(
         VoteService(
-            SqlVoteStore(db), SqlProxyStore(db), VoteMeetingsView(meeting_store, agenda_store),
-            roll, audit, clock, secret,
+            SqlVoteStore(db), SqlProxyStore(db), vote_meetings, roll, audit, clock, secret,
         ),
         live,
         clock,
