@@ -32,7 +32,14 @@ async def path_vote(request: web.Request, *, reading: bool = False) -> tuple[Vot
     shown, so a draft is not found by those who may not see it (an action on it is
     refused by the votes' service, saying why)."""
     vote = await services(request).votes.votes.get(path_id(request, VoteId))
-    actor = await meeting_actor(request, vote.meeting_id)
+    try:
+        actor = await meeting_actor(request, vote.meeting_id)
+    except NotFound:
+        raise _not_found() from None  # as if there were no such vote (nor meeting)
     if reading and not may_see(vote, actor):
-        raise NotFound("vote_not_found", N_("No such vote."))
+        raise _not_found()
     return vote, actor
+
+
+def _not_found() -> NotFound:
+    return NotFound("vote_not_found", N_("No such vote."))
