@@ -5,6 +5,8 @@
 // page posts it as it is (the server checks the same and says why).
 
 const MIN_OPTIONS = 2;
+const DURATION_MIN = 10; // seconds
+const DURATION_MAX = 24 * 3600;
 
 /** Wires `form` once; safe to call again. */
 export function wireVoteForm(form) {
@@ -37,10 +39,9 @@ export function showFields(form) {
   const kind = form.querySelector("input[name=kind]:checked")?.value;
   form.querySelector(".vote-options").hidden = kind !== "choice";
   const secret = form.elements.namedItem("secret").checked;
-  const tie = form.elements.namedItem("tie");
-  const chair = tie.querySelector("option[value=chair]");
+  const chair = form.querySelector("input[name=tie][value=chair]");
   chair.disabled = secret;
-  if (secret && tie.value === "chair") tie.value = "fails";
+  if (secret && chair.checked) form.querySelector("input[name=tie][value=fails]").checked = true;
   form.querySelector(".vote-tie-secret").hidden = !secret;
 }
 
@@ -77,6 +78,10 @@ export function readVoteForm(form) {
     const amount = Number(text);
     if (!Number.isFinite(amount)) throw new Error(duration.dataset.bad);
     seconds = Math.round(f.namedItem("duration_unit").value === "seconds" ? amount : amount * 60);
+    // The service's bounds (sessions/votes/drafts.py), said as it says them.
+    if (seconds < DURATION_MIN || seconds > DURATION_MAX) {
+      throw new Error(duration.dataset.range.replace("{least}", DURATION_MIN).replace("{most}", DURATION_MAX / 3600));
+    }
   }
   const max = Number.parseInt(f.namedItem("max_choices").value, 10);
   return {
