@@ -21,6 +21,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.accessibility import axe_run, describe
 from tests.browser.harness import Watch
 from tests.browser.scenario import CHAIR, DELEGATE, Scenario, sign_in
 from tests.processes import ServerProcess
@@ -61,6 +62,12 @@ def screenshot_dir(tmp_path: Path) -> Path:
     where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
     where.mkdir(parents=True, exist_ok=True)
     return where
+
+
+def accessible(page: Page, where: str) -> None:
+    """axe finds nothing wrong with the page as it is now (WCAG 2.1 AA)."""
+    results = axe_run(page)
+    assert not results["violations"], describe(results, where)
 
 
 def vote_row(chair: Page, title: str) -> Locator:
@@ -125,6 +132,7 @@ def test_the_chair_runs_a_vote_in_the_votes_tab(
     expect(form.get_by_label("Option 1", exact=True)).to_have_value("Đồng ý")
     form.get_by_label("Yes, no or abstain").check()
     chair.screenshot(path=shots / "votes-1-form.png")
+    accessible(chair, "the Votes tab with the form")
     form.get_by_role("button", name="Save vote").click()
     expect(form).to_be_hidden()
     row = vote_row(chair, QUESTION)
@@ -140,6 +148,7 @@ def test_the_chair_runs_a_vote_in_the_votes_tab(
     reason = ask.get_by_label("Reason for opening without quorum")
     expect(reason).to_be_focused()
     chair.screenshot(path=shots / "votes-2-no-quorum.png")
+    accessible(chair, "the Votes tab asking a reason")
     reason.fill("Hai đại biểu vắng có lý do; chủ tọa quyết định biểu quyết")
     ask.get_by_role("button", name="Open anyway").click()
     expect(ask).to_be_hidden()
@@ -165,6 +174,7 @@ def test_the_chair_runs_a_vote_in_the_votes_tab(
     expect(row.locator(".votes-item-result")).to_have_text("Yes 1 · No 0 · Abstain 0 — Passed")
     expect(row.get_by_role("button")).to_have_count(0)
     chair.screenshot(path=shots / "votes-4-result.png")
+    accessible(chair, "the Votes tab with a result")
 
     # A vote cancelled (with a reason) is run again as a new draft.
     tab.get_by_role("button", name="New vote").click()
@@ -189,6 +199,18 @@ def test_the_chair_runs_a_vote_in_the_votes_tab(
     expect(form.get_by_label("Each ballot may choose up to")).to_have_value("2")
     chair.screenshot(path=shots / "votes-5-rerun.png")
 
+    # With a countdown of two minutes (no quorum needed): the tab counts it down.
+    form.get_by_label("Countdown (empty: the chair closes the vote)").fill("2")
+    form.get_by_role("button", name="Save vote").click()
+    expect(form).to_be_hidden()
+    drafts.get_by_role("button", name="Open the vote “Bầu hai ủy viên”").click()
+    expect(live).to_have_attribute("data-status", "open")
+    expect(live.locator(".votes-live-title")).to_have_text("Bầu hai ủy viên")
+    expect(live.locator(".votes-progress")).to_have_text("0 of 4 voted")
+    expect(live.locator(".votes-clock")).to_have_text(re.compile(r"^(2:00|1:5\d) left$"))
+    live.get_by_role("button", name="Close").click()
+    expect(live.locator(".votes-outcome")).to_have_text("None chosen")
+
     # The meeting page: every vote with its state, and the result with the CSV.
     admin = meeting.new_context().new_page()
     sign_in(admin, base)
@@ -196,11 +218,11 @@ def test_the_chair_runs_a_vote_in_the_votes_tab(
     admin.goto(f"{base}/meetings/{meeting.meeting_id}#votes")
     rows = admin.locator("#votes .vote-row")
     expect(rows).to_have_count(3)
-    expect(rows.locator(".vote-status")).to_have_text(["Closed", "Cancelled", "Prepared"])
+    expect(rows.locator(".vote-status")).to_have_text(["Closed", "Cancelled", "Closed"])
     results = admin.locator("#vote-results tbody tr")
-    expect(results).to_have_count(1)
-    expect(results).to_contain_text(QUESTION)
-    expect(results.locator(".vote-outcome")).to_contain_text("Passed")
+    expect(results).to_have_count(2)
+    expect(results.first).to_contain_text(QUESTION)
+    expect(results.locator(".vote-outcome")).to_contain_text(["Passed", "None chosen"])
     expect(admin.get_by_role("link", name="Download the results (CSV)")).to_be_visible()
     admin.locator("#votes").screenshot(path=shots / "votes-6-meeting-page.png")
     admin.locator("#vote-results").screenshot(path=shots / "votes-7-results.png")

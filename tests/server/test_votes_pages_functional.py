@@ -314,6 +314,8 @@ async def test_the_results_after_the_meeting(room: Room) -> None:
     assert re.search(r'data-choice="no">No: <strong>1</strong>', results)
     assert "A tie: the motion fails." in results and "Not passed" in results
     assert f'href="/api/meetings/{room.id}/votes.csv"' in results
+    csv = await admin.get(f"/api/meetings/{room.id}/votes.csv")
+    assert csv.status == 200 and "Adopt the minutes" in await csv.text()
     # The meeting ended: no forms any more, the results stay.
     assert f'action="{page}/votes"' not in text and f'action="{page}/proxies"' not in text
     await chair.close()

@@ -107,6 +107,10 @@ export class VotesChair {
       this.render();
       return true;
     }
+    if (msg.type === "meeting_status") {
+      this.render(); // ended: read-only, no more actions
+      return false;
+    }
     if (msg.type === "vote_count") {
       const vote = this.votes.get(msg.vote_id);
       const at = Date.parse(msg.at);
@@ -161,6 +165,13 @@ export class VotesChair {
 
   render() {
     const votes = this.order.map((id) => this.votes.get(id)).filter(Boolean);
+    // Once the meeting ended it is kept as it was: nothing to prepare or run.
+    this.el.dataset.locked = String(this.session.locked);
+    this.el.querySelector(".votes-new").hidden = this.session.locked;
+    if (this.session.locked) {
+      this.closeForm();
+      this.stopAsking();
+    }
     this.empty.hidden = votes.length > 0;
     // The newest first: the one just prepared or run again is at hand.
     this.list.replaceChildren(...votes.slice().reverse().map((v) => this.row(v)));
@@ -185,6 +196,7 @@ export class VotesChair {
       cancelled: [button("rerun", "rerun", "rerun_named")],
       closed: [],
     }[v.status] || [];
+    if (this.session.locked) actions.length = 0;
     return h("li", { class: "votes-item", dataset: { id: v.id, status: v.status } },
       h("div", { class: "votes-item-head" },
         h("span", { class: "votes-item-title" }, v.title),
@@ -237,7 +249,7 @@ export class VotesChair {
     box.querySelector(".votes-bar > span").style.width = `${eligible ? Math.min(100, (100 * voted) / eligible) : 0}%`;
     box.querySelector(".votes-result").replaceChildren(...(v.status === "closed" ? this.result(v) : []));
     const actions = box.querySelector(".votes-live-actions");
-    actions.replaceChildren(...(v.status === "open" ? [
+    actions.replaceChildren(...(v.status === "open" && !this.session.locked ? [
       h("button", { type: "button", class: "primary", dataset: { action: "close", id: v.id } }, t("close")),
       h("button", { type: "button", class: "danger", dataset: { action: "cancel", id: v.id } }, t("cancel")),
     ] : []));
