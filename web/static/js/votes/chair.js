@@ -9,30 +9,9 @@
 import { h, readJson, translator } from "../live/util.js";
 import { clock } from "../live/floor.js";
 import { fillVoteForm, readVoteForm, wireVoteForm } from "./form.js";
+import { call, resultView, summary } from "./chair-view.js";
 
 const TICK_MS = 500;
-
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-
-/** A call to the API: `{ok, status, body, message, code}` (the server's message on an error). */
-async function call(method, path, body) {
-  const init = { method, headers: { Accept: "application/json", "X-CSRF-Token": csrf() } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const resp = await fetch(path, init);
-  const data = await resp.json().catch(() => null);
-  return { ok: resp.ok, status: resp.status, body: data, code: data?.error?.code ?? "", message: data?.error?.message ?? "" };
-}
-
-/** A result as the socket (`counts` a list) or the API (a list, or a map) gives it. */
-function countsOf(result) {
-  const counts = result?.counts;
-  if (!counts) return [];
-  if (Array.isArray(counts)) return counts.map((c) => ({ choice: c.choice, count: c.count, percent: c.percent ?? null }));
-  return Object.entries(counts).map(([choice, count]) => ({ choice, count, percent: null }));
-}
 
 export class VotesChair {
   constructor(root, session, toasts, data) {
@@ -202,30 +181,8 @@ export class VotesChair {
         h("span", { class: "votes-item-title" }, v.title),
         h("span", { class: "tag votes-status", dataset: { status: v.status } }, t(`status_${v.status}`))),
       h("p", { class: "votes-item-meta" }, meta.join(" · ")),
-      v.status === "closed" ? h("p", { class: "votes-item-result" }, this.summary(v)) : null,
+      v.status === "closed" ? h("p", { class: "votes-item-result" }, summary(t, v)) : null,
       actions.length ? h("div", { class: "votes-item-actions" }, actions) : null);
-  }
-
-  /** "Yes 3 · No 1 · Abstain 0 — Passed" */
-  summary(v) {
-    const counts = countsOf(v.result ?? (v.counts ? { counts: v.counts } : null));
-    const text = counts.map((c) => `${this.choiceLabel(v, c.choice)} ${c.count}`).join(" · ");
-    return `${text} — ${this.outcome(v)}`;
-  }
-
-  choiceLabel(v, choice) {
-    if (["yes", "no", "abstain"].includes(choice)) return this.t(`choice_${choice}`);
-    return (v.options || []).find((o) => o.id === choice)?.label ?? choice;
-  }
-
-  outcome(v) {
-    const r = v.result;
-    const passed = r?.passed ?? v.passed;
-    if (v.kind === "choice") {
-      const elected = (r?.elected || []).map((id) => this.choiceLabel(v, id));
-      return elected.length ? this.t("chosen", { names: elected.join(", ") }) : this.t("none_chosen");
-    }
-    return passed ? this.t("passed") : this.t("not_passed");
   }
 
   // -- the vote the socket told last: open (progress, countdown), then its result -----
@@ -247,7 +204,7 @@ export class VotesChair {
     const eligible = v.eligible ?? 0;
     box.querySelector(".votes-progress").textContent = t("voted", { voted, eligible });
     box.querySelector(".votes-bar > span").style.width = `${eligible ? Math.min(100, (100 * voted) / eligible) : 0}%`;
-    box.querySelector(".votes-result").replaceChildren(...(v.status === "closed" ? this.result(v) : []));
+    box.querySelector(".votes-result").replaceChildren(...(v.status === "closed" ? resultView(t, v) : []));
     const actions = box.querySelector(".votes-live-actions");
     actions.replaceChildren(...(v.status === "open" && !this.session.locked ? [
       h("button", { type: "button", class: "primary", dataset: { action: "close", id: v.id } }, t("close")),
@@ -255,30 +212,6 @@ export class VotesChair {
     ] : []));
     this.keepTicking(v.status === "open" && Boolean(v.closes_at));
     this.tick();
-  }
-
-  result(v) {
-    const { t } = this;
-    const r = v.result;
-    const counts = countsOf(r ?? (v.counts ? { counts: v.counts } : null));
-    const most = Math.max(1, ...counts.map((c) => c.count));
-    const rows = counts.map((c) => {
-      const fill = h("span");
-      fill.style.width = `${(100 * c.count) / most}%`; // CSSOM: the policy allows no style attributes
-      return h("li", { class: "votes-count", dataset: { choice: c.choice } },
-        h("span", { class: "votes-count-label" }, this.choiceLabel(v, c.choice)),
-        h("strong", { class: "votes-count-n" }, c.count),
-        h("span", { class: "votes-count-bar", "aria-hidden": "true" }, fill));
-    });
-    const tie = r?.tie && r.tie !== "none" ? t(r.tie === "chair" ? "tie_chair" : v.kind === "choice" ? "tie_failed_choice" : "tie_failed") : "";
-    const passed = v.kind === "choice" ? (r?.elected || []).length > 0 : Boolean(r?.passed ?? v.passed);
-    return [
-      h("ul", { class: "votes-counts" }, rows),
-      h("p", { class: "votes-outcome", dataset: { passed: String(passed) } }, this.outcome(v)),
-      tie ? h("p", { class: "votes-tie hint" }, tie) : null,
-      r?.ballots !== undefined ? h("p", { class: "hint" }, t("ballots", { n: r.ballots })) : null,
-      v.override_reason ? h("p", { class: "hint" }, t("without_quorum", { reason: v.override_reason })) : null,
-    ].filter(Boolean);
   }
 
   keepTicking(on) {
