@@ -17,6 +17,7 @@ import { VideoPanel } from "./video-panel.js";
 import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
 import { mountFloor } from "./floor-room.js";
+import { mountVotesChair } from "../votes/chair.js";
 import { LifecycleView } from "./lifecycle.js";
 import { TakeOver } from "./takeover.js";
 import { callSnapshot, keepOnLanguageChange, resumeCall, takeKept } from "./carry-over.js";
@@ -81,6 +82,7 @@ function start() {
       chat.message(msg);
       lifecycle.message(msg);
       floor.message(msg);
+      votesChair.message(msg);
     },
   });
   // The video room and the chat, in a panel beside (or over) the document.
@@ -105,6 +107,7 @@ function start() {
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   const floor = mountFloor(root, session, toasts, data.protocol);
+  const votesChair = mountVotesChair(root, session, toasts, data);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
   const pages = new PageFollow(root, {
     session, documents, view, toasts, t,
@@ -158,6 +161,7 @@ function start() {
     updateFollowUi();
     chair.update();
     floor.welcome();
+    votesChair.welcome();
   }
 
   /** Removed, the link replaced, signed out: the page says so and leaves the video
@@ -182,6 +186,7 @@ function start() {
     updateFollowUi();
     chair.update();
     floor.update();
+    votesChair.update();
   }
 
   function onPresented(state, old) {
