@@ -89,6 +89,17 @@ def fits(page: Page) -> None:
     assert over == [], over
 
 
+def band_under_the_bar(page: Page) -> None:
+    """The band has its own row: under the bar, above the document, over neither."""
+    bar, band, main = (
+        page.locator(selector).bounding_box()
+        for selector in (".live-bar", ".ballot-band", ".live-main")
+    )
+    assert bar and band and main
+    assert bar["y"] + bar["height"] <= band["y"] + 0.5, (bar, band)
+    assert band["y"] + band["height"] <= main["y"] + 0.5, (band, main)
+
+
 def no_axe_violations(page: Page, where: str) -> None:
     results = axe_run(page)
     assert not results["violations"], describe(results, where)
@@ -156,6 +167,7 @@ def test_a_secret_vote_on_tablets(
     expect(band.locator(".ballot-band-summary")).to_have_text("0 of 4 have voted")
     expect(watcher.locator(".ballot-dialog")).to_be_hidden()
     expect(band.get_by_role("button", name="Vote")).to_be_hidden()
+    band_under_the_bar(watcher)
 
     # The projector: the question, the count and the countdown.
     panel = projector.locator(".ballot-projector")
@@ -221,6 +233,7 @@ def test_a_secret_vote_on_tablets(
     # "Look at the document" hides the ballot; the band's "Vote" brings it back.
     second.get_by_role("button", name="Look at the document").click()
     expect(second.locator(".ballot-dialog")).to_be_hidden()
+    band_under_the_bar(second)  # upright
     second.locator(".ballot-band").get_by_role("button", name="Vote").click()
     expect(second.locator(".ballot-dialog")).to_be_visible()
 
