@@ -477,7 +477,7 @@ def ballots(server: Server, shots: Shots, new_context: Callable[..., BrowserCont
     chair.locator(".ballot-dialog").get_by_role("button", name="Abstain", exact=True).click()
     chair.locator(".ballot-dialog").get_by_role("button", name="Confirm").click()
     expect(chair.locator(".ballot-receipt")).to_be_visible()
-    expect(projector.locator(".ballot-projector-count")).to_have_text("2 of 2 have voted")
+    expect(projector.locator(".ballot-projector-count")).to_have_text("2 of 2 voted")
     if shots.wanted("vote-projector-open"):
         shots.save("vote-projector-open", projector)
     api.call("POST", f"/api/votes/{draft['id']}/close")

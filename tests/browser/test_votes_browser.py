@@ -151,7 +151,7 @@ def test_a_secret_vote_on_tablets(
         dialog = page.get_by_role("dialog", name=QUESTION)
         expect(dialog).to_be_visible()
         expect(dialog.locator(".ballot-kicker")).to_have_text("Vote open · Secret ballot")
-        expect(dialog.locator(".ballot-count")).to_have_text("0 of 4 have voted")
+        expect(dialog.locator(".ballot-count")).to_have_text("0 of 4 voted")
         expect(dialog.locator(".ballot-dialog-clock")).to_have_text(
             re.compile(r"^(10:00|9:[0-5]\d)$")
         )
@@ -164,7 +164,7 @@ def test_a_secret_vote_on_tablets(
     # An observer has no ballot: the band with the count only.
     band = watcher.locator(".ballot-band")
     expect(band).to_be_visible()
-    expect(band.locator(".ballot-band-summary")).to_have_text("0 of 4 have voted")
+    expect(band.locator(".ballot-band-summary")).to_have_text("0 of 4 voted")
     expect(watcher.locator(".ballot-dialog")).to_be_hidden()
     expect(band.get_by_role("button", name="Vote")).to_be_hidden()
     band_under_the_bar(watcher)
@@ -172,7 +172,7 @@ def test_a_secret_vote_on_tablets(
     # The projector: the question, the count and the countdown.
     panel = projector.locator(".ballot-projector")
     expect(panel.locator(".ballot-title")).to_have_text(QUESTION)
-    expect(panel.locator(".ballot-projector-count")).to_have_text("0 of 4 have voted")
+    expect(panel.locator(".ballot-projector-count")).to_have_text("0 of 4 voted")
     expect(panel.locator(".ballot-projector-clock")).to_have_text(re.compile(r"^\d+:\d\d$"))
 
     # The first votes Yes.
@@ -180,7 +180,7 @@ def test_a_secret_vote_on_tablets(
     expect(ballot(first).locator(".ballot-stored")).to_have_text("Your ballot is stored.")
     expect(ballot(first).locator(".ballot-receipt-note")).to_contain_text("Write this code down")
     first_receipt = receipt_of(ballot(first))
-    expect(second.locator(".ballot-count")).to_have_text("1 of 4 have voted")
+    expect(second.locator(".ballot-count")).to_have_text("1 of 4 voted")
 
     # The second chooses Abstain, changes their mind, then votes Yes.
     card = ballot(second)
@@ -217,8 +217,8 @@ def test_a_secret_vote_on_tablets(
     assert {b["ballot_id"]: b["receipt"] for b in kept}[mine["ballot_id"]] == own.locator(
         ".ballot-receipt"
     ).inner_text()
-    expect(panel.locator(".ballot-projector-count")).to_have_text("4 of 4 have voted")
-    expect(watcher.locator(".ballot-band-summary")).to_have_text("4 of 4 have voted")
+    expect(panel.locator(".ballot-projector-count")).to_have_text("4 of 4 voted")
+    expect(watcher.locator(".ballot-band-summary")).to_have_text("4 of 4 voted")
 
     # A reload while the vote is open: already voted, the same receipt, no buttons.
     first.reload()

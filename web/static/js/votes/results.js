@@ -23,10 +23,11 @@ export function verdict(state, t) {
   const r = v.result;
   if (!r) return null;
   if (state.isChoice()) {
+    // An election (several places) elects; a choice of one option chooses.
     const names = (r.elected || []).map((id) => state.label(id, t));
-    return names.length
-      ? { key: "passed", text: t("elected", { names: names.join(", ") }), mark: "✓" }
-      : { key: "failed", text: t("nobody_elected"), mark: "✗" };
+    const election = v.max_choices > 1;
+    if (!names.length) return { key: "failed", text: t(election ? "nobody_elected" : "none_chosen"), mark: "✗" };
+    return { key: "passed", text: t(election ? "elected" : "chosen_one", { names: names.join(", ") }), mark: "✓" };
   }
   return r.passed ? { key: "passed", text: t("passed"), mark: "✓" } : { key: "failed", text: t("not_passed"), mark: "✗" };
 }
@@ -91,7 +92,7 @@ export function resultView(state, t) {
     const data = choice ? { choice: c.choice, elected: String(isElected) } : { choice: c.choice };
     return h("tr", { dataset: data },
       h("th", { scope: "row", class: "ballot-chart-label" }, state.label(c.choice, t),
-        isElected ? h("span", { class: "ballot-elected" }, ` ✓ ${t("elected_mark")}`) : null),
+        isElected ? h("span", { class: "ballot-elected" }, ` ✓ ${t(v.max_choices > 1 ? "elected_mark" : "chosen_mark")}`) : null),
       h("td", { class: "ballot-chart-bar" }, bar(c.count, scale, counted ? need : null, isElected)),
       h("td", { class: "ballot-chart-count" }, String(c.count)),
       h("td", { class: "ballot-chart-percent" }, counted ? `${pct.format(c.percent)} %` : t("not_counted")));
@@ -106,7 +107,8 @@ export function resultView(state, t) {
     h("tbody", {}, rows)));
   const notes = [
     h("li", {}, t("ballots_cast", { n: r.ballots })),
-    h("li", { class: "ballot-need" }, needText(v, choice, t)),
+    // Nothing counted against (a base of 0): "1 of 0" would say nothing.
+    r.base > 0 ? h("li", { class: "ballot-need" }, needText(v, choice, t)) : null,
     h("li", {}, ruleText(v, choice, t)),
   ];
   if (r.tie === "chair") notes.push(h("li", { class: "ballot-tie" }, t("tie_chair")));
