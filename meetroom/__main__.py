@@ -376,15 +376,45 @@ async def _cmd_vote(args: argparse.Namespace, services: AdminServices) -> int:
         print(f"meetroom: the vote is {status}: a board is fixed at the close", file=sys.stderr)
         return 2
     problem = await votes.verify(vote_id)
+    result = await votes.result(vote)
+    seq = None
+    entries = len(await votes.board(vote))
+    if problem is None:
+        # Each ballot is stored with its voter's row, in one transaction.
+        voters = (await votes.tally(vote)).voted
+        if voters != entries:
+            problem = f"{voters} voters recorded, {entries} ballots on the board"
+    if problem is None:
+        assert result is not None  # verify found it
+        seq, problem = await _audited_close(services, vote, result)
     if problem is not None:
         print(f"vote BROKEN: {problem}", file=sys.stderr)
         return 1
-    result = await votes.result(vote)
-    assert result is not None  # verify found it
-    for line in _vote_summary(vote, result, len(await votes.board(vote))):
+    assert result is not None
+    for line in _vote_summary(vote, result, entries):
         print(line)
+    print(f"the same head and counts in the audit log's entry {seq}")
     print("OK")
     return 0
+
+
+async def _audited_close(
+    services: AdminServices, vote: Vote, result: Result
+) -> tuple[int | None, str | None]:
+    """The audit log's entry of the close, and the difference between the close as
+    recorded on the vote and as sealed there (which the database alone cannot
+    rewrite), or None."""
+    from meetroom.records.audit import AuditAction, AuditFilter
+    from meetroom.sessions.votes.board import audited
+
+    flt = AuditFilter(
+        actions=frozenset({AuditAction.VOTE_CLOSED}), target_type="vote", target_id=vote.id
+    )
+    async for entry in services.audit.export_all(flt):  # the newest: a vote closes once
+        if not await services.audit.sealed(entry):
+            return entry.seq, f"the audit log's entry {entry.seq} of the close was changed"
+        return entry.seq, audited(vote, result, entry.details)
+    return None, "the audit log holds no entry of the close"
 
 
 def _vote_summary(vote: Vote, result: Result, entries: int) -> list[str]:
@@ -402,7 +432,7 @@ def _vote_summary(vote: Vote, result: Result, entries: int) -> list[str]:
         f"meeting {vote.meeting_id}; {'secret' if vote.secret else 'open'} {vote.kind.value}"
         f" vote, rule {vote.rule.value}; closed at {closed}",
         f"members {q.members if q else '?'}, present {q.present if q else '?'} at the close",
-        f"ballots: {result.ballots} ({entries} on the board)",
+        f"ballots: {result.ballots} ({entries} on the board, as many voters)",
         f"head: {vote.board_head}",
         f"counts: {counts}",
         f"result: {outcome} ({result.required} required of {result.base}){tie}",

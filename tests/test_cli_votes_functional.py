@@ -1,7 +1,8 @@
 """`meetroom vote verify` as a real process, on a vote held through the votes' service
 on SQLite and PostgreSQL: it counts the stored ballots again and agrees with what the
 close recorded, then names the first difference after one change made in the database
-(a ballot's choice, a ballot sealed again, the recorded count, the board's head)."""
+(a ballot's choice, a ballot sealed again, the recorded count, the board's head, all of
+them rewritten consistently, the audit log's entry of the close)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import sqlalchemy as sa
 
 from meetroom.config import Settings
 from meetroom.records.votes import VoteKind
-from meetroom.sessions.votes import board
+from meetroom.sessions.votes import board, counting
 from meetroom.sessions.votes.drafts import VoteDraft
 from meetroom.store.database import Database
+from meetroom.store.vote_rows import encode_result
 from tests.processes import cli, ok
 from tests.sessions.votes.world import hold_vote
 
@@ -41,8 +43,9 @@ def broken(result: subprocess.CompletedProcess[str]) -> str:
     """What a failed verification says on stderr (it must exit 1 and not say OK)."""
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
     assert "OK" not in result.stdout.splitlines(), result.stdout
-    assert result.stderr.startswith("vote BROKEN: "), result.stderr
-    return result.stderr
+    said = result.stderr.splitlines()[-1]  # after what the start logged, if anything
+    assert said.startswith("vote BROKEN: "), result.stderr
+    return said
 
 
 async def sql(settings: Settings, statement: str, **params: Any) -> list[Any]:
@@ -60,11 +63,12 @@ async def test_verify_agrees_then_names_each_change(settings: Settings) -> None:
     vote = await hold_vote(settings, ["yes", "no", "yes", "abstain", "yes"])
     out = ok(verify(settings, vote.id)).splitlines()
     assert out[0] == f"vote {vote.id}: {TITLE}"
-    assert "ballots: 5 (5 on the board)" in out
+    assert "ballots: 5 (5 on the board, as many voters)" in out
     assert f"head: {vote.board_head}" in out
     assert "counts: yes 3, no 1, abstain 0" not in out  # zero abstentions would be wrong
     assert "counts: yes 3, no 1, abstain 1" in out
     assert "result: passed (3 required of 4)" in out  # cast majority: base yes + no
+    assert out[-2].startswith("the same head and counts in the audit log's entry ")
     assert out[-1] == "OK"
 
     rows = await sql(
@@ -119,6 +123,39 @@ async def test_verify_agrees_then_names_each_change(settings: Settings) -> None:
               h=vote.board_head, v=vote.id)  # fmt: skip
     assert ok(verify(settings, vote.id)).splitlines()[-1] == "OK"
 
+    # A voter's row gone (or a ballot stored without one): a ballot is stored with its
+    # voter's row, so the two are as many.
+    (voter, cast_by, token), *_ = await sql(
+        settings, "SELECT participant_id, cast_by, voter_token FROM vote_voters "
+        "WHERE vote_id = :v", v=vote.id,
+    )  # fmt: skip
+    await sql(settings, "DELETE FROM vote_voters WHERE vote_id = :v AND participant_id = :p",
+              v=vote.id, p=voter)  # fmt: skip
+    assert "4 voters recorded, 5 ballots on the board" in broken(verify(settings, vote.id))
+    await sql(settings, "INSERT INTO vote_voters (vote_id, participant_id, cast_by, voter_token) "
+              "VALUES (:v, :p, :c, :t)", v=vote.id, p=voter, c=cast_by, t=token)  # fmt: skip
+    ok(verify(settings, vote.id))
+
+    # Everything in the database rewritten as the close would have, had that ballot been
+    # a no: the board, its head and the result agree; the audit log's entry does not
+    # (it is sealed with the audit key, which is not in the database).
+    entries = [board.entry(vote.id, ("no",) if r[0] == ballot else tuple(json.loads(r[1])),
+                           r[2]) for r in rows]  # fmt: skip
+    forged = board.board(entries)
+    assert vote.quorum_at_close is not None
+    recount = counting.count(
+        vote, (e.choice for e in forged), members=vote.quorum_at_close.members,
+        present=vote.quorum_at_close.present,
+    )  # fmt: skip
+    assert not recount.passed  # two to two: the motion fails
+    head = board.head(vote.id, forged)
+    await sql(settings, f"UPDATE vote_ballots SET choice = :c, ballot_hash = :n WHERE {where}",
+              c='["no"]', n=resealed, v=vote.id, h=ballot)  # fmt: skip
+    await sql(settings, "UPDATE votes SET board_head = :h, result = :r WHERE id = :v",
+              h=head, r=encode_result(recount), v=vote.id)  # fmt: skip
+    said = broken(verify(settings, vote.id))
+    assert f"the head is {head[:12]}… on the vote, {vote.board_head[:12]}… in the audit" in said
+
 
 async def test_an_election_and_what_cannot_be_verified(
     make_settings: Callable[..., Awaitable[Settings]],
@@ -131,6 +168,19 @@ async def test_an_election_and_what_cannot_be_verified(
     out = ok(verify(settings, vote.id)).splitlines()
     assert "counts: o1 (An) 1, o2 (Bình) 2, o3 (Chi) 0" in out, out
     assert "result: elected: o2 (Bình) (2 required of 3)" in out, out
+
+    # The audit log's entry of the close changed (its trigger dropped first), as it would
+    # be to agree with a forged head: its seal no longer matches.
+    (seq, details), *_ = await sql(
+        settings, "SELECT seq, details FROM audit_log WHERE action = 'vote_closed' "
+        "AND target_id = :v", v=vote.id,
+    )  # fmt: skip
+    forged = {**json.loads(details), "board_head": "0" * 64}
+    await sql(settings, "DROP TRIGGER audit_log_no_update")
+    await sql(settings, "UPDATE audit_log SET details = :d WHERE seq = :s",
+              d=json.dumps(forged), s=seq)  # fmt: skip
+    said = broken(verify(settings, vote.id))
+    assert f"the audit log's entry {seq} of the close was changed" in said, said
 
     # A vote still open has no board yet; a vote that is not there, nothing at all.
     still_open = await hold_vote(settings, ["yes"], close=False)
