@@ -29,6 +29,7 @@ from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
+from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.meetings import SqlMeetingStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.users import SqlSessionStore, SqlUserStore
@@ -90,20 +91,23 @@ def compose_accounts(settings: Settings, db: Database, clock: Clock) -> AdminSer
 
 
 class VoteMeetingsView:
-    """The meeting store and the agenda store, as votes read them."""
+    """The meeting, agenda and document stores, as votes read them."""
 
-    def __init__(self, meetings: SqlMeetingStore, agenda: SqlAgendaStore) -> None:
+    def __init__(
+        self, meetings: SqlMeetingStore, agenda: SqlAgendaStore, documents: SqlDocumentStore
+    ) -> None:
         self.get_meeting = meetings.get_meeting
         self.get_participant = meetings.get_participant
         self.list_participants = meetings.list_participants
         self.get_item = agenda.get_item
+        self.get_document = documents.get_document
 
 
 def compose_votes(admin: AdminServices, roll: Roll) -> VoteService:
     """The votes' service on its SQL stores: the server's (on its live roll), and the
     one `meetroom vote` verifies with (see `command_roll`)."""
     db = admin.database
-    meetings = VoteMeetingsView(admin.meeting_store, SqlAgendaStore(db))
+    meetings = VoteMeetingsView(admin.meeting_store, SqlAgendaStore(db), SqlDocumentStore(db))
     return VoteService(
         SqlVoteStore(db), SqlProxyStore(db), meetings, roll, admin.audit, admin.clock,
         admin.secret,

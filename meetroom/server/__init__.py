@@ -20,6 +20,7 @@ from meetroom.config import Settings, bundled_path
 from meetroom.server import connections, edge, middlewares
 from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
+from meetroom.server.api import ballots as api_ballots
 from meetroom.server.api import calendar as api_calendar
 from meetroom.server.api import documents as api_documents
 from meetroom.server.api import floor as api_floor
@@ -27,9 +28,11 @@ from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import occurrences as api_occurrences
+from meetroom.server.api import proxies as api_proxies
 from meetroom.server.api import quorum as api_quorum
 from meetroom.server.api import rooms as api_rooms
 from meetroom.server.api import users_admin as api_users_admin
+from meetroom.server.api import votes as api_votes
 from meetroom.server.api.openapi import openapi_document
 from meetroom.server.api.registry import Endpoint, add_endpoints, json_response
 from meetroom.server.context import (
@@ -77,6 +80,9 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_invitations.ENDPOINTS,
     *api_quorum.ENDPOINTS,
     *api_floor.ENDPOINTS,
+    *api_votes.ENDPOINTS,
+    *api_ballots.ENDPOINTS,
+    *api_proxies.ENDPOINTS,
 ]
 # Connections the kernel accepts before the server takes them (as aiohttp's TCPSite).
 LISTEN_BACKLOG = 128

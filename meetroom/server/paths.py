@@ -17,6 +17,7 @@ from meetroom.ids import (
     ParticipantId,
     RoomId,
     UserId,
+    VoteId,
 )
 
 IdT = TypeVar("IdT", bound=str)
@@ -30,6 +31,7 @@ PARAMETER: MappingProxyType[object, str] = MappingProxyType({
     RoomId: "room_id",
     UserId: "user_id",
     GroupId: "group_id",
+    VoteId: "vote_id",
 })  # fmt: skip
 
 

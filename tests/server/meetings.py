@@ -66,9 +66,12 @@ class Room:
         self.browsers: dict[str, TestClient] = {}
         self.tablets: list[Tablet] = []
 
-    async def person(self, name: str, role: str) -> TestClient:
+    async def person(self, name: str, role: str, grants: list[str] | None = None) -> TestClient:
+        """`grants`: other than the role's."""
         admin = Api(self.site.client, self.csrf)
-        body = {"name": name, "role": role}
+        body: dict[str, Any] = {"name": name, "role": role}
+        if grants is not None:
+            body["grants"] = grants
         added = await admin.post(f"/api/meetings/{self.id}/participants", body, status=201)
         join_url = added["join_url"]
         browser = await self.site.new_client()

@@ -7,10 +7,10 @@ that match their schema, 405 with Allow, and requests the document calls valid r
 only with a documented 4xx.
 
 The path parameters name records made first (a series with a participant, an agenda
-item and a processed document, a room, a group, a delegate), so that the operations
-reach real records and not only 404s. Deterministic: a fixed seed, no example database,
-bounded examples per operation, and no stateful phase (whose chains of creations would
-grow the data at each step)."""
+item, a processed document and a vote, a room, a group, a delegate), so that the
+operations reach real records and not only 404s. Deterministic: a fixed seed, no
+example database, bounded examples per operation, and no stateful phase (whose chains
+of creations would grow the data at each step)."""
 
 from __future__ import annotations
 
@@ -95,11 +95,13 @@ async def seed(site: Site, token: str, tmp_path: Path) -> dict[str, str]:
 
     document = await until(processed, 60, "the document still processing", interval=0.1)
     assert document["status"] == "ready", document
+    vote = await post(f"{m}/votes", {"title": "Budget", "item_id": item["id"]})
     return {
         "user_id": user["id"], "room_id": room["id"], "group_id": group["id"],
         "meeting_id": meeting["id"], "participant_id": participant["id"],
         "item_id": item["id"], "document_id": document["id"], "page": "1",
-        "recurrence_id": rid_text(FIRST.replace(day=11)),
+        "recurrence_id": rid_text(FIRST.replace(day=11)), "vote_id": vote["id"],
+        "principal_id": participant["id"],
     }  # fmt: skip
 
 

@@ -93,7 +93,7 @@ def openapi_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
             op["parameters"] = parameters
         if ep.body is not None:
             op["requestBody"] = {
-                "required": True,
+                "required": not ep.body_optional,
                 "content": {"application/json": {"schema": schema_of[id(ep.body)]}},
             }
         if ep.upload is not None:

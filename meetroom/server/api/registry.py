@@ -43,6 +43,9 @@ class Endpoint:
     summary: str
     tag: str
     body: type | None = None
+    # The body may be left out (no content at all): the handler gets `body()`, the
+    # body type's defaults (every field of it must have one).
+    body_optional: bool = False
     response: Any = None
     status: int = 200
     authenticated: bool = True
@@ -80,7 +83,9 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
         if endpoint.authenticated and not principal(request).is_authenticated:
             raise Unauthenticated("sign_in_required", N_("Please sign in."))
         args: list[Any] = [request]
-        if endpoint.body is not None:
+        if endpoint.body is not None and endpoint.body_optional and not request.body_exists:
+            args.append(endpoint.body())
+        elif endpoint.body is not None:
             if request.content_type != "application/json":
                 raise UnsupportedMediaType(
                     "json_required", N_("Send the request body as JSON (application/json).")

@@ -8,8 +8,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, VoteId
-from meetroom.records.documents import AgendaItem
+from meetroom.ids import AgendaItemId, DocumentId, MeetingId, ParticipantId, VoteId
+from meetroom.records.documents import AgendaItem, Document
 from meetroom.records.floor import QuorumState
 from meetroom.records.meetings import Meeting, Participant
 from meetroom.records.votes import (
@@ -69,12 +69,14 @@ class ProxyStore(Protocol):
 
 
 class VoteMeetings(Protocol):
-    """The meeting, its participants and agenda (the meeting and agenda stores)."""
+    """The meeting, its participants, agenda and documents (the meeting, agenda and
+    document stores)."""
 
     async def get_meeting(self, meeting_id: MeetingId) -> Meeting | None: ...
     async def get_participant(self, participant_id: ParticipantId) -> Participant | None: ...
     async def list_participants(self, meeting_id: MeetingId) -> list[Participant]: ...
     async def get_item(self, item_id: AgendaItemId) -> AgendaItem | None: ...
+    async def get_document(self, document_id: DocumentId) -> Document | None: ...
 
 
 class Roll(Protocol):

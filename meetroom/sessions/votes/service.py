@@ -257,11 +257,16 @@ class VoteService:
         return edited
 
     async def _check_item(self, meeting_id: MeetingId, draft: VoteDraft) -> None:
-        if draft.agenda_item_id is None:
-            return
-        item = await self.meetings.get_item(draft.agenda_item_id)
-        if item is None or item.meeting_id != meeting_id:
-            raise Invalid("bad_agenda_item", N_("This meeting has no such agenda item."))
+        if draft.agenda_item_id is not None:
+            item = await self.meetings.get_item(draft.agenda_item_id)
+            if item is None or item.meeting_id != meeting_id:
+                raise Invalid("bad_agenda_item", N_("This meeting has no such agenda item."))
+        if draft.document_id is not None:
+            # Unchecked, any id was stored (and one longer than the column's failed on
+            # PostgreSQL).
+            document = await self.meetings.get_document(draft.document_id)
+            if document is None or document.meeting_id != meeting_id:
+                raise Invalid("bad_document", N_("This meeting has no such document."))
 
     async def defaults(self, meeting_id: MeetingId) -> VoteDefaults:
         return await self.proxy_store.defaults(meeting_id)
