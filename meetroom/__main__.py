@@ -176,6 +176,7 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
         services.documents,
         services.state,
         services.rooms,
+        services.votes.votes,
         Principal(user=admin),
         settings.timezone,
         settings.default_locale,

@@ -214,6 +214,12 @@ def test_demo_loads_once(tmp_path: Path, servers: list[ServerProcess]) -> None:
     )
     assert status == 200, detail
     assert len(detail["participants"]) == 3
+    status, votes = api.json(
+        "GET", f"/api/meetings/{meetings[0]['id']}/votes", Authorization=f"Bearer {token}"
+    )
+    assert status == 200, votes
+    prepared = [(v["status"], v["secret"], bool(v["item_id"])) for v in votes["votes"]]
+    assert prepared == [("draft", False, True), ("draft", True, True)], votes
     assert server.interrupt() == 0, server.describe()
 
 

@@ -130,6 +130,8 @@ async def test_a_vote_from_its_draft_to_its_board(room: Room) -> None:
         "voters": [{"participant_id": anna.id, "name": "Anna Nguyễn", "voted": True,
                     "proxy": False}],
     }  # fmt: skip
+    counted = await tablet.next_where("vote_count", lambda c: c["voted"] == 4)
+    assert (counted["vote_id"], counted["eligible"]) == (draft["id"], 5)
     while_open = await anna.api.get(v)
     assert (while_open["voted"], while_open["counts"], while_open["ballots"]) == (4, None, [])
     assert code(await anna.api.get(f"{v}/board", status=409)) == "board_not_fixed"
@@ -234,6 +236,10 @@ async def test_every_kind_and_rule(room: Room) -> None:
         refused = await anna.api.post(f"/api/votes/{yes_no['id']}/ballots", ballot(choice),
                                       status=400)  # fmt: skip
         assert code(refused) == "bad_choice"
+    # One vote open at a time.
+    second = await chair.api.post(f"{m}/votes", {"title": "Q4"}, status=201)
+    refused = await chair.api.post(f"/api/votes/{second['id']}/open", status=409)
+    assert code(refused) == "another_vote_open"
 
     resp = await room.site.client.get(f"{m}/votes.csv")
     rows = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))

@@ -377,6 +377,11 @@ class VoteService:
         logger.info("meeting %s: vote %s closed", vote.meeting_id, vote_id)
         return closed
 
+    async def scrub(self) -> None:
+        """After a close or a cancel, once its result is told: nothing the casts left
+        behind them stays at rest (the store's vacuum)."""
+        await self.store.scrub()
+
     async def cancel(self, actor: VoteActor, vote_id: VoteId, reason: str = "") -> Vote:
         """Cancel a draft or an open vote (its ballots are kept, not counted)."""
         require_moderator(actor)
