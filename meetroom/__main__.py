@@ -27,6 +27,7 @@ from meetroom.records.accounts import AccountRole, Principal
 # and a bad setting need neither.
 if TYPE_CHECKING:
     from meetroom.admin_services import AdminServices
+    from meetroom.records.audit import AuditRecord
     from meetroom.records.meetings import Meeting
     from meetroom.records.votes import Result, Vote
     from meetroom.server.context import Services
@@ -376,7 +377,12 @@ async def _cmd_vote(args: argparse.Namespace, services: AdminServices) -> int:
         status = vote.status.value
         print(f"meetroom: the vote is {status}: a board is fixed at the close", file=sys.stderr)
         return 2
-    problem = await votes.verify(vote_id)
+    closing = await _close_entry(services, vote)
+    # The chair's choice that decided a tie, as the close saw it (the chair may change).
+    known = closing is not None and "chair_choice" in closing.details
+    said = closing.details.get("chair_choice") if closing is not None else None
+    chair = tuple(str(c) for c in said) if isinstance(said, list) else None
+    problem = await votes.verify(vote_id, chair, chair_known=known)
     result = await votes.result(vote)
     seq = None
     entries = len(await votes.board(vote))
@@ -387,7 +393,7 @@ async def _cmd_vote(args: argparse.Namespace, services: AdminServices) -> int:
             problem = f"{voters} voters recorded, {entries} ballots on the board"
     if problem is None:
         assert result is not None  # verify found it
-        seq, problem = await _audited_close(services, vote, result)
+        seq, problem = await _audited_close(services, closing, vote, result)
     if problem is not None:
         print(f"vote BROKEN: {problem}", file=sys.stderr)
         return 1
@@ -399,23 +405,30 @@ async def _cmd_vote(args: argparse.Namespace, services: AdminServices) -> int:
     return 0
 
 
-async def _audited_close(
-    services: AdminServices, vote: Vote, result: Result
-) -> tuple[int | None, str | None]:
-    """The audit log's entry of the close, and the difference between the close as
-    recorded on the vote and as sealed there (which the database alone cannot
-    rewrite), or None."""
+async def _close_entry(services: AdminServices, vote: Vote) -> AuditRecord | None:
+    """The audit log's entry of the vote's close (the newest: a vote closes once)."""
     from meetroom.records.audit import AuditAction, AuditFilter
-    from meetroom.sessions.votes.board import audited
 
     flt = AuditFilter(
         actions=frozenset({AuditAction.VOTE_CLOSED}), target_type="vote", target_id=vote.id
     )
-    async for entry in services.audit.export_all(flt):  # the newest: a vote closes once
-        if not await services.audit.sealed(entry):
-            return entry.seq, f"the audit log's entry {entry.seq} of the close was changed"
-        return entry.seq, audited(vote, result, entry.details)
-    return None, "the audit log holds no entry of the close"
+    async for entry in services.audit.export_all(flt):
+        return entry
+    return None
+
+
+async def _audited_close(
+    services: AdminServices, entry: AuditRecord | None, vote: Vote, result: Result
+) -> tuple[int | None, str | None]:
+    """The difference between the close as recorded on the vote and as sealed in the
+    audit log's `entry` (which the database alone cannot rewrite), or None."""
+    from meetroom.sessions.votes.board import audited
+
+    if entry is None:
+        return None, "the audit log holds no entry of the close"
+    if not await services.audit.sealed(entry):
+        return entry.seq, f"the audit log's entry {entry.seq} of the close was changed"
+    return entry.seq, audited(vote, result, entry.details)
 
 
 def _vote_summary(vote: Vote, result: Result, entries: int) -> list[str]:
