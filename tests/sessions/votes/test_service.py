@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -178,7 +178,8 @@ async def test_a_proxy_votes_only_while_present(db: Database, clock: SettableClo
 async def test_the_chairs_ballot_decides_a_tie_of_an_open_vote(
     db: Database, clock: SettableClock
 ) -> None:
-    votes = node(db, clock, Trail())
+    trail = Trail()
+    votes = node(db, clock, trail)
     meeting = await add_meeting(db, clock.now())
     chair = await add_participant(db, meeting, "Chair", MeetingRole.CHAIR)
     anna = await add_participant(db, meeting, "Anna")
@@ -197,6 +198,13 @@ async def test_the_chairs_ballot_decides_a_tie_of_an_open_vote(
     assert await votes.verify(vote.id) is None
     named = await votes.named(closed)
     assert sorted((p, c) for p, _, c in named) == sorted([(chair.id, ("no",)), (anna.id, ("yes",))])
+    # The close recorded the chair's choice: verifying later, when the chair is
+    # someone else, still counts the tie as it was decided.
+    recorded = dict(trail.entries)[AuditAction.VOTE_CLOSED]["chair_choice"]
+    assert recorded == ["no"]
+    await SqlMeetingStore(db).save_participant(replace(chair, role=MeetingRole.DELEGATE))
+    assert await votes.verify(vote.id) is not None  # nobody chairs now: no tie-break
+    assert await votes.verify(vote.id, tuple(recorded), chair_known=True) is None
 
 
 async def test_cancel_and_run_again(db: Database, clock: SettableClock) -> None:
