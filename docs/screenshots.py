@@ -435,6 +435,60 @@ def vietnamese(server: Server, shots: Shots, new_context: Callable[..., BrowserC
         tablet.context.close()
 
 
+def ballots(server: Server, shots: Shots, new_context: Callable[..., BrowserContext]) -> None:
+    """A secret vote from the delegate's tablet: the ballot full screen, the receipt,
+    and the projector's count, then its chart of the result."""
+    admin_context = new_context(viewport=DESKTOP)
+    api = Api(admin_context, server.base)
+    demo = find_demo(api)
+    mid = demo.meeting_id
+    api.call("POST", f"/api/meetings/{mid}/open")
+    # The demo's secret vote, with a countdown of three minutes.
+    draft = next(v for v in api.call("GET", f"/api/meetings/{mid}/votes")["votes"] if v["secret"])
+    keep = ("title", "item_id", "document_id", "kind", "secret", "rule", "tie")
+    body = {k: draft[k] for k in keep} | {"duration_seconds": 180}
+    api.call("PUT", f"/api/votes/{draft['id']}", data=body)
+    chair = new_context(viewport=DESKTOP).new_page()
+    chair.goto(demo.links["chair"])
+    connected(chair)
+    # The chair shows the plan the vote is on (the projector follows).
+    plan = demo.documents[1]["id"]
+    chair.locator(f".doc-open[data-doc='{plan}']").click()
+    tablet = new_context(viewport=TABLET, has_touch=True).new_page()
+    tablet.goto(demo.links["delegate"])
+    connected(tablet)
+    projector = admin_context.new_page()
+    projector.goto(f"{server.base}/m/{mid}/projector")
+    expect(projector.locator("#live")).to_have_attribute("data-connection", "connected")
+
+    api.call("POST", f"/api/votes/{draft['id']}/open")
+    ballot = tablet.locator(".ballot-dialog")
+    expect(ballot.get_by_role("button", name="Yes", exact=True)).to_be_visible()
+    if shots.wanted("vote-ballot"):
+        shots.save("vote-ballot", tablet)
+    ballot.get_by_role("button", name="Yes", exact=True).click()
+    ballot.get_by_role("button", name="Confirm").click()
+    expect(ballot.locator(".ballot-receipt")).to_be_visible()
+    if shots.wanted("vote-receipt"):
+        shots.save("vote-receipt", tablet)
+    # The chair votes too, from the band's "Vote" (the ballot does not cover the
+    # chair's page by itself).
+    chair.locator(".ballot-band").get_by_role("button", name="Vote").click()
+    chair.locator(".ballot-dialog").get_by_role("button", name="Abstain", exact=True).click()
+    chair.locator(".ballot-dialog").get_by_role("button", name="Confirm").click()
+    expect(chair.locator(".ballot-receipt")).to_be_visible()
+    expect(projector.locator(".ballot-projector-count")).to_have_text("2 of 2 voted")
+    if shots.wanted("vote-projector-open"):
+        shots.save("vote-projector-open", projector)
+    api.call("POST", f"/api/votes/{draft['id']}/close")
+    expect(projector.locator(".ballot-projector .ballot-chart")).to_be_visible()
+    if shots.wanted("vote-projector-result"):
+        shots.save("vote-projector-result", projector)
+    expect(tablet.locator(".ballot-dialog .ballot-result")).to_be_visible()
+    if shots.wanted("vote-result"):
+        shots.save("vote-result", tablet)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "img")
@@ -446,7 +500,7 @@ def main() -> int:
     shots = Shots(args.out.resolve(), args.only)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        for locale, scenes in (("en", english), ("vi", vietnamese)):
+        for locale, scenes in (("en", english), ("vi", vietnamese), ("en", ballots)):
             with demo_server(locale) as server, contexts(browser, shots) as new_context:
                 scenes(server, shots, new_context)
         browser.close()

@@ -1,4 +1,5 @@
-"""The `meetroom` command: serve, migrate, demo, user and token administration.
+"""The `meetroom` command: serve, migrate, demo, user and token administration, the
+audit log's and a vote's verification.
 
 Every command reads the same settings (defaults, --config file, MEETROOM_*
 variables, flags), so it acts on the same data as a server started the same way.
@@ -20,13 +21,15 @@ from meetroom.errors import ConfigError, MeetRoomError
 from meetroom.private_files import restrict_umask
 from meetroom.records.accounts import AccountRole, Principal
 
-# Each command imports what it runs on when it runs: `user`, `token`, `audit` and
-# `migrate` need the database and the accounts (admin_services), not the server, the SFU
+# Each command imports what it runs on when it runs: `user`, `token`, `audit`, `vote`
+# and `migrate` need the database and the accounts (admin_services), not the server, the SFU
 # or the PDF pipeline (app), whose imports would take most of their second; `--help`
 # and a bad setting need neither.
 if TYPE_CHECKING:
     from meetroom.admin_services import AdminServices
+    from meetroom.records.audit import AuditRecord
     from meetroom.records.meetings import Meeting
+    from meetroom.records.votes import Result, Vote
     from meetroom.server.context import Services
 
 logger = logging.getLogger("meetroom")
@@ -88,6 +91,15 @@ def _parser() -> argparse.ArgumentParser:
     export_p.add_argument("--since", default="", help="from this date (YYYY-MM-DD) or ISO time")
     export_p.add_argument("--until", default="", help="up to the end of this date, or ISO time")
     export_p.add_argument("--action", action="append", default=[], help="only this action")
+
+    vote_p = sub.add_parser("vote", help="votes")
+    vote_sub = vote_p.add_subparsers(dest="vote_command", required=True, metavar="ACTION")
+    check_p = vote_sub.add_parser(
+        "verify",
+        help="count a closed vote again from its stored ballots and check the board, its "
+        "chain's head and the result recorded at the close (exit 1: they differ)",
+    )
+    check_p.add_argument("vote_id", metavar="VOTE_ID")
 
     token_p = sub.add_parser("token", help="API tokens")
     token_sub = token_p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -165,6 +177,7 @@ async def prepare(services: Services, demo: bool, force_demo: bool = False) -> M
         services.documents,
         services.state,
         services.rooms,
+        services.votes.votes,
         Principal(user=admin),
         settings.timezone,
         settings.default_locale,
@@ -305,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_with_admin(settings, lambda s: _cmd_audit(args, s)))
         if args.command == "token":
             return asyncio.run(_with_admin(settings, lambda s: _cmd_token(args, s)))
+        if args.command == "vote":
+            return asyncio.run(_with_admin(settings, lambda s: _cmd_vote(args, s)))
     except (MeetRoomError, ConfigError) as exc:
         print(f"meetroom: {exc}", file=sys.stderr)
         return 1
@@ -340,6 +355,102 @@ async def _cmd_token(args: argparse.Namespace, services: AdminServices) -> int:
     token = await services.accounts.create_api_token(args.username, args.name)
     print(token)
     return 0
+
+
+async def _cmd_vote(args: argparse.Namespace, services: AdminServices) -> int:
+    """`vote verify`: 0 when the board agrees with what the close recorded, 1 at the
+    first difference, 2 for a vote that is not there or not closed (nothing to check)."""
+    from meetroom.admin_services import command_roll, compose_votes
+    from meetroom.errors import NotFound
+    from meetroom.ids import VoteId
+    from meetroom.records.votes import VoteStatus
+
+    votes = compose_votes(services, command_roll(services))
+    vote_id = VoteId(args.vote_id)
+    try:
+        vote = await votes.get(vote_id)
+    except NotFound:
+        print(f"meetroom: there is no vote {args.vote_id!r}", file=sys.stderr)
+        return 2
+    print(f"vote {vote.id}: {vote.title}")
+    if vote.status is not VoteStatus.CLOSED:
+        status = vote.status.value
+        print(f"meetroom: the vote is {status}: a board is fixed at the close", file=sys.stderr)
+        return 2
+    closing = await _close_entry(services, vote)
+    # The chair's choice that decided a tie, as the close saw it (the chair may change).
+    known = closing is not None and "chair_choice" in closing.details
+    said = closing.details.get("chair_choice") if closing is not None else None
+    chair = tuple(str(c) for c in said) if isinstance(said, list) else None
+    problem = await votes.verify(vote_id, chair, chair_known=known)
+    result = await votes.result(vote)
+    seq = None
+    entries = len(await votes.board(vote))
+    if problem is None:
+        # Each ballot is stored with its voter's row, in one transaction.
+        voters = (await votes.tally(vote)).voted
+        if voters != entries:
+            problem = f"{voters} voters recorded, {entries} ballots on the board"
+    if problem is None:
+        assert result is not None  # verify found it
+        seq, problem = await _audited_close(services, closing, vote, result)
+    if problem is not None:
+        print(f"vote BROKEN: {problem}", file=sys.stderr)
+        return 1
+    assert result is not None
+    for line in _vote_summary(vote, result, entries):
+        print(line)
+    print(f"the same head and counts in the audit log's entry {seq}")
+    print("OK")
+    return 0
+
+
+async def _close_entry(services: AdminServices, vote: Vote) -> AuditRecord | None:
+    """The audit log's entry of the vote's close (the newest: a vote closes once)."""
+    from meetroom.records.audit import AuditAction, AuditFilter
+
+    flt = AuditFilter(
+        actions=frozenset({AuditAction.VOTE_CLOSED}), target_type="vote", target_id=vote.id
+    )
+    async for entry in services.audit.export_all(flt):
+        return entry
+    return None
+
+
+async def _audited_close(
+    services: AdminServices, entry: AuditRecord | None, vote: Vote, result: Result
+) -> tuple[int | None, str | None]:
+    """The difference between the close as recorded on the vote and as sealed in the
+    audit log's `entry` (which the database alone cannot rewrite), or None."""
+    from meetroom.sessions.votes.board import audited
+
+    if entry is None:
+        return None, "the audit log holds no entry of the close"
+    if not await services.audit.sealed(entry):
+        return entry.seq, f"the audit log's entry {entry.seq} of the close was changed"
+    return entry.seq, audited(vote, result, entry.details)
+
+
+def _vote_summary(vote: Vote, result: Result, entries: int) -> list[str]:
+    labels = {o.id: f"{o.id} ({o.label})" for o in vote.options}
+    closed = vote.closed_at.isoformat() if vote.closed_at else "?"
+    q = vote.quorum_at_close
+    counts = ", ".join(f"{labels.get(c, c)} {n}" for c, n in result.counts)
+    if labels:
+        elected = ", ".join(labels.get(o, o) for o in result.elected) or "none"
+        outcome = f"elected: {elected}"
+    else:
+        outcome = "passed" if result.passed else "not passed"
+    tie = f"; tie {result.tie.value}" if result.tie.value != "none" else ""
+    return [
+        f"meeting {vote.meeting_id}; {'secret' if vote.secret else 'open'} {vote.kind.value}"
+        f" vote, rule {vote.rule.value}; closed at {closed}",
+        f"members {q.members if q else '?'}, present {q.present if q else '?'} at the close",
+        f"ballots: {result.ballots} ({entries} on the board, as many voters)",
+        f"head: {vote.board_head}",
+        f"counts: {counts}",
+        f"result: {outcome} ({result.required} required of {result.base}){tie}",
+    ]
 
 
 if __name__ == "__main__":

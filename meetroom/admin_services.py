@@ -1,11 +1,11 @@
-"""What the administration commands (`meetroom user`, `token`, `audit`, `migrate`) work
-on: the data directory, the database brought up to date, the secret, the audit log and
-the account service on their SQL stores.
+"""What the administration commands (`meetroom user`, `token`, `audit`, `migrate`,
+`vote`) work on: the data directory, the database brought up to date, the secret, the
+audit log and the account service on their SQL stores, and the votes' service.
 
 `app.py` composes the server's accounts with `compose_accounts` too, then the rest on
-them. This part stands apart so that such a command loads neither the server (aiohttp),
-nor the SFU (aiortc), nor the PDF pipeline: importing those took most of the second a
-command ran for."""
+them, and its votes with `compose_votes`. This part stands apart so that such a command
+loads neither the server (aiohttp), nor the SFU (aiortc), nor the PDF pipeline:
+importing those took most of the second a command ran for."""
 
 from __future__ import annotations
 
@@ -22,10 +22,19 @@ from meetroom.auth.tokens import load_or_create_secret
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
 from meetroom.private_files import private_dir, tighten
+from meetroom.sessions.floor.roll import RollService
+from meetroom.sessions.votes.ports import Roll
+from meetroom.sessions.votes.service import VoteService
+from meetroom.store.agenda import SqlAgendaStore
+from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
+from meetroom.store.documents import SqlDocumentStore
 from meetroom.store.meetings import SqlMeetingStore
+from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.users import SqlSessionStore, SqlUserStore
+from meetroom.store.vote_proxies import SqlProxyStore
+from meetroom.store.votes import SqlVoteStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,8 @@ class AdminServices:
     passwords: Argon2Passwords
     audit: AuditLog
     accounts: AccountService
+    database: Database
+    clock: Clock
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -75,8 +86,42 @@ def compose_accounts(settings: Settings, db: Database, clock: Clock) -> AdminSer
     passwords = Argon2Passwords(settings.password_time_cost, settings.password_memory_kib)
     accounts = AccountService(users, sessions, meeting_store, passwords, clock, policy, audit=audit)
     return AdminServices(
-        settings, secret, users, sessions, meeting_store, passwords, audit, accounts
+        settings, secret, users, sessions, meeting_store, passwords, audit, accounts, db, clock
     )
+
+
+class VoteMeetingsView:
+    """The meeting, agenda and document stores, as votes read them."""
+
+    def __init__(
+        self, meetings: SqlMeetingStore, agenda: SqlAgendaStore, documents: SqlDocumentStore
+    ) -> None:
+        self.get_meeting = meetings.get_meeting
+        self.get_participant = meetings.get_participant
+        self.list_participants = meetings.list_participants
+        self.get_item = agenda.get_item
+        self.get_document = documents.get_document
+
+
+def compose_votes(admin: AdminServices, roll: Roll) -> VoteService:
+    """The votes' service on its SQL stores: the server's (on its live roll), and the
+    one `meetroom vote` verifies with (see `command_roll`)."""
+    db = admin.database
+    meetings = VoteMeetingsView(admin.meeting_store, SqlAgendaStore(db), SqlDocumentStore(db))
+    return VoteService(
+        SqlVoteStore(db), SqlProxyStore(db), meetings, roll, admin.audit, admin.clock,
+        admin.secret,
+    )  # fmt: skip
+
+
+def command_roll(admin: AdminServices) -> RollService:
+    """The roll as a command reads it: the attendance as stored (a command holds no
+    socket, and verifying a vote reads the quorum recorded at its close, not this)."""
+    db = admin.database
+    return RollService(
+        SqlQuorumStore(db), SqlVotingMembers(db), SqlAttendanceStore(db), admin.meeting_store,
+        admin.clock,
+    )  # fmt: skip
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,7 @@ from typing import Protocol
 from meetroom.accounts.admin import UserAdmin
 from meetroom.accounts.csv_import import UserImporter
 from meetroom.accounts.groups import GroupService
-from meetroom.admin_services import compose_accounts, prepare_data_dir
+from meetroom.admin_services import compose_accounts, compose_votes, prepare_data_dir
 from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.tokens import JoinLinkSigner, JoinLinkTokens
 from meetroom.auth.turn import turn_credentials
@@ -56,7 +56,6 @@ from meetroom.sessions.video.ports import RoomDirectory
 from meetroom.sessions.video.relay import VideoGateway
 from meetroom.sessions.video.service import VideoService
 from meetroom.sessions.votes.live import LiveVotes
-from meetroom.sessions.votes.service import VoteService
 from meetroom.sfu import SFU, SfuSettings
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
@@ -69,13 +68,11 @@ from meetroom.store.groups import SqlGroupStore
 from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
-from meetroom.store.meetings import SqlAppState, SqlMeetingStore
+from meetroom.store.meetings import SqlAppState
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlUserStore
-from meetroom.store.vote_proxies import SqlProxyStore
-from meetroom.store.votes import SqlVoteStore
 from meetroom.workers import base_node_name
 
 logger = logging.getLogger(__name__)
@@ -162,19 +159,6 @@ async def open_services(
         for part in reversed(started):
             await part.close()
         await db.close()
-
-
-class VoteMeetingsView:
-    """The meeting, agenda and document stores, as votes read them."""
-
-    def __init__(
-        self, meetings: SqlMeetingStore, agenda: SqlAgendaStore, documents: SqlDocumentStore
-    ) -> None:
-        self.get_meeting = meetings.get_meeting
-        self.get_participant = meetings.get_participant
-        self.list_participants = meetings.list_participants
-        self.get_item = agenda.get_item
-        self.get_document = documents.get_document
 
 
 class NodeBus(LiveBus, Protocol):
@@ -329,14 +313,7 @@ def compose(
     bus.on_resync(lambda: floor.resync(live.held()))
     meetings.listen(floor)
     lifecycle.add_listener(floor)  # after the live session: attendance counted first
-    vote_meetings = VoteMeetingsView(meeting_store, agenda_store, SqlDocumentStore(db))
-    votes = LiveVotes(
-        VoteService(
-            SqlVoteStore(db), SqlProxyStore(db), vote_meetings, roll, audit, clock, secret,
-        ),
-        live,
-        clock,
-    )  # fmt: skip
+    votes = LiveVotes(compose_votes(admin, roll), live, clock)
     floor.teller.more_views.append(votes.current)  # told with the floor on joining
     lifecycle.add_listener(votes)  # a meeting closed closes its open vote
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)

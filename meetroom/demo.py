@@ -1,6 +1,7 @@
 """The demo meeting that `make run` loads once, so there is something to click through:
 a room, and a meeting booked in it today with an agenda, documents (one of them
-confidential) and three participants.
+confidential), three participants, and two votes prepared (an open one and a secret
+one) for the chair to open.
 
 Stored texts do not follow the interface's language, so the demo is written once, in
 the server's `default_locale` (English or Vietnamese); its documents are in
@@ -16,14 +17,18 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from meetroom.errors import Conflict
+from meetroom.ids import MeetingId
 from meetroom.meetings.service import MeetingService
 from meetroom.records.accounts import Principal
 from meetroom.records.documents import Classification
 from meetroom.records.meetings import Meeting, MeetingRole
 from meetroom.records.rooms import Room
+from meetroom.records.votes import Vote
 from meetroom.server.context import KeyValue
 from meetroom.sessions.papers.agenda import AgendaService
 from meetroom.sessions.papers.documents import DocumentService
+from meetroom.sessions.votes.drafts import VoteDraft
+from meetroom.sessions.votes.service import VoteActor
 
 DEMO_KEY = "demo_meeting_id"
 LENGTH = timedelta(hours=2)
@@ -45,11 +50,18 @@ class DemoDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoVote:
+    question: str
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DemoItem:
     title: str
     presenter: str
     minutes: int
     documents: tuple[DemoDocument, ...] = ()
+    vote: DemoVote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +84,11 @@ DEMO_TEXTS = {
             DemoItem("Report on the first-quarter budget", "Trần Thị Bình", 30, (
                 DemoDocument("budget-report.pdf", "Report on the first-quarter budget",
                              Classification.NORMAL),
-            )),
+            ), DemoVote("Approve the report on the first-quarter budget?")),
             DemoItem("Plan for digital meeting rooms", "Lê Minh Châu", 30, (
                 DemoDocument("digital-rooms-plan.pdf", "Plan for digital meeting rooms",
                              Classification.CONFIDENTIAL),
-            )),
+            ), DemoVote("Adopt the plan for digital meeting rooms?", secret=True)),
             DemoItem("Any other business", "", 10),
         ),
     ),
@@ -90,15 +102,21 @@ DEMO_TEXTS = {
             DemoItem("Báo cáo ngân sách quý I", "Trần Thị Bình", 30, (
                 DemoDocument("bao-cao-ngan-sach-quy-1.pdf", "Báo cáo ngân sách quý I",
                              Classification.NORMAL),
-            )),
+            ), DemoVote("Thông qua báo cáo ngân sách quý I?")),
             DemoItem("Kế hoạch triển khai phòng họp số", "Lê Minh Châu", 30, (
                 DemoDocument("ke-hoach-phong-hop-so.pdf", "Kế hoạch triển khai phòng họp số",
                              Classification.CONFIDENTIAL),
-            )),
+            ), DemoVote("Thông qua kế hoạch triển khai phòng họp số?", secret=True)),
             DemoItem("Các vấn đề khác", "", 10),
         ),
     ),
 }  # fmt: skip
+
+
+class Votes(Protocol):
+    """Where the demo's votes are prepared (the votes' `VoteService`)."""
+
+    async def create(self, actor: VoteActor, meeting_id: MeetingId, draft: VoteDraft) -> Vote: ...
 
 
 class Rooms(Protocol):
@@ -150,12 +168,21 @@ async def _book(
     raise AssertionError("unreachable")
 
 
+def _chair(admin: Principal) -> VoteActor:
+    assert admin.user is not None
+    return VoteActor(
+        person=f"u:{admin.user.id}", name=admin.user.display_name, participant_id=None,
+        moderator=True, can_vote=False, principal=admin,
+    )  # fmt: skip
+
+
 async def load_demo(
     meetings: MeetingService,
     agenda: AgendaService,
     documents: DocumentService,
     state: KeyValue,
     rooms: Rooms,
+    votes: Votes,
     admin: Principal,
     timezone: str,
     locale: str,
@@ -185,5 +212,8 @@ async def load_demo(
                 admin, meeting.id, stored, agenda_item_id=item.id,
                 classification=doc.classification, title=doc.title,
             )  # fmt: skip
+        if entry.vote is not None:
+            draft = VoteDraft(entry.vote.question, secret=entry.vote.secret, agenda_item_id=item.id)
+            await votes.create(_chair(admin), meeting.id, draft)
     await state.set(DEMO_KEY, meeting.id)
     return meeting

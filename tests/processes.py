@@ -1,6 +1,6 @@
 """Running MeetRoom as a real process, for the process-level tests (serve, CLI,
-packaging, browser): free_port, clean_env, ServerProcess, a tiny cookie-keeping Http
-client, sign_in."""
+packaging, browser): free_port, clean_env, ServerProcess, a `meetroom` command (cli,
+ok), a tiny cookie-keeping Http client, sign_in."""
 
 from __future__ import annotations
 
@@ -210,6 +210,34 @@ class Http:
             f"{method} {path}: {status} {resp_headers.get('Content-Type')}: {raw[:300]!r}"
         )
         return status, json.loads(raw)
+
+
+def cli(
+    data_dir: Path | None, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m meetroom ARGS` on `data_dir` (MEETROOM_DATA_DIR), with `env` added."""
+    extra = dict(env)
+    if data_dir is not None:
+        extra["MEETROOM_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "meetroom", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=clean_env(**extra),
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The output of a command that must have succeeded."""
+    assert result.returncode == 0, (
+        f"{result.args} exited {result.returncode}\n"
+        f"--- stdout ---\n{result.stdout}--- stderr ---\n{result.stderr}"
+    )
+    return result.stdout
 
 
 def sign_in(http: Http, username: str, password: str) -> dict[str, Any]:

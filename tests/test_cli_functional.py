@@ -24,36 +24,12 @@ from tests.processes import (
     Http,
     ServerProcess,
     clean_env,
+    cli,
+    ok,
     sign_in,
 )
 
 REVISION = re.compile(r"^database is at revision (\S+)$", re.M)
-
-
-def cli(
-    data_dir: Path | None, *args: str, stdin: str | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
-    extra = dict(env)
-    if data_dir is not None:
-        extra["MEETROOM_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "meetroom", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=clean_env(**extra),
-        cwd=REPO,
-        timeout=60,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, (
-        f"{result.args} exited {result.returncode}\n"
-        f"--- stdout ---\n{result.stdout}--- stderr ---\n{result.stderr}"
-    )
-    return result.stdout
 
 
 def test_migrate_twice(tmp_path: Path) -> None:
@@ -238,6 +214,12 @@ def test_demo_loads_once(tmp_path: Path, servers: list[ServerProcess]) -> None:
     )
     assert status == 200, detail
     assert len(detail["participants"]) == 3
+    status, votes = api.json(
+        "GET", f"/api/meetings/{meetings[0]['id']}/votes", Authorization=f"Bearer {token}"
+    )
+    assert status == 200, votes
+    prepared = [(v["status"], v["secret"], bool(v["item_id"])) for v in votes["votes"]]
+    assert prepared == [("draft", False, True), ("draft", True, True)], votes
     assert server.interrupt() == 0, server.describe()
 
 
@@ -310,14 +292,17 @@ try:
 except SystemExit:
     pass
 for command in sys.argv[1:]:
-    assert main(command.split()) == 0, command
+    code, _, words = command.partition(" ")
+    assert main(words.split()) == int(code), command
 print(" ".join(sorted(sys.modules)))
 """
 
 
 def test_administration_commands_load_no_server(tmp_path: Path) -> None:
-    commands = ["migrate", "user add alice", "user passwd alice --generate", "user list",
-                "token create alice", "audit verify", "audit export"]  # fmt: skip
+    # Each with its exit code (no vote is there to verify).
+    commands = ["0 migrate", "0 user add alice", "0 user passwd alice --generate",
+                "0 user list", "0 token create alice", "0 audit verify", "0 audit export",
+                "2 vote verify no-such-vote"]  # fmt: skip
     out = ok(subprocess.run(
         [sys.executable, "-c", LOADED_BY, *commands], capture_output=True, text=True,
         encoding="utf-8", env=clean_env(MEETROOM_DATA_DIR=str(tmp_path / "data")), cwd=REPO,
@@ -325,6 +310,7 @@ def test_administration_commands_load_no_server(tmp_path: Path) -> None:
     ))  # fmt: skip
     modules = out.splitlines()[-1].split()
     assert "meetroom.store.database" in modules and "meetroom.accounts.service" in modules
+    assert "meetroom.sessions.votes.board" in modules
     loaded = [m for m in modules if any(m == n or m.startswith(f"{n}.") for n in NOT_LOADED)]
     assert not loaded, loaded
 

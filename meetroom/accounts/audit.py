@@ -183,6 +183,12 @@ class AuditLog:
         """The same for the command line, which has the database anyway."""
         return self.store.iterate(flt, newest_first=True)
 
+    async def sealed(self, entry: AuditRecord) -> bool:
+        """Whether this entry is as it was written (sealed with the key), alone: that
+        it still follows its neighbours is the whole chain's `verify`."""
+        await self.chain.key()
+        return self.chain.seal(entry) == entry.hash
+
     async def verify_as(self, actor: Principal) -> ChainCheck:
         require_account_role(actor, AccountRole.ADMIN)
         return await self.verify()

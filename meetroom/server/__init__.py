@@ -60,6 +60,7 @@ from meetroom.server.pages import occurrences as occurrence_pages
 from meetroom.server.pages import procedure_form as procedure_pages
 from meetroom.server.pages import rooms as room_pages
 from meetroom.server.pages import time_zone as time_zone_pages
+from meetroom.server.pages import votes_form as vote_pages
 from meetroom.server.templating import COMPILED_TEMPLATES, install_i18n
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(time_zone_pages.routes)
     app.router.add_routes(lifecycle_pages.routes)
     app.router.add_routes(procedure_pages.routes)
+    app.router.add_routes(vote_pages.routes)
     app.router.add_routes(invitation_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app.router.add_get("/calendar/{token}.ics", api_invitations.calendar_feed)

@@ -115,6 +115,16 @@ async def _chair_choice(
     return decode_choice(text) if text is not None else None
 
 
+async def _truncate_wal(conn: Any) -> None:
+    """Checkpoint the WAL into the file and truncate it. A reader holding an older
+    snapshot makes the checkpoint wait for it (the busy timeout), then answer "busy"
+    rather than fail, and the WAL would keep the casts' pages: say so (the next
+    truncating checkpoint, at the next close, empties it)."""
+    busy = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()[0]
+    if busy:
+        logger.warning("the WAL could not be emptied after a vote's close: a reader kept it")
+
+
 async def _rewrite_in_key_order(conn: Any, vote_id: VoteId) -> None:
     """Write the vote's voter and ballot rows again, in key order, in this transaction:
     nothing about them (place, writing transaction) follows the order of the casts."""
@@ -247,11 +257,11 @@ class SqlVoteStore:
         self, vote_id: VoteId, step: Step, chairs: Collection[ParticipantId] = ()
     ) -> Vote:
         """Apply `step` under the vote's lock; on the close, store its result and fix
-        the board (see the module's docstring). The step is given the choice of the
+        the board, the rows written again in key order (see the module's docstring;
+        `scrub` then vacuums). The step is given the choice of the
         ballot cast for one of `chairs` in an open (not secret) vote, if any, read
         under the same lock. Returns the vote as it now is. Conflict `another_vote_open`
         when the step would open a second vote in the meeting."""
-        closed = False
         async with self._write(), self.db.begin() as conn:
             row = await _locked(conn, vote_id, alone=True)
             before = vote(row)
@@ -275,14 +285,14 @@ class SqlVoteStore:
                 ) from None
             if before.status is VoteStatus.OPEN and after.status is not VoteStatus.OPEN:
                 await _rewrite_in_key_order(conn, vote_id)
-                closed = True
-        if closed:
-            await self._scrub()
         return after
 
-    async def _scrub(self) -> None:
-        """Outside any transaction: drop the dead row versions (PostgreSQL), or
-        rebuild the file and empty the WAL (SQLite). The close stands if this fails."""
+    async def scrub(self) -> None:
+        """After a close, outside any transaction: drop the dead row versions
+        (PostgreSQL), or rebuild the file and empty the WAL (SQLite). Apart from the
+        close, so that its result is told first: a whole-file VACUUM of a large
+        database takes a while. The close stands if this fails; the next one's scrub
+        covers it too (it is the whole tables or file)."""
         try:
             async with self.db.connect() as conn:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -290,7 +300,7 @@ class SqlVoteStore:
                     await auto.exec_driver_sql("VACUUM vote_voters, vote_ballots")
                 else:
                     await auto.exec_driver_sql("VACUUM")
-                    await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                    await _truncate_wal(auto)
         except SQLAlchemyError:
             logger.warning("vacuum after a vote's close failed", exc_info=True)
 

@@ -89,7 +89,7 @@ FILTERS = [
     Query("actor", text(), "a user id, or part of the actor's name"),
     Query(
         "target_type",
-        text(enum=["user", "meeting", "document", "room", "group"]),
+        text(enum=["user", "meeting", "document", "room", "group", "vote"]),
         "what the entry is about",
     ),
     Query("target_id", text(), "the target's id"),

@@ -31,6 +31,7 @@ from meetroom.server.pages.lifecycle import status_context
 from meetroom.server.pages.live_protocol import client_protocol
 from meetroom.server.pages.procedure import procedure_context
 from meetroom.server.pages.recurrence import form_values, parse_form, series_context
+from meetroom.server.pages.votes import votes_context
 from meetroom.server.paths import path_id
 from meetroom.server.render import gettext_for, render
 from meetroom.server.sessions import (
@@ -188,6 +189,7 @@ async def render_detail(
         **await series_context(request, access.meeting),
         **await status_context(request, access),
         **await procedure_context(request, access),
+        **await votes_context(request, access),
     }
     if access.can_manage:
         context.update(await invitation_context(request, access.meeting.id))

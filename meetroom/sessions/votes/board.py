@@ -11,8 +11,11 @@ chain runs over the board in that order:
 
 `verify` recomputes everything from the board alone (the entries' hashes and order,
 the chain's head, the count and the result) and names the first difference with what
-was recorded; `meetroom vote verify VOTE_ID` prints it. Anyone holding the board and
-the recorded head can do the same, and a voter finds their receipt on it
+was recorded; `meetroom vote verify VOTE_ID` prints it, after comparing what the close
+recorded on the vote with what it wrote in the audit log (`audited`): someone who can
+write the database could count again and write a new head, but cannot seal an audit
+entry without the audit key. Anyone holding the board and the recorded head can do the
+same, and a voter finds their receipt on it
 (`find_receipt`). Canonical encodings are compact JSON arrays (UTF-8, keys never
 reordered), so the board can be checked by another program."""
 
@@ -20,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from meetroom.errors import MeetRoomError
 from meetroom.ids import VoteId
@@ -148,3 +152,25 @@ def verify(
         chair_choice=chair_choice,
     )  # fmt: skip
     return _compare(recorded, recount)
+
+
+def audited(vote: Vote, result: Result, details: Mapping[str, Any]) -> str | None:
+    """The first difference between the vote's recorded head and result and what its
+    close wrote in the audit log (the `vote_closed` entry's `details`), or None."""
+    if details.get("board_head") != vote.board_head:
+        theirs = str(details.get("board_head"))
+        return (
+            f"the head is {_short(str(vote.board_head))}… on the vote, {_short(theirs)}… in "
+            "the audit log"
+        )
+    logged = details.get("counts")
+    if not isinstance(logged, dict):
+        return "the audit log's entry of the close has no counts"
+    for choice, n in result.counts:
+        if logged.get(choice) != n:
+            return f"the count of {choice!r} is {n} recorded, {logged.get(choice)} in the audit log"
+    wanted = {"ballots": result.ballots, "passed": result.passed, "elected": list(result.elected)}
+    for name, mine in wanted.items():
+        if details.get(name) != mine:
+            return f"{name} is {_show(mine)} recorded, {details.get(name)} in the audit log"
+    return None

@@ -80,6 +80,8 @@ class LiveVotes:
         self._timers: dict[VoteId, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._scrubbing = asyncio.Lock()
+        self._scrubs: set[asyncio.Task[None]] = set()
 
     # -- what clients are told --------------------------------------------------------
 
@@ -110,7 +112,18 @@ class LiveVotes:
 
     async def tell(self, vote: Vote) -> Vote:
         self.broadcast.tell(vote.meeting_id, encode_json(await self.view(vote)))
+        if vote.status in (VoteStatus.CLOSED, VoteStatus.CANCELLED):
+            scrub = self._spawn(self._scrub())  # after the result is told: it may take a while
+            self._scrubs.add(scrub)
+            scrub.add_done_callback(self._scrubs.discard)
         return vote
+
+    async def _scrub(self) -> None:
+        async with self._scrubbing:  # one vacuum at a time
+            try:
+                await self.votes.scrub()
+            except Exception:
+                logger.exception("vacuuming after a vote's close failed")
 
     def _count_soon(self, vote: Vote) -> None:
         self._count_due.add(vote.id)
@@ -142,10 +155,20 @@ class LiveVotes:
         return await self.tell(vote)
 
     async def close(self, actor: VoteActor | None, vote_id: VoteId) -> Vote:
-        return await self.tell(await self.votes.close(actor, vote_id))
+        vote = await self.votes.close(actor, vote_id)
+        if actor is not None:
+            self._untime(vote_id)
+        return await self.tell(vote)
 
     async def cancel(self, actor: VoteActor, vote_id: VoteId, reason: str = "") -> Vote:
-        return await self.tell(await self.votes.cancel(actor, vote_id, reason))
+        vote = await self.votes.cancel(actor, vote_id, reason)
+        self._untime(vote_id)
+        return await self.tell(vote)
+
+    def _untime(self, vote_id: VoteId) -> None:
+        timer = self._timers.pop(vote_id, None)
+        if timer is not None:
+            timer.cancel()
 
     async def cast(
         self,
@@ -189,8 +212,9 @@ class LiveVotes:
     async def _close_at(self, vote: Vote) -> None:
         try:
             assert vote.closes_at is not None
-            wait = (vote.closes_at - self.clock.now()).total_seconds()
-            await asyncio.sleep(max(0.0, wait))
+            # In slices, on the clock every expiry is read from (a test's moves it).
+            while (wait := (vote.closes_at - self.clock.now()).total_seconds()) > 0:
+                await asyncio.sleep(min(wait, 1.0))
             await self.close(None, vote.id)
         except asyncio.CancelledError:
             raise
@@ -232,9 +256,9 @@ class LiveVotes:
         return task
 
     async def settled(self) -> None:
-        """Wait until every count due is told (tests)."""
-        while self._counting:
-            await asyncio.gather(*list(self._counting.values()), return_exceptions=True)
+        """Wait until every count due is told and every vacuum done (tests)."""
+        while waiting := [*self._counting.values(), *self._scrubs]:
+            await asyncio.gather(*waiting, return_exceptions=True)
 
     async def close_all(self) -> None:
         tasks = list(self._tasks) + ([self._sweeper] if self._sweeper else [])

@@ -38,6 +38,10 @@ class VoteStore(Protocol):
     async def change_status(
         self, vote_id: VoteId, step: Step, chairs: Collection[ParticipantId] = ()
     ) -> Vote: ...
+    async def scrub(self) -> None:
+        """After a close: vacuum what the casts left (see `SqlVoteStore.scrub`)."""
+        ...
+
     async def result(self, vote_id: VoteId) -> Result | None: ...
     async def cast(
         self,

@@ -36,6 +36,7 @@ from meetroom.records.votes import (
     Choice,
     Proxy,
     Result,
+    TieRule,
     Vote,
     VoteDefaults,
     VoteStatus,
@@ -197,9 +198,13 @@ class VoteService:
         names = {p.id: p.name for p in await self.meetings.list_participants(vote.meeting_id)}
         return [Voter(p, names.get(p, ""), p in voted, proxy) for p, proxy in people if p in names]
 
-    async def verify(self, vote_id: VoteId) -> str | None:
+    async def verify(
+        self, vote_id: VoteId, chair_choice: Choice | None = None, *, chair_known: bool = False
+    ) -> str | None:
         """The first difference between the vote's board and its recorded result and
-        head (see `board.verify`), or None when they agree."""
+        head (see `board.verify`), or None when they agree. The chair's choice for a
+        tie (`chair_known`: as the close recorded it in the audit log; else the ballot
+        of whoever chairs the meeting now)."""
         vote = await self.store.get(vote_id)
         if vote.status is not VoteStatus.CLOSED:
             return f"the vote is {vote.status.value}, not closed: it has no board yet"
@@ -207,8 +212,8 @@ class VoteService:
         if recorded is None or vote.quorum_at_close is None:
             return "the vote has no recorded result"
         entries = await self.store.ballots(vote_id)
-        chair = None
-        if not vote.secret:
+        chair = chair_choice
+        if not vote.secret and not chair_known:
             chairs = await self._chairs(vote.meeting_id)
             chair = next(
                 (c for p, _, c in await self.store.named_ballots(vote_id) if p in chairs), None
@@ -335,9 +340,9 @@ class VoteService:
         if vote.status is VoteStatus.CLOSED:
             return vote
         quorum = await self.roll.quorum(vote.meeting_id)
-        chairs = await self._chairs(vote.meeting_id) if vote.tie.value == "chair" else set()
+        chairs = await self._chairs(vote.meeting_id) if vote.tie is TieRule.CHAIR else set()
         now = self.clock.now()
-        results: list[Result] = []
+        results: list[tuple[Result, Choice | None]] = []
 
         def step(
             v: Vote, entries: Sequence[BoardEntry], chair: Choice | None
@@ -349,7 +354,7 @@ class VoteService:
                 v, (e.choice for e in ordered), members=quorum.members,
                 present=quorum.present, chair_choice=chair,
             )  # fmt: skip
-            results.append(result)
+            results.append((result, chair))
             head = board.head(v.id, ordered)
             # A countdown closes at its time, whenever the closing step runs.
             at = min(now, v.closes_at) if actor is None and v.closes_at else now
@@ -365,17 +370,25 @@ class VoteService:
             if again.status is VoteStatus.CLOSED:
                 return again  # closed meanwhile (the countdown on another node)
             raise
-        result = results[-1]
+        result, chair = results[-1]
+        details = _details(
+            closed, board_head=closed.board_head, quorum=_quorum(quorum),
+            counts=dict(result.counts), ballots=result.ballots, passed=result.passed,
+            elected=list(result.elected), by="countdown" if actor is None else actor.person,
+        )  # fmt: skip
+        if vote.tie is TieRule.CHAIR:  # an open vote's: what the chair's ballot said then
+            details["chair_choice"] = list(chair) if chair is not None else None
         await self.audit.record(
             actor.principal if actor else None, AuditAction.VOTE_CLOSED, target_type="vote",
-            target_id=vote_id, details=_details(
-                closed, board_head=closed.board_head, quorum=_quorum(quorum),
-                counts=dict(result.counts), ballots=result.ballots, passed=result.passed,
-                elected=list(result.elected), by="countdown" if actor is None else actor.person,
-            ),
+            target_id=vote_id, details=details,
         )  # fmt: skip
         logger.info("meeting %s: vote %s closed", vote.meeting_id, vote_id)
         return closed
+
+    async def scrub(self) -> None:
+        """After a close or a cancel, once its result is told: nothing the casts left
+        behind them stays at rest (the store's vacuum)."""
+        await self.store.scrub()
 
     async def cancel(self, actor: VoteActor, vote_id: VoteId, reason: str = "") -> Vote:
         """Cancel a draft or an open vote (its ballots are kept, not counted)."""

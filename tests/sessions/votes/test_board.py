@@ -188,3 +188,29 @@ def test_an_election_and_a_chair_tie_verify() -> None:
     assert board.verify(vote, fixed, result, members=10, present=10) == (
         "elected is [a] by the board, [a, c] recorded"
     )
+
+
+def test_the_close_as_sealed_in_the_audit_log_is_compared() -> None:
+    """What the close recorded on the vote against its `vote_closed` audit entry (as
+    `VoteService.close` writes its details and the log reads them back from JSON)."""
+    entries = board.board(e for _, e in cast())
+    vote = make_vote(board_head=board.head(VOTE, entries))
+    result = count(vote, (e.choice for e in entries), members=12, present=10)
+    details = {"meeting_id": vote.meeting_id, "board_head": vote.board_head,
+               "counts": dict(result.counts), "ballots": 10, "passed": True,
+               "elected": []}  # fmt: skip
+    assert board.audited(vote, result, details) is None
+    head = str(vote.board_head)
+    changes = {
+        "board_head": ("0" * 64, f"the head is {head[:12]}… on the vote, 000000000000… in"),
+        "counts": ({"yes": 5, "no": 4, "abstain": 2}, "the count of 'no' is 3 recorded, 4 in"),
+        "ballots": (11, "ballots is 10 recorded, 11 in"),
+        "passed": (False, "passed is True recorded, False in"),
+        "elected": (["o1"], "elected is [] recorded, ['o1'] in"),
+    }
+    for name, (value, said) in changes.items():
+        problem = board.audited(vote, result, {**details, name: value})
+        assert problem is not None and problem.startswith(said), (name, problem)
+    assert board.audited(vote, result, {**details, "counts": None}) == (
+        "the audit log's entry of the close has no counts"
+    )

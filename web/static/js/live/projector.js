@@ -10,6 +10,7 @@ import { ConnectionBadge } from "./ui.js";
 import { track } from "./loads.js";
 import { Floor } from "./floor.js";
 import { FloorBoard, showQuorum } from "./floor-view.js";
+import { mountProjectorVotes } from "../votes/projector.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -34,12 +35,17 @@ function start() {
 
   const session = new LiveSession(data, {
     welcome: () => follow(),
-    presented: () => follow(),
+    presented: () => {
+      follow();
+      votes.presented();
+    },
     status: (state, socket) => badge.update(state, socket, 0),
     change: renderInk,
     live: renderWet,
-    other: (msg) => floor.message(msg),
+    other: (msg) => floor.message(msg) || votes.message(msg),
   }, { readOnly: true });
+  // The vote: its count and countdown in a corner, then the result large.
+  const votes = mountProjectorVotes(root, () => session.state.where);
 
   // The floor over the page: who speaks with the countdown, the next three, the quorum.
   const floor = new Floor();

@@ -17,9 +17,11 @@ import { VideoPanel } from "./video-panel.js";
 import { VideoRoom } from "./video.js";
 import { ChatPanel } from "./chat.js";
 import { mountFloor } from "./floor-room.js";
+import { mountVotesChair } from "../votes/chair.js";
 import { LifecycleView } from "./lifecycle.js";
 import { TakeOver } from "./takeover.js";
 import { callSnapshot, keepOnLanguageChange, resumeCall, takeKept } from "./carry-over.js";
+import { mountBallots } from "../votes/room.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -75,10 +77,12 @@ function start() {
     documentHidden: onDocumentHidden,
     documentShown: onDocumentShown,
     other: (msg) => {
+      ballots.message(msg);
       video.message(msg);
       chat.message(msg);
       lifecycle.message(msg);
       floor.message(msg);
+      votesChair.message(msg);
     },
   });
   // The video room and the chat, in a panel beside (or over) the document.
@@ -103,6 +107,7 @@ function start() {
   );
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   const floor = mountFloor(root, session, toasts, data.protocol);
+  const votesChair = mountVotesChair(root, session, toasts, data);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
   const pages = new PageFollow(root, {
     session, documents, view, toasts, t,
@@ -125,6 +130,8 @@ function start() {
   const takeOver = new TakeOver(root.querySelector(".live-take-over"), session, t,
     () => (pages.here() ? pages.whereNow() : null));
   takeOver.onOffline = chair.onOffline;
+  // The vote: the band, the ballot full screen, "Check my ballot".
+  const ballots = mountBallots(root, session, data.meeting.id);
   const tools = new RoomTools(root, {
     session, view, toasts, t, protocol: data.protocol, where: () => pages.here(),
   });
@@ -144,6 +151,7 @@ function start() {
   // -- what the server says ---------------------------------------------------------
 
   function onWelcome(msg, first) {
+    ballots.welcome();
     lifecycle.welcome(msg);
     chat.welcome(msg);
     video.welcome(msg);
@@ -153,6 +161,7 @@ function start() {
     updateFollowUi();
     chair.update();
     floor.welcome();
+    votesChair.welcome();
   }
 
   /** Removed, the link replaced, signed out: the page says so and leaves the video
@@ -172,10 +181,12 @@ function start() {
     tools.leaveSharedIfClosed();
     toasts.show(t("rights_changed", { role: t(`role_${msg.role}`) }));
     video.render();
+    ballots.update();
     tools.update();
     updateFollowUi();
     chair.update();
     floor.update();
+    votesChair.update();
   }
 
   function onPresented(state, old) {
@@ -225,6 +236,7 @@ function start() {
   }
 
   function onError(msg, item) {
+    if (msg.ref === "vote_cast") return; // said in words on the ballot (votes/ballot.js)
     toasts.show(msg.message || msg.code, "error");
     if (item?.annotation) renderInk();
   }
