@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from meetroom.clock import SettableClock
-from meetroom.errors import Conflict, Forbidden, Invalid
+from meetroom.errors import Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import MeetingId
 from meetroom.records.accounts import Principal
 from meetroom.records.audit import AuditAction
@@ -106,6 +106,30 @@ async def test_two_nodes_one_receipt_one_close(db: Database, clock: SettableCloc
     assert closed[0].board_head == closed[1].board_head is not None
     assert trail.actions().count(AuditAction.VOTE_CLOSED) == 1
     assert await a.verify(vote.id) is None
+
+
+async def test_a_node_that_kept_the_open_vote_takes_nothing_after_its_close(
+    db: Database, clock: SettableClock
+) -> None:
+    """A node reads an open vote once for its ballots; closed or cancelled through
+    another node, it takes no more ballots, and one for another meeting is not found."""
+    trail = Trail()
+    a, b = node(db, clock, trail), node(db, clock, trail)
+    meeting = await add_meeting(db, clock.now())
+    chair = await add_participant(db, meeting, "Chủ tọa", MeetingRole.CHAIR)
+    anna = await add_participant(db, meeting, "Anna")
+    binh = await add_participant(db, meeting, "Bình")
+    for end in (b.close, b.cancel):
+        vote = await a.create(actor(chair), meeting.id, VoteDraft("Q"))
+        await a.open(actor(chair), vote.id)
+        assert (await a.cast(actor(anna), vote.id, ballot_id(), "yes")).stored
+        with pytest.raises(NotFound):
+            await a.cast(actor(binh), vote.id, ballot_id(), "no", meeting_id=MeetingId("x"))
+        await end(actor(chair), vote.id)
+        with pytest.raises(Conflict) as late:
+            await a.cast(actor(binh), vote.id, ballot_id(), "no")
+        assert late.value.code == "vote_not_open"
+        assert (await a.tally(await a.get(vote.id))).voted == 1
 
 
 async def test_any_node_closes_a_countdown_at_its_time(db: Database, clock: SettableClock) -> None:
