@@ -713,6 +713,9 @@ vote_ballots = sa.Table(
     sa.Column("receipt_hash", sa.String(64), nullable=False),
     sa.Column("participant_id", ID, nullable=True),
     sa.Column("for_participant_id", ID, nullable=True),
+    # One receipt, one ballot (migration 0017): a ballot id reused for another voter
+    # would give the same receipt twice on the board.
+    sa.Index("uq_vote_ballots_receipt", "vote_id", "receipt_hash", unique=True),
     sqlite_with_rowid=False,
 )
 

@@ -10,7 +10,10 @@ ballots that arrive at a node while one transaction is writing are stored in the
 one, together (a group commit): one read of the vote (SQLite: one lock), one commit,
 and two inserts a ballot. Each is acknowledged only once its transaction has committed;
 a failure of the transaction fails all of its ballots (none is stored), a refused
-ballot (`already_voted`, `vote_not_open`) only itself, as it writes nothing. Nodes
+ballot (`already_voted`, `vote_not_open`) only itself, as it writes nothing. A ballot
+whose id was used for another voter's ballot (the same receipt: a unique key) breaks
+its group's transaction: the group is then stored a ballot at a time, and that one
+alone is refused (`ballot_id_reused`). Nodes
 store their groups side by side (PostgreSQL: the vote's row shared)."""
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from meetroom.errors import N_, Conflict, NotFound
 from meetroom.ids import ParticipantId, VoteId
@@ -124,17 +128,13 @@ class BallotGroups:
     async def _write_waiting(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
-            outcomes: list[bool | BaseException] = []
             try:
-                async with self.lock, self.db.begin() as conn:
-                    votes: dict[VoteId, Any] = {}
-                    for ballot, _ in batch:
-                        try:
-                            if ballot.vote_id not in votes:
-                                votes[ballot.vote_id] = await self.locked(conn, ballot.vote_id)
-                            outcomes.append(await store_ballot(conn, votes[ballot.vote_id], ballot))
-                        except (Conflict, NotFound) as exc:  # refused: wrote nothing
-                            outcomes.append(exc)
+                outcomes = await self._store([b for b, _ in batch])
+            except IntegrityError:
+                # One ballot broke a key the others did not (its ballot id used for
+                # another voter's ballot): each in a transaction of its own, so that
+                # it alone is refused.
+                outcomes = [await self._alone(b) for b, _ in batch]
             except BaseException as exc:  # the transaction failed: none of them stored
                 outcomes = [exc] * len(batch)
                 if not isinstance(exc, Exception):
@@ -142,6 +142,31 @@ class BallotGroups:
                     raise
                 logger.warning("storing %d ballot(s) failed: %r", len(batch), exc)
             _settle(batch, outcomes)
+
+    async def _store(self, ballots: list[Ballot]) -> list[bool | BaseException]:
+        outcomes: list[bool | BaseException] = []
+        async with self.lock, self.db.begin() as conn:
+            votes: dict[VoteId, Any] = {}
+            for ballot in ballots:
+                try:
+                    if ballot.vote_id not in votes:
+                        votes[ballot.vote_id] = await self.locked(conn, ballot.vote_id)
+                    outcomes.append(await store_ballot(conn, votes[ballot.vote_id], ballot))
+                except (Conflict, NotFound) as exc:  # refused: wrote nothing
+                    outcomes.append(exc)
+        return outcomes
+
+    async def _alone(self, ballot: Ballot) -> bool | BaseException:
+        try:
+            return (await self._store([ballot]))[0]
+        except IntegrityError:
+            return Conflict(
+                "ballot_id_reused",
+                N_("This ballot id was used for another ballot: send the ballot with a new id."),
+            )
+        except Exception as exc:
+            logger.warning("storing a ballot failed: %r", exc)
+            return exc
 
 
 def _settle(

@@ -255,3 +255,31 @@ async def test_cancel_and_run_again(db: Database, clock: SettableClock) -> None:
     assert dict(trail.entries)[AuditAction.VOTE_CANCELLED]["reason"] == "Sai nội dung"
     assert await votes.verify(vote.id) is not None  # a cancelled vote has no board
     assert MeetingId(again.meeting_id) == meeting.id
+
+
+async def test_a_ballot_id_used_twice_is_refused_alone(db: Database, clock: SettableClock) -> None:
+    """A proxy's device sending its own ballot and the principal's with one ballot id
+    (the same receipt twice on the board): that ballot alone is refused, the ballots
+    stored with it in one transaction are kept."""
+    votes = node(db, clock, Trail())
+    meeting = await add_meeting(db, clock.now())
+    chair = await add_participant(db, meeting, "Chair", MeetingRole.CHAIR)
+    away = await add_participant(db, meeting, "Away")
+    proxy = await add_participant(db, meeting, "Proxy")
+    others = [await add_participant(db, meeting, f"D{n}") for n in range(4)]
+    await votes.add_proxy(actor(chair), meeting.id, away.id, proxy.id)
+    await present(db, clock, proxy)
+    vote = await votes.create(actor(chair), meeting.id, VoteDraft("Q", secret=True))
+    await votes.open(actor(chair), vote.id)
+    reused = ballot_id()
+    await votes.cast(actor(proxy), vote.id, reused, "yes")
+    outcomes = await asyncio.gather(
+        votes.cast(actor(proxy), vote.id, reused, "no", away.id),
+        *(votes.cast(actor(p), vote.id, ballot_id(), "abstain") for p in others),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], Conflict) and outcomes[0].code == "ballot_id_reused"
+    assert all(not isinstance(o, BaseException) and o.stored for o in outcomes[1:])
+    assert set(await SqlVoteStore(db).voters(vote.id)) == {proxy.id, *(p.id for p in others)}
+    await votes.close(actor(chair), vote.id)
+    assert await votes.verify(vote.id) is None

@@ -1,5 +1,5 @@
 """votes: proxies for a meeting (one per principal), the meeting's default rule, one
-open vote per meeting
+open vote per meeting, one ballot per receipt
 
 Revision ID: 0017
 Revises: 0016
@@ -45,6 +45,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("meeting_id", name=op.f("pk_vote_defaults")),
     )
     op.create_index(
+        "uq_vote_ballots_receipt", "vote_ballots", ["vote_id", "receipt_hash"], unique=True
+    )
+    op.create_index(
         "uq_votes_one_open",
         "votes",
         ["meeting_id"],
@@ -56,5 +59,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_votes_one_open", table_name="votes")
+    op.drop_index("uq_vote_ballots_receipt", table_name="vote_ballots")
     op.drop_table("vote_defaults")
     op.drop_table("vote_proxies")
