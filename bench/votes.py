@@ -94,7 +94,16 @@ if str(ROOT) not in sys.path:
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import votes_voters  # noqa: E402
-from fanout import CPUS, CpuWindow, percentile  # noqa: E402
+from fanout import (  # noqa: E402
+    CPUS,
+    CpuWindow,
+    _fmt,
+    _gather_limited,
+    _recv,
+    _row,
+    log,
+    percentile,
+)
 from fanout_cluster import Backend, Cluster, no_interrupts  # noqa: E402
 
 ADMIN_PASSWORD = "votes-bench-" + secrets.token_hex(8)
@@ -107,10 +116,6 @@ SETUP_CONCURRENCY = 16
 SETTLE_SECONDS = 1.0
 ATTENDANCE_TIMEOUT = 300.0  # seconds for everyone connected to be counted present
 CLOSED_TIMEOUT = 60.0  # seconds the generators wait for the result after the close
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def machine() -> str:
@@ -137,16 +142,6 @@ class Meeting:
     vote_id: str
     cookies: list[str]
     seconds: dict[str, float]
-
-
-async def _gather_limited(n: int, coros: list[Any]) -> list[Any]:
-    gate = asyncio.Semaphore(n)
-
-    async def one(coro: Any) -> Any:
-        async with gate:
-            return await coro
-
-    return await asyncio.gather(*(one(c) for c in coros))
 
 
 async def _json(resp: aiohttp.ClientResponse, status: int, what: str) -> Any:
@@ -233,15 +228,6 @@ class Profiles:
 
 
 # -- one configuration -------------------------------------------------------------------
-
-
-def _recv(conn: Any, expected: str, timeout: float) -> tuple[Any, ...]:
-    if not conn.poll(timeout):
-        raise SystemExit(f"a load generator did not answer {expected!r} within {timeout:.0f} s")
-    message = conn.recv()
-    if message[0] != expected:
-        raise SystemExit(f"a load generator failed: {message}")
-    return message  # type: ignore[no-any-return]
 
 
 def run_one(voters: int, nodes: int, backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
@@ -541,17 +527,6 @@ def analyse(
 
 
 # -- report ------------------------------------------------------------------------------
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def _row(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(
-        c.ljust(w) if i == 0 else c.rjust(w)
-        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-    )
 
 
 def print_table(row: dict[str, Any]) -> None:
