@@ -256,10 +256,12 @@ VOTES_STDLIB = {
     "json", "secrets", "typing", "uuid",
 }  # fmt: skip
 # What the rest of the package may use of the domain beyond itself: the meeting's
-# status rules, and the floor's quorum (the roll) and its telling of joining clients.
+# status rules, and the floor's quorum (the roll), its meeting-status checks, its
+# message times and its telling of joining clients.
 VOTES_ALLOWED = {
     "meetroom.meetings.status", "meetroom.sessions.floor.quorum",
-    "meetroom.sessions.floor.telling",
+    "meetroom.sessions.floor.service", "meetroom.sessions.floor.telling",
+    "meetroom.sessions.floor.views",
 }  # fmt: skip
 
 

@@ -28,8 +28,9 @@ from meetroom.records.accounts import Principal
 from meetroom.records.meetings import Grant, Meeting, MeetingStatus
 from meetroom.records.votes import Vote, VoteStatus
 from meetroom.sessions.floor.telling import Broadcast
+from meetroom.sessions.floor.views import stamp
 from meetroom.sessions.votes.service import VoteActor, VoteService
-from meetroom.sessions.votes.views import stamp, vote_view
+from meetroom.sessions.votes.views import vote_view
 
 logger = logging.getLogger(__name__)
 

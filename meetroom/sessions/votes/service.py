@@ -26,11 +26,10 @@ from typing import Any
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import MeetingId, ParticipantId, VoteId, new_id
-from meetroom.meetings.status import READ_ONLY, read_only_error
 from meetroom.records.accounts import Principal
 from meetroom.records.audit import AuditAction, AuditTrail
 from meetroom.records.floor import QuorumState
-from meetroom.records.meetings import Grant, Meeting, MeetingRole, MeetingStatus
+from meetroom.records.meetings import Grant, MeetingRole
 from meetroom.records.votes import (
     BoardEntry,
     Choice,
@@ -41,6 +40,7 @@ from meetroom.records.votes import (
     VoteDefaults,
     VoteStatus,
 )
+from meetroom.sessions.floor.service import require_in_progress, require_not_read_only
 from meetroom.sessions.votes import board, counting, receipts
 from meetroom.sessions.votes.drafts import VoteDraft, check_draft, check_reason
 from meetroom.sessions.votes.ports import ProxyStore, Roll, VoteMeetings, VoteStore
@@ -95,14 +95,6 @@ def require_moderator(actor: VoteActor) -> None:
 
 def _not_found() -> NotFound:
     return NotFound("vote_not_found", N_("No such vote."))
-
-
-def _writable(meeting: Meeting | None) -> Meeting:
-    if meeting is None:
-        raise NotFound("meeting_not_found", N_("This meeting does not exist (any more)."))
-    if meeting.status in READ_ONLY:
-        raise read_only_error(meeting.status)
-    return meeting
 
 
 _STATUS_MESSAGES = {
@@ -234,7 +226,7 @@ class VoteService:
 
     async def create(self, actor: VoteActor, meeting_id: MeetingId, draft: VoteDraft) -> Vote:
         require_moderator(actor)
-        _writable(await self.meetings.get_meeting(meeting_id))
+        require_not_read_only(await self.meetings.get_meeting(meeting_id))
         checked = check_draft(draft, await self.proxy_store.defaults(meeting_id))
         await self._check_item(meeting_id, draft)
         vote = Vote(
@@ -253,7 +245,7 @@ class VoteService:
         """Edit a vote still in draft."""
         require_moderator(actor)
         vote = await self.store.get(vote_id)
-        _writable(await self.meetings.get_meeting(vote.meeting_id))
+        require_not_read_only(await self.meetings.get_meeting(vote.meeting_id))
         if vote.status is not VoteStatus.DRAFT:
             raise _status_error(vote)
         checked = check_draft(draft, await self.proxy_store.defaults(vote.meeting_id))
@@ -287,7 +279,7 @@ class VoteService:
         self, actor: VoteActor, meeting_id: MeetingId, defaults: VoteDefaults
     ) -> None:
         require_moderator(actor)
-        _writable(await self.meetings.get_meeting(meeting_id))
+        require_not_read_only(await self.meetings.get_meeting(meeting_id))
         await self.proxy_store.set_defaults(meeting_id, defaults)
 
     # -- the lifecycle ----------------------------------------------------------------
@@ -297,12 +289,7 @@ class VoteService:
         reason (the chair's override, recorded)."""
         require_moderator(actor)
         vote = await self.store.get(vote_id)
-        meeting = _writable(await self.meetings.get_meeting(vote.meeting_id))
-        if meeting.status is not MeetingStatus.IN_PROGRESS:
-            raise Conflict(
-                "meeting_not_open",
-                N_("The meeting has not been opened yet: the chair opens it first."),
-            )
+        require_in_progress(await self.meetings.get_meeting(vote.meeting_id))
         reason = check_reason(override_reason)
         quorum = await self.roll.quorum(vote.meeting_id)
         overridden = vote.require_quorum and not quorum.reached
@@ -423,7 +410,7 @@ class VoteService:
         """A new draft with the settings of a cancelled vote, to run it again."""
         require_moderator(actor)
         vote = await self.store.get(vote_id)
-        _writable(await self.meetings.get_meeting(vote.meeting_id))
+        require_not_read_only(await self.meetings.get_meeting(vote.meeting_id))
         if vote.status is not VoteStatus.CANCELLED:
             raise Conflict("vote_not_cancelled", N_("Only a cancelled vote can be run again."))
         again = replace(
@@ -529,7 +516,7 @@ class VoteService:
     ) -> Proxy:
         """Record that `proxy_id` votes for `principal_id` in this meeting."""
         require_moderator(actor)
-        _writable(await self.meetings.get_meeting(meeting_id))
+        require_not_read_only(await self.meetings.get_meeting(meeting_id))
         if principal_id == proxy_id:
             raise Invalid("proxy_self", N_("A participant cannot be their own proxy."))
         people = {p.id: p for p in await self.meetings.list_participants(meeting_id)}
@@ -554,7 +541,7 @@ class VoteService:
         self, actor: VoteActor, meeting_id: MeetingId, principal_id: ParticipantId
     ) -> None:
         require_moderator(actor)
-        _writable(await self.meetings.get_meeting(meeting_id))
+        require_not_read_only(await self.meetings.get_meeting(meeting_id))
         removed = await self.proxy_store.remove(meeting_id, principal_id)
         if removed is None:
             raise NotFound("proxy_not_found", N_("This participant has no proxy."))

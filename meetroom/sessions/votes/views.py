@@ -7,16 +7,8 @@ from datetime import datetime
 from meetroom.protocol import votes as pv
 from meetroom.records.floor import QuorumState
 from meetroom.records.votes import Proxy, Result, Vote
+from meetroom.sessions.floor.views import iso, stamp
 from meetroom.sessions.votes.counting import choices_of
-
-
-def iso(at: datetime | None) -> str | None:
-    return at.isoformat().replace("+00:00", "Z") if at is not None else None
-
-
-def stamp(at: datetime) -> str:
-    """To the microsecond, always: clients compare these as strings."""
-    return at.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def quorum_at(q: QuorumState | None) -> pv.QuorumAt | None:
