@@ -32,8 +32,10 @@ from meetroom.typeset.blocks import (
     Signatures,
     Table,
 )
+from meetroom.typeset.en import EN
 from meetroom.typeset.heads import english_head, vietnamese_head
-from meetroom.typeset.words import EN, VI, Words, clock
+from meetroom.typeset.vi import VI
+from meetroom.typeset.words import Words, clock
 
 YES_NO = ("yes", "no", "abstain")
 
@@ -41,6 +43,8 @@ YES_NO = ("yes", "no", "abstain")
 def clean(text: str) -> str:
     """NFC, tabs as spaces, no other control character but the newline."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " "))
+    if text.replace("\n", "").isprintable():  # most texts: nothing to strip
+        return text
     return "".join(c for c in text if c == "\n" or unicodedata.category(c)[0] != "C")
 
 
