@@ -1,7 +1,7 @@
 """The words of the two templates: every fixed phrase, and how a date, a time of day, a
-duration and a count are written. The record's values (vote kinds and rules, tie
-breaks, speech kinds, roles, presence) are mapped here, one table per language;
-`compose` only asks for them.
+duration and a count are written (`Vietnamese`, `English`). Each language's phrases,
+and its words for the record's values (vote kinds and rules, tie breaks, speech kinds,
+roles, presence), are in `vi` and `en`; `compose` only asks for them.
 
 Vietnamese follows Decree 30/2020/NĐ-CP where it says something (a day below 10 and
 the months 1 and 2 take a leading zero: "ngày 07 tháng 02 năm 2026", "ngày 15 tháng 3

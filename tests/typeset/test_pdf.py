@@ -13,26 +13,37 @@ import pypdf
 import pytest
 
 from meetroom.ids import AgendaItemId
+from meetroom.minutes.ports import MinutesRenderer
 from meetroom.records.minutes import (
     ActionLine,
     ItemSection,
     MinutesDocument,
+    MinutesHeader,
     MinutesTemplate,
     NamedBallot,
 )
 from meetroom.typeset import MinutesTypesetter
 from tests.typeset.documents import (
+    DAY,
     HUONG,
     LONG_PARAGRAPH,
     TUYET,
+    ZONE,
     at,
     draft_of,
     large_meeting,
     monthly_meeting,
 )
-from tests.typeset.extract import layout_pages, layout_text, pdf_pages, pdf_text, words
+from tests.typeset.extract import (
+    docx_text,
+    layout_pages,
+    layout_text,
+    pdf_pages,
+    pdf_text,
+    words,
+)
 
-TYPESETTER = MinutesTypesetter()
+TYPESETTER: MinutesRenderer = MinutesTypesetter()
 
 # What the Vietnamese sample says, each on one line of the page.
 VI_LINES = (
@@ -321,3 +332,31 @@ def test_the_same_document_gives_the_same_bytes() -> None:
     assert TYPESETTER.pdf(draft) == TYPESETTER.pdf(draft)
     later = replace(monthly_meeting(), closed_at=at(11, 31))
     assert TYPESETTER.pdf(later) != TYPESETTER.pdf(monthly_meeting())
+
+
+def test_a_bare_document_leaves_blanks_to_fill_in() -> None:
+    header = MinutesHeader("", "Sở Nội vụ", "", "", DAY, "Họp đột xuất", "")
+    bare = MinutesDocument(
+        MinutesTemplate.VIETNAMESE, header, ZONE, None, None, "", False, "", "", (), (), ()
+    )
+    text = flat(pdf_text(TYPESETTER.pdf(bare)))
+    for expected in (
+        "Ngày 07 tháng 12 năm 2026",
+        "BIÊN BẢN Họp đột xuất",
+        "Thời gian bắt đầu: ......",
+        "Địa điểm: Họp trực tuyến.",
+        "Chủ trì: ......",
+        "Thành phần tham dự: 0 người, trong đó:",
+        "Cuộc họp kết thúc vào lúc ..... giờ ..... phút.",
+    ):
+        assert expected in text, expected
+    english = replace(bare, template=MinutesTemplate.ENGLISH)
+    assert "Place: Online (by video)." in flat(pdf_text(TYPESETTER.pdf(english)))
+    assert "Chủ trì: ......" in docx_text(TYPESETTER.docx(bare)).splitlines()
+
+
+def test_a_meeting_that_ends_the_next_day_says_which() -> None:
+    document = replace(monthly_meeting(), closed_at=at(0, 30, day=DAY.replace(day=8)))
+    assert "Cuộc họp kết thúc vào lúc 00 giờ 30 phút, ngày 08 tháng 12 năm 2026." in flat(
+        pdf_text(TYPESETTER.pdf(document))
+    )
