@@ -127,7 +127,7 @@ export class NotesTab {
       area.addEventListener("input", () => this.typed(item));
       return { area, label: h("label", { class: `notes-field notes-${name}` }, t(name), area) };
     };
-    const notes = field("notes", 7);
+    const notes = field("notes", 6);
     const conclusion = field("conclusion", 3);
     const title = entry.position ? `${entry.position}. ${entry.title}` : t("general");
     const item = {
@@ -146,14 +146,16 @@ export class NotesTab {
     return item;
   }
 
-  /** The presented agenda item first, then the general part and the agenda in order. */
+  /** The presented agenda item first, then the agenda in order, then the general part
+   * (the opening, other business). */
   order() {
     const current = this.currentItem();
     const all = [...this.items.values()];
     const first = all.filter((i) => i.id === current);
-    const rest = all.filter((i) => i.id !== current);
+    const rest = all.filter((i) => i.id !== current && i.id !== "general");
+    const general = all.filter((i) => i.id === "general" && i.id !== current);
     if (this.el.contains(document.activeElement) && this.box.children.length === all.length) return;
-    this.box.replaceChildren(...[...first, ...rest].map((i) => i.el));
+    this.box.replaceChildren(...[...first, ...rest, ...general].map((i) => i.el));
   }
 
   currentItem() {
@@ -279,16 +281,20 @@ export class NotesTab {
     item.conflict = { revision: theirs.revision, notes: theirs.notes, conclusion: theirs.conclusion };
     this.drafts.put(item.id, { base: theirs.revision, ...this.text(item) });
     const name = theirs.updated_by_name || t("someone");
+    const mine = this.text(item);
+    // Only what differs: the same notes twice would hide the conclusion that does not.
+    const differ = FIELDS.filter((f) => (item.conflict[f] ?? "") !== mine[f]);
     const column = (label, text, cls) => h("div", { class: `notes-conflict-text ${cls}` },
       h("h4", {}, label),
-      ...FIELDS.filter((f) => text[f]).map((f) => h("div", { dataset: { field: f } }, h("strong", {}, t(f)), h("pre", {}, text[f]))));
+      ...differ.map((f) => h("div", { dataset: { field: f } }, h("strong", {}, t(f)), h("pre", {}, text[f] || "—"))));
     item.conflictBox.replaceChildren(
       h("p", {}, t("conflict", { name })),
-      h("div", { class: "notes-conflict-texts" }, column(t("theirs"), item.conflict, "theirs"), column(t("yours"), this.text(item), "yours")),
+      h("div", { class: "notes-conflict-texts" }, column(t("theirs"), item.conflict, "theirs"), column(t("yours"), mine, "yours")),
       h("div", { class: "notes-conflict-actions" },
         h("button", { type: "button", class: "primary", onclick: () => this.resolve(item, false) }, t("keep_mine")),
         h("button", { type: "button", onclick: () => this.resolve(item, true) }, t("keep_theirs"))));
     item.conflictBox.hidden = false;
+    item.conflictBox.scrollIntoView({ block: "nearest" });
   }
 
   resolve(item, theirs) {
