@@ -31,6 +31,8 @@ from meetroom.meetings.invitations import InvitationService, MailSettings
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
+from meetroom.minutes.live import LiveNotes
+from meetroom.minutes.notes import NotesService
 from meetroom.pdf.derived import Derived
 from meetroom.pdf.limits import Limits
 from meetroom.pdf.pipeline import Pipeline
@@ -69,6 +71,7 @@ from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
 from meetroom.store.meetings import SqlAppState
+from meetroom.store.minutes_notes import SqlNotesStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
@@ -316,6 +319,9 @@ def compose(
     votes = LiveVotes(compose_votes(admin, roll), live, clock)
     floor.teller.more_views.append(votes.current)  # told with the floor on joining
     lifecycle.add_listener(votes)  # a meeting closed closes its open vote
+    notes = LiveNotes(
+        NotesService(SqlNotesStore(db), meeting_store, agenda_store, votes.votes, clock), live
+    )
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
     lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
@@ -339,6 +345,7 @@ def compose(
         attendance=attendance,
         floor=floor,
         votes=votes,
+        notes=notes,
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,

@@ -1,7 +1,8 @@
 """What the minutes need from outside, as small Protocols: the composition root hands
 in the typesetter (`meetroom.typeset`) and the signer (`meetroom.signing`), so this
-package imports neither (nor their libraries); the meeting's record, the minutes'
-store and the kept certificates likewise."""
+package imports neither (nor their libraries); the stores of the notes and action
+items, the meetings, the agenda and the votes, the meeting's record as the minutes
+read it, the minutes' store and the kept certificates likewise."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, VoteId
+from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, RoomId, UserId, VoteId
 from meetroom.records.documents import AgendaItem, Document
 from meetroom.records.floor import HandMark, QuorumChange, Speech
 from meetroom.records.meetings import Attendance, Meeting, Participant
 from meetroom.records.minutes import (
     ActionItem,
+    ActionItemId,
+    ActionStatus,
     FileKind,
     ItemNotes,
     MinutesComment,
@@ -59,6 +62,70 @@ class PdfSigner(Protocol):
     def status(self, pdf: bytes) -> SignatureStatus | None:
         """What a validator says of the PDF's last signature; None: it has none."""
         ...
+
+
+# --- The notes, action items and decisions (`meetroom.minutes.notes`) ----------------
+
+
+class NotesStore(Protocol):
+    """The secretary's notes per agenda item and the action items (`store.minutes_notes`).
+    `agenda_item_id` None is the meeting's general part."""
+
+    async def notes(self, meeting_id: MeetingId) -> list[ItemNotes]: ...
+    async def item_notes(
+        self, meeting_id: MeetingId, agenda_item_id: AgendaItemId | None
+    ) -> ItemNotes | None: ...
+    async def save_notes(self, saved: ItemNotes) -> bool:
+        """Store `saved` if the stored revision is `saved.revision - 1` (0: none stored
+        yet); False when another save came first (nothing is changed then)."""
+        ...
+
+    async def actions(self, meeting_id: MeetingId) -> list[ActionItem]: ...
+    async def action(self, action_id: ActionItemId) -> ActionItem | None: ...
+    async def add_action(self, action: ActionItem) -> None: ...
+    async def save_action(self, action: ActionItem) -> bool:
+        """False: no such action item (deleted meanwhile)."""
+        ...
+
+    async def delete_action(self, action_id: ActionItemId) -> bool: ...
+    async def actions_of_user(
+        self, user_id: UserId, status: ActionStatus | None = None
+    ) -> list[ActionItem]: ...
+
+
+class MinutesLock(Protocol):
+    """Whether a meeting's minutes are frozen (the latest version approved): then its
+    notes, conclusions and action items are part of a fixed record and no longer
+    change (a new version of the minutes is made first)."""
+
+    async def frozen(self, meeting_id: MeetingId) -> bool: ...
+
+
+class NeverFrozen:
+    """The lock until the minutes' service supplies one: nothing is frozen."""
+
+    async def frozen(self, meeting_id: MeetingId) -> bool:
+        return False
+
+
+class NotesMeetings(Protocol):
+    """The meeting store, read."""
+
+    async def get_meeting(self, meeting_id: MeetingId) -> Meeting | None: ...
+    async def list_participants(self, meeting_id: MeetingId) -> list[Participant]: ...
+    async def participations(self, user_id: UserId) -> list[Participant]: ...
+
+
+class NotesAgenda(Protocol):
+    async def list_items(self, meeting_id: MeetingId) -> list[AgendaItem]: ...
+    async def get_item(self, item_id: AgendaItemId) -> AgendaItem | None: ...
+
+
+class DecidedVotes(Protocol):
+    """The meeting's votes and their results (`VoteService`)."""
+
+    async def of_meeting(self, meeting_id: MeetingId) -> list[Vote]: ...
+    async def result(self, vote: Vote) -> Result | None: ...
 
 
 class RecordSource(Protocol):
