@@ -56,11 +56,23 @@ class PdfSigner(Protocol):
         """`pdf` signed with the key and certificate in the PKCS#12 file. Raises
         `meetroom.errors.Invalid` with the code `certificate_unreadable` (not a PKCS#12
         file, or no key in it), `certificate_password` (the password does not open
-        it), `certificate_expired` or `certificate_not_yet_valid` (at `at`)."""
+        it), `certificate_expired` or `certificate_not_yet_valid` (at `at`), and
+        `pdf_unreadable` when the PDF cannot be read. The signature is PAdES B-B, added as
+        an incremental update in the next free field (Signature1, Signature2...), so
+        that a second signer keeps the first signature valid; its time is `at`."""
         ...
 
-    def status(self, pdf: bytes) -> SignatureStatus | None:
-        """What a validator says of the PDF's last signature; None: it has none."""
+    def status(self, pdf: bytes, at: datetime | None = None) -> SignatureStatus | None:
+        """What a validator says of the PDF's signatures at `at` (None: the present;
+        pass the clock's time): the state is the worst of them (one not intact makes
+        it "invalid"), the signer and time the last signature's. None: it has none.
+        Raises `Invalid` `pdf_unreadable` when the PDF cannot be read."""
+        ...
+
+    def certificate_summary(self, pkcs12: bytes, password: str) -> tuple[str, datetime, datetime]:
+        """Whom the certificate in a PKCS#12 file names (its subject's common name),
+        and when it is valid (not before, not after; UTC): for the page to show whose a
+        kept certificate is. Raises as `sign` does, but for the dates."""
         ...
 
 
