@@ -156,9 +156,13 @@ def compose(
     return MinutesDocument(
         template=version.template,
         header=MinutesHeader(
-            organisation=settings.organisation, issuer=settings.issuer, number=number,
-            locality=settings.locality, date=_day(opened or local(meeting.starts_at)),
-            title=meeting.title, summary=meeting.title,
+            organisation=settings.organisation,
+            issuer=settings.issuer,
+            number=number,
+            locality=settings.locality,
+            date=_day(opened or local(meeting.starts_at)),
+            title=meeting.title,
+            summary=meeting.title,
         ),  # fmt: skip
         zone=zone.key,
         opened_at=opened,
@@ -341,8 +345,7 @@ def _contents(
         ),
         "conclusion": mine.conclusion if mine else "",
         "actions": tuple(
-            ActionLine(a.title, a.owner_name, a.due, a.status is ActionStatus.DONE)
-            for a in actions
+            ActionLine(a.title, a.owner_name, a.due, a.status is ActionStatus.DONE) for a in actions
         ),
     }
 

@@ -47,7 +47,11 @@ class Drafter:
         return self.draft(record, version)
 
     def final(
-        self, draft: MinutesDocument, record: MeetingRecord, number: str, approvals: Iterable[Approval]
+        self,
+        draft: MinutesDocument,
+        record: MeetingRecord,
+        number: str,
+        approvals: Iterable[Approval],
     ) -> MinutesDocument:
         """The approved draft as it is frozen: its number given, no longer a draft, and
         the chair's or secretary's block naming who approved in that role when the

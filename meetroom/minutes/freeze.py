@@ -86,7 +86,9 @@ class Approvals:
 
         def step(v: MinutesVersion) -> MinutesVersion:
             refusals.require_draft(v, revision)
-            kept = [a for a in holding(v.approvals, content) if a.role not in {m.role for m in mine}]
+            kept = [
+                a for a in holding(v.approvals, content) if a.role not in {m.role for m in mine}
+            ]
             return replace(v, approvals=(*kept, *mine))
 
         approved = await self.store.change(meeting_id, version.version, step)

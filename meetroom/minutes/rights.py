@@ -49,9 +49,7 @@ def not_found() -> NotFound:
 
 def require_moderator(actor: MinutesActor) -> None:
     if not actor.moderator:
-        raise Forbidden(
-            "not_moderator", N_("Only the meeting's chair or secretary can do this.")
-        )
+        raise Forbidden("not_moderator", N_("Only the meeting's chair or secretary can do this."))
 
 
 def may_read(actor: MinutesActor, version: MinutesVersion) -> bool:

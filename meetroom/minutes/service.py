@@ -18,6 +18,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from meetroom.bounds import in_range
 from meetroom.clock import Clock
@@ -28,7 +29,7 @@ from meetroom.minutes import refusals
 from meetroom.minutes.compose import MinutesSettings
 from meetroom.minutes.drafting import Drafter, fingerprint, holding
 from meetroom.minutes.freeze import Approvals
-from meetroom.minutes.notes import ActionDraft, NotesActor, NotesService
+from meetroom.minutes.notes import ActionDraft, NotesActor
 from meetroom.minutes.ports import MinutesRenderer, MinutesStore
 from meetroom.minutes.rights import (
     MinutesActor,
@@ -110,6 +111,36 @@ class MinutesView:
     signature: SignatureStatus | None
 
 
+class NotesEditing(Protocol):
+    """Where the minutes' edits of notes and action items go: the notes' service as
+    the channels use it (`LiveNotes`: the moderators' open pages are told)."""
+
+    async def save_notes(
+        self,
+        meeting_id: MeetingId,
+        agenda_item_id: AgendaItemId | None,
+        actor: NotesActor,
+        *,
+        notes: str | None,
+        conclusion: str | None,
+        revision: int,
+    ) -> ItemNotes: ...
+    async def add_action(
+        self, meeting_id: MeetingId, actor: NotesActor, draft: ActionDraft
+    ) -> ActionItem: ...
+    async def update_action(
+        self,
+        action_id: ActionItemId,
+        actor: NotesActor,
+        draft: ActionDraft,
+        *,
+        meeting_id: MeetingId | None = None,
+    ) -> ActionItem: ...
+    async def delete_action(
+        self, action_id: ActionItemId, actor: NotesActor, *, meeting_id: MeetingId | None = None
+    ) -> ActionItem: ...
+
+
 def notes_actor(actor: MinutesActor) -> NotesActor:
     return NotesActor(
         person=actor.person, name=actor.name, participant_id=actor.participant_id,
@@ -131,7 +162,7 @@ class MinutesService:
         self,
         store: MinutesStore,
         drafter: Drafter,
-        notes: NotesService,
+        notes: NotesEditing,
         renderer: MinutesRenderer,
         signing: Signing,
         audit: AuditTrail,
@@ -209,8 +240,8 @@ class MinutesService:
         record = await self.drafter.record(version.meeting_id)
         document = self.drafter.document(record, version)
         draft = version.status is MinutesStatus.DRAFT
-        approvals = holding(version.approvals, fingerprint(document)) if draft else (
-            version.approvals
+        approvals = (
+            holding(version.approvals, fingerprint(document)) if draft else (version.approvals)
         )
         people = record.participants
         is_latest = version.version == latest.version
@@ -297,7 +328,7 @@ class MinutesService:
         require_moderator(actor)
         if meeting.status is MeetingStatus.ARCHIVED:
             raise read_only_error(meeting.status)
-        note = (_text(change_note, "change_note_too_long", "change_note", CHANGE_NOTE_MAX) or "")
+        note = _text(change_note, "change_note_too_long", "change_note", CHANGE_NOTE_MAX) or ""
         if not note.strip():
             raise Invalid(
                 "change_note_required",

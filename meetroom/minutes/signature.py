@@ -140,14 +140,16 @@ class Signing:
         signed = next((f for f in version.files if f.kind is FileKind.SIGNED_PDF), None)
         if signed is None:
             return None
-        if signed.sha256 in self._statuses:
-            self._statuses.move_to_end(signed.sha256)
-            return self._statuses[signed.sha256]
+        now = self.clock.now()
+        key = f"{signed.sha256}:{now.date().isoformat()}"  # certificates expire by the day
+        if key in self._statuses:
+            self._statuses.move_to_end(key)
+            return self._statuses[key]
         content = await self.store.file(version.meeting_id, version.version, FileKind.SIGNED_PDF)
         if content is None:
             return None
-        status = await asyncio.to_thread(self.signer.status, content)
-        self._statuses[signed.sha256] = status
+        status = await asyncio.to_thread(self.signer.status, content, now)
+        self._statuses[key] = status
         if len(self._statuses) > STATUSES_KEPT:
             self._statuses.popitem(last=False)
         return status

@@ -220,7 +220,9 @@ class SqlMinutesStore:
                 )  # fmt: skip
             if after != before or files:
                 await conn.execute(
-                    minutes_versions.update().where(_key(meeting_id, version)).values(_values(after))
+                    minutes_versions.update()
+                    .where(_key(meeting_id, version))
+                    .values(_values(after))
                 )
         stored = tuple(before.files) + tuple(record for record, _ in files)
         return replace(after, files=stored)
