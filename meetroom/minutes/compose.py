@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from meetroom.ids import AgendaItemId, ParticipantId
+from meetroom.ids import AgendaItemId, ParticipantId, VoteId
 from meetroom.records.documents import AgendaItem, Document
 from meetroom.records.floor import AttendanceMark, HandMark, QuorumChange, QuorumState, Speech
 from meetroom.records.meetings import Attendance, Meeting, MeetingRole, Participant
@@ -246,7 +246,7 @@ def _in_minutes(vote: Vote) -> bool:
     return vote.status is VoteStatus.CANCELLED and vote.opened_at is not None
 
 
-def _vote_line(record: VoteRecord, names: Mapping[str, str], local: _Local) -> VoteLine:
+def _vote_line(record: VoteRecord, names: Mapping[ParticipantId, str], local: _Local) -> VoteLine:
     vote, result = record.vote, record.result
     labels = {o.id: o.label for o in vote.options}
     closed = vote.status is VoteStatus.CLOSED and result is not None
@@ -285,7 +285,7 @@ def _vote_line(record: VoteRecord, names: Mapping[str, str], local: _Local) -> V
 def _sections(
     record: MeetingRecord,
     votes: Sequence[VoteRecord],
-    vote_lines: Mapping[str, VoteLine],
+    vote_lines: Mapping[VoteId, VoteLine],
     local: _Local,
 ) -> list[ItemSection]:
     items = sorted(record.items, key=lambda i: (i.position, i.created_at, i.id))
@@ -295,31 +295,27 @@ def _sections(
         return item_id if item_id in known else None
 
     notes = {key(n.agenda_item_id): n for n in record.notes}
-    general = ItemSection(
-        agenda_item_id=None, position=0, title="", presenter="",
-        **_contents(None, record, votes, vote_lines, notes, key, local),
-    )  # fmt: skip
+
+    def section(item: AgendaItem | None, position: int) -> ItemSection:
+        return _section(item, position, record, votes, vote_lines, notes, key, local)
+
+    general = section(None, 0)
     sections = [general] if _has_content(general) else []
-    for number, item in enumerate(items, start=1):
-        sections.append(
-            ItemSection(
-                agenda_item_id=item.id, position=number, title=item.title,
-                presenter=item.presenter,
-                **_contents(item.id, record, votes, vote_lines, notes, key, local),
-            )
-        )  # fmt: skip
+    sections += [section(item, number) for number, item in enumerate(items, start=1)]
     return sections
 
 
-def _contents(
-    item_id: AgendaItemId | None,
+def _section(
+    item: AgendaItem | None,
+    position: int,
     record: MeetingRecord,
     votes: Sequence[VoteRecord],
-    vote_lines: Mapping[str, VoteLine],
+    vote_lines: Mapping[VoteId, VoteLine],
     notes: Mapping[AgendaItemId | None, ItemNotes],
     key: _Key,
     local: _Local,
-) -> dict[str, object]:
+) -> ItemSection:
+    item_id = item.id if item is not None else None
     documents = sorted(
         (d for d in record.documents if key(d.agenda_item_id) == item_id),
         key=lambda d: (d.position, d.created_at, d.id),
@@ -333,21 +329,24 @@ def _contents(
         key=lambda a: (a.created_at, a.id),
     )
     mine = notes.get(item_id)
-    return {
-        "documents": tuple(d.title for d in documents),
-        "speeches": tuple(
+    return ItemSection(
+        agenda_item_id=item_id, position=position, title=item.title if item else "",
+        presenter=item.presenter if item else "",
+        documents=tuple(d.title for d in documents),
+        speeches=tuple(
             SpeechLine(s.name, s.kind.value, local(s.started_at) or s.started_at, s.seconds)
             for s in speeches
         ),
-        "notes": mine.notes if mine else "",
-        "votes": tuple(
+        notes=mine.notes if mine else "",
+        votes=tuple(
             vote_lines[v.vote.id] for v in votes if key(v.vote.agenda_item_id) == item_id
         ),
-        "conclusion": mine.conclusion if mine else "",
-        "actions": tuple(
-            ActionLine(a.title, a.owner_name, a.due, a.status is ActionStatus.DONE) for a in actions
+        conclusion=mine.conclusion if mine else "",
+        actions=tuple(
+            ActionLine(a.title, a.owner_name, a.due, a.status is ActionStatus.DONE)
+            for a in actions
         ),
-    }
+    )  # fmt: skip
 
 
 def _has_content(section: ItemSection) -> bool:
