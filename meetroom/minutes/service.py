@@ -16,20 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
 
 from meetroom.bounds import in_range
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Invalid
-from meetroom.ids import AgendaItemId, MeetingId, new_id
+from meetroom.ids import MeetingId, new_id
 from meetroom.meetings.status import read_only_error
 from meetroom.minutes import refusals
 from meetroom.minutes.compose import MinutesSettings
 from meetroom.minutes.drafting import Drafter, fingerprint, holding
+from meetroom.minutes.edits import (
+    MinutesEdit,
+    MinutesView,
+    NotesEditing,
+    checked_text,
+    notes_actor,
+)
 from meetroom.minutes.freeze import Approvals
-from meetroom.minutes.notes import ActionDraft, NotesActor
 from meetroom.minutes.ports import MinutesRenderer, MinutesStore
 from meetroom.minutes.rights import (
     MinutesActor,
@@ -42,19 +47,7 @@ from meetroom.minutes.rights import (
 from meetroom.minutes.signature import Signing
 from meetroom.records.audit import AuditAction, AuditTrail
 from meetroom.records.meetings import Meeting, MeetingRole, MeetingStatus
-from meetroom.records.minutes import (
-    ActionItem,
-    ActionItemId,
-    Approval,
-    FileKind,
-    ItemNotes,
-    MinutesComment,
-    MinutesDocument,
-    MinutesStatus,
-    MinutesTemplate,
-    MinutesVersion,
-    SignatureStatus,
-)
+from meetroom.records.minutes import FileKind, MinutesComment, MinutesStatus, MinutesVersion
 
 logger = logging.getLogger(__name__)
 
@@ -62,99 +55,6 @@ PARAGRAPH_MAX = 20_000  # characters of the opening or closing paragraphs
 CHANGE_NOTE_MAX = 2_000
 COMMENT_MAX = 4_000
 ENDED = (MeetingStatus.ENDED, MeetingStatus.ARCHIVED)
-
-
-@dataclass(frozen=True, slots=True)
-class ItemEdit:
-    """An item's notes and conclusion (None: left as they are), over the notes'
-    `revision` (0: none saved yet)."""
-
-    agenda_item_id: AgendaItemId | None
-    revision: int
-    notes: str | None = None
-    conclusion: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ActionEdit:
-    """An action item added (`id` None), changed, or deleted (`draft` None)."""
-
-    id: ActionItemId | None
-    draft: ActionDraft | None
-
-
-@dataclass(frozen=True, slots=True)
-class MinutesEdit:
-    revision: int  # the version's revision edited
-    opening: str | None = None
-    closing: str | None = None
-    template: MinutesTemplate | None = None
-    items: tuple[ItemEdit, ...] = ()
-    actions: tuple[ActionEdit, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MinutesView:
-    """One version as its reader sees it."""
-
-    version: MinutesVersion
-    document: MinutesDocument  # frozen, or the draft composed now
-    versions: tuple[MinutesVersion, ...]  # those the reader may see, oldest first
-    approvals: tuple[Approval, ...]  # those that hold
-    notes: tuple[ItemNotes, ...]  # each item's, with its revision (for editing)
-    actions: tuple[ActionItem, ...]
-    approve_as: tuple[str, ...]  # the roles the reader may approve in now
-    may_edit: bool
-    may_sign: bool
-    may_new_version: bool
-    may_comment: bool
-    signature: SignatureStatus | None
-
-
-class NotesEditing(Protocol):
-    """Where the minutes' edits of notes and action items go: the notes' service as
-    the channels use it (`LiveNotes`: the moderators' open pages are told)."""
-
-    async def save_notes(
-        self,
-        meeting_id: MeetingId,
-        agenda_item_id: AgendaItemId | None,
-        actor: NotesActor,
-        *,
-        notes: str | None,
-        conclusion: str | None,
-        revision: int,
-    ) -> ItemNotes: ...
-    async def add_action(
-        self, meeting_id: MeetingId, actor: NotesActor, draft: ActionDraft
-    ) -> ActionItem: ...
-    async def update_action(
-        self,
-        action_id: ActionItemId,
-        actor: NotesActor,
-        draft: ActionDraft,
-        *,
-        meeting_id: MeetingId | None = None,
-    ) -> ActionItem: ...
-    async def delete_action(
-        self, action_id: ActionItemId, actor: NotesActor, *, meeting_id: MeetingId | None = None
-    ) -> ActionItem: ...
-
-
-def notes_actor(actor: MinutesActor) -> NotesActor:
-    return NotesActor(
-        person=actor.person, name=actor.name, participant_id=actor.participant_id,
-        user_id=actor.user_id, moderator=actor.moderator, principal=actor.principal,
-    )  # fmt: skip
-
-
-def _text(value: str | None, code: str, field: str, limit: int) -> str | None:
-    if value is not None and len(value) > limit:
-        raise Invalid(
-            code, N_("{field} is too long (at most {limit} characters)."),
-            details={"field": field}, field=field, limit=limit,
-        )  # fmt: skip
-    return value
 
 
 class MinutesService:
@@ -284,8 +184,8 @@ class MinutesService:
         """Edit the latest draft at `edit.revision`: its paragraphs and template here,
         the items' notes and conclusions and the action items through the notes'
         service. Every edit undoes the approvals given before."""
-        _text(edit.opening, "opening_too_long", "opening", PARAGRAPH_MAX)
-        _text(edit.closing, "closing_too_long", "closing", PARAGRAPH_MAX)
+        checked_text(edit.opening, "opening_too_long", "opening", PARAGRAPH_MAX)
+        checked_text(edit.closing, "closing_too_long", "closing", PARAGRAPH_MAX)
         latest = await self._latest_draft(actor, meeting, edit.revision)
         now = self.clock.now()
 
@@ -328,8 +228,9 @@ class MinutesService:
         require_moderator(actor)
         if meeting.status is MeetingStatus.ARCHIVED:
             raise read_only_error(meeting.status)
-        note = _text(change_note, "change_note_too_long", "change_note", CHANGE_NOTE_MAX) or ""
-        if not note.strip():
+        checked_text(change_note, "change_note_too_long", "change_note", CHANGE_NOTE_MAX)
+        note = change_note.strip()
+        if not note:
             raise Invalid(
                 "change_note_required",
                 N_("Say what changes in the new version."),
@@ -344,7 +245,7 @@ class MinutesService:
         draft = MinutesVersion(
             meeting_id=meeting.id, version=latest.version + 1, status=MinutesStatus.DRAFT,
             template=latest.template, opening=latest.opening, closing=latest.closing,
-            change_note=note.strip(), revision=1, created_at=now, updated_at=now,
+            change_note=note, revision=1, created_at=now, updated_at=now,
             number=latest.number,
         )  # fmt: skip
         if not await self.store.create(draft):
@@ -380,7 +281,7 @@ class MinutesService:
             raise not_found()
         if not self._comments_open(latest):
             raise Conflict("comments_closed", N_("The time for comments on this draft is over."))
-        body = (_text(text, "comment_too_long", "text", COMMENT_MAX) or "").strip()
+        body = (checked_text(text, "comment_too_long", "text", COMMENT_MAX) or "").strip()
         if not body:
             raise Invalid("comment_required", N_("Write your comment."), details={"field": "text"})
         comment = MinutesComment(
