@@ -27,6 +27,7 @@ from meetroom.server.api import floor as api_floor
 from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
+from meetroom.server.api import minutes as api_minutes
 from meetroom.server.api import occurrences as api_occurrences
 from meetroom.server.api import proxies as api_proxies
 from meetroom.server.api import quorum as api_quorum
@@ -84,6 +85,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_votes.ENDPOINTS,
     *api_ballots.ENDPOINTS,
     *api_proxies.ENDPOINTS,
+    *api_minutes.ENDPOINTS,
 ]
 # Connections the kernel accepts before the server takes them (as aiohttp's TCPSite).
 LISTEN_BACKLOG = 128
