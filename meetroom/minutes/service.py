@@ -308,7 +308,7 @@ class MinutesService:
         shown = await self.view(actor, meeting, version)
         v = shown.version
         if v.status is MinutesStatus.DRAFT:
-            if kind is not FileKind.PDF or not actor.moderator:
+            if kind is FileKind.DOCX or not actor.moderator:
                 raise refusals.not_frozen()
             return await asyncio.to_thread(self.renderer.pdf, shown.document), v
         content = None
