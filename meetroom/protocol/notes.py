@@ -27,8 +27,8 @@ class ActionChanged(ServerMessage, tag="action_changed"):
     """An action item made, changed, marked done or open (`deleted`: removed)."""
 
     action: ActionOut
-    deleted: bool = False
-    by: str = ""
+    deleted: bool
+    by: str  # who changed it (as `Welcome.you`)
 
 
 NotesServerMessages = NotesSaved | ActionChanged

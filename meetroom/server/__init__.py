@@ -22,12 +22,14 @@ from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
 from meetroom.server.api import ballots as api_ballots
 from meetroom.server.api import calendar as api_calendar
+from meetroom.server.api import decisions as api_decisions
 from meetroom.server.api import documents as api_documents
 from meetroom.server.api import floor as api_floor
 from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
 from meetroom.server.api import minutes as api_minutes
+from meetroom.server.api import notes as api_notes
 from meetroom.server.api import occurrences as api_occurrences
 from meetroom.server.api import proxies as api_proxies
 from meetroom.server.api import quorum as api_quorum
@@ -86,6 +88,8 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_ballots.ENDPOINTS,
     *api_proxies.ENDPOINTS,
     *api_minutes.ENDPOINTS,
+    *api_notes.ENDPOINTS,
+    *api_decisions.ENDPOINTS,
 ]
 # Connections the kernel accepts before the server takes them (as aiohttp's TCPSite).
 LISTEN_BACKLOG = 128
