@@ -34,8 +34,8 @@ class MinutesItemIn(Request):
     """One item's notes and/or conclusion (a field left out stays), over the notes'
     `revision` (as `notes[].revision` says; 0: none saved yet)."""
 
-    item_id: Id | None = None  # an agenda item of the meeting; null: the general part
     revision: Revision
+    item_id: Id | None = None  # an agenda item of the meeting; null: the general part
     notes: NotesText | UnsetType = UNSET
     conclusion: ConclusionText | UnsetType = UNSET
 

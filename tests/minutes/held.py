@@ -90,13 +90,18 @@ async def _user(db: Database, clock: SettableClock, name: str, role: AccountRole
 
 
 async def _room(db: Database, clock: SettableClock) -> Room:
+    """The room (made by the first meeting held on this database)."""
+    rooms = SqlRoomStore(db)
+    found = [r for r in await rooms.list_rooms() if r.name == "Phòng họp số 1"]
+    if found:
+        return found[0]
     room = Room(
         id=RoomId(new_id()), name="Phòng họp số 1", location="Tầng 2", seats=30, tablets=20,
         has_video_endpoint=True, virtual_only=False, available_from=None, available_until=None,
         available_days=frozenset(range(1, 8)), bookers=None, created_at=clock.now(),
         updated_at=clock.now(),
     )  # fmt: skip
-    await SqlRoomStore(db).create_room(room)
+    await rooms.create_room(room)
     return room
 
 
@@ -172,7 +177,7 @@ async def hold(db: Database, clock: SettableClock) -> Held:
     room = await _room(db, clock)
     meeting = Meeting(
         id=MeetingId(new_id()), title="Họp giao ban tháng Mười hai", description="",
-        location="", starts_at=t0, ends_at=t0 + 120 * MINUTE, created_by=organiser.id,
+        location="", starts_at=t0, ends_at=t0 + 90 * MINUTE, created_by=organiser.id,
         created_at=t0, updated_at=t0, room_id=room.id, status=MeetingStatus.IN_PROGRESS,
         opened_at=t0,
     )  # fmt: skip

@@ -72,12 +72,12 @@ def acting(p: Participant, username: str = "") -> MinutesActor:
     )  # fmt: skip
 
 
-def pyhanko_statuses(pdf: bytes, ca: TestCA, at: datetime) -> list[PdfSignatureStatus]:
+async def pyhanko_statuses(pdf: bytes, ca: TestCA, at: datetime) -> list[PdfSignatureStatus]:
     """What pyHanko's validator says of each signature, the test CA trusted, at `at`."""
     root = asn1_x509.Certificate.load(ca.certificate.public_bytes(Encoding.DER))
     reader = PdfFileReader(BytesIO(pdf))
     return [
-        validation.validate_pdf_signature(
+        await validation.async_validate_pdf_signature(
             embedded, ValidationContext(trust_roots=[root], allow_fetching=False, moment=at)
         )
         for embedded in reader.embedded_signatures

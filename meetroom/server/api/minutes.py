@@ -10,7 +10,7 @@ from datetime import UTC
 from aiohttp import web
 
 from meetroom.errors import N_, Invalid
-from meetroom.ids import ActionItemId, AgendaItemId, MeetingId, ParticipantId
+from meetroom.ids import AgendaItemId, MeetingId, ParticipantId
 from meetroom.minutes.edits import ActionEdit, ItemEdit, MinutesEdit, MinutesView
 from meetroom.minutes.notes import ActionDraft
 from meetroom.protocol.codec import UNSET, decode_api_json
@@ -33,7 +33,13 @@ from meetroom.protocol.minutes_api import (
     SignIn,
     VersionOut,
 )
-from meetroom.records.minutes import FileKind, MinutesComment, MinutesTemplate, MinutesVersion
+from meetroom.records.minutes import (
+    ActionItemId,
+    FileKind,
+    MinutesComment,
+    MinutesTemplate,
+    MinutesVersion,
+)
 from meetroom.server.api.registry import Endpoint, Query, integer, json_response, text
 from meetroom.server.bodies import next_part, open_multipart, part_bytes, part_text
 from meetroom.server.context import services

@@ -14,10 +14,10 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from meetroom.errors import N_, Category, Invalid, MeetRoomError
-from meetroom.ids import ActionItemId, AgendaItemId, MeetingId, ParticipantId
+from meetroom.ids import AgendaItemId, MeetingId, ParticipantId
 from meetroom.minutes.edits import ActionEdit, ItemEdit, MinutesEdit, MinutesView
 from meetroom.minutes.notes import ActionDraft
-from meetroom.records.minutes import MinutesStatus, MinutesTemplate
+from meetroom.records.minutes import ActionItemId, MinutesStatus, MinutesTemplate
 from meetroom.server.bodies import read_form
 from meetroom.server.context import services
 from meetroom.server.minutes_access import minutes_actor
@@ -74,7 +74,10 @@ def edit_of(form: MultiDictProxy[Any], view: MinutesView) -> MinutesEdit:
     items = []
     for section in view.document.items:
         key = _key(section.agenda_item_id)
-        typed_notes, typed_conclusion = _text(form, f"notes_{key}"), _text(form, f"conclusion_{key}")
+        typed_notes, typed_conclusion = (
+            _text(form, f"notes_{key}"),
+            _text(form, f"conclusion_{key}"),
+        )
         current = notes.get(key)
         now_notes = current.notes if current else ""
         now_conclusion = current.conclusion if current else ""
@@ -130,7 +133,9 @@ async def _refused(
 
 
 def _done(meeting_id: MeetingId, notice: str, anchor: str = "") -> web.HTTPSeeOther:
-    return redirect(f"/meetings/{meeting_id}/minutes?notice={notice}{'#' + anchor if anchor else ''}")
+    return redirect(
+        f"/meetings/{meeting_id}/minutes?notice={notice}{'#' + anchor if anchor else ''}"
+    )
 
 
 @routes.post("/meetings/{meeting_id}/minutes")
