@@ -32,15 +32,20 @@ from meetroom.typeset.blocks import (
     Signatures,
     Table,
 )
+from meetroom.typeset.en import EN
 from meetroom.typeset.heads import english_head, vietnamese_head
-from meetroom.typeset.words import EN, VI, Words, clock
+from meetroom.typeset.vi import VI
+from meetroom.typeset.words import Words, clock
 
 YES_NO = ("yes", "no", "abstain")
+BLANK = "....."  # what is not known, to be written in by hand
 
 
 def clean(text: str) -> str:
     """NFC, tabs as spaces, no other control character but the newline."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " "))
+    if text.replace("\n", "").isprintable():  # most texts: nothing to strip
+        return text
     return "".join(c for c in text if c == "\n" or unicodedata.category(c)[0] != "C")
 
 
@@ -109,11 +114,11 @@ class _Body:
 
     def blocks(self) -> list[Block]:
         doc, w = self.doc, self.w
-        start = w.started_at(self.local(doc.opened_at)) if doc.opened_at else "....."
+        start = w.started_at(self.local(doc.opened_at)) if doc.opened_at else BLANK
         self.para(Run(f"{w.started} "), Run(start + "."))
         self.para(Run(f"{w.place} "), Run(self.place() + "."))
-        self.para(Run(f"{w.chair} "), Run(doc.chair + "."))
-        self.para(Run(f"{w.secretary} "), Run(doc.secretary + "."))
+        self.para(Run(f"{w.chair} "), Run((doc.chair or BLANK) + "."))
+        self.para(Run(f"{w.secretary} "), Run((doc.secretary or BLANK) + "."))
         self.attendance()
         self.quorum_lines()
         for paragraph in lines(doc.opening):

@@ -58,6 +58,7 @@ class Flow:
         self.tables = {variant: fonts.advances(style.family, variant) for variant in fonts.STYLES}
         self.fallback = fonts.fallback_advances() if fallback else None
         self.metrics_by_size: dict[float, Metrics] = {}
+        self.current: tuple[str, float] | None = None  # the font last set, to set it once
         self.top, self.bottom = style.top, 297 - style.bottom
         self.left, self.width = style.left, 210 - style.left - style.right
 
@@ -125,11 +126,15 @@ class Flow:
     def new_page(self) -> None:
         self.pdf.add_page()
         self.pdf.set_y(self.top)
+        self.current = None  # the page number may have set another
 
     def at_top(self) -> bool:
         return self.pdf.get_y() <= self.top + 0.01
 
     def face(self, variant: str, size: float) -> None:
+        if self.current == (variant, size):
+            return
+        self.current = (variant, size)
         if variant == FALLBACK:
             self.pdf.set_font(FALLBACK_FACE, "", size)
         else:
@@ -231,7 +236,7 @@ class Flow:
                 y += leading
             if line.rule:
                 middle = x + width / 2
-                y += 0.6
+                y += 1.0
                 self.pdf.set_line_width(0.3)
                 self.pdf.line(middle - line.rule / 2, y, middle + line.rule / 2, y)
                 y += 1.5

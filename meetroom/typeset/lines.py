@@ -43,6 +43,7 @@ class Metrics:
         self.tables = tables
         self.fallback = fallback or {}
         self.scale = size / 1000 * 25.4 / 72  # thousandths to mm
+        self.known: dict[tuple[str, str], tuple[list[tuple[str, str]], float]] = {}
 
     def styled(self, char: str, style: str) -> tuple[str, str]:
         """The letter as drawn, and the style that has it."""
@@ -72,8 +73,12 @@ class Metrics:
                     open_word = False
                 if not chunk:
                     continue
-                segments = self.segments(chunk, style)
-                width = sum(self.advance(part, part_style) for part, part_style in segments)
+                known = self.known.get((chunk, style))
+                if known is None:  # a meeting's words come back again and again
+                    found = self.segments(chunk, style)
+                    width = sum(self.advance(part, part_style) for part, part_style in found)
+                    known = self.known[(chunk, style)] = (found, width)
+                segments, width = list(known[0]), known[1]
                 if open_word:
                     last = words[-1]
                     if last.segments[-1][1] == segments[0][1]:
