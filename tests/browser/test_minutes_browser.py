@@ -4,7 +4,8 @@ meeting); the secretary opens the minutes from the meeting's page by her join li
 edits the conclusion and saves; the chair and the secretary approve (frozen: the
 files appear); the chair signs with a .p12 file uploaded in the form, and the page
 says the signature is valid; the PDF downloads and its text has the edited
-conclusion, in Vietnamese, exactly.
+conclusion, in Vietnamese, exactly. axe finds nothing wrong with the page as a draft
+being edited, nor once signed.
 
 Screenshots of the page are written to $MEETROOM_SCREENSHOTS if set, else to the
 test's temporary directory."""
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
+from tests.browser.accessibility import axe_run, describe
 from tests.browser.harness import ADMIN_PASSWORD, Watch, require_chromium
 from tests.dates import days_ahead, local_stamp, system_now
 from tests.processes import ServerProcess, clean_env
@@ -91,6 +93,12 @@ def screenshot_dir(tmp_path: Path) -> Path:
     return where
 
 
+def accessible(page: Page, where: str) -> None:
+    """axe finds nothing wrong with the page as it is now (WCAG 2.1 AA)."""
+    results = axe_run(page)
+    assert not results["violations"], describe(results, where)
+
+
 def person(new_context: Callable[..., BrowserContext], link: str, minutes: str) -> Page:
     page = new_context(viewport={"width": 1200, "height": 900}).new_page()
     page.goto(link)  # the join link signs them in (and opens the meeting room)
@@ -120,6 +128,7 @@ def test_the_secretary_edits_the_chair_and_secretary_approve_the_chair_signs(
     expect(secretary.locator(".notice")).to_have_text("The draft was saved.")
     expect(secretary.locator('textarea[name^="conclusion_"]')).to_have_value(EDITED)
     secretary.screenshot(path=str(shots / "minutes-draft.png"), full_page=True)
+    accessible(secretary, "the draft, as the secretary edits it")
 
     chair = person(new_context, links["chair"], minutes)
     chair.get_by_role("button", name="Approve as chair").click()
@@ -145,6 +154,7 @@ def test_the_secretary_edits_the_chair_and_secretary_approve_the_chair_signs(
     expect(state).to_have_attribute("data-state", "valid")
     expect(state).to_contain_text("Nguyễn Văn An")
     chair.screenshot(path=str(shots / "minutes-signed.png"), full_page=True)
+    accessible(chair, "the signed minutes")
 
     with chair.expect_download() as download:
         chair.locator('[data-file="signed_pdf"]').click()
