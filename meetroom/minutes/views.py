@@ -11,6 +11,7 @@ from meetroom.minutes.notes import MyAction, NotesActor, NotesService
 from meetroom.protocol import notes_api as pn
 from meetroom.protocol.notes import NotesSaved
 from meetroom.records.documents import AgendaItem
+from meetroom.records.meetings import Participant
 from meetroom.records.minutes import ActionItem, ActionStatus, ItemNotes
 from meetroom.sessions.floor.views import iso
 from meetroom.sessions.votes.views import result_view
@@ -31,18 +32,16 @@ def notes_out(item_id: AgendaItemId | None, n: ItemNotes | None) -> pn.ItemNotes
 
 
 def meeting_notes(
-    meeting_id: str, items: list[AgendaItem], notes: list[ItemNotes]
+    meeting_id: str, items: list[AgendaItem], notes: list[ItemNotes], people: list[Participant]
 ) -> pn.MeetingNotes:
     by_item = {n.agenda_item_id: n for n in notes}
     general = [pn.NotesItemOut(GENERAL, 0, "", notes_out(None, by_item.get(None)))]
-    return pn.MeetingNotes(
-        meeting_id=meeting_id,
-        items=general
-        + [
-            pn.NotesItemOut(item.id, index, item.title, notes_out(item.id, by_item.get(item.id)))
-            for index, item in enumerate(items, start=1)
-        ],
-    )
+    listed = [
+        pn.NotesItemOut(item.id, index, item.title, notes_out(item.id, by_item.get(item.id)))
+        for index, item in enumerate(items, start=1)
+    ]
+    people_out = [pn.PersonOut(p.id, p.name) for p in sorted(people, key=lambda p: p.name)]
+    return pn.MeetingNotes(meeting_id=meeting_id, participants=people_out, items=general + listed)
 
 
 def notes_saved(n: ItemNotes) -> NotesSaved:

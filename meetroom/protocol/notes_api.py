@@ -53,8 +53,14 @@ class NotesItemOut(msgspec.Struct):
     notes: ItemNotesOut
 
 
+class PersonOut(msgspec.Struct):
+    id: str
+    name: str
+
+
 class MeetingNotes(msgspec.Struct):
     meeting_id: str
+    participants: list[PersonOut]  # who may own an action item, by name
     items: list[NotesItemOut]  # the general part first, then the agenda in its order
 
 

@@ -61,6 +61,7 @@ from meetroom.server.pages import lifecycle as lifecycle_pages
 from meetroom.server.pages import meetings as meeting_pages
 from meetroom.server.pages import minutes as minutes_pages
 from meetroom.server.pages import minutes_form as minutes_form_pages
+from meetroom.server.pages import notes as notes_pages
 from meetroom.server.pages import occurrences as occurrence_pages
 from meetroom.server.pages import procedure_form as procedure_pages
 from meetroom.server.pages import rooms as room_pages
@@ -172,6 +173,7 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(vote_pages.routes)
     app.router.add_routes(minutes_pages.routes)
     app.router.add_routes(minutes_form_pages.routes)
+    app.router.add_routes(notes_pages.routes)
     app.router.add_routes(invitation_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app.router.add_get("/calendar/{token}.ics", api_invitations.calendar_feed)

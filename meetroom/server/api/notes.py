@@ -46,7 +46,9 @@ async def get_notes(request: web.Request) -> MeetingNotes:
     meeting_id = path_id(request, MeetingId)
     actor = await meeting_actor(request, meeting_id)
     notes = await live.notes.notes(meeting_id, actor)
-    return meeting_notes(meeting_id, await live.notes.agenda.list_items(meeting_id), notes)
+    items = await live.notes.agenda.list_items(meeting_id)
+    people = await live.notes.meetings.list_participants(meeting_id)
+    return meeting_notes(meeting_id, items, notes, people)
 
 
 async def put_notes(request: web.Request, body: NotesIn) -> ItemNotesOut:
