@@ -220,7 +220,12 @@ def expected_failures(watch: Watch) -> None:
     """What going offline and the conflict leave in the watch, and only that."""
 
     def expected(entry: Any) -> bool:
-        return bool(re.search(r"ERR_INTERNET_DISCONNECTED|/notes/\w+: 409$|409 \(Conflict\) \(\S+/notes/\w+\)$", str(entry)))
+        return bool(
+            re.search(
+                r"ERR_INTERNET_DISCONNECTED|/notes/\w+: 409$|409 \(Conflict\) \(\S+/notes/\w+\)$",
+                str(entry),
+            )
+        )
 
     for seen in (watch.failed_requests, watch.console_errors, watch.http_errors):
         kept = [e for e in seen if not expected(e)]
