@@ -191,12 +191,14 @@ class MinutesService:
 
         def step(v: MinutesVersion) -> MinutesVersion:
             refusals.require_draft(v, edit.revision)
-            return replace(
+            edited = replace(
                 v, opening=edit.opening if edit.opening is not None else v.opening,
                 closing=edit.closing if edit.closing is not None else v.closing,
-                template=edit.template or v.template, revision=v.revision + 1,
-                approvals=(), updated_at=now,
+                template=edit.template or v.template,
             )  # fmt: skip
+            if edited == v and not edit.items and not edit.actions:
+                return v  # nothing changes: a save of the form as it was
+            return replace(edited, revision=v.revision + 1, approvals=(), updated_at=now)
 
         await self.store.change(meeting.id, latest.version, step)
         who = notes_actor(actor)

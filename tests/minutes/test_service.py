@@ -114,6 +114,10 @@ async def test_any_edit_undoes_the_approvals(
     ))  # fmt: skip
     assert edited.approvals == () and edited.document.closing.startswith("Cuộc họp kết thúc")
     assert edited.document.items[1].conclusion == "Kết luận đã sửa"
+    # Saving nothing new changes nothing (a form saved as it was shown).
+    same = await minutes.edit(secretary, held.meeting, MinutesEdit(
+        edited.version.revision, closing=edited.version.closing))  # fmt: skip
+    assert same.version.revision == edited.version.revision
     # A stale revision is refused.
     with pytest.raises(Conflict) as stale:
         await minutes.edit(secretary, held.meeting, MinutesEdit(view.version.revision))
