@@ -10,7 +10,8 @@ import logging
 from typing import Protocol
 
 from meetroom.ids import AgendaItemId, MeetingId
-from meetroom.minutes.notes import ActionDraft, NotesActor, NotesService
+from meetroom.minutes.action_drafts import ActionDraft
+from meetroom.minutes.notes import NotesActor, NotesService
 from meetroom.minutes.views import action_out, notes_saved
 from meetroom.protocol.codec import encode_json
 from meetroom.protocol.notes import ActionChanged

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import NamedTuple, Protocol
 
-from meetroom.bounds import in_range
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, UserId, new_id
 from meetroom.meetings.status import read_only_error
+
+# ActionDraft is part of this module's interface (the minutes' service uses it).
+from meetroom.minutes.action_drafts import ActionDraft as ActionDraft
+from meetroom.minutes.action_drafts import check_draft, too_long
 from meetroom.minutes.decisions import ItemDecisions, decisions_of
 from meetroom.minutes.ports import (
     DecidedVotes,
@@ -45,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 NOTES_MAX = 100_000  # characters of one item's notes
 CONCLUSION_MAX = 20_000
-ACTION_TITLE_MAX = 500
-OWNER_NAME_MAX = 200  # as the column
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +85,6 @@ def notes_actor(viewer: Connected) -> NotesActor:
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class ActionDraft:
-    """An action item as the secretary writes it. The owner is a participant
-    (`owner_participant_id`; their name is taken from the meeting) or free text
-    (`owner_name`), or nobody."""
-
-    title: str
-    agenda_item_id: AgendaItemId | None = None
-    owner_participant_id: ParticipantId | None = None
-    owner_name: str = ""
-    due: date | None = None
-
-
 class MyAction(NamedTuple):
     """One of someone's tasks, with where it came from."""
 
@@ -111,20 +98,13 @@ def require_moderator(actor: NotesActor) -> None:
         raise Forbidden("not_moderator", N_("Only the meeting's chair or secretary can do this."))
 
 
-def _too_long(code: str, field: str, limit: int) -> Invalid:
-    return Invalid(
-        code, N_("{field} is too long (at most {limit} characters)."),
-        details={"field": field}, field=field, limit=limit,
-    )  # fmt: skip
-
-
 def _action_not_found() -> NotFound:
     return NotFound("action_not_found", N_("No such action item."))
 
 
 def _check_text(value: str | None, code: str, field: str, limit: int) -> str | None:
     if value is not None and len(value) > limit:
-        raise _too_long(code, field, limit)
+        raise too_long(code, field, limit)
     return value
 
 
@@ -257,21 +237,9 @@ class NotesService:
 
     async def _checked(self, meeting_id: MeetingId, draft: ActionDraft) -> ActionDraft:
         """The draft as stored: title stripped, the owner's name from the meeting."""
-        title = draft.title.strip()
-        if not title:
-            raise Invalid(
-                "action_title_required", N_("Give the action item a title."),
-                details={"field": "title"},
-            )  # fmt: skip
-        if len(title) > ACTION_TITLE_MAX:
-            raise _too_long("action_title_too_long", "title", ACTION_TITLE_MAX)
-        owner_name = draft.owner_name.strip()
-        if len(owner_name) > OWNER_NAME_MAX:
-            raise _too_long("owner_too_long", "owner", OWNER_NAME_MAX)
-        if draft.due is not None:
-            in_range(draft.due, "due")
+        checked = check_draft(draft)
         await self._check_item(meeting_id, draft.agenda_item_id)
-        return replace(draft, title=title, owner_name=owner_name)
+        return checked
 
     async def _owner(
         self, meeting_id: MeetingId, draft: ActionDraft

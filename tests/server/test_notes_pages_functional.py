@@ -85,6 +85,11 @@ async def test_decisions_page_and_my_tasks(room: Room) -> None:
     assert "No open tasks." in await (await outsider.get("/tasks")).text()
     room_page = await (await site.client.get(f"/m/{room.id}")).text()
     assert 'id="live-tab-notes"' in room_page and 'id="notes-chair"' in room_page
-    # A join link is no account: My tasks asks for one.
+    # A join link is no account: My tasks asks for one; the decisions page opens.
     guest = await room.person("Đại biểu", "delegate")
     assert (await guest.get("/tasks")).status == 403
+    by_link = await guest.get(f"/meetings/{room.id}/decisions")
+    assert by_link.status == 200 and "Nộp số liệu" in await by_link.text()
+    assert (
+        f'href="/meetings/{room.id}/decisions"' in await (await guest.get(f"/m/{room.id}")).text()
+    )

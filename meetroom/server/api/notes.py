@@ -12,7 +12,7 @@ from aiohttp import web
 from meetroom.accounts.service import require_user
 from meetroom.errors import N_, Invalid
 from meetroom.ids import AgendaItemId, MeetingId, ParticipantId
-from meetroom.minutes.notes import ActionDraft
+from meetroom.minutes.action_drafts import ActionDraft
 from meetroom.minutes.views import actions_out, meeting_notes, my_action_out, notes_out
 from meetroom.protocol.codec import UNSET
 from meetroom.protocol.notes_api import (

@@ -1,6 +1,7 @@
 // The Notes tab in the meeting room (the secretary and the chair: the `moderator`
 // grant): per agenda item, the presented one first, the notes and the conclusion,
-// saved as they are typed (a second after the last key), and the item's action items.
+// saved as they are typed (a second after the last key, and every few seconds while
+// the typing goes on), and the item's action items.
 //
 // Nothing typed is lost: every change is kept in localStorage (drafts.js) until the
 // server acknowledges it, and sent again after a dropped connection (the socket's next
@@ -17,6 +18,7 @@ import { Drafts } from "./drafts.js";
 import { ItemActions } from "./actions.js";
 
 const SAVE_AFTER_MS = 1000;
+const SAVE_WITHIN_MS = 3000; // typing without a pause still saves this often
 const RETRY_MS = 5000;
 const FIELDS = ["notes", "conclusion"];
 
@@ -132,7 +134,7 @@ export class NotesTab {
     const title = entry.position ? `${entry.position}. ${entry.title}` : t("general");
     const item = {
       id, revision: 0, saved: { notes: "", conclusion: "" }, by: "", sending: false,
-      conflict: null, failed: "", timer: null,
+      conflict: null, failed: "", timer: null, dirtySince: null,
       areas: { notes: notes.area, conclusion: conclusion.area },
       line: h("p", { class: "notes-item-state", "aria-live": "polite" }),
       conflictBox: h("div", { class: "notes-conflict", role: "alert", hidden: true }),
@@ -216,7 +218,9 @@ export class NotesTab {
     this.drafts.put(item.id, { base: item.conflict ? item.conflict.revision : item.revision, ...this.text(item) });
     item.failed = "";
     clearTimeout(item.timer);
-    if (!item.conflict) item.timer = setTimeout(() => this.save(item), SAVE_AFTER_MS);
+    item.dirtySince ??= Date.now();
+    const wait = Math.min(SAVE_AFTER_MS, Math.max(0, item.dirtySince + SAVE_WITHIN_MS - Date.now()));
+    if (!item.conflict) item.timer = setTimeout(() => this.save(item), wait);
     this.line(item);
     this.showState();
   }
@@ -231,6 +235,7 @@ export class NotesTab {
     }
     const sent = this.text(item);
     item.sending = true;
+    item.dirtySince = null;
     this.showState();
     let got;
     try {
