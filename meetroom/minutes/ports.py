@@ -1,25 +1,32 @@
 """What the minutes need from outside, as small Protocols: the composition root hands
 in the typesetter (`meetroom.typeset`) and the signer (`meetroom.signing`), so this
-package imports neither (nor their libraries), and the stores of the notes and action
-items, the meetings, the agenda and the votes."""
+package imports neither (nor their libraries); the stores of the notes and action
+items, the meetings, the agenda and the votes, the meeting's record as the minutes
+read it, the minutes' store and the kept certificates likewise."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from meetroom.ids import AgendaItemId, MeetingId, UserId
-from meetroom.records.documents import AgendaItem
-from meetroom.records.meetings import Meeting, Participant
+from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, RoomId, UserId, VoteId
+from meetroom.records.documents import AgendaItem, Document
+from meetroom.records.floor import HandMark, QuorumChange, Speech
+from meetroom.records.meetings import Attendance, Meeting, Participant
 from meetroom.records.minutes import (
     ActionItem,
     ActionItemId,
     ActionStatus,
+    FileKind,
     ItemNotes,
+    MinutesComment,
     MinutesDocument,
+    MinutesFile,
+    MinutesVersion,
     SignatureStatus,
 )
-from meetroom.records.votes import Result, Vote
+from meetroom.records.votes import Choice, Result, Vote
 
 
 class MinutesRenderer(Protocol):
@@ -131,3 +138,59 @@ class DecidedVotes(Protocol):
 
     async def of_meeting(self, meeting_id: MeetingId) -> list[Vote]: ...
     async def result(self, vote: Vote) -> Result | None: ...
+
+
+class RecordSource(Protocol):
+    """The meeting's record as the minutes read it: the meeting, room and user stores,
+    attendance, the roll (hand marks and the quorum's log), the agenda and documents,
+    the speech log, the votes, and the notes and action items (`NotesService`). The
+    composition root hands in one object that reads them all (`MinutesRecordView`)."""
+
+    async def get_meeting(self, meeting_id: MeetingId) -> Meeting | None: ...
+    async def list_participants(self, meeting_id: MeetingId) -> list[Participant]: ...
+    async def room_name(self, room_id: RoomId) -> str | None: ...
+    async def user_name(self, user_id: UserId) -> str | None: ...
+    async def list_attendance(self, meeting_id: MeetingId) -> list[Attendance]: ...
+    async def marks(self, meeting_id: MeetingId) -> Mapping[ParticipantId, HandMark]: ...
+    async def quorum_changes(self, meeting_id: MeetingId) -> list[QuorumChange]: ...
+    async def list_items(self, meeting_id: MeetingId) -> list[AgendaItem]: ...
+    async def list_documents(self, meeting_id: MeetingId) -> list[Document]: ...
+    async def speeches(self, meeting_id: MeetingId) -> list[Speech]: ...
+    async def votes_of(self, meeting_id: MeetingId) -> list[Vote]: ...
+    async def vote_result(self, vote_id: VoteId) -> Result | None: ...
+    async def named_ballots(
+        self, vote_id: VoteId
+    ) -> list[tuple[ParticipantId, ParticipantId, Choice]]: ...
+    async def notes(self, meeting_id: MeetingId) -> list[ItemNotes]: ...
+    async def actions(self, meeting_id: MeetingId) -> list[ActionItem]: ...
+
+
+class MinutesStore(Protocol):
+    """The minutes' versions, files, comments and numbers (`meetroom.store.minutes`)."""
+
+    async def versions(self, meeting_id: MeetingId) -> list[MinutesVersion]: ...
+    async def get(self, meeting_id: MeetingId, version: int) -> MinutesVersion | None: ...
+    async def latest(self, meeting_id: MeetingId) -> MinutesVersion | None: ...
+    async def create(self, v: MinutesVersion) -> bool: ...
+    async def change(
+        self,
+        meeting_id: MeetingId,
+        version: int,
+        step: Callable[[MinutesVersion], MinutesVersion],
+        files: Sequence[tuple[MinutesFile, bytes]] = (),
+    ) -> MinutesVersion: ...
+    async def reserve_number(
+        self, meeting_id: MeetingId, version: int, year: int, make: Callable[[int], str]
+    ) -> str: ...
+    async def file(self, meeting_id: MeetingId, version: int, kind: FileKind) -> bytes | None: ...
+    async def add_comment(self, comment: MinutesComment) -> None: ...
+    async def comments(self, meeting_id: MeetingId, version: int) -> list[MinutesComment]: ...
+
+
+class KeptCertificates(Protocol):
+    """Certificates kept on the server for signers (`signing_dir`)."""
+
+    def get(self, username: str) -> tuple[bytes, str] | None:
+        """The PKCS#12 file kept for `username` and its kept password ("" when none
+        is kept); None when none is kept."""
+        ...

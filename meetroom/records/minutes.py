@@ -223,6 +223,10 @@ class Approval:
     by: str  # "p:..." or "u:..."
     by_name: str
     at: datetime
+    # The sha256 of the draft as it was approved (the composed document): an approval
+    # holds only while the draft is still that, whatever changed it (a note saved on
+    # the notes page, the record, the minutes' own paragraphs).
+    content: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from meetroom.server.api import floor as api_floor
 from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
+from meetroom.server.api import minutes as api_minutes
 from meetroom.server.api import notes as api_notes
 from meetroom.server.api import occurrences as api_occurrences
 from meetroom.server.api import proxies as api_proxies
@@ -58,6 +59,8 @@ from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import invitations as invitation_pages
 from meetroom.server.pages import lifecycle as lifecycle_pages
 from meetroom.server.pages import meetings as meeting_pages
+from meetroom.server.pages import minutes as minutes_pages
+from meetroom.server.pages import minutes_form as minutes_form_pages
 from meetroom.server.pages import notes as notes_pages
 from meetroom.server.pages import occurrences as occurrence_pages
 from meetroom.server.pages import procedure_form as procedure_pages
@@ -87,6 +90,7 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_votes.ENDPOINTS,
     *api_ballots.ENDPOINTS,
     *api_proxies.ENDPOINTS,
+    *api_minutes.ENDPOINTS,
     *api_notes.ENDPOINTS,
     *api_decisions.ENDPOINTS,
 ]
@@ -167,6 +171,8 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(lifecycle_pages.routes)
     app.router.add_routes(procedure_pages.routes)
     app.router.add_routes(vote_pages.routes)
+    app.router.add_routes(minutes_pages.routes)
+    app.router.add_routes(minutes_form_pages.routes)
     app.router.add_routes(notes_pages.routes)
     app.router.add_routes(invitation_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
