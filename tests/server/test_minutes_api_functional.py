@@ -232,3 +232,38 @@ async def test_comments_and_bad_requests(vi_site: Site) -> None:
     bad = await secretary.request("POST", f"{m}/sign", data=b"x", content_type="text/plain",
                                   status=400)  # fmt: skip
     assert code(bad) == "bad_content_type"
+
+
+async def test_english_minutes_from_the_same_record(vi_site: Site) -> None:
+    """The draft switched to the plain English template, then frozen: the same record
+    in English words in both files."""
+    held: Held = await hold_meeting(vi_site)
+    m = held.minutes
+    chair, secretary = held.people["An"].api, held.people["Bình"].api
+    draft = await secretary.get(m)
+    edited = await secretary.put(m, {"revision": draft["revision"], "template": "en"})
+    assert edited["template"] == "en"
+    await chair.post(f"{m}/approve")
+    frozen = await secretary.post(f"{m}/approve")
+    assert frozen["status"] == "frozen"
+    files = "/api/meetings/" + held.id + "/minutes"
+    pdf, _ = await download(secretary, f"{files}.pdf")
+    docx, _ = await download(secretary, f"{files}.docx")
+    for text in (pdf_text(pdf), docx_text(docx)):
+        for expected in (
+            "Minutes",
+            "No. 1/BB-SNV",
+            "Phạm Thị Dung",
+            "By video",
+            "Vũ Thị Phương",
+            "Excused",
+            "Đi công tác",
+            "Yes: 2",
+            "No: 1",
+            "Result: Passed",
+            "secret ballot",
+            CONCLUSION,
+            "Hoàn thiện báo cáo",
+        ):
+            assert expected in text, (expected, text)
+        assert "BIÊN BẢN" not in text and "Tán thành" not in text
