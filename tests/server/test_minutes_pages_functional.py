@@ -2,7 +2,8 @@
 (only what changed is saved, so the chair's save of another part meanwhile is kept), a
 refused form shows the page again with the reason and what was typed, the chair and
 the secretary approve, the frozen page offers the files and the signing form; a
-delegate sees nothing of the draft; a new version."""
+delegate sees nothing of the draft (only that the minutes are being written); a new
+version."""
 
 from __future__ import annotations
 
@@ -42,7 +43,10 @@ async def test_the_secretary_and_the_chair_finish_the_minutes_on_the_page(site: 
     delegate = held.room.browsers["Lê Văn Cường"]
     csrf = {name: held.people[name].api.csrf for name in ("An", "Bình", "Cường")}
 
-    await page(delegate, path, 404)
+    # A delegate is told the minutes are being written, and nothing of the draft.
+    pending = await page(delegate, path)
+    assert "The minutes are being written" in pending
+    assert CONCLUSION not in pending and 'name="opening"' not in pending
     meeting_page = await page(site.client, f"/meetings/{held.id}")
     assert f'href="{path}"' in meeting_page  # the meeting page links them once it ended
     html = await page(secretary, path)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from meetroom.errors import NotFound
 from meetroom.ids import MeetingId
 from meetroom.minutes.edits import MinutesView
 from meetroom.minutes.rights import MinutesActor
@@ -77,7 +78,14 @@ async def render_minutes(
     request: web.Request, status: int = 200, version: int | None = None, **extra: Any
 ) -> web.StreamResponse:
     actor, meeting = await minutes_actor(request, path_id(request, MeetingId))
-    view = await services(request).minutes.view(actor, meeting, version)
+    try:
+        view = await services(request).minutes.view(actor, meeting, version)
+    except NotFound as exc:
+        # A participant knows the meeting has minutes: they are told when they may
+        # read them, rather than that they do not exist.
+        if exc.code != "minutes_not_found" or actor.participant_id is None:
+            raise
+        return render(request, "minutes/pending.html", meeting=meeting)
     context = await minutes_context(request, actor, meeting, view)
     context.update(extra)
     return render(request, "minutes/editor.html", status=status, **context)
