@@ -268,6 +268,7 @@ export class NotesTab {
 
   /** Send every item with unsent text (back online, reconnected). */
   flush() {
+    if (!this.session.isModerator()) return; // the notes are the moderators' only
     if (!this.loaded) return void this.load();
     for (const item of this.items.values()) if (this.dirty(item)) this.save(item);
   }
