@@ -12,7 +12,6 @@ test's temporary directory."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,8 +20,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
-from tests.browser.accessibility import axe_run, describe
-from tests.browser.harness import ADMIN_PASSWORD, Watch, require_chromium
+from tests.browser.accessibility import accessible
+from tests.browser.harness import ADMIN_PASSWORD, Watch, require_chromium, screenshot_dir
 from tests.dates import days_ahead, local_stamp, system_now
 from tests.processes import ServerProcess, clean_env
 from tests.server.minutes import pdf_text, words
@@ -85,18 +84,6 @@ def held_meeting(api: APIRequestContext, base: str) -> tuple[str, dict[str, str]
     post(f"{m}/notes/{item['id']}", {"revision": 0, "conclusion": CONCLUSION}, method="PUT")
     post(f"{m}/close")
     return meeting["id"], links
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
-def accessible(page: Page, where: str) -> None:
-    """axe finds nothing wrong with the page as it is now (WCAG 2.1 AA)."""
-    results = axe_run(page)
-    assert not results["violations"], describe(results, where)
 
 
 def person(new_context: Callable[..., BrowserContext], link: str, minutes: str) -> Page:

@@ -12,7 +12,6 @@ temporary directory.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Any
 
 from playwright.sync_api import APIRequestContext, Locator, Page, expect
 
-from tests.browser.accessibility import axe_run, describe
-from tests.browser.harness import ADMIN_PASSWORD, Watch
+from tests.browser.accessibility import accessible
+from tests.browser.harness import ADMIN_PASSWORD, Watch, screenshot_dir
 from tests.browser.live_page import connected, cuttable_sockets
 from tests.browser.scenario import CHAIR, DELEGATE, Scenario
 from tests.processes import ServerProcess
@@ -32,18 +31,6 @@ ITEMS = ("Báo cáo kết quả quý IV", "Kế hoạch công tác năm 2031")
 FIRST = "Ông An trình bày báo cáo; doanh thu tăng 12 %."
 OFFLINE = " Bà Bình đề nghị bổ sung số liệu chi tiết theo từng quận."
 RELOADED = " Chủ tọa đề nghị đơn vị hoàn thiện trước ngày 15."
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
-def accessible(page: Page, where: str) -> None:
-    """axe finds nothing wrong with the page as it is now (WCAG 2.1 AA)."""
-    results = axe_run(page)
-    assert not results["violations"], describe(results, where)
 
 
 def admin_api(api: APIRequestContext, base: str) -> dict[str, str]:

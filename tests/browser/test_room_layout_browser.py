@@ -12,14 +12,13 @@ test's temporary directory.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
-from tests.browser.harness import ADMIN_PASSWORD, Watch
+from tests.browser.harness import ADMIN_PASSWORD, Watch, screenshot_dir
 from tests.browser.live_page import connected
 from tests.browser.scenario import Scenario
 from tests.processes import ServerProcess
@@ -38,12 +37,6 @@ BOXES = """() => {
            tile: box(".vid-tile[data-local=true]"), title: box(".live-doc-title") };
 }"""
 Box = dict[str, float]
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
 
 
 def boxes(page: Page) -> dict[str, Box | None]:

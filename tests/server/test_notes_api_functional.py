@@ -24,12 +24,6 @@ from tests.server.meetings import Room, create_meeting
 pytestmark = pytest.mark.dates  # due dates from the server's clock
 
 
-class Person:
-    def __init__(self, api: Api, participant_id: str) -> None:
-        self.api = api
-        self.id = participant_id
-
-
 @pytest.fixture
 async def room(any_site: Site) -> Any:
     csrf = await login(any_site.client, "admin", ADMIN_PASSWORD)
@@ -37,12 +31,6 @@ async def room(any_site: Site) -> Any:
     yield r
     for tablet in r.tablets:
         await tablet.close()
-
-
-async def join(room: Room, name: str, role: str, grants: list[str] | None = None) -> Person:
-    browser = await room.person(name, role, grants)
-    me = await (await browser.get("/api/me")).json()
-    return Person(Api(browser, me["csrf_token"]), me["participant"]["id"])
 
 
 def admin(room: Room) -> Api:
@@ -79,10 +67,10 @@ async def account(room: Room, username: str, name: str) -> tuple[Api, str]:
 async def test_notes_saved_over_their_revision_and_who_keeps_them(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
     first, _second = await agenda(room, "Báo cáo tài chính", "Kế hoạch năm 2027")
-    chair = await join(room, "Chủ tọa", "chair")
-    secretary = await join(room, "Thư ký", "secretary")
-    delegate = await join(room, "Đại biểu", "delegate")
-    promoted = await join(room, "Phó chủ tọa", "delegate", ["moderator"])
+    chair = await room.join("Chủ tọa", "chair")
+    secretary = await room.join("Thư ký", "secretary")
+    delegate = await room.join("Đại biểu", "delegate")
+    promoted = await room.join("Phó chủ tọa", "delegate", ["moderator"])
 
     empty = await secretary.api.get(f"{m}/notes")
     assert [(i["item_id"], i["position"], i["title"], i["notes"]["revision"])
@@ -141,9 +129,9 @@ async def test_notes_saved_over_their_revision_and_who_keeps_them(room: Room) ->
 async def test_action_items_rights_and_bad_input(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
     (item,) = await agenda(room, "Báo cáo tài chính")
-    secretary = await join(room, "Thư ký", "secretary")
-    delegate = await join(room, "Đại biểu Lan", "delegate")
-    guest = await join(room, "Khách", "guest")
+    secretary = await room.join("Thư ký", "secretary")
+    delegate = await room.join("Đại biểu Lan", "delegate")
+    guest = await room.join("Khách", "guest")
     due = (room.site.clock.now() + timedelta(days=7)).date().isoformat()
     task = await secretary.api.post(f"{m}/actions", {
         "title": " Hoàn thiện báo cáo ", "item_id": item, "owner_participant_id": delegate.id,
@@ -206,7 +194,7 @@ async def test_my_tasks_across_meetings_and_a_removed_participant(room: Room) ->
         added = await admin(room).post(f"/api/meetings/{mid}/participants",
                                        {"user_id": lan_id}, status=201)  # fmt: skip
         ids[mid] = added["id"]
-    secretary = await join(room, "Thư ký", "secretary")
+    secretary = await room.join("Thư ký", "secretary")
     now = room.site.clock.now()
     late = (now - timedelta(days=3)).date().isoformat()
     soon = (now + timedelta(days=2)).date().isoformat()
@@ -246,9 +234,9 @@ async def test_my_tasks_across_meetings_and_a_removed_participant(room: Room) ->
 async def test_decisions_as_json_and_csv(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
     first, second = await agenda(room, "Báo cáo tài chính", "Bầu tổ thư ký")
-    chair = await join(room, "Chủ tọa", "chair")
-    delegate = await join(room, "Đại biểu Hương", "delegate")
-    secretary = await join(room, "Thư ký", "secretary")
+    chair = await room.join("Chủ tọa", "chair")
+    delegate = await room.join("Đại biểu Hương", "delegate")
+    secretary = await room.join("Thư ký", "secretary")
     await admin(room).post(f"{m}/open")
     await secretary.api.put(f"{m}/notes/{first}", {
         "notes": "…", "conclusion": "=Thông qua báo cáo, giao Sở Tài chính hoàn thiện",
