@@ -1,6 +1,7 @@
 """The minutes in a real browser, on a server that trusts a test CA made here: a
-meeting is held and closed (an agenda item, its conclusion written during the
-meeting); the secretary opens the minutes from the meeting's page by her join link,
+meeting is held (an agenda item, its conclusion written during the meeting) and
+closed while the chair is in the meeting room, which then offers the minutes; the
+secretary opens the minutes from the meeting's page by her join link,
 edits the conclusion and saves; the chair and the secretary approve (frozen: the
 files appear); the chair signs with a .p12 file uploaded in the form, and the page
 says the signature is valid; the PDF downloads and its text has the edited
@@ -22,6 +23,7 @@ from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
 from tests.browser.accessibility import accessible
 from tests.browser.harness import ADMIN_PASSWORD, Watch, require_chromium, screenshot_dir
+from tests.browser.live_page import connected
 from tests.dates import days_ahead, local_stamp, system_now
 from tests.processes import ServerProcess, clean_env
 from tests.server.minutes import pdf_text, words
@@ -57,8 +59,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> Iterator[Ser
             assert proc.interrupt() == 0, proc.describe()
 
 
-def held_meeting(api: APIRequestContext, base: str) -> tuple[str, dict[str, str]]:
-    """A meeting held and closed: its id and the chair's and secretary's join links."""
+def held_meeting(
+    api: APIRequestContext, base: str
+) -> tuple[str, dict[str, str], Callable[[], None]]:
+    """A meeting in progress: its id, the chair's and secretary's join links, and what
+    closes it."""
     resp = api.post(
         f"{base}/api/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD}
     )
@@ -82,8 +87,7 @@ def held_meeting(api: APIRequestContext, base: str) -> tuple[str, dict[str, str]
     item = post(f"{m}/agenda", {"title": "Báo cáo tài chính quý IV", "presenter": "Trần Thị Bình"})
     post(f"{m}/open")
     post(f"{m}/notes/{item['id']}", {"revision": 0, "conclusion": CONCLUSION}, method="PUT")
-    post(f"{m}/close")
-    return meeting["id"], links
+    return meeting["id"], links, lambda: post(f"{m}/close")
 
 
 def person(new_context: Callable[..., BrowserContext], link: str, minutes: str) -> Page:
@@ -102,8 +106,18 @@ def test_the_secretary_edits_the_chair_and_secretary_approve_the_chair_signs(
 ) -> None:
     shots = screenshot_dir(tmp_path)
     base = server.base_url
-    meeting_id, links = held_meeting(new_context().request, base)
+    meeting_id, links, close = held_meeting(new_context().request, base)
     minutes = f"{base}/meetings/{meeting_id}/minutes"
+
+    # The chair is in the meeting room when the meeting is closed: the room offers the
+    # minutes at once.
+    chair = new_context(viewport={"width": 1200, "height": 900}).new_page()
+    chair.goto(links["chair"])
+    connected(chair)
+    expect(chair.locator(".live-minutes")).to_be_hidden()
+    close()
+    chair.get_by_role("link", name="Minutes", exact=True).click()
+    expect(chair).to_have_url(minutes)
 
     secretary = person(new_context, links["secretary"], f"{base}/meetings/{meeting_id}")
     secretary.get_by_role("link", name="Open the minutes").click()
@@ -117,7 +131,7 @@ def test_the_secretary_edits_the_chair_and_secretary_approve_the_chair_signs(
     secretary.screenshot(path=str(shots / "minutes-draft.png"), full_page=True)
     accessible(secretary, "the draft, as the secretary edits it")
 
-    chair = person(new_context, links["chair"], minutes)
+    chair.reload()
     chair.get_by_role("button", name="Approve as chair").click()
     expect(chair.locator('.approvals [data-role="chair"] .approved')).to_contain_text(
         "Nguyễn Văn An")  # fmt: skip
