@@ -305,11 +305,12 @@ def test_the_not_opened_band_is_above_the_page_and_says_where_it_opens(
 
     band = delegate.locator(".live-lifecycle")
     expect(band).to_be_visible()
-    expect(band).to_have_text(
+    expect(band.locator(".live-lifecycle-text")).to_have_text(
         "The meeting has not been started yet. The chair starts it with “Start the meeting”"
         " on the meeting page."
     )
     expect(band.get_by_role("button")).to_have_count(0)
+    expect(band.get_by_role("link", name="Minutes")).to_be_hidden()  # not before it ended
     chair_band = chair.locator(".live-lifecycle")
     expect(chair_band).to_contain_text("Not started yet: you can prepare.")
     expect(chair_band).to_contain_text("“Start the meeting”")
