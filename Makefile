@@ -20,9 +20,15 @@ FAKETIME ?= faketime
 unexport PYTHONDONTWRITEBYTECODE
 
 # The tests on every core (pytest-xdist): a worker takes a whole file at a time (its
-# module-scoped fixtures, a server or a browser, are made once), and the files come slow
-# tiers first (tests/tiers.py). `make test-fast PARALLEL=` runs them in one process.
-PARALLEL ?= -n auto --dist loadfile --no-loadscope-reorder
+# module-scoped fixtures, a server or a browser, are made once), and the files come
+# longest first (tests/tiers.py). The tests wait about half of their time (timers,
+# PostgreSQL, the processes they start), so the unit and functional tiers run on half
+# as many workers again as there are cores (3 on 2); the browser and cluster tiers,
+# whose browsers and nodes keep a core busy while they work, on one per core.
+# `make test-fast PARALLEL=` runs in one process, `make test PARALLEL= SLOW_PARALLEL=` too.
+CORES    := $(shell nproc 2>/dev/null || echo 2)
+PARALLEL ?= -n $(shell echo $$(( ($(CORES) * 3 + 1) / 2 ))) --dist loadfile --no-loadscope-reorder
+SLOW_PARALLEL ?= -n $(CORES) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-fast test-later check install install-test i18n i18n-extract clean
 
@@ -51,8 +57,16 @@ check: install-test
 	$(BIN)/ruff format --check meetroom tests bench scripts docs
 	$(BIN)/mypy
 
+# The whole suite in two runs, each on every core: the tiers unit and functional, then
+# the slow ones, browser and cluster (apart, so that no browser shares the cores with
+# the many short tests). The second runs even if the first failed; then the dated tests
+# again, 400 days later.
 test: check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL) -m "not browser and not cluster"; \
+	fast=$$?; \
+	$(BIN)/pytest -q $(SLOW_PARALLEL) -m "browser or cluster"; \
+	slow=$$?; \
+	[ $$fast -eq 0 ] && [ $$slow -eq 0 ]
 	$(MAKE) --no-print-directory test-later
 
 # The inner loop: the checks, then the tiers unit and functional (tests/tiers.py): the
@@ -68,7 +82,7 @@ test-fast: check
 test-later: install-test
 	@if command -v $(FAKETIME) >/dev/null 2>&1; then \
 		echo "The tests marked 'dates' (SQLite) with the clock $(LATER):"; \
-		MEETROOM_TEST_TODAY=$$(date -u +%F) $(FAKETIME) -f "$(LATER)" $(BIN)/pytest -q -m dates -k "not postgresql"; \
+		MEETROOM_TEST_TODAY=$$(date -u +%F) $(FAKETIME) -f "$(LATER)" $(BIN)/pytest -q $(PARALLEL) -m dates -k "not postgresql"; \
 	elif [ "$$MEETROOM_REQUIRE_SERVICES" = "1" ]; then \
 		echo "make test-later: faketime is not installed (Debian: apt-get install faketime);" \
 			"MEETROOM_REQUIRE_SERVICES=1 makes this a failure" >&2; \

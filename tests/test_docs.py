@@ -12,6 +12,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from tests.sources import parse
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
@@ -51,7 +53,7 @@ def test_configuration_page_lists_every_setting() -> None:
 
 
 def _enforced_layers() -> dict[str, int]:
-    tree = ast.parse((ROOT / "tests" / "test_layers.py").read_text(encoding="utf-8"))
+    tree = parse((ROOT / "tests" / "test_layers.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "LAYER" for t in node.targets

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.sources import parse
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
@@ -37,7 +39,7 @@ def imports(path: Path, source: str) -> list[tuple[int, str]]:
     level, in a function, under TYPE_CHECKING); `from pkg import name` counts pkg.name
     too, as it may be a module."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source, str(path))):
+    for node in ast.walk(parse(source, str(path))):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

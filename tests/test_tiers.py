@@ -1,5 +1,5 @@
 """The tiers (tests/tiers.py): where a test lives and what it uses give its tier; one
-written on it wins; two are refused."""
+written on it wins; two are refused. And the order the files are run in, longest first."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tiers import TIERS, tier_of
+from tests.tiers import SLOW_FILES, TIERS, file_costs, tier_of
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,27 @@ def test_two_tiers_are_refused() -> None:
 def test_this_test_was_given_its_tier(request: pytest.FixtureRequest) -> None:
     """The plugin is loaded (pyproject's addopts) and marked this test, once."""
     assert [m.name for m in request.node.iter_markers() if m.name in TIERS] == ["unit"]
+
+
+def test_files_are_costed_by_their_recorded_time_or_by_their_tiers() -> None:
+    video = "tests/browser/test_video_browser.py"
+    costs = file_costs([
+        ("tests/test_x.py", "unit"), ("tests/test_x.py", "unit"),
+        ("tests/server/test_y_functional.py", "functional"),
+        ("tests/browser/test_z_browser.py", "browser"),
+        (video, "browser"),
+    ])  # fmt: skip
+    assert costs == {
+        "tests/test_x.py": 0.3,
+        "tests/server/test_y_functional.py": 0.5,
+        "tests/browser/test_z_browser.py": 4.0,
+        video: SLOW_FILES[video],
+    }
+    longest = sorted(costs, key=lambda file: -costs[file])
+    assert longest[:2] == [video, "tests/browser/test_z_browser.py"]
+
+
+def test_the_slow_files_listed_are_there() -> None:
+    """A file renamed or split leaves no stale entry behind."""
+    root = Path(__file__).resolve().parent.parent
+    assert [file for file in SLOW_FILES if not (root / file).is_file()] == []

@@ -14,6 +14,11 @@ module has to say it (loaded by `-p tests.tiers` in pyproject's addopts).
 A tier marker written on a test (or its module or class) wins over these rules. A test
 with more than one is a usage error, reported at collection: `-m "not browser and not
 cluster"` (`make test-fast`) must leave out exactly the slow tiers, no more and no less.
+
+On pytest-xdist's workers (`--dist loadfile --no-loadscope-reorder`: a worker takes a
+whole file, in the order collected) the files are sorted longest first, by what they
+took (SLOW_FILES) or else a guess from their tiers (PER_TEST), so that no worker starts
+a long file while the others are nearly done.
 """
 
 from __future__ import annotations
@@ -25,7 +30,60 @@ from types import ModuleType
 import pytest
 
 TIERS = ("unit", "functional", "browser", "cluster")
-SLOW_FIRST = ("cluster", "browser", "functional", "unit")
+
+# Seconds a test of each tier takes, about, for a file not in SLOW_FILES.
+PER_TEST = {"unit": 0.15, "functional": 0.5, "browser": 4.0, "cluster": 5.0}
+
+# Seconds the slowest files took (a file on one worker of two, the machine otherwise
+# quiet; docs/development.md, "What it takes"), rounded. Only their order matters:
+# update a file's time when it changes much, or add one that takes more than ~5 s.
+SLOW_FILES = {
+    "tests/browser/test_video_browser.py": 110,
+    "tests/browser/test_accessibility_browser.py": 51,
+    "tests/browser/test_floor_browser.py": 40,
+    "tests/server/test_openapi_functional.py": 37,
+    "tests/cluster/test_nodes_functional.py": 35,
+    "tests/browser/test_room_layout_browser.py": 34,
+    "tests/browser/test_live_browser.py": 31,
+    "tests/test_cli_functional.py": 27,
+    "tests/cluster/test_floor_nodes_functional.py": 23,
+    "tests/test_cli_votes_functional.py": 23,
+    "tests/cluster/test_video_nodes_functional.py": 22,
+    "tests/server/test_votes_api_functional.py": 20,
+    "tests/server/test_live_functional.py": 19,
+    "tests/sessions/live/test_presenter.py": 18,
+    "tests/server/test_documents_functional.py": 18,
+    "tests/sfu/test_forwarding.py": 15,
+    "tests/sessions/live/test_nodes.py": 15,
+    "tests/browser/test_votes_browser.py": 14,
+    "tests/browser/test_meeting_pages_browser.py": 13,
+    "tests/browser/test_votes_chair_browser.py": 12,
+    "tests/cluster/test_votes_nodes_functional.py": 12,
+    "tests/pdf/test_pipeline.py": 12,
+    "tests/browser/test_documents_browser.py": 12,
+    "tests/server/test_votes_functional.py": 10,
+    "tests/server/test_lifecycle_functional.py": 10,
+    "tests/browser/test_cluster_browser.py": 9,
+    "tests/test_serve_functional.py": 9,
+    "tests/browser/test_foundation_browser.py": 9,
+    "tests/server/test_live_long_functional.py": 8,
+    "tests/server/test_calendar_views_functional.py": 8,
+    "tests/server/test_users_admin_functional.py": 8,
+    "tests/server/test_invitations_functional.py": 7,
+    "tests/test_packaging.py": 7,
+    "tests/accounts/test_audit.py": 7,
+    "tests/server/test_rooms_functional.py": 7,
+    "tests/server/test_api_functional.py": 7,
+    "tests/server/test_audit_functional.py": 7,
+    "tests/server/test_votes_pages_functional.py": 7,
+    "tests/meetings/test_join_links.py": 7,
+    "tests/browser/test_calendar_browser.py": 7,
+    # One test each, or few: their guess would be far too low.
+    "tests/test_votes_serve_functional.py": 6,
+    "tests/test_connections_serve_functional.py": 5,
+    "tests/scheduling/test_rooms.py": 6,
+    "tests/pdf/test_pool.py": 5,
+}
 
 # The fixtures that serve the app in this process (tests/conftest.py, pytest-aiohttp),
 # and the one that keeps the server processes a test starts.
@@ -83,6 +141,19 @@ def _relative(path: Path) -> Path:
         return path
 
 
+def file_costs(tests: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """{file: seconds} for `tests`, (file, tier) pairs; a file as pytest-xdist's
+    loadfile names it (the test id up to "::", from the rootdir)."""
+    costs: dict[str, float] = {}
+    for file, tier in tests:
+        costs[file] = costs.get(file, 0.0) + PER_TEST[tier]
+    return {file: float(SLOW_FILES.get(file, cost)) for file, cost in costs.items()}
+
+
+def _file(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     uses: dict[str, set[str]] = {}
     wrong: list[str] = []
@@ -106,7 +177,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if wrong:
         raise pytest.UsageError("tests in more than one tier:\n  " + "\n  ".join(wrong))
     if hasattr(config, "workerinput"):
-        # On pytest-xdist's workers (`--dist loadfile --no-loadscope-reorder`, files
-        # handed out in this order): the slow tiers first, the many short unit tests
-        # last, where they fill the gaps while the other workers finish.
-        items.sort(key=lambda item: SLOW_FIRST.index(tiers[item]))
+        # On pytest-xdist's workers (files handed out in this order): the longest first,
+        # the many short unit files last, where they fill the gaps while the other
+        # workers finish. The sort is stable: a file's tests keep their order.
+        costs = file_costs((_file(item), tier) for item, tier in tiers.items())
+        items.sort(key=lambda item: -costs[_file(item)])
