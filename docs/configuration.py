@@ -50,6 +50,11 @@ GROUPS: list[tuple[str, tuple[str, ...]]] = [
         "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password",
         "smtp_from", "smtp_timeout_seconds",
     )),
+    ("Minutes and signatures", (
+        "organisation_name", "minutes_issuer", "minutes_issuer_code", "minutes_number_format",
+        "minutes_locality", "minutes_template", "minutes_signer", "signing_dir",
+        "signing_trust_roots",
+    )),
 ]  # fmt: skip
 
 # What an empty default means (the code gives it a meaning of its own).
@@ -68,6 +73,11 @@ EMPTY_DEFAULT = {
     "smtp_host": "(none: no e-mail)",
     "smtp_username": "(none: no login)",
     "smtp_password": "(none)",
+    "organisation_name": "(none)",
+    "minutes_locality": "(none: the date alone)",
+    "minutes_template": "(by `default_locale`)",
+    "signing_dir": "`<data_dir>/signing`",
+    "signing_trust_roots": "(none)",
 }
 
 HELP = {
@@ -160,6 +170,20 @@ HELP = {
     "smtp_from": "the sender of invitations (and the organizer in their calendar files): "
     "an address, or `Name <address>`",
     "smtp_timeout_seconds": "how long to wait for the SMTP server",
+    "organisation_name": "the governing body printed above the issuer in the minutes' "
+    "header (Vietnamese format: cơ quan chủ quản), e.g. `UBND TỈNH BẮC NINH`",
+    "minutes_issuer": "the body that issues the minutes (cơ quan ban hành), e.g. `SỞ NỘI VỤ`",
+    "minutes_issuer_code": "the issuer's symbol in the minutes' number, e.g. `SNV`",
+    "minutes_number_format": "the minutes' number, given when they are first frozen: "
+    "`{seq}` their number in the year, `{year}`, `{code}` the issuer's symbol",
+    "minutes_locality": "the place named in the minutes' place and date line, e.g. `Hà Nội`",
+    "minutes_template": "the template of new minutes: `vi` (Vietnamese administrative "
+    "format, Decree 30/2020/NĐ-CP) or `en` (plain English); empty: by `default_locale`",
+    "minutes_signer": "who signs the frozen minutes' PDF: `chair` or `secretary`",
+    "signing_dir": "certificates kept for signers: `<username>.p12` and its password in "
+    "`<username>.password`; empty: `<data_dir>/signing`",
+    "signing_trust_roots": "a PEM file of the CA certificates a signature must chain to "
+    "to show as valid; empty: intact signatures show as untrusted",
 }
 
 HEAD = """\

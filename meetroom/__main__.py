@@ -289,6 +289,10 @@ def configure_logging(level: str) -> None:
     quiet = threshold if threshold <= logging.DEBUG else max(threshold, logging.WARNING)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(quiet)
+    # pyHanko logs a signature that does not chain to a trust root as a WARNING with a
+    # traceback; the minutes' page shows that status ("untrusted") already.
+    if threshold > logging.DEBUG:
+        logging.getLogger("pyhanko").setLevel(max(threshold, logging.ERROR))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

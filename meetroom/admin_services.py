@@ -21,7 +21,13 @@ from meetroom.auth.passwords import Argon2Passwords
 from meetroom.auth.tokens import load_or_create_secret
 from meetroom.clock import Clock, SystemClock
 from meetroom.config import Settings
+from meetroom.ids import MeetingId, ParticipantId, RoomId, UserId, VoteId
+from meetroom.minutes.compose import MinutesSettings
+from meetroom.minutes.notes import NotesService
 from meetroom.private_files import private_dir, tighten
+from meetroom.records.floor import HandMark
+from meetroom.records.minutes import ActionItem, ItemNotes, MinutesTemplate
+from meetroom.records.votes import Choice
 from meetroom.sessions.floor.roll import RollService
 from meetroom.sessions.votes.ports import Roll
 from meetroom.sessions.votes.service import VoteService
@@ -30,8 +36,10 @@ from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.audit import SqlAuditStore
 from meetroom.store.database import Database
 from meetroom.store.documents import SqlDocumentStore
+from meetroom.store.floor import SqlFloorStore
 from meetroom.store.meetings import SqlMeetingStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
+from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlSessionStore, SqlUserStore
 from meetroom.store.vote_proxies import SqlProxyStore
 from meetroom.store.votes import SqlVoteStore
@@ -111,6 +119,59 @@ def compose_votes(admin: AdminServices, roll: Roll) -> VoteService:
     return VoteService(
         SqlVoteStore(db), SqlProxyStore(db), meetings, roll, admin.audit, admin.clock,
         admin.secret,
+    )  # fmt: skip
+
+
+class MinutesRecordView:
+    """The meeting's record as the minutes read it (their `RecordSource`): the stores,
+    and the notes and action items from the notes' service."""
+
+    def __init__(self, db: Database, notes: NotesService) -> None:
+        meetings, quorum, votes = SqlMeetingStore(db), SqlQuorumStore(db), SqlVoteStore(db)
+        self._rooms, self._users = SqlRoomStore(db), SqlUserStore(db)
+        self.get_meeting = meetings.get_meeting
+        self.list_participants = meetings.list_participants
+        self.list_attendance = SqlAttendanceStore(db).list_attendance
+        self.quorum_changes = quorum.changes
+        self._marks = quorum.marks
+        self.list_items = SqlAgendaStore(db).list_items
+        self.list_documents = SqlDocumentStore(db).list_documents
+        self.speeches = SqlFloorStore(db).speeches
+        self.votes_of = votes.of_meeting
+        self.vote_result = votes.result
+        self._named = votes.named_ballots
+        self._notes = notes
+
+    async def room_name(self, room_id: RoomId) -> str | None:
+        room = await self._rooms.get_room(room_id)
+        return room.name if room is not None else None
+
+    async def user_name(self, user_id: UserId) -> str | None:
+        user = await self._users.get_user(user_id)
+        return user.display_name if user is not None else None
+
+    async def marks(self, meeting_id: MeetingId) -> dict[ParticipantId, HandMark]:
+        return await self._marks(meeting_id)
+
+    async def named_ballots(
+        self, vote_id: VoteId
+    ) -> list[tuple[ParticipantId, ParticipantId, Choice]]:
+        return await self._named(vote_id)
+
+    async def notes(self, meeting_id: MeetingId) -> list[ItemNotes]:
+        return await self._notes.notes(meeting_id)
+
+    async def actions(self, meeting_id: MeetingId) -> list[ActionItem]:
+        return await self._notes.actions(meeting_id)
+
+
+def minutes_settings(settings: Settings) -> MinutesSettings:
+    return MinutesSettings(
+        organisation=settings.organisation_name, issuer=settings.minutes_issuer,
+        issuer_code=settings.minutes_issuer_code, number_format=settings.minutes_number_format,
+        locality=settings.minutes_locality,
+        template=MinutesTemplate(settings.effective_minutes_template), zone=settings.timezone,
+        signer=settings.minutes_signer,
     )  # fmt: skip
 
 

@@ -10,12 +10,19 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from meetroom.accounts.admin import UserAdmin
 from meetroom.accounts.csv_import import UserImporter
 from meetroom.accounts.groups import GroupService
-from meetroom.admin_services import compose_accounts, compose_votes, prepare_data_dir
+from meetroom.admin_services import (
+    MinutesRecordView,
+    compose_accounts,
+    compose_votes,
+    minutes_settings,
+    prepare_data_dir,
+)
 from meetroom.auth.feeds import FeedTokenSigner
 from meetroom.auth.tokens import JoinLinkSigner, JoinLinkTokens
 from meetroom.auth.turn import turn_credentials
@@ -31,12 +38,19 @@ from meetroom.meetings.invitations import InvitationService, MailSettings
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
+from meetroom.minutes.drafting import Drafter
+from meetroom.minutes.kept import KeptCertificateFiles
+from meetroom.minutes.live import LiveNotes
+from meetroom.minutes.notes import NotesService
+from meetroom.minutes.service import MinutesService
+from meetroom.minutes.signature import Signing
 from meetroom.pdf.derived import Derived
 from meetroom.pdf.limits import Limits
 from meetroom.pdf.pipeline import Pipeline
 from meetroom.pdf.pool import WorkerPool
 from meetroom.pdf.storage import BlobStore
 from meetroom.protocol.video import IceServerInfo
+from meetroom.records.audit import AuditTrail
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server import Application, build_app
 from meetroom.server.context import Services
@@ -57,6 +71,7 @@ from meetroom.sessions.video.relay import VideoGateway
 from meetroom.sessions.video.service import VideoService
 from meetroom.sessions.votes.live import LiveVotes
 from meetroom.sfu import SFU, SfuSettings
+from meetroom.signing import PadesSigner
 from meetroom.store.agenda import SqlAgendaStore
 from meetroom.store.attendance import SqlAttendanceStore
 from meetroom.store.calendar import SqlCalendarStore
@@ -69,10 +84,13 @@ from meetroom.store.join_links import SqlJoinLinkStore
 from meetroom.store.live import SqlLiveStore
 from meetroom.store.mail import SqlMailOutbox
 from meetroom.store.meetings import SqlAppState
+from meetroom.store.minutes import SqlMinutesStore
+from meetroom.store.minutes_notes import SqlNotesStore
 from meetroom.store.quorum import SqlQuorumStore, SqlVotingMembers
 from meetroom.store.recurrence import SqlSeriesStore
 from meetroom.store.rooms import SqlRoomStore
 from meetroom.store.users import SqlUserStore
+from meetroom.typeset import MinutesTypesetter
 from meetroom.workers import base_node_name
 
 logger = logging.getLogger(__name__)
@@ -316,6 +334,12 @@ def compose(
     votes = LiveVotes(compose_votes(admin, roll), live, clock)
     floor.teller.more_views.append(votes.current)  # told with the floor on joining
     lifecycle.add_listener(votes)  # a meeting closed closes its open vote
+    notes = LiveNotes(
+        NotesService(SqlNotesStore(db), meeting_store, agenda_store, votes.votes, clock), live
+    )
+    minutes = compose_minutes(settings, db, clock, audit, notes)
+    notes.notes.lock = minutes  # frozen minutes keep their notes and action items
+    lifecycle.add_listener(minutes)  # a meeting that ends gets its draft
     invitations, calendar_feed, mail = compose_mail(settings, db, clock, secret, meetings)
     lifecycle.add_listener(invitations)  # a published draft sends its invitations
     return Services(
@@ -339,11 +363,30 @@ def compose(
         attendance=attendance,
         floor=floor,
         votes=votes,
+        notes=notes,
+        minutes=minutes,
         invitations=invitations,
         calendar_feed=calendar_feed,
         mail=mail,
         node=ClusterNode(bus, directory, video_gateway),
     )
+
+
+def compose_minutes(
+    settings: Settings, db: Database, clock: Clock, audit: AuditTrail, notes: LiveNotes
+) -> MinutesService:
+    """The minutes on their store, the record's stores, the typesetter and the signer
+    (trusting the roots of `signing_trust_roots`), and the certificates kept in
+    `signing_dir`."""
+    drafter = Drafter(MinutesRecordView(db, notes.notes), minutes_settings(settings))
+    store = SqlMinutesStore(db)
+    roots = (
+        Path(settings.signing_trust_roots).read_bytes() if settings.signing_trust_roots else None
+    )
+    signer = PadesSigner(roots)
+    kept = KeptCertificateFiles(settings.signing_path)
+    signing = Signing(store, signer, kept, audit, clock, drafter.settings)
+    return MinutesService(store, drafter, notes, MinutesTypesetter(), signing, audit, clock)
 
 
 def compose_mail(

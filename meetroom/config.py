@@ -114,6 +114,27 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     smtp_password: str = ""
     smtp_from: str = "MeetRoom <meetroom@example.gov.vn>"
     smtp_timeout_seconds: Positive = 30.0
+    # Minutes (biên bản). The governing body printed above the issuer (may be empty),
+    # the body that issues the minutes, its symbol in their number, and the number's
+    # form: {seq} the minutes' number in the year, {year}, {code} the issuer's symbol.
+    organisation_name: str = ""
+    minutes_issuer: str = "MeetRoom"
+    minutes_issuer_code: str = "MR"
+    minutes_number_format: str = "{seq}/BB-{code}"
+    # The place named in the place and date line ("Hà Nội, ngày 7 tháng 12 năm 2026").
+    minutes_locality: str = ""
+    # The template of new minutes: vi (Vietnamese administrative format, Decree
+    # 30/2020/NĐ-CP) or en (plain English); empty: by default_locale.
+    minutes_template: Literal["", "vi", "en"] = ""
+    # Who signs the frozen minutes' PDF: the chair or the secretary.
+    minutes_signer: Literal["chair", "secretary"] = "chair"
+    # Certificates kept for signers: <signing_dir>/<username>.p12 and, beside it, the
+    # file <username>.password (empty: <data_dir>/signing). A signer without one
+    # uploads a PKCS#12 file when signing.
+    signing_dir: str = ""
+    # CA certificates (PEM) a signature must chain to for its status to say "valid"
+    # (empty: a signature that is intact shows as "untrusted").
+    signing_trust_roots: str = ""
 
     @property
     def media_address_list(self) -> tuple[str, ...]:
@@ -134,6 +155,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @property
     def audit_path(self) -> Path:
         return Path(self.audit_dir).expanduser().resolve() if self.audit_dir else self.data_path
+
+    @property
+    def signing_path(self) -> Path:
+        return (
+            Path(self.signing_dir).expanduser().resolve()
+            if self.signing_dir
+            else (self.data_path / "signing")
+        )
+
+    @property
+    def effective_minutes_template(self) -> str:
+        return self.minutes_template or ("vi" if self.default_locale == "vi" else "en")
 
     @property
     def effective_database_url(self) -> str:
@@ -260,5 +293,12 @@ def _check(settings: Settings, source: Mapping[str, str]) -> None:
             fail("turn_urls", f"{turn_url!r}: expected a TURN URL like turn:10.0.0.9:3478")
     if settings.turn_url_list and not settings.turn_secret:
         fail("turn_secret", "a TURN server needs the secret it shares with MeetRoom")
+    try:
+        settings.minutes_number_format.format(seq=1, year=2026, code="X")
+    except (KeyError, IndexError, ValueError):
+        fail("minutes_number_format", "only {seq}, {year} and {code} may be named, e.g. "
+             "{seq}/BB-{code}")  # fmt: skip
+    if "{seq}" not in settings.minutes_number_format:
+        fail("minutes_number_format", "must contain {seq}")
     if not re.fullmatch(SMTP_FROM_RE, settings.smtp_from.strip()):
         fail("smtp_from", "expected an address, e.g. MeetRoom <meetroom@example.gov.vn>")

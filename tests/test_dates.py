@@ -32,6 +32,11 @@ NO_CLOCK = {
     "tests/store/test_mail.py": "the outbox takes the time as an argument",
     "tests/sessions/papers/test_font_notice.py": "a file record's creation time, never compared",
     "tests/sessions/votes/sample.py": "a vote record's times: the votes' pure code reads no clock",
+    "tests/signing/conftest.py": "the time of signing and validating is an argument; the "
+    "test CA's certificates are valid around it",
+    "tests/typeset/documents.py": "minutes made by hand: the typesetter reads no clock",
+    "tests/typeset/test_pdf.py": "the minutes' dates as written in the PDF",
+    "tests/typeset/test_words.py": "dates and times as the templates write them",
     "tests/sessions/live/nodes.py": "START: tests/sessions/live/test_nodes.py (marked) "
     "sets its clock a day before it",
 }

@@ -14,8 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "meetroom"
 LAYER = {
     "bounds": 0, "config": 0, "errors": 0, "ids": 0, "protocol": 0, "records": 0, "clock": 0,
     "private_files": 0,
-    "store": 1, "bus": 1, "sfu": 1, "auth": 1, "pdf": 1, "mail": 1,
-    "accounts": 2, "meetings": 2, "sessions": 2, "scheduling": 2,
+    "store": 1, "bus": 1, "sfu": 1, "auth": 1, "pdf": 1, "mail": 1, "typeset": 1, "signing": 1,
+    "accounts": 2, "meetings": 2, "sessions": 2, "scheduling": 2, "minutes": 2,
     "server": 3,
     "app": 4, "admin_services": 4, "__main__": 4, "workers": 4, "demo": 4,
 }  # fmt: skip
@@ -43,6 +43,13 @@ OWNERS = {
     "msgspec": {"config", "protocol"},
     "dateutil": {"meetings"},
     "aiosmtplib": {"mail"},
+    "fpdf": {"typeset"},
+    "docx": {"typeset"},
+    "fontTools": {"typeset"},
+    "pyhanko": {"signing"},
+    "pyhanko_certvalidator": {"signing"},
+    "asn1crypto": {"signing"},
+    "cryptography": {"signing"},
 }
 
 

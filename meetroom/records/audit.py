@@ -56,6 +56,10 @@ class AuditAction(enum.StrEnum):
     VOTE_CANCELLED = "vote_cancelled"
     PROXY_SET = "proxy_set"
     PROXY_REMOVED = "proxy_removed"
+    MINUTES_APPROVED = "minutes_approved"
+    MINUTES_FROZEN = "minutes_frozen"  # with the version, number and the files' sha256
+    MINUTES_SIGNED = "minutes_signed"  # with the signed PDF's sha256
+    MINUTES_VERSION_STARTED = "minutes_version_started"  # with the change note
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,14 @@ from meetroom.server.api import accounts as api_accounts
 from meetroom.server.api import audit as api_audit
 from meetroom.server.api import ballots as api_ballots
 from meetroom.server.api import calendar as api_calendar
+from meetroom.server.api import decisions as api_decisions
 from meetroom.server.api import documents as api_documents
 from meetroom.server.api import floor as api_floor
 from meetroom.server.api import invitations as api_invitations
 from meetroom.server.api import lifecycle as api_lifecycle
 from meetroom.server.api import meetings as api_meetings
+from meetroom.server.api import minutes as api_minutes
+from meetroom.server.api import notes as api_notes
 from meetroom.server.api import occurrences as api_occurrences
 from meetroom.server.api import proxies as api_proxies
 from meetroom.server.api import quorum as api_quorum
@@ -56,6 +59,9 @@ from meetroom.server.pages import documents as document_pages
 from meetroom.server.pages import invitations as invitation_pages
 from meetroom.server.pages import lifecycle as lifecycle_pages
 from meetroom.server.pages import meetings as meeting_pages
+from meetroom.server.pages import minutes as minutes_pages
+from meetroom.server.pages import minutes_form as minutes_form_pages
+from meetroom.server.pages import notes as notes_pages
 from meetroom.server.pages import occurrences as occurrence_pages
 from meetroom.server.pages import procedure_form as procedure_pages
 from meetroom.server.pages import rooms as room_pages
@@ -84,6 +90,9 @@ API_ENDPOINTS: list[Endpoint] = [
     *api_votes.ENDPOINTS,
     *api_ballots.ENDPOINTS,
     *api_proxies.ENDPOINTS,
+    *api_minutes.ENDPOINTS,
+    *api_notes.ENDPOINTS,
+    *api_decisions.ENDPOINTS,
 ]
 # Connections the kernel accepts before the server takes them (as aiohttp's TCPSite).
 LISTEN_BACKLOG = 128
@@ -162,6 +171,9 @@ def build_app(settings: Settings, open_services: ServicesFactory) -> web.Applica
     app.router.add_routes(lifecycle_pages.routes)
     app.router.add_routes(procedure_pages.routes)
     app.router.add_routes(vote_pages.routes)
+    app.router.add_routes(minutes_pages.routes)
+    app.router.add_routes(minutes_form_pages.routes)
+    app.router.add_routes(notes_pages.routes)
     app.router.add_routes(invitation_pages.routes)
     app.router.add_get("/m/{meeting_id}/socket", live_socket)
     app.router.add_get("/calendar/{token}.ics", api_invitations.calendar_feed)

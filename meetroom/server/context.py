@@ -22,6 +22,8 @@ from meetroom.meetings.invitations import InvitationService
 from meetroom.meetings.lifecycle import LifecycleService
 from meetroom.meetings.mail_delivery import MailDelivery
 from meetroom.meetings.service import MeetingService
+from meetroom.minutes.live import LiveNotes
+from meetroom.minutes.service import MinutesService
 from meetroom.records.accounts import Principal
 from meetroom.scheduling.rooms import RoomService
 from meetroom.server.i18n import Catalogs
@@ -86,6 +88,8 @@ class Services:
     attendance: AttendanceRecorder
     floor: LiveFloor  # the speakers' queue and the quorum, told to every client
     votes: LiveVotes  # the meeting's votes, their ballots and results
+    notes: LiveNotes  # the secretary's notes, action items, decisions
+    minutes: MinutesService  # drafted at the close, approved, frozen, signed
     invitations: InvitationService
     calendar_feed: CalendarFeedService
     # None: no SMTP server configured, no mail is sent.

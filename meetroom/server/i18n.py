@@ -7,7 +7,7 @@ import gettext
 import io
 import zoneinfo
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from babel import Locale
@@ -100,6 +100,11 @@ def format_when(value: datetime, locale: str, timezone: str, part: str = "dateti
         return time
     date = format_date(local, format="medium", locale=lang)
     return date if part == "date" else f"{date} {time}"
+
+
+def format_day(value: date, locale: str) -> str:
+    """A calendar day (a due date: no time, no zone), in the reader's language."""
+    return format_date(value, format="medium", locale=Locale.parse(locale))
 
 
 def translate(

@@ -19,6 +19,7 @@ from meetroom.ids import (
     UserId,
     VoteId,
 )
+from meetroom.records.minutes import ActionItemId
 
 IdT = TypeVar("IdT", bound=str)
 
@@ -32,6 +33,7 @@ PARAMETER: MappingProxyType[object, str] = MappingProxyType({
     UserId: "user_id",
     GroupId: "group_id",
     VoteId: "vote_id",
+    ActionItemId: "action_id",
 })  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from meetroom import __version__
 from meetroom.config import SUPPORTED_LOCALES
 from meetroom.server.context import CATALOGS, CSRF_TOKEN, LOCALE, SETTINGS, principal
-from meetroom.server.i18n import LANGUAGE_NAMES, format_when
+from meetroom.server.i18n import LANGUAGE_NAMES, format_day, format_when
 from meetroom.server.zones import COMMON_ZONES, display_zone
 
 
@@ -47,6 +47,7 @@ def page_context(request: web.Request) -> dict[str, Any]:
         "version": __version__,
         "tr": lambda message, params: gettext_for(request, message, **params) if message else "",
         "when": lambda value, part="datetime": format_when(value, locale, zone, part),
+        "day": lambda value: format_day(value, locale),
     }
 
 

@@ -741,3 +741,115 @@ vote_defaults = sa.Table(
     sa.Column("tie", sa.String(8), nullable=False),
     sa.Column("require_quorum", sa.Boolean, nullable=False),
 )
+
+# The secretary's notes and conclusion per agenda item (migration 0018); `item_key` is
+# the agenda item's id, or "" for the meeting's general part.
+item_notes = sa.Table(
+    "item_notes",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("item_key", sa.String(26), primary_key=True),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("conclusion", sa.Text, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    # "p:<participant id>" or "u:<user id>"
+    sa.Column("updated_by", sa.String(40), nullable=False),
+    sa.Column("updated_by_name", sa.String(200), nullable=False),
+)
+
+# Action items (migration 0018): "My tasks" finds them by owner_user_id across meetings.
+action_items = sa.Table(
+    "action_items",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column(
+        "meeting_id",
+        ID,
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    sa.Column("agenda_item_id", ID, nullable=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("owner_participant_id", ID, nullable=True),
+    sa.Column("owner_user_id", ID, nullable=True, index=True),
+    sa.Column("owner_name", sa.String(200), nullable=False),
+    sa.Column("due", sa.Date, nullable=True),
+    # open | done
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("created_by", sa.String(40), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("done_at", UtcDateTime, nullable=True),
+    sa.Column("done_by", sa.String(40), nullable=True),
+    sa.Column("done_by_name", sa.String(200), nullable=False),
+)
+
+# The minutes, one row per version (migration 0018).
+minutes_versions = sa.Table(
+    "minutes_versions",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    # draft | frozen
+    sa.Column("status", sa.String(8), nullable=False),
+    # vi | en
+    sa.Column("template", sa.String(4), nullable=False),
+    sa.Column("opening", sa.Text, nullable=False),
+    sa.Column("closing", sa.Text, nullable=False),
+    sa.Column("change_note", sa.Text, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("number", sa.String(64), nullable=False),
+    # JSON: [{"role", "by", "by_name", "at"}, ...]
+    sa.Column("approvals", sa.Text, nullable=False),
+    sa.Column("frozen_at", UtcDateTime, nullable=True),
+    # JSON of the MinutesDocument frozen (None while a draft)
+    sa.Column("document", sa.Text, nullable=True),
+    sa.Column("signed_by", sa.String(40), nullable=False),
+    sa.Column("signed_by_name", sa.String(200), nullable=False),
+    sa.Column("signed_at", UtcDateTime, nullable=True),
+    sa.Column("comments_until", UtcDateTime, nullable=True),
+)
+
+# The frozen minutes' files (migration 0018): pdf, docx, signed_pdf.
+minutes_files = sa.Table(
+    "minutes_files",
+    metadata,
+    sa.Column("meeting_id", ID, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Participants' comments on a draft sent to them (migration 0018).
+minutes_comments = sa.Table(
+    "minutes_comments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column(
+        "meeting_id",
+        ID,
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("author", sa.String(40), nullable=False),
+    sa.Column("author_name", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The last minutes number given in each year (migration 0018).
+minutes_numbers = sa.Table(
+    "minutes_numbers",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+)

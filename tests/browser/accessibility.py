@@ -68,3 +68,9 @@ def _target(target: list[Any]) -> str:
     return " >> ".join(
         " >>> ".join(part) if isinstance(part, list) else str(part) for part in target
     )
+
+
+def accessible(page: Page, where: str) -> None:
+    """axe finds nothing wrong with the page as it is now (WCAG 2.1 AA)."""
+    results = axe_run(page)
+    assert not results["violations"], describe(results, where)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -104,3 +105,10 @@ class Watch:
         assert not self.page_errors, f"uncaught page errors: {self.page_errors}"
         assert not self.failed_requests, f"failed requests: {self.failed_requests}"
         assert not self.http_errors, f"HTTP errors: {self.http_errors}"
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where a test writes its screenshots: $MEETROOM_SCREENSHOTS, else under its tmp_path."""
+    where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
+    where.mkdir(parents=True, exist_ok=True)
+    return where

@@ -12,14 +12,13 @@ test's temporary directory.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
-from tests.browser.harness import ADMIN_PASSWORD, Watch
+from tests.browser.harness import ADMIN_PASSWORD, Watch, screenshot_dir
 from tests.browser.live_page import connected
 from tests.browser.scenario import Scenario
 from tests.processes import ServerProcess
@@ -38,12 +37,6 @@ BOXES = """() => {
            tile: box(".vid-tile[data-local=true]"), title: box(".live-doc-title") };
 }"""
 Box = dict[str, float]
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
 
 
 def boxes(page: Page) -> dict[str, Box | None]:
@@ -312,11 +305,12 @@ def test_the_not_opened_band_is_above_the_page_and_says_where_it_opens(
 
     band = delegate.locator(".live-lifecycle")
     expect(band).to_be_visible()
-    expect(band).to_have_text(
+    expect(band.locator(".live-lifecycle-text")).to_have_text(
         "The meeting has not been started yet. The chair starts it with “Start the meeting”"
         " on the meeting page."
     )
     expect(band.get_by_role("button")).to_have_count(0)
+    expect(band.get_by_role("link", name="Minutes")).to_be_hidden()  # not before it ended
     chair_band = chair.locator(".live-lifecycle")
     expect(chair_band).to_contain_text("Not started yet: you can prepare.")
     expect(chair_band).to_contain_text("“Start the meeting”")

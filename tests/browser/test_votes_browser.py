@@ -19,7 +19,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, expect
 
-from tests.browser.accessibility import axe_run, describe
+from tests.browser.accessibility import accessible
 from tests.browser.harness import ADMIN_PASSWORD, Watch
 from tests.browser.live_page import connected, cuttable_sockets
 from tests.browser.scenario import CHAIR, DELEGATE, Scenario
@@ -100,11 +100,6 @@ def band_under_the_bar(page: Page) -> None:
     assert band["y"] + band["height"] <= main["y"] + 0.5, (band, main)
 
 
-def no_axe_violations(page: Page, where: str) -> None:
-    results = axe_run(page)
-    assert not results["violations"], describe(results, where)
-
-
 def test_a_secret_vote_on_tablets(
     server: ServerProcess,
     scenario: Callable[..., Scenario],
@@ -159,7 +154,7 @@ def test_a_secret_vote_on_tablets(
     expect(first.locator(".ballot-dialog .ballot-title")).to_be_focused()  # read first
     expect(ballot(first).get_by_role("button")).to_have_text(["Yes", "No", "Abstain"])
     expect(ballot(third, f"Vote for {CHAIR}")).to_be_visible()
-    no_axe_violations(second, "the ballot on an upright tablet")
+    accessible(second, "the ballot on an upright tablet")
 
     # An observer has no ballot: the band with the count only.
     band = watcher.locator(".ballot-band")
@@ -260,7 +255,7 @@ def test_a_secret_vote_on_tablets(
         expect(page.locator(".ballot-dialog .ballot-verdict")).to_have_text("✓Passed")
         expect(page.locator(".ballot-band-state")).to_have_text("✓ Passed")
     expect(watcher.locator(".ballot-band-summary")).to_have_text("Yes 2 · No 1 · Abstain 1")
-    no_axe_violations(first, "the result on a tablet")
+    accessible(first, "the result on a tablet")
 
     # The first checks their receipt on the board.
     ballot(first).get_by_role("button", name="Check this receipt").click()
@@ -274,7 +269,7 @@ def test_a_secret_vote_on_tablets(
     expect(answer).to_have_attribute("data-found", "true")
     expect(answer).to_contain_text("This ballot is on the board.")
     expect(answer).to_contain_text("It says: Yes")
-    no_axe_violations(first, "Check my ballot")
+    accessible(first, "Check my ballot")
 
     # Anyone in the meeting may check a receipt: the observer, from the band's result.
     watcher.locator(".ballot-band").get_by_role("button", name="Results").click()

@@ -13,7 +13,6 @@ test's temporary directory.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,8 +20,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.accessibility import axe_run, describe
-from tests.browser.harness import Watch
+from tests.browser.accessibility import accessible
+from tests.browser.harness import Watch, screenshot_dir
 from tests.browser.scenario import CHAIR, DELEGATE, Scenario, sign_in
 from tests.processes import ServerProcess
 
@@ -56,18 +55,6 @@ CAST = """async ([meeting, vote]) => {
   ws.close();
   return got;
 }"""
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    where = Path(os.environ.get("MEETROOM_SCREENSHOTS") or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
-def accessible(page: Page, where: str) -> None:
-    """axe finds nothing wrong with the page as it is now (WCAG 2.1 AA)."""
-    results = axe_run(page)
-    assert not results["violations"], describe(results, where)
 
 
 def vote_row(chair: Page, title: str) -> Locator:

@@ -4,6 +4,7 @@ meeting, its documents, and a live room with people who joined by link."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -55,6 +56,14 @@ async def admin_principal(site: Site) -> Principal:
     return Principal(user=await site.services.accounts.get_by_username("admin"))
 
 
+@dataclass
+class Joined:
+    """A participant who joined by link: their API and their participant id."""
+
+    api: Api
+    id: str
+
+
 class Room:
     """A meeting with a ready three-page document and people who joined by link."""
 
@@ -78,6 +87,12 @@ class Room:
         assert (await browser.get(local_path(join_url))).status == 200
         self.browsers[name] = browser
         return browser
+
+    async def join(self, name: str, role: str, grants: list[str] | None = None) -> Joined:
+        """Added (`grants`: other than the role's) and joined by link, with their API."""
+        browser = await self.person(name, role, grants)
+        me = await (await browser.get("/api/me")).json()
+        return Joined(Api(browser, me["csrf_token"]), me["participant"]["id"])
 
     async def tablet(self, browser: TestClient, last_seq: int = 0) -> tuple[Tablet, dict[str, Any]]:
         ws = await browser.ws_connect(

@@ -13,14 +13,6 @@ from tests.clients import ADMIN_PASSWORD, Api, Site, Tablet, login
 from tests.server.meetings import Room, create_meeting
 
 
-class Person:
-    """A participant who joined by link: their API and their participant id."""
-
-    def __init__(self, api: Api, participant_id: str) -> None:
-        self.api = api
-        self.id = participant_id
-
-
 async def new_room(site: Site) -> Room:
     csrf = await login(site.client, "admin", ADMIN_PASSWORD)
     return Room(site, await create_meeting(site, csrf, "Floor"), "", csrf)
@@ -43,12 +35,6 @@ async def any_room(any_site: Site) -> Any:
         await tablet.close()
 
 
-async def join(room: Room, name: str, role: str) -> Person:
-    browser = await room.person(name, role)
-    me = await (await browser.get("/api/me")).json()
-    return Person(Api(browser, me["csrf_token"]), me["participant"]["id"])
-
-
 def admin(room: Room) -> Api:
     return Api(room.site.client, room.csrf)
 
@@ -64,10 +50,10 @@ def code(body: dict[str, Any]) -> str:
 async def test_asking_and_the_chairs_queue_reach_the_socket(any_room: Room) -> None:
     room = any_room
     m = f"/api/meetings/{room.id}"
-    chair = await join(room, "Chair", "chair")
-    anna = await join(room, "Anna Nguyễn", "delegate")
-    binh = await join(room, "Binh", "delegate")
-    observer = await join(room, "Observer", "observer")
+    chair = await room.join("Chair", "chair")
+    anna = await room.join("Anna Nguyễn", "delegate")
+    binh = await room.join("Binh", "delegate")
+    observer = await room.join("Observer", "observer")
     tablet, _ = await room.tablet(room.browsers["Chair"])
     await tablet.next("floor")
 
@@ -134,9 +120,9 @@ async def test_asking_and_the_chairs_queue_reach_the_socket(any_room: Room) -> N
 
 async def test_withdrawing_and_removing_requests(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
-    chair = await join(room, "Chair", "chair")
-    anna = await join(room, "Anna", "delegate")
-    binh = await join(room, "Binh", "delegate")
+    chair = await room.join("Chair", "chair")
+    anna = await room.join("Anna", "delegate")
+    binh = await room.join("Binh", "delegate")
     tablet, _ = await room.tablet(room.browsers["Binh"])
     await admin(room).post(f"{m}/open")
     a = await anna.api.post(f"{m}/speakers", {"client_id": "a"}, status=201)
@@ -159,7 +145,7 @@ async def test_withdrawing_and_removing_requests(room: Room) -> None:
 
 async def test_bad_floor_input_is_refused(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
-    chair = await join(room, "Chair", "chair")
+    chair = await room.join("Chair", "chair")
     # Several settings at once are all or nothing: one refused, none is changed.
     both = {"default_limit": 120, "list_closed": True}
     assert code(await chair.api.put(f"{m}/floor", both, status=409)) == "meeting_not_open"
@@ -196,10 +182,10 @@ async def test_bad_floor_input_is_refused(room: Room) -> None:
 
 async def test_the_quorum_rule_and_marks_by_hand(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
-    chair = await join(room, "Chair", "chair")
-    anna = await join(room, "Anna", "delegate")
-    binh = await join(room, "Binh", "delegate")
-    chi = await join(room, "Chi", "delegate")
+    chair = await room.join("Chair", "chair")
+    anna = await room.join("Anna", "delegate")
+    binh = await room.join("Binh", "delegate")
+    chi = await room.join("Chi", "delegate")
     tablet, _ = await room.tablet(room.browsers["Chair"])
     quorum = await anna.api.get(f"{m}/quorum")
     assert quorum == {"rule": "majority", "value": None, "members": 4, "present": 0,
@@ -261,9 +247,9 @@ async def test_the_quorum_rule_and_marks_by_hand(room: Room) -> None:
 
 async def test_who_may_see_the_floor(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
-    await join(room, "Chair", "chair")
+    await room.join("Chair", "chair")
     elsewhere_id = await create_meeting(room.site, room.csrf, "Another")
-    stranger = await join(Room(room.site, elsewhere_id, "", room.csrf), "Stranger", "delegate")
+    stranger = await Room(room.site, elsewhere_id, "", room.csrf).join("Stranger", "delegate")
     for path in ("/quorum", "/quorum/log", "/speakers", "/speeches", "/speeches.csv"):
         await stranger.api.get(m + path, status=403)
     await stranger.api.post(f"{m}/speakers", {"client_id": "s"}, status=403)

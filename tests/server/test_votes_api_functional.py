@@ -16,15 +16,7 @@ from typing import Any
 import pytest
 
 from tests.clients import ADMIN_PASSWORD, Api, Site, login
-from tests.server.meetings import Room, create_meeting
-
-
-class Person:
-    """A participant who joined by link: their API and their participant id."""
-
-    def __init__(self, api: Api, participant_id: str) -> None:
-        self.api = api
-        self.id = participant_id
+from tests.server.meetings import Joined, Room, create_meeting
 
 
 @pytest.fixture
@@ -37,17 +29,11 @@ async def room(any_site: Site) -> Any:
         await tablet.close()
 
 
-async def join(room: Room, name: str, role: str, grants: list[str] | None = None) -> Person:
-    browser = await room.person(name, role, grants)
-    me = await (await browser.get("/api/me")).json()
-    return Person(Api(browser, me["csrf_token"]), me["participant"]["id"])
-
-
-async def people(room: Room) -> dict[str, Person]:
+async def people(room: Room) -> dict[str, Joined]:
     """The chair and four delegates: five voting members."""
     names = [("Chair", "chair"), ("Anna Nguyễn", "delegate"), ("Binh", "delegate"),
              ("Chi", "delegate"), ("Dung", "delegate")]  # fmt: skip
-    return {name.split()[0]: await join(room, name, role) for name, role in names}
+    return {name.split()[0]: await room.join(name, role) for name, role in names}
 
 
 def admin(room: Room) -> Api:
@@ -62,13 +48,13 @@ def ballot(choice: Any, **more: Any) -> dict[str, Any]:
     return {"ballot_id": str(uuid.uuid4()), "choice": choice, **more}
 
 
-async def present(room: Room, chair: Person, *who: Person) -> None:
+async def present(room: Room, chair: Joined, *who: Joined) -> None:
     for person in who:
         await chair.api.put(f"/api/meetings/{room.id}/attendance/{person.id}", {"state": "present"})
 
 
 async def run(
-    room: Room, chair: Person, body: dict[str, Any], casts: list[tuple[Person, Any]]
+    room: Room, chair: Joined, body: dict[str, Any], casts: list[tuple[Joined, Any]]
 ) -> dict[str, Any]:
     """A vote prepared, opened, voted and closed: the closed vote."""
     vote = await chair.api.post(f"/api/meetings/{room.id}/votes", body, status=201)
@@ -82,7 +68,7 @@ async def test_a_vote_from_its_draft_to_its_board(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
     p = await people(room)
     chair, anna, binh = p["Chair"], p["Anna"], p["Binh"]
-    observer = await join(room, "Observer", "observer")
+    observer = await room.join("Observer", "observer")
     tablet, _ = await room.tablet(room.browsers["Chair"])
 
     draft = await chair.api.post(f"{m}/votes", {"title": " Thông qua  ngân sách "}, status=201)
@@ -437,8 +423,8 @@ async def test_who_may_do_what(room: Room) -> None:
     m = f"/api/meetings/{room.id}"
     p = await people(room)
     chair, anna = p["Chair"], p["Anna"]
-    observer = await join(room, "Observer", "observer")
-    silent = await join(room, "Em", "delegate", grants=["can_publish"])  # no can_vote
+    observer = await room.join("Observer", "observer")
+    silent = await room.join("Em", "delegate", grants=["can_publish"])  # no can_vote
     await admin(room).post(f"{m}/open")
     assert code(await anna.api.post(f"{m}/votes", {"title": "X"}, status=403)) == "not_moderator"
     vote = await chair.api.post(f"{m}/votes", {"title": "R"}, status=201)
@@ -460,7 +446,7 @@ async def test_who_may_do_what(room: Room) -> None:
 
     # Someone of another meeting learns nothing of this one's votes.
     elsewhere = Room(room.site, await create_meeting(room.site, room.csrf, "Other"), "", room.csrf)
-    stranger = await join(elsewhere, "Stranger", "chair")
+    stranger = await elsewhere.join("Stranger", "chair")
     for path in ("", "/mine", "/board"):
         await stranger.api.get(v + path, status=403)
     await stranger.api.post(f"{v}/ballots", ballot("yes"), status=403)

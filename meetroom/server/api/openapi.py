@@ -102,8 +102,12 @@ def openapi_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
                 "content": {
                     "multipart/form-data": {"schema": schema_of[id(ep.upload)]},
                     **{kind: {"schema": {"type": "string"}} for kind in ep.raw_body},
+                    **(
+                        {"application/json": {"schema": schema_of[id(ep.body)]}}
+                        if ep.body is not None else {}
+                    ),
                 },
-            }
+            }  # fmt: skip
         ok: dict[str, Any] = {"description": _STATUS_TEXT.get(ep.status, "OK")}
         if ep.response is not None:
             ok["content"] = {"application/json": {"schema": schema_of[id(ep.response)]}}

@@ -58,7 +58,8 @@ class Endpoint:
     query: Sequence[Query] = field(default_factory=tuple)
     # The path's parameters that are not plain text (a number, a pattern).
     path_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # A multipart/form-data body, described by this type; the handler reads it itself.
+    # A multipart/form-data body, described by this type; the handler reads it itself
+    # (with `body` too: it takes either, and reads the JSON one itself as well).
     upload: type | None = None
     # Statuses answered with the same body as `status` (readiness: 503 says why).
     same_body: Sequence[int] = field(default_factory=tuple)
@@ -83,7 +84,9 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
         if endpoint.authenticated and not principal(request).is_authenticated:
             raise Unauthenticated("sign_in_required", N_("Please sign in."))
         args: list[Any] = [request]
-        if endpoint.body is not None and endpoint.body_optional and not request.body_exists:
+        if endpoint.upload is not None:
+            pass  # the handler reads the body (multipart, or JSON as well: `body`)
+        elif endpoint.body is not None and endpoint.body_optional and not request.body_exists:
             args.append(endpoint.body())
         elif endpoint.body is not None:
             if request.content_type != "application/json":

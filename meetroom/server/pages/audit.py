@@ -67,6 +67,10 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.VOTE_CANCELLED: N_("Vote cancelled"),
     AuditAction.PROXY_SET: N_("Proxy recorded"),
     AuditAction.PROXY_REMOVED: N_("Proxy removed"),
+    AuditAction.MINUTES_APPROVED: N_("Minutes approved"),
+    AuditAction.MINUTES_FROZEN: N_("Minutes frozen"),
+    AuditAction.MINUTES_SIGNED: N_("Minutes signed"),
+    AuditAction.MINUTES_VERSION_STARTED: N_("New version of the minutes"),
 }
 
 PROBLEMS = {

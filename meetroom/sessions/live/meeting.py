@@ -88,6 +88,21 @@ class LiveMeeting:
         )
 
 
+# An audience that names this reaches every moderator (the `moderator` grant as their
+# connection has it now) on every node, besides the viewer keys it names: the
+# secretary's notes go to the chair and the secretary, whoever connects.
+MODERATORS = "@moderators"
+
+
+def reaches(audience: frozenset[str] | None, viewer: Viewer) -> bool:
+    """Whether an envelope for `audience` (None: everyone) is for this viewer."""
+    return (
+        audience is None
+        or viewer.key in audience
+        or (MODERATORS in audience and Grant.MODERATOR in viewer.grants)
+    )
+
+
 def participant_key(participant_id: str) -> str:
     """How a participant is known in the live session (`Viewer.key`, the presenter,
     annotations' authors); an account that is not a participant is `u:<user id>`."""

@@ -39,6 +39,7 @@ from meetroom.sessions.live.meeting import (
     Viewer,
     deliver_local,
     participant_key,
+    reaches,
     stored_state,
     topic,
 )
@@ -208,7 +209,7 @@ class LiveService:
             def deliver(envelope: Envelope) -> None:
                 if envelope.seq and envelope.seq <= sent:
                     return  # in the snapshot or the replay already
-                if envelope.audience is not None and viewer.key not in envelope.audience:
+                if not reaches(envelope.audience, connection.viewer):
                     return
                 if envelope.origin == connection_id:
                     return

@@ -44,6 +44,8 @@ export class LifecycleView {
       this.bannerText.textContent = text;
       this.banner.hidden = !text;
     }
+    const minutes = this.root.querySelector(".live-minutes");
+    if (minutes) minutes.hidden = status !== "ended" && status !== "archived";
     for (const form of this.root.querySelectorAll("form[data-from]")) {
       form.hidden = form.dataset.from !== status;
     }

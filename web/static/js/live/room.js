@@ -22,6 +22,7 @@ import { LifecycleView } from "./lifecycle.js";
 import { TakeOver } from "./takeover.js";
 import { callSnapshot, keepOnLanguageChange, resumeCall, takeKept } from "./carry-over.js";
 import { mountBallots } from "../votes/room.js";
+import { mountNotes } from "../notes/chair.js";
 
 const data = readJson("live-data");
 const t = translator(readJson("live-text"));
@@ -83,6 +84,7 @@ function start() {
       lifecycle.message(msg);
       floor.message(msg);
       votesChair.message(msg);
+      notes.message(msg);
     },
   });
   // The video room and the chat, in a panel beside (or over) the document.
@@ -108,6 +110,7 @@ function start() {
   const chair = new ChairPanel(root.querySelector(".live-chair"), session, documents, t);
   const floor = mountFloor(root, session, toasts, data.protocol);
   const votesChair = mountVotesChair(root, session, toasts, data);
+  const notes = mountNotes(root, session, data);
   chair.onOffline = () => toasts.show(t("not_connected_now"), "error");
   const pages = new PageFollow(root, {
     session, documents, view, toasts, t,
@@ -162,6 +165,7 @@ function start() {
     chair.update();
     floor.welcome();
     votesChair.welcome();
+    notes.welcome();
   }
 
   /** Removed, the link replaced, signed out: the page says so and leaves the video
@@ -187,10 +191,12 @@ function start() {
     chair.update();
     floor.update();
     votesChair.update();
+    notes.update();
   }
 
   function onPresented(state, old) {
     pages.presenterChanged(state, old);
+    notes.presented();
     if (Boolean(state.shared_open) !== Boolean(old.shared_open) && !session.hasGrant("can_annotate_shared")) {
       toasts.show(state.shared_open ? t("shared_opened") : t("shared_closed_now"));
     }
