@@ -78,6 +78,17 @@ SLOW_FILES = {
     "tests/server/test_votes_pages_functional.py": 7,
     "tests/meetings/test_join_links.py": 7,
     "tests/browser/test_calendar_browser.py": 7,
+    # The minutes and notes (measured at a load of 5-7, times 0.6 as the load
+    # stretched the others).
+    "tests/browser/test_notes_browser.py": 19,
+    "tests/browser/test_minutes_browser.py": 17,
+    "tests/minutes/test_service.py": 17,
+    "tests/server/test_notes_api_functional.py": 15,
+    "tests/typeset/test_pdf.py": 14,
+    "tests/minutes/test_notes.py": 11,
+    "tests/server/test_minutes_api_functional.py": 10,
+    "tests/cluster/test_notes_nodes_functional.py": 9,
+    "tests/signing/test_pades.py": 8,
     # One test each, or few: their guess would be far too low.
     "tests/test_votes_serve_functional.py": 6,
     "tests/test_connections_serve_functional.py": 5,
