@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from meetroom.clock import Clock
 from meetroom.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -39,7 +39,7 @@ from meetroom.minutes.ports import (
     NotesMeetings,
     NotesStore,
 )
-from meetroom.records.accounts import Principal
+from meetroom.records.accounts import Connected, Principal, participant_of
 from meetroom.records.meetings import Grant, Meeting, MeetingStatus
 from meetroom.records.minutes import ActionItem, ActionItemId, ActionStatus, ItemNotes
 
@@ -61,25 +61,11 @@ class NotesActor:
     principal: Principal | None = None
 
 
-class Connected(Protocol):
-    """Someone in the meeting (the live session's `Viewer`)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def grants(self) -> frozenset[Grant]: ...
-    @property
-    def principal(self) -> Principal: ...
-
-
 def notes_actor(viewer: Connected) -> NotesActor:
-    kind, _, ident = viewer.key.partition(":")
     user = viewer.principal.user
     return NotesActor(
         person=viewer.key, name=viewer.name,
-        participant_id=ParticipantId(ident) if kind == "p" else None,
+        participant_id=participant_of(viewer.key),
         user_id=user.id if user is not None else None,
         moderator=Grant.MODERATOR in viewer.grants, principal=viewer.principal,
     )  # fmt: skip

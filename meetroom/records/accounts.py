@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from meetroom.ids import (
     GroupId,
@@ -13,7 +14,7 @@ from meetroom.ids import (
     ParticipantId,
     UserId,
 )
-from meetroom.records.meetings import Participant
+from meetroom.records.meetings import Grant, Participant
 
 
 class AccountRole(enum.StrEnum):
@@ -114,3 +115,23 @@ class Group:
     members: frozenset[UserId]
     created_at: datetime
     updated_at: datetime
+
+
+class Connected(Protocol):
+    """Someone in a meeting as the live session knows them (its `Viewer`): what the
+    votes' and the notes' actors are made from."""
+
+    @property
+    def key(self) -> str: ...  # "p:<participant id>" or "u:<user id>"
+    @property
+    def name(self) -> str: ...
+    @property
+    def grants(self) -> frozenset[Grant]: ...
+    @property
+    def principal(self) -> Principal: ...
+
+
+def participant_of(person: str) -> ParticipantId | None:
+    """The participant of a person key ("p:<participant id>"); None for an account's."""
+    kind, _, ident = person.partition(":")
+    return ParticipantId(ident) if kind == "p" else None

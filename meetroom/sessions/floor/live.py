@@ -17,7 +17,7 @@ from meetroom.clock import Clock
 from meetroom.ids import AgendaItemId, MeetingId, ParticipantId, new_id
 from meetroom.protocol import floor as f
 from meetroom.protocol.codec import encode_json
-from meetroom.records.accounts import Principal
+from meetroom.records.accounts import Principal, participant_of
 from meetroom.records.floor import (
     AttendanceMark,
     FloorAction,
@@ -52,8 +52,7 @@ class Connected(Protocol):
 
 def actor_of(viewer: Connected) -> FloorActor:
     """The floor's view of someone connected to the meeting."""
-    kind, _, ident = viewer.key.partition(":")
-    participant = ParticipantId(ident) if kind == "p" else None
+    participant = participant_of(viewer.key)
     role = None
     if participant is not None and viewer.role in MeetingRole._value2member_map_:
         role = MeetingRole(viewer.role)

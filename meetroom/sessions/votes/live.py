@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from meetroom.clock import Clock
 from meetroom.ids import MeetingId, ParticipantId, VoteId
 from meetroom.protocol import votes as pv
 from meetroom.protocol.codec import encode_json
-from meetroom.records.accounts import Principal
+from meetroom.records.accounts import Connected, participant_of
 from meetroom.records.meetings import Grant, Meeting, MeetingStatus
 from meetroom.records.votes import Vote, VoteStatus
 from meetroom.sessions.floor.telling import Broadcast
@@ -38,24 +38,10 @@ COUNT_INTERVAL = 0.5  # seconds between two counts told of one vote, per node
 SWEEP_INTERVAL = 5.0  # seconds between two looks for votes whose countdown ran out
 
 
-class Connected(Protocol):
-    """Someone connected to the meeting's socket (the live session's `Viewer`)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def grants(self) -> frozenset[Grant]: ...
-    @property
-    def principal(self) -> Principal: ...
-
-
 def vote_actor(viewer: Connected) -> VoteActor:
-    kind, _, ident = viewer.key.partition(":")
     return VoteActor(
         person=viewer.key, name=viewer.name,
-        participant_id=ParticipantId(ident) if kind == "p" else None,
+        participant_id=participant_of(viewer.key),
         moderator=Grant.MODERATOR in viewer.grants, can_vote=Grant.CAN_VOTE in viewer.grants,
         principal=viewer.principal,
     )  # fmt: skip
